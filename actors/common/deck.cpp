@@ -1,0 +1,18 @@
+#include "common/deck.hpp"
+
+namespace crowdmesh {
+
+std::optional<DeckId> parse_deck(std::string_view name) {
+  if (name.size() != 1) return std::nullopt;
+  switch (name[0]) {
+    case 'A': case 'a': return DeckId::A;
+    case 'B': case 'b': return DeckId::B;
+    case 'C': case 'c': return DeckId::C;
+    case 'D': case 'd': return DeckId::D;
+    default: return std::nullopt;
+  }
+}
+
+std::string to_string(DeckId deck) { return std::string(1, static_cast<char>('A' + index_of(deck))); }
+
+}  // namespace crowdmesh

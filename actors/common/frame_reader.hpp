@@ -1,0 +1,31 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace crowdmesh {
+
+/// A stream of interleaved float frames at the device rate and channel count,
+/// produced ahead of the play head by another thread (a reader) and consumed by
+/// the mixer. Implemented by stretch::FileSource; test sources implement it too.
+///
+/// Thread contract: all methods here are the consumer side and are called by
+/// one thread (the mixer). They never block, allocate or throw.
+class FrameReader {
+ public:
+  virtual ~FrameReader() = default;
+  /// Copies up to `frames` interleaved frames into dst; returns frames copied
+  /// (fewer when the reader is behind or the stream ended).
+  virtual std::size_t read(float* dst, std::size_t frames) noexcept = 0;
+  /// Frames readable right now without waiting.
+  virtual std::size_t available() const noexcept = 0;
+  /// True once the stream has ended (no loop) and every frame was read.
+  virtual bool finished() const noexcept = 0;
+  /// Frames delivered by read() so far, at the device rate.
+  virtual std::int64_t frames_read() const noexcept = 0;
+  /// Any thread: loop at end of input (takes effect at the next end). Atomic.
+  virtual void set_loop(bool loop) noexcept = 0;
+  /// Any thread: the current loop setting.
+  virtual bool loop() const noexcept = 0;
+};
+
+}  // namespace crowdmesh

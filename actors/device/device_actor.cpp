@@ -1,0 +1,241 @@
+#include "device/device_actor.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include "caf/all.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "device/backend_factory.hpp"
+#include "device/virtual_backend.hpp"
+#include "device/wav_recorder.hpp"
+
+namespace crowdmesh::device {
+
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kRenderTimeout = 5s;
+constexpr std::size_t kOfflineBlockFrames = 8192;
+
+struct DeviceActorState {
+  DeviceActorConfig cfg;
+  std::unique_ptr<DeviceCallback> cb;
+  std::unique_ptr<AudioBackend> backend;
+  VirtualBackend* offline_clock = nullptr;  // set when paced by data
+  std::unique_ptr<WavRecorder> recorder;
+  std::vector<float> tap_scratch;
+  bool prefilling = false;
+  bool running = false;
+  bool outstanding = false;
+  bool stopping = false;
+  bool ended = false;
+  bool finish_sent = false;
+  std::chrono::steady_clock::time_point stop_at;
+  std::uint64_t requested_frames = 0;
+  caf::typed_response_promise<DeviceStats> start_promise;
+  std::vector<caf::typed_response_promise<DeviceRunReport>> waiters;
+
+  std::chrono::microseconds pump_interval() const {
+    if (offline_clock) return 1ms;
+    const auto period_us = 1'000'000LL * cfg.device.period_frames / cfg.device.sample_rate_hz;
+    return std::chrono::microseconds(std::clamp<long long>(period_us / 4, 500, 2000));
+  }
+
+  std::size_t target_fill() const {
+    return static_cast<std::size_t>(cfg.device.target_periods) *
+           static_cast<std::size_t>(cfg.device.period_frames);
+  }
+
+  void drain_tap() {
+    if (!cb || !recorder) return;
+    auto& tap = cb->tap_ring();
+    const auto ch = static_cast<std::size_t>(cb->channels());
+    for (;;) {
+      std::size_t n = std::min<std::size_t>(tap.read_available(), tap_scratch.size() / ch);
+      if (n == 0) return;
+      tap.read(tap_scratch.data(), n);
+      if (cfg.total_frames > 0) {
+        const auto room = cfg.total_frames - std::min(cfg.total_frames, recorder->frames_written());
+        n = std::min<std::size_t>(n, static_cast<std::size_t>(room));
+      }
+      if (n > 0 && !recorder->write(tap_scratch.data(), n) && recorder->errors() == 1)
+        spdlog::error("device: writing the recording {} failed", recorder->path());
+    }
+  }
+
+  DeviceRunReport report() const {
+    DeviceRunReport r;
+    if (cb) r.stats = cb->stats();
+    if (backend) r.backend = backend->description();
+    if (recorder) {
+      r.record_path = recorder->path();
+      r.recorded_frames = recorder->frames_written();
+    }
+    return r;
+  }
+
+  void end_run() {
+    if (ended) return;
+    if (backend) backend->stop();
+    drain_tap();
+    if (recorder) recorder->close();
+    ended = true;
+    running = false;
+    auto r = report();
+    spdlog::info("device: stopped after {} frames, {} xruns", r.stats.frames_played, r.stats.xruns);
+    for (auto& w : waiters) w.deliver(r);
+    waiters.clear();
+  }
+};
+
+using Self = DeviceActor::stateful_pointer<DeviceActorState>;
+
+void demand(Self self);
+
+void start_backend(Self self) {
+  auto& st = self->state;
+  st.prefilling = false;
+  if (auto res = st.backend->start(*st.cb); !res) {
+    spdlog::error("device: {}", error_sentence(res.error()));
+    st.ended = true;
+    st.start_promise.deliver(res.error());
+    for (auto& w : st.waiters) w.deliver(res.error());
+    st.waiters.clear();
+    return;
+  }
+  st.running = true;
+  spdlog::info("device: playing on {}", st.backend->description());
+  st.start_promise.deliver(st.cb->stats());
+}
+
+void demand(Self self) {
+  auto& st = self->state;
+  if (st.outstanding || st.ended || !st.cb) return;
+  auto& ring = st.cb->output_ring();
+  const std::size_t space = ring.write_available();
+  const std::size_t fill = ring.capacity() - space;
+  std::size_t n = 0;
+  if (st.offline_clock) {
+    n = std::min(space, kOfflineBlockFrames);
+    if (st.cfg.total_frames > 0)
+      n = std::min<std::size_t>(n, static_cast<std::size_t>(st.cfg.total_frames - std::min(st.cfg.total_frames, st.requested_frames)));
+    if (st.stopping) n = 0;
+  } else if (fill < st.target_fill()) {
+    const auto period = static_cast<std::size_t>(st.cfg.device.period_frames);
+    n = (st.target_fill() - fill + period - 1) / period * period;
+    n = std::min(n, space);
+  }
+  if (n == 0) {
+    if (st.prefilling) start_backend(self);
+    return;
+  }
+  st.outstanding = true;
+  self->request(st.cfg.mixer, kRenderTimeout, render_atom_v, static_cast<std::uint32_t>(n))
+      .then(
+          [=](AudioBlock& b) {
+            auto& s = self->state;
+            s.outstanding = false;
+            if (s.ended) return;
+            if (!s.cb->output_ring().write(b.samples->data(), b.frames))
+              spdlog::error("device: output ring refused {} frames (internal)", b.frames);
+            s.requested_frames += b.frames;
+            if (s.prefilling &&
+                (s.offline_clock || s.cb->output_ring().read_available() >= s.target_fill()))
+              start_backend(self);
+            s.drain_tap();
+            if (s.offline_clock) demand(self);
+          },
+          [=](caf::error& err) {
+            self->state.outstanding = false;
+            spdlog::error("device: mixer did not render: {}", error_sentence(err));
+          });
+}
+
+void check_end(Self self) {
+  auto& st = self->state;
+  if (!st.running) return;
+  if (st.offline_clock) {
+    const bool all_fed = st.cfg.total_frames > 0 && st.requested_frames >= st.cfg.total_frames;
+    if ((all_fed || st.stopping) && !st.outstanding && !st.finish_sent) {
+      st.offline_clock->finish();
+      st.finish_sent = true;
+    }
+    if (st.offline_clock->done()) st.end_run();
+    return;
+  }
+  if (st.cfg.total_frames > 0 && st.cb->stats().frames_played >= st.cfg.total_frames) st.end_run();
+  else if (st.stopping && std::chrono::steady_clock::now() >= st.stop_at) st.end_run();
+}
+
+DeviceActor::behavior_type device_actor(Self self, DeviceActorConfig cfg) {
+  self->state.cfg = cfg;
+  self->attach_functor([=](const caf::error&) {
+    // The actor may die with the backend running: stop the RT thread first.
+    if (self->state.backend) self->state.backend->stop();
+  });
+  return {
+      [=](start_atom) -> caf::result<DeviceStats> {
+        auto& st = self->state;
+        if (st.cb) return make_error(errc::device_error, "the device was already started");
+        auto backend = make_backend(st.cfg.device);
+        if (!backend) return backend.error();
+        st.backend = std::move(*backend);
+        if (st.backend->paced_by_data()) st.offline_clock = dynamic_cast<VirtualBackend*>(st.backend.get());
+        st.cb = std::make_unique<DeviceCallback>(st.cfg.device);
+        if (!st.cfg.record_path.empty()) {
+          auto rec = WavRecorder::open(st.cfg.record_path, st.cfg.device.sample_rate_hz,
+                                       st.cfg.device.channels);
+          if (!rec) return rec.error();
+          st.recorder = std::move(*rec);
+          st.tap_scratch.resize(8192 * static_cast<std::size_t>(st.cfg.device.channels));
+          st.cb->set_tap_enabled(true);
+        }
+        st.prefilling = true;
+        st.start_promise = self->make_response_promise<DeviceStats>();
+        demand(self);
+        self->send(self, pump_atom_v);
+        return st.start_promise;
+      },
+      [=](finish_atom) -> caf::result<DeviceRunReport> {
+        auto& st = self->state;
+        if (st.ended) return st.report();
+        auto rp = self->make_response_promise<DeviceRunReport>();
+        st.waiters.push_back(rp);
+        return rp;
+      },
+      [=](stop_atom) {
+        auto& st = self->state;
+        if (st.stopping || st.ended) return;
+        st.stopping = true;
+        if (!st.running) {
+          st.end_run();
+          return;
+        }
+        if (st.cb) st.cb->set_output_gain(0.0f);  // one-block fade-out
+        const auto period_us = 1'000'000LL * st.cfg.device.period_frames / st.cfg.device.sample_rate_hz;
+        st.stop_at = std::chrono::steady_clock::now() + std::chrono::microseconds(3 * period_us);
+      },
+      [=](stats_atom) -> caf::result<DeviceStats> {
+        if (!self->state.cb) return DeviceStats{};
+        return self->state.cb->stats();
+      },
+      [=](pump_atom) {
+        auto& st = self->state;
+        if (st.ended) return;
+        st.drain_tap();
+        demand(self);
+        check_end(self);
+        if (!st.ended) self->delayed_send(self, st.pump_interval(), pump_atom_v);
+      },
+  };
+}
+
+}  // namespace
+
+DeviceActor spawn_device_actor(caf::actor_system& sys, const DeviceActorConfig& cfg) {
+  return sys.spawn<caf::detached>(device_actor, cfg);
+}
+
+}  // namespace crowdmesh::device

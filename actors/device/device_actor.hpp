@@ -1,0 +1,70 @@
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "caf/actor_system.hpp"
+#include "caf/meta/type_name.hpp"
+#include "caf/typed_actor.hpp"
+#include "common/atoms.hpp"
+#include "device/audio_backend.hpp"
+#include "device/device_callback.hpp"
+#include "device/device_config.hpp"
+#include "device/device_stats.hpp"
+#include "mixer/mixer_actor.hpp"
+
+namespace crowdmesh::device {
+
+/// Settings of a device actor.
+struct DeviceActorConfig {
+  DeviceConfig device;
+  mixer::MixerActor mixer;      ///< renders the frames the device asks for
+  std::string record_path;      ///< WAV of exactly what is played; empty = no recording
+  std::uint64_t total_frames = 0;  ///< stop after this many frames (0 = until stop_atom)
+};
+
+/// What a finished run did: the device's counters plus the recording.
+struct DeviceRunReport {
+  DeviceStats stats;
+  std::string backend;             ///< backend description
+  std::string record_path;         ///< absolute path, empty when not recording
+  std::uint64_t recorded_frames = 0;
+};
+
+/// The device actor's interface.
+/// - (start_atom) → DeviceStats: pre-fills the output ring to the target from
+///   the mixer, then starts the backend (hard RT callback from then on).
+///   Errors: device_not_found / device_error from the backend, io_error when
+///   the recording cannot be created.
+/// - (finish_atom) → DeviceRunReport: replies once the run ended (total_frames
+///   played, or after stop_atom); the backend is stopped and the WAV closed.
+/// - (stop_atom): ends the run now (short fade-out first on a clocked device).
+/// - (stats_atom) → DeviceStats: counters now (wait-free reads).
+/// - (pump_atom): internal demand timer: keeps the ring at its target fill
+///   (credit-based demand: the device's consumption sets the pace).
+using DeviceActor = caf::typed_actor<caf::replies_to<start_atom>::with<DeviceStats>,
+                                     caf::replies_to<finish_atom>::with<DeviceRunReport>,
+                                     caf::reacts_to<stop_atom>,
+                                     caf::replies_to<stats_atom>::with<DeviceStats>,
+                                     caf::reacts_to<pump_atom>>;
+
+/// Spawns the device actor (detached: its demand timer must not wait behind
+/// other actors). Builds the backend from cfg.device; a bad backend name or
+/// config fails at start_atom with the reason.
+DeviceActor spawn_device_actor(caf::actor_system& sys, const DeviceActorConfig& cfg);
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, DeviceStats& x) {
+  return f(caf::meta::type_name("DeviceStats"), x.frames_played, x.callbacks, x.xruns,
+           x.device_xruns, x.underrun_frames, x.tap_overflow_frames, x.input_overflow_frames,
+           x.callback_us_p50, x.callback_us_p99, x.callback_us_max, x.ring_fill, x.ring_capacity,
+           x.period_us, x.sample_rate_hz, x.period_frames);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, DeviceRunReport& x) {
+  return f(caf::meta::type_name("DeviceRunReport"), x.stats, x.backend, x.record_path,
+           x.recorded_frames);
+}
+
+}  // namespace crowdmesh::device

@@ -1,0 +1,110 @@
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "device/device_config.hpp"
+#include "device/device_stats.hpp"
+#include "rt/duration_histogram.hpp"
+#include "rt/spsc_ring.hpp"
+
+namespace crowdmesh::device {
+
+static_assert(std::atomic<float>::is_always_lock_free, "the RT gain needs a lock-free atomic float");
+
+/// The body of every backend's audio callback: the only hard real-time code in
+/// Crowdmesh (ARCHITECTURE.md, "The real-time boundary").
+///
+/// process() copies interleaved float frames from the output ring to the
+/// device buffer, writes silence on a shortfall (and counts an underrun),
+/// applies the master gain ramp, copies what was played to the tap ring when
+/// enabled, copies device input to the input ring, and updates atomic
+/// counters and the callback-duration histogram. It never allocates, locks,
+/// logs, blocks or throws.
+///
+/// Thread contract: process() runs on one RT thread at a time (the backend's).
+/// output_ring() has one producer (the device actor); tap_ring() and
+/// input_ring() have one consumer each. set_tap_enabled(), set_output_gain()
+/// and stats() are wait-free and callable from any thread. Construction and
+/// destruction are not real-time and must not overlap a running backend.
+class DeviceCallback {
+ public:
+  /// Largest accepted master gain (linear, +12 dB).
+  static constexpr float kMaxOutputGain = 4.0f;
+
+  /// Allocates the rings (not real-time): output ring ≥ 4 × target_periods ×
+  /// period_frames frames, tap ring ≥ 1 s, input ring ≥ max(1 s, output ring)
+  /// when input_channels > 0; all powers of two. `config` must pass
+  /// validate(); channel counts < 1 throw std::invalid_argument.
+  explicit DeviceCallback(const DeviceConfig& config);
+
+  DeviceCallback(const DeviceCallback&) = delete;
+  DeviceCallback& operator=(const DeviceCallback&) = delete;
+
+  /// RT thread. Fills `out` (frames × channels() interleaved floats) from the
+  /// output ring; copies `in` (frames × input_channels() interleaved floats,
+  /// or nullptr = silence) to the input ring if there is one. `device_xrun` is
+  /// the driver's under/overflow flag for this block. Wait-free.
+  void process(float* out, const float* in, std::size_t frames, bool device_xrun) noexcept;
+
+  /// Producer side (device actor) of the ring the callback plays from.
+  rt::SpscRing& output_ring() noexcept { return *output_ring_; }
+  /// Consumer side (recorder) of the ring holding what was played (post-gain).
+  rt::SpscRing& tap_ring() noexcept { return *tap_ring_; }
+  /// Consumer side of the captured input; nullptr when input_channels == 0.
+  rt::SpscRing* input_ring() noexcept { return input_ring_.get(); }
+
+  /// Any thread: start/stop copying played frames into tap_ring().
+  void set_tap_enabled(bool enabled) noexcept { tap_enabled_.store(enabled, std::memory_order_release); }
+  /// Any thread: whether the tap is on.
+  bool tap_enabled() const noexcept { return tap_enabled_.load(std::memory_order_acquire); }
+
+  /// Any thread: master output gain (linear). The callback ramps linearly
+  /// from its current gain to this target over its next block. NaN/inf are
+  /// ignored; values are clamped to 0..kMaxOutputGain (callers validate and
+  /// report bad input before this).
+  void set_output_gain(float linear) noexcept;
+  /// Any thread: the target gain last set (linear).
+  float output_gain() const noexcept { return target_gain_.load(std::memory_order_relaxed); }
+
+  /// Any thread: counters, duration percentiles and ring fill.
+  DeviceStats stats() const noexcept;
+
+  /// Output channels per frame.
+  int channels() const noexcept { return channels_; }
+  /// Input channels per frame (0 = no input).
+  int input_channels() const noexcept { return input_channels_; }
+  /// Device rate in Hz.
+  int sample_rate_hz() const noexcept { return sample_rate_hz_; }
+  /// Frames per period.
+  int period_frames() const noexcept { return period_frames_; }
+
+ private:
+  void apply_gain(float* out, std::size_t frames) noexcept;
+
+  int channels_;
+  int input_channels_;
+  int sample_rate_hz_;
+  int period_frames_;
+
+  std::unique_ptr<rt::SpscRing> output_ring_;
+  std::unique_ptr<rt::SpscRing> tap_ring_;
+  std::unique_ptr<rt::SpscRing> input_ring_;
+
+  std::atomic<bool> tap_enabled_{false};
+  std::atomic<float> target_gain_{1.0f};
+  float current_gain_ = 1.0f;  // RT thread only
+
+  // Written by the RT thread only (load + store), read by any thread.
+  std::atomic<std::uint64_t> frames_played_{0};
+  std::atomic<std::uint64_t> callbacks_{0};
+  std::atomic<std::uint64_t> xruns_{0};
+  std::atomic<std::uint64_t> device_xruns_{0};
+  std::atomic<std::uint64_t> underrun_frames_{0};
+  std::atomic<std::uint64_t> tap_overflow_frames_{0};
+  std::atomic<std::uint64_t> input_overflow_frames_{0};
+  rt::DurationHistogram durations_;
+};
+
+}  // namespace crowdmesh::device

@@ -1,0 +1,35 @@
+#pragma once
+#include <string>
+
+#include "caf/expected.hpp"
+
+namespace crowdmesh::device {
+
+/// Settings of one audio device (C1 "Device"). Plain data; checked by validate().
+struct DeviceConfig {
+  /// "portaudio" (a real device) or "virtual" (clock thread, no hardware).
+  std::string backend = "portaudio";
+  /// PortAudio device: a decimal index, or a case-insensitive substring of its
+  /// name; empty = the host's default output device. Ignored by "virtual".
+  std::string device;
+  /// Device sample rate in Hz (8000..384000).
+  int sample_rate_hz = 48000;
+  /// Output channels, interleaved float frames (1..32).
+  int channels = 2;
+  /// Input (capture) channels; 0 = output only (0..32).
+  int input_channels = 0;
+  /// Frames per device period (16..8192); 256 by default.
+  int period_frames = 256;
+  /// Output ring fill, in periods, that the device actor keeps (2..64).
+  int target_periods = 4;
+  /// Virtual backend only: true = real pace (one period per period time);
+  /// false = as fast as data arrives (offline rendering, never underruns).
+  bool realtime = true;
+};
+
+/// Checks every field's range and the backend name. Errors:
+/// errc::value_out_of_range with a sentence naming the field, the value and the
+/// allowed range. Thread-safe (pure).
+caf::expected<void> validate(const DeviceConfig& config);
+
+}  // namespace crowdmesh::device

@@ -1,0 +1,70 @@
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "device/audio_backend.hpp"
+#include "device/device_config.hpp"
+
+namespace crowdmesh::device {
+
+/// A device without hardware: a clock thread that calls the same
+/// DeviceCallback::process() as PortAudio does, one period at a time.
+///
+/// realtime = true: one call per period on absolute steady_clock deadlines
+/// (sleep_until), so the pace does not drift. When a deadline is missed by a
+/// whole period or more, the clock resynchronises to now instead of bursting
+/// to catch up, and flags that call as a device xrun, like a real driver.
+///
+/// realtime = false (paced_by_data()): a call whenever the output ring holds a
+/// full period and, if the tap is on, the tap ring has room for one — polled
+/// with sleeps of kDataPollInterval. After finish(), it plays what is left
+/// (a last, shorter block) and stops; offline renders therefore never underrun
+/// and never lose tapped frames. The tap consumer must keep draining the tap.
+///
+/// Input: process() gets in = nullptr (silence goes to the input ring).
+/// Thread contract: start()/stop() from one control thread; finish() and
+/// done() from any thread.
+class VirtualBackend final : public AudioBackend {
+ public:
+  /// Longest sleep while waiting for data in paced-by-data mode.
+  static constexpr std::chrono::microseconds kDataPollInterval{100};
+
+  /// Keeps the config; starts nothing. Not real-time.
+  explicit VirtualBackend(DeviceConfig config);
+  /// Stops the clock thread if running.
+  ~VirtualBackend() override;
+
+  /// Allocates the device buffer and starts the clock thread. Errors:
+  /// errc::device_error when already running; errc::internal when `cb` was
+  /// built for another channel count, rate or period.
+  caf::expected<void> start(DeviceCallback& cb) override;
+  /// Ends the clock thread (without draining) and joins it; idempotent.
+  void stop() noexcept override;
+  /// e.g. "virtual 48000 Hz 256 frames 2 ch realtime".
+  std::string description() const override;
+  /// True when realtime == false.
+  bool paced_by_data() const noexcept override { return !config_.realtime; }
+
+  /// Any thread: no more frames will be written to the output ring. In
+  /// paced-by-data mode the clock drains the ring and ends (done() turns
+  /// true). Call after the producer's last write. No effect in realtime mode.
+  void finish() noexcept { finish_requested_.store(true, std::memory_order_release); }
+  /// Any thread: the clock thread has ended (drained after finish(), or stopped).
+  bool done() const noexcept { return done_.load(std::memory_order_acquire); }
+
+ private:
+  void run_realtime(DeviceCallback& cb) noexcept;
+  void run_paced_by_data(DeviceCallback& cb) noexcept;
+
+  DeviceConfig config_;
+  std::vector<float> out_;
+  std::thread thread_;
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> finish_requested_{false};
+  std::atomic<bool> done_{false};
+};
+
+}  // namespace crowdmesh::device

@@ -1,0 +1,106 @@
+#include "mixer/deck_buffer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/decibel.hpp"
+
+namespace crowdmesh::mixer {
+
+DeckBuffer::DeckBuffer(std::uint32_t id, std::string path, int sample_rate_hz, int channels,
+                       std::size_t max_block_frames, float smoothing_ms)
+    : id_(id),
+      sample_rate_hz_(sample_rate_hz),
+      channels_(channels),
+      gain_(static_cast<float>(sample_rate_hz), smoothing_ms, 1.0f),
+      scratch_(max_block_frames * static_cast<std::size_t>(channels)) {
+  info_.path = std::move(path);
+}
+
+void DeckBuffer::attach(std::shared_ptr<FrameReader> reader, BufferInfo info) {
+  reader_ = std::move(reader);
+  info_ = std::move(info);
+  reader_->set_loop(loop_);
+  error_.clear();
+  if (state_ != BufferState::playing) state_ = BufferState::ready;
+}
+
+void DeckBuffer::fail(std::string reason) {
+  error_ = std::move(reason);
+  if (!reader_) state_ = BufferState::failed;
+}
+
+bool DeckBuffer::play() {
+  if (!reader_) return false;
+  if (state_ == BufferState::ended && reader_->finished()) return false;
+  // Fade in from silence: no click at the start of a track.
+  if (state_ != BufferState::playing) gain_.jump_to(0.0f);
+  stopping_ = false;
+  update_target();
+  state_ = BufferState::playing;
+  return true;
+}
+
+void DeckBuffer::stop() {
+  // Fade out over the smoothing time, then stop (render_add finishes it): no click.
+  if (state_ == BufferState::playing) {
+    stopping_ = true;
+    gain_.set_target(0.0f);
+  }
+}
+
+void DeckBuffer::set_loop(bool loop) {
+  loop_ = loop;
+  if (reader_) reader_->set_loop(loop);
+}
+
+void DeckBuffer::update_target() {
+  if (!stopping_) gain_.set_target(muted_ ? 0.0f : gain_linear_);
+}
+
+void DeckBuffer::render_add(float* dst, std::size_t frames) {
+  if (state_ != BufferState::playing || !reader_) return;
+  const std::size_t ch = static_cast<std::size_t>(channels_);
+  const std::size_t got = reader_->read(scratch_.data(), frames);
+  if (got < frames) {
+    std::fill(scratch_.begin() + static_cast<std::ptrdiff_t>(got * ch),
+              scratch_.begin() + static_cast<std::ptrdiff_t>(frames * ch), 0.0f);
+    if (reader_->finished()) {
+      state_ = BufferState::ended;
+    } else {
+      underrun_frames_ += frames - got;
+    }
+  }
+  gain_.apply_add(scratch_.data(), dst, frames, channels_);
+  if (stopping_ && gain_.settled()) {
+    stopping_ = false;
+    state_ = BufferState::stopped;
+    update_target();
+  }
+}
+
+bool DeckBuffer::starving(std::size_t frames) const {
+  return state_ == BufferState::playing && reader_ && !reader_->finished() &&
+         reader_->available() < frames;
+}
+
+BufferStatus DeckBuffer::status() const {
+  BufferStatus s;
+  s.id = id_;
+  s.state = state_;
+  s.info = info_;
+  s.loop = loop_;
+  s.gain_db = gain_to_db(gain_linear_);
+  s.muted = muted_;
+  s.underrun_frames = underrun_frames_;
+  s.error = error_;
+  if (reader_) {
+    double pos = info_.start_seconds +
+                 static_cast<double>(reader_->frames_read()) / static_cast<double>(sample_rate_hz_);
+    if (loop_ && info_.duration_seconds > 0) pos = std::fmod(pos, info_.duration_seconds);
+    s.position_seconds = pos;
+  }
+  return s;
+}
+
+}  // namespace crowdmesh::mixer

@@ -1,0 +1,213 @@
+#include "mixer/mixer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "common/decibel.hpp"
+#include "common/error.hpp"
+#include "mixer/gain_validation.hpp"
+
+namespace crowdmesh::mixer {
+
+namespace {
+
+std::string buffer_name(DeckId deck, std::uint32_t id) {
+  return "buffer " + std::to_string(id) + " on deck " + to_string(deck);
+}
+
+caf::error unknown_buffer(Deck& d, std::uint32_t id) {
+  std::ostringstream os;
+  os << "no " << buffer_name(d.id(), id) << " (loaded:";
+  if (d.buffers().empty()) os << " none";
+  for (const auto& kv : d.buffers()) os << " " << kv.first;
+  os << ")";
+  return make_error(errc::unknown_buffer, os.str());
+}
+
+caf::error not_ready(const DeckBuffer& b, DeckId deck) {
+  std::string why = b.state() == BufferState::failed ? "failed: " + b.status().error
+                                                      : std::string(to_string(b.state()));
+  return make_error(errc::not_ready, buffer_name(deck, b.id()) + " is not ready (" + why + ")");
+}
+
+}  // namespace
+
+const char* to_string(BufferState state) {
+  switch (state) {
+    case BufferState::loading: return "loading";
+    case BufferState::ready: return "ready";
+    case BufferState::playing: return "playing";
+    case BufferState::stopped: return "stopped";
+    case BufferState::ended: return "ended";
+    case BufferState::failed: return "failed";
+  }
+  return "unknown";
+}
+
+Mixer::Mixer(const MixerConfig& cfg)
+    : cfg_(cfg),
+      master_gain_(static_cast<float>(cfg.sample_rate_hz), cfg.gain_smoothing_ms, 1.0f),
+      limiter_(static_cast<float>(cfg.sample_rate_hz), cfg.channels, cfg.limiter_ceiling_dbfs) {
+  for (auto id : kAllDecks) decks_[static_cast<std::size_t>(index_of(id))] = std::make_unique<Deck>(id, cfg);
+}
+
+void Mixer::begin_load(DeckId d, std::uint32_t buffer_id, std::string path) {
+  deck(d).add_loading(buffer_id, std::move(path));
+}
+
+caf::expected<void> Mixer::finish_load(DeckId d, std::uint32_t buffer_id,
+                                       std::shared_ptr<FrameReader> reader, BufferInfo info) {
+  auto* b = deck(d).find(buffer_id);
+  if (!b) return unknown_buffer(deck(d), buffer_id);
+  b->attach(std::move(reader), std::move(info));
+  return caf::unit;
+}
+
+void Mixer::fail_load(DeckId d, std::uint32_t buffer_id, std::string reason) {
+  if (auto* b = deck(d).find(buffer_id)) b->fail(std::move(reason));
+}
+
+caf::expected<void> Mixer::unload(DeckId d, std::uint32_t buffer_id) {
+  if (!deck(d).remove(buffer_id)) return unknown_buffer(deck(d), buffer_id);
+  return caf::unit;
+}
+
+caf::expected<void> Mixer::play(DeckId d) {
+  auto& dk = deck(d);
+  if (dk.buffers().empty())
+    return make_error(errc::unknown_buffer, "deck " + to_string(d) + " has no buffer loaded");
+  if (dk.play() == 0) {
+    for (const auto& kv : dk.buffers())
+      if (kv.second->state() != BufferState::ended) return not_ready(*kv.second, d);
+    return make_error(errc::not_ready, "deck " + to_string(d) + " has played to the end (seek to replay)");
+  }
+  return caf::unit;
+}
+
+caf::expected<void> Mixer::play_buffer(DeckId d, std::uint32_t buffer_id) {
+  auto* b = deck(d).find(buffer_id);
+  if (!b) return unknown_buffer(deck(d), buffer_id);
+  if (!b->play()) return not_ready(*b, d);
+  return caf::unit;
+}
+
+void Mixer::stop(DeckId d) { deck(d).stop(); }
+
+caf::expected<void> Mixer::stop_buffer(DeckId d, std::uint32_t buffer_id) {
+  auto* b = deck(d).find(buffer_id);
+  if (!b) return unknown_buffer(deck(d), buffer_id);
+  b->stop();
+  return caf::unit;
+}
+
+caf::expected<void> Mixer::set_deck_gain_db(DeckId d, double gain_db) {
+  auto g = gain_db_to_linear(gain_db, "deck " + to_string(d) + " gain");
+  if (!g) return g.error();
+  deck(d).set_gain(*g);
+  return caf::unit;
+}
+
+caf::expected<void> Mixer::set_buffer_gain_db(DeckId d, std::uint32_t buffer_id, double gain_db) {
+  auto* b = deck(d).find(buffer_id);
+  if (!b) return unknown_buffer(deck(d), buffer_id);
+  auto g = gain_db_to_linear(gain_db, buffer_name(d, buffer_id) + " gain");
+  if (!g) return g.error();
+  b->set_gain(*g);
+  return caf::unit;
+}
+
+caf::expected<void> Mixer::set_master_gain_db(double gain_db) {
+  auto g = gain_db_to_linear(gain_db, "master gain");
+  if (!g) return g.error();
+  master_linear_ = *g;
+  master_gain_.set_target(*g);
+  return caf::unit;
+}
+
+void Mixer::set_deck_mute(DeckId d, bool muted) { deck(d).set_mute(muted); }
+
+caf::expected<void> Mixer::set_buffer_mute(DeckId d, std::uint32_t buffer_id, bool muted) {
+  auto* b = deck(d).find(buffer_id);
+  if (!b) return unknown_buffer(deck(d), buffer_id);
+  b->set_mute(muted);
+  return caf::unit;
+}
+
+caf::expected<void> Mixer::set_loop(DeckId d, std::int64_t buffer_id, bool loop) {
+  auto& dk = deck(d);
+  if (buffer_id < 0) {
+    for (const auto& kv : dk.buffers()) kv.second->set_loop(loop);
+    return caf::unit;
+  }
+  auto* b = dk.find(static_cast<std::uint32_t>(buffer_id));
+  if (!b) return unknown_buffer(dk, static_cast<std::uint32_t>(buffer_id));
+  b->set_loop(loop);
+  return caf::unit;
+}
+
+caf::expected<void> Mixer::set_eq_db(DeckId d, dsp::EqBand band, double gain_db) {
+  if (std::isnan(gain_db) || gain_db > dsp::DjEq::kMaxGainDb) {
+    std::ostringstream os;
+    os << "deck " << to_string(d) << " EQ gain " << gain_db
+       << " dB is out of range (allowed: kill (-inf or <= " << dsp::DjEq::kKillDb << ") to +"
+       << dsp::DjEq::kMaxGainDb << " dB)";
+    return make_error(errc::value_out_of_range, os.str());
+  }
+  if (!deck(d).set_eq_db(band, static_cast<float>(gain_db)))
+    return make_error(errc::value_out_of_range, "deck " + to_string(d) + " EQ gain refused");
+  return caf::unit;
+}
+
+void Mixer::render(float* out, std::size_t frames) {
+  const std::size_t ch = static_cast<std::size_t>(cfg_.channels);
+  while (frames > 0) {
+    const std::size_t n = std::min(frames, cfg_.max_block_frames);
+    std::fill(out, out + n * ch, 0.0f);
+    for (auto& d : decks_) d->render_add(out, n);
+    master_gain_.apply(out, n, cfg_.channels);
+    limiter_.process(out, n);
+    master_meter_.process(out, n, cfg_.channels);
+    frames_rendered_ += n;
+    out += n * ch;
+    frames -= n;
+  }
+}
+
+bool Mixer::starving(std::size_t frames) const {
+  return std::any_of(decks_.begin(), decks_.end(), [frames](const auto& d) { return d->starving(frames); });
+}
+
+bool Mixer::any_playing() const {
+  for (const auto& d : decks_)
+    for (const auto& kv : d->buffers())
+      if (kv.second->state() == BufferState::playing) return true;
+  return false;
+}
+
+std::vector<std::shared_ptr<FrameReader>> Mixer::readers() const {
+  std::vector<std::shared_ptr<FrameReader>> out;
+  for (const auto& d : decks_)
+    for (const auto& kv : d->buffers())
+      if (kv.second->reader()) out.push_back(kv.second->reader());
+  return out;
+}
+
+MixerStatus Mixer::status() {
+  MixerStatus s;
+  s.master_gain_db = gain_to_db(master_linear_);
+  for (auto& d : decks_) {
+    auto ds = d->status();
+    for (const auto& b : ds.buffers) s.underrun_frames += b.underrun_frames;
+    s.decks[static_cast<std::size_t>(index_of(d->id()))] = std::move(ds);
+  }
+  s.master_rms_dbfs = master_meter_.rms_dbfs();
+  s.master_peak_dbfs = master_meter_.peak_dbfs();
+  master_meter_.reset();
+  s.limiter_reduction_db = limiter_.gain_reduction_db();
+  s.limited_frames = limiter_.limited_frames();
+  s.frames_rendered = frames_rendered_;
+  return s;
+}
+
+}  // namespace crowdmesh::mixer

@@ -1,0 +1,98 @@
+#pragma once
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "caf/expected.hpp"
+#include "common/deck.hpp"
+#include "dsp/level_meter.hpp"
+#include "dsp/smoothed_gain.hpp"
+#include "dsp/soft_limiter.hpp"
+#include "mixer/deck.hpp"
+#include "mixer/mixer_config.hpp"
+#include "mixer/mixer_status.hpp"
+
+namespace crowdmesh::mixer {
+
+/// The mixer core: decks A–D → master gain → soft limiter → meters. Knows
+/// nothing of CAF or devices: the mixer actor turns commands into calls here
+/// and asks render() for the frames the device wants.
+///
+/// Every setter validates its input and returns an error that names the
+/// control, the value and the allowed range; on error nothing changes.
+///
+/// Thread contract: one thread (the mixer actor's). render() does not allocate.
+class Mixer {
+ public:
+  explicit Mixer(const MixerConfig& cfg);
+
+  const MixerConfig& config() const { return cfg_; }
+
+  /// The deck, always valid for a DeckId.
+  Deck& deck(DeckId id) { return *decks_[static_cast<std::size_t>(index_of(id))]; }
+
+  /// Registers a buffer as loading (replacing any buffer with that id on the deck).
+  void begin_load(DeckId deck, std::uint32_t buffer_id, std::string path);
+  /// Completes a load: attaches the reader. Errors: unknown_buffer when the
+  /// buffer was unloaded meanwhile (the reader is dropped).
+  caf::expected<void> finish_load(DeckId deck, std::uint32_t buffer_id,
+                                  std::shared_ptr<FrameReader> reader, BufferInfo info);
+  /// Marks a load as failed with the reason (shown in status).
+  void fail_load(DeckId deck, std::uint32_t buffer_id, std::string reason);
+  /// Removes a buffer. Errors: unknown_buffer.
+  caf::expected<void> unload(DeckId deck, std::uint32_t buffer_id);
+
+  /// Plays every buffer of the deck that can play. Errors: not_ready (names
+  /// what is loading/failed), unknown_buffer when the deck has no buffer.
+  caf::expected<void> play(DeckId deck);
+  /// Plays one buffer. Errors: unknown_buffer, not_ready.
+  caf::expected<void> play_buffer(DeckId deck, std::uint32_t buffer_id);
+  /// Stops the deck (fade-out).
+  void stop(DeckId deck);
+  /// Stops one buffer. Errors: unknown_buffer.
+  caf::expected<void> stop_buffer(DeckId deck, std::uint32_t buffer_id);
+
+  /// Deck gain in dB ([kMinGainDb, kMaxGainDb], −inf = silence), smoothed.
+  caf::expected<void> set_deck_gain_db(DeckId deck, double gain_db);
+  /// Buffer gain in dB, same range. Errors also unknown_buffer.
+  caf::expected<void> set_buffer_gain_db(DeckId deck, std::uint32_t buffer_id, double gain_db);
+  /// Master gain in dB, same range.
+  caf::expected<void> set_master_gain_db(double gain_db);
+  void set_deck_mute(DeckId deck, bool muted);
+  caf::expected<void> set_buffer_mute(DeckId deck, std::uint32_t buffer_id, bool muted);
+  /// Loop every buffer of the deck (buffer_id < 0) or one buffer.
+  caf::expected<void> set_loop(DeckId deck, std::int64_t buffer_id, bool loop);
+  /// EQ band gain in dB: from kill (≤ −60 dB or −inf) to +6 dB. Errors: value_out_of_range.
+  caf::expected<void> set_eq_db(DeckId deck, dsp::EqBand band, double gain_db);
+
+  /// Renders `frames` interleaved frames (channels from the config) into out,
+  /// splitting into max_block_frames passes. Never fails: missing reader data
+  /// is silence counted as underrun frames on that buffer.
+  void render(float* out, std::size_t frames);
+
+  /// True when a playing buffer's reader holds fewer than `frames` frames and
+  /// has not finished: an offline render should let the readers catch up first.
+  bool starving(std::size_t frames) const;
+
+  /// True when some buffer is playing.
+  bool any_playing() const;
+
+  /// Every reader currently attached (for the process that fills them).
+  std::vector<std::shared_ptr<FrameReader>> readers() const;
+
+  /// Snapshot; resets the level meters.
+  MixerStatus status();
+
+ private:
+  MixerConfig cfg_;
+  std::array<std::unique_ptr<Deck>, kDeckCount> decks_;
+  dsp::SmoothedGain master_gain_;
+  float master_linear_ = 1.0f;
+  dsp::SoftLimiter limiter_;
+  dsp::LevelMeter master_meter_;
+  std::uint64_t frames_rendered_ = 0;
+};
+
+}  // namespace crowdmesh::mixer

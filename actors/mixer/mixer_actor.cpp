@@ -1,0 +1,307 @@
+#include "mixer/mixer_actor.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <memory>
+
+#include "caf/all.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "mixer/mixer.hpp"
+
+namespace crowdmesh::mixer {
+
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kOpenTimeout = 20s;
+constexpr auto kFillTimeout = 10s;
+constexpr auto kStartPoll = 5ms;
+
+caf::expected<DeckId> deck_of(const std::string& name) {
+  if (auto d = parse_deck(name)) return *d;
+  return make_error(errc::unknown_deck, "unknown deck '" + name + "' (allowed: A, B, C, D)");
+}
+
+caf::expected<dsp::EqBand> band_of(const std::string& name) {
+  if (name == "low") return dsp::EqBand::low;
+  if (name == "mid") return dsp::EqBand::mid;
+  if (name == "high") return dsp::EqBand::high;
+  return make_error(errc::value_out_of_range, "unknown EQ band '" + name + "' (allowed: low, mid, high)");
+}
+
+BufferInfo to_buffer_info(const stretch::SourceInfo& s, double start_seconds) {
+  BufferInfo b;
+  b.path = s.path;
+  b.format = s.format;
+  b.file_rate_hz = s.file_rate_hz;
+  b.file_channels = s.file_channels;
+  b.duration_seconds = s.file_rate_hz > 0 ? static_cast<double>(s.file_frames) / s.file_rate_hz : 0.0;
+  b.start_seconds = start_seconds;
+  return b;
+}
+
+struct PendingStart {
+  std::vector<DeckId> decks;
+  std::vector<std::string> unknown;  // names that are not decks
+  std::chrono::steady_clock::time_point deadline;
+  caf::typed_response_promise<StartReport> promise;
+};
+
+struct MixerActorState {
+  std::unique_ptr<Mixer> mixer;
+  stretch::StretchActor stretch;
+  bool offline = false;
+  std::uint64_t next_frame = 0;
+  std::vector<std::shared_ptr<std::vector<float>>> pool;
+  std::map<std::pair<int, std::uint32_t>, std::uint64_t> load_generation;
+  std::uint64_t next_generation = 1;
+  std::map<std::uint64_t, PendingStart> starts;
+  std::uint64_t next_start = 1;
+
+  // A pooled sample vector nobody else holds any more (no allocation once warm).
+  std::shared_ptr<std::vector<float>> take_block(std::size_t samples) {
+    for (auto& p : pool)
+      if (p.use_count() == 1 && p->capacity() >= samples) {
+        p->resize(samples);
+        return p;
+      }
+    auto fresh = std::make_shared<std::vector<float>>(samples);
+    if (pool.size() < 64) pool.push_back(fresh);
+    return fresh;
+  }
+
+  AudioBlock render(std::uint32_t frames) {
+    const auto& cfg = mixer->config();
+    AudioBlock b;
+    b.samples = take_block(static_cast<std::size_t>(frames) * static_cast<std::size_t>(cfg.channels));
+    b.first_frame = next_frame;
+    b.frames = frames;
+    b.channels = cfg.channels;
+    b.sample_rate_hz = cfg.sample_rate_hz;
+    mixer->render(b.samples->data(), frames);
+    next_frame += frames;
+    return b;
+  }
+
+  // Decks of a pending start are settled when each can play or cannot load any more.
+  bool settled(const PendingStart& p) {
+    for (auto d : p.decks)
+      if (mixer->deck(d).loading()) return false;
+    return true;
+  }
+
+  StartReport start_now(PendingStart& p) {
+    StartReport r;
+    for (const auto& u : p.unknown) r.not_ready.push_back(u + ": unknown deck (allowed: A, B, C, D)");
+    for (auto d : p.decks) {
+      auto res = mixer->play(d);
+      if (res)
+        r.started.push_back(to_string(d));
+      else
+        r.not_ready.push_back(to_string(d) + ": " + error_sentence(res.error()));
+    }
+    return r;
+  }
+};
+
+using Self = MixerActor::stateful_pointer<MixerActorState>;
+
+DeckStatus deck_status(Self self, DeckId d) { return self->state.mixer->deck(d).status(); }
+
+MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
+  self->state.mixer = std::make_unique<Mixer>(cfg.mixer);
+  self->state.stretch = cfg.stretch;
+  self->state.offline = cfg.offline;
+  return {
+      [=](load_atom, const std::string& deck, std::uint32_t id, const std::string& path,
+          bool loop) -> caf::result<BufferStatus> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        auto& st = self->state;
+        st.mixer->begin_load(*d, id, path);
+        const auto key = std::make_pair(index_of(*d), id);
+        const auto gen = st.next_generation++;
+        st.load_generation[key] = gen;
+        auto rp = self->make_response_promise<BufferStatus>();
+        self->request(st.stretch, kOpenTimeout, open_atom_v, path, 0.0, loop)
+            .then(
+                [=](stretch::SourceHandle& h) mutable {
+                  auto& s = self->state;
+                  if (s.load_generation[key] != gen) {
+                    rp.deliver(make_error(errc::not_ready, "buffer " + std::to_string(id) + " on deck " +
+                                                               deck + " was replaced by a newer load"));
+                    return;
+                  }
+                  auto info = to_buffer_info(h.source->info(), 0.0);
+                  auto res = s.mixer->finish_load(*d, id, h.source, info);
+                  if (!res) {
+                    rp.deliver(res.error());
+                    return;
+                  }
+                  s.mixer->set_loop(*d, id, loop);
+                  spdlog::info("mixer: deck {} buffer {} ready: {}", deck, id, info.path);
+                  rp.deliver(s.mixer->deck(*d).find(id)->status());
+                },
+                [=](caf::error& err) mutable {
+                  auto& s = self->state;
+                  if (s.load_generation[key] == gen) s.mixer->fail_load(*d, id, error_sentence(err));
+                  spdlog::error("mixer: deck {} buffer {} failed to load: {}", deck, id, error_sentence(err));
+                  rp.deliver(err);
+                });
+        return rp;
+      },
+      [=](unload_atom, const std::string& deck, std::uint32_t id) -> caf::result<bool> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        auto res = self->state.mixer->unload(*d, id);
+        if (!res) return res.error();
+        self->state.load_generation.erase(std::make_pair(index_of(*d), id));
+        return true;
+      },
+      [=](play_atom, const std::string& deck) -> caf::result<DeckStatus> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        auto res = self->state.mixer->play(*d);
+        if (!res) return res.error();
+        return deck_status(self, *d);
+      },
+      [=](stop_atom, const std::string& deck) -> caf::result<DeckStatus> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        self->state.mixer->stop(*d);
+        return deck_status(self, *d);
+      },
+      [=](gain_atom, const std::string& deck, double db) -> caf::result<DeckStatus> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        auto res = self->state.mixer->set_deck_gain_db(*d, db);
+        if (!res) return res.error();
+        return deck_status(self, *d);
+      },
+      [=](mute_atom, const std::string& deck, bool muted) -> caf::result<DeckStatus> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        self->state.mixer->set_deck_mute(*d, muted);
+        return deck_status(self, *d);
+      },
+      [=](loop_atom, const std::string& deck, bool loop) -> caf::result<DeckStatus> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        auto res = self->state.mixer->set_loop(*d, -1, loop);
+        if (!res) return res.error();
+        return deck_status(self, *d);
+      },
+      [=](eq_atom, const std::string& deck, const std::string& band,
+          double db) -> caf::result<DeckStatus> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        auto b = band_of(band);
+        if (!b) return b.error();
+        auto res = self->state.mixer->set_eq_db(*d, *b, db);
+        if (!res) return res.error();
+        return deck_status(self, *d);
+      },
+      [=](seek_atom, const std::string& deck, double seconds) -> caf::result<DeckStatus> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        if (!std::isfinite(seconds) || seconds < 0)
+          return make_error(errc::value_out_of_range, "seek position " + std::to_string(seconds) +
+                                                          " s is out of range (allowed: 0 s or more)");
+        auto& dk = self->state.mixer->deck(*d);
+        std::vector<std::pair<std::uint32_t, BufferStatus>> targets;
+        for (const auto& kv : dk.buffers())
+          if (kv.second->reader()) targets.emplace_back(kv.first, kv.second->status());
+        if (targets.empty())
+          return make_error(errc::not_ready, "deck " + deck + " has no loaded buffer to seek");
+        auto rp = self->make_response_promise<DeckStatus>();
+        auto remaining = std::make_shared<std::size_t>(targets.size());
+        auto first_error = std::make_shared<caf::error>();
+        for (const auto& [id, bs] : targets) {
+          const std::uint32_t bid = id;
+          self->request(self->state.stretch, kOpenTimeout, open_atom_v, bs.info.path, seconds, bs.loop)
+              .then(
+                  [=](stretch::SourceHandle& h) mutable {
+                    auto info = to_buffer_info(h.source->info(), seconds);
+                    (void) self->state.mixer->finish_load(*d, bid, h.source, info);
+                    if (--*remaining == 0) {
+                      if (*first_error) rp.deliver(*first_error);
+                      else rp.deliver(deck_status(self, *d));
+                    }
+                  },
+                  [=](caf::error& err) mutable {
+                    if (!*first_error) *first_error = err;
+                    if (--*remaining == 0) rp.deliver(*first_error);
+                  });
+        }
+        return rp;
+      },
+      [=](master_atom, double db) -> caf::result<double> {
+        auto res = self->state.mixer->set_master_gain_db(db);
+        if (!res) return res.error();
+        return static_cast<double>(self->state.mixer->status().master_gain_db);
+      },
+      [=](start_atom, const std::vector<std::string>& decks,
+          double timeout_s) -> caf::result<StartReport> {
+        if (!std::isfinite(timeout_s) || timeout_s < 0 || timeout_s > 600)
+          return make_error(errc::value_out_of_range, "ready timeout " + std::to_string(timeout_s) +
+                                                          " s is out of range (allowed: 0 to 600 s)");
+        PendingStart p;
+        for (const auto& name : decks) {
+          if (auto d = parse_deck(name)) p.decks.push_back(*d);
+          else p.unknown.push_back(name);
+        }
+        p.deadline = std::chrono::steady_clock::now() +
+                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(timeout_s));
+        auto& st = self->state;
+        if (st.settled(p)) return st.start_now(p);
+        p.promise = self->make_response_promise<StartReport>();
+        auto rp = p.promise;
+        const auto key = st.next_start++;
+        st.starts.emplace(key, std::move(p));
+        self->delayed_send(self, kStartPoll, retry_atom_v, key);
+        return rp;
+      },
+      [=](retry_atom, std::uint64_t key) {
+        auto& st = self->state;
+        auto it = st.starts.find(key);
+        if (it == st.starts.end()) return;
+        if (st.settled(it->second) || std::chrono::steady_clock::now() >= it->second.deadline) {
+          auto report = st.start_now(it->second);
+          if (!report.not_ready.empty())
+            spdlog::warn("mixer: start together: {} deck(s) not ready", report.not_ready.size());
+          it->second.promise.deliver(std::move(report));
+          st.starts.erase(it);
+          return;
+        }
+        self->delayed_send(self, kStartPoll, retry_atom_v, key);
+      },
+      [=](status_atom) { return self->state.mixer->status(); },
+      [=](render_atom, std::uint32_t frames) -> caf::result<AudioBlock> {
+        if (frames == 0 || frames > kMaxRenderFrames)
+          return make_error(errc::value_out_of_range, "render of " + std::to_string(frames) +
+                                                          " frames is out of range (allowed: 1 to " +
+                                                          std::to_string(kMaxRenderFrames) + ")");
+        auto& st = self->state;
+        if (st.offline && st.mixer->starving(frames)) {
+          // Offline: let the readers catch up instead of rendering silence.
+          auto rp = self->make_response_promise<AudioBlock>();
+          self->request(st.stretch, kFillTimeout, fill_atom_v)
+              .then([=](bool) mutable { rp.deliver(self->state.render(frames)); },
+                    [=](caf::error&) mutable { rp.deliver(self->state.render(frames)); });
+          return rp;
+        }
+        return st.render(frames);
+      },
+  };
+}
+
+}  // namespace
+
+MixerActor spawn_mixer_actor(caf::actor_system& sys, const MixerActorConfig& cfg) {
+  return sys.spawn(mixer_actor, cfg);
+}
+
+}  // namespace crowdmesh::mixer

@@ -1,0 +1,65 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "caf/actor_system.hpp"
+#include "caf/typed_actor.hpp"
+#include "common/atoms.hpp"
+#include "common/audio_block.hpp"
+#include "mixer/mixer_config.hpp"
+#include "mixer/mixer_messages.hpp"
+#include "stretch/stretch_actor.hpp"
+
+namespace crowdmesh::mixer {
+
+/// The mixer actor's interface. Decks are named "A".."D" (unknown_deck error
+/// otherwise); gains are in dB; every command replies with the resulting state
+/// or an error whose sentence names the deck, buffer, path or value.
+///
+/// - (load_atom, deck, buffer_id, path, loop) → BufferStatus once the buffer is
+///   ready (decoded ahead, FIFO filled) or an error (file_not_found with the
+///   absolute path, unreadable_file, unsupported_channels, ...). The deck shows
+///   it as `loading` meanwhile and as `failed` with the reason after an error.
+/// - (unload_atom, deck, buffer_id) → true; unknown_buffer otherwise.
+/// - (play_atom, deck), (stop_atom, deck) → DeckStatus.
+/// - (gain_atom, deck, gain_db), (mute_atom, deck, bool), (loop_atom, deck, bool),
+///   (eq_atom, deck, "low"|"mid"|"high", gain_db), (seek_atom, deck, seconds) → DeckStatus.
+/// - (master_atom, gain_db) → the master gain now in effect, dB.
+/// - (start_atom, decks, ready_timeout_seconds) → StartReport: waits until every
+///   listed deck is ready or the timeout ran out, then starts the ready ones in
+///   the same block (sample-aligned) and lists the others with the reason.
+/// - (status_atom) → MixerStatus (resets the level meters).
+/// - (render_atom, frames) → AudioBlock of `frames` frames (device demand).
+using MixerActor = caf::typed_actor<
+    caf::replies_to<load_atom, std::string, std::uint32_t, std::string, bool>::with<BufferStatus>,
+    caf::replies_to<unload_atom, std::string, std::uint32_t>::with<bool>,
+    caf::replies_to<play_atom, std::string>::with<DeckStatus>,
+    caf::replies_to<stop_atom, std::string>::with<DeckStatus>,
+    caf::replies_to<gain_atom, std::string, double>::with<DeckStatus>,
+    caf::replies_to<mute_atom, std::string, bool>::with<DeckStatus>,
+    caf::replies_to<loop_atom, std::string, bool>::with<DeckStatus>,
+    caf::replies_to<eq_atom, std::string, std::string, double>::with<DeckStatus>,
+    caf::replies_to<seek_atom, std::string, double>::with<DeckStatus>,
+    caf::replies_to<master_atom, double>::with<double>,
+    caf::replies_to<start_atom, std::vector<std::string>, double>::with<StartReport>,
+    caf::replies_to<status_atom>::with<MixerStatus>,
+    caf::replies_to<render_atom, std::uint32_t>::with<AudioBlock>,
+    caf::reacts_to<retry_atom, std::uint64_t>>;
+
+/// Largest block one render request may ask for, frames.
+constexpr std::uint32_t kMaxRenderFrames = 65536;
+
+/// Settings of a mixer actor.
+struct MixerActorConfig {
+  MixerConfig mixer;
+  stretch::StretchActor stretch;  ///< fills the readers this mixer plays
+  /// Offline rendering (virtual device as fast as possible): a render waits for
+  /// readers that are behind instead of counting an underrun.
+  bool offline = false;
+};
+
+/// Spawns the mixer actor.
+MixerActor spawn_mixer_actor(caf::actor_system& sys, const MixerActorConfig& cfg);
+
+}  // namespace crowdmesh::mixer

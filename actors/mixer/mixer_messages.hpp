@@ -1,0 +1,44 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "caf/meta/type_name.hpp"
+#include "mixer/mixer_status.hpp"
+
+namespace crowdmesh::mixer {
+
+/// Reply to "start together": which decks started and which were not ready
+/// when the timeout ran out (with the reason for each).
+struct StartReport {
+  std::vector<std::string> started;    ///< deck names, e.g. "A"
+  std::vector<std::string> not_ready;  ///< "C: buffer 1 on deck C is not ready (loading)"
+};
+
+// CAF 0.17 inspectors (message types of the mixer actor).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, BufferInfo& x) {
+  return f(caf::meta::type_name("BufferInfo"), x.path, x.format, x.file_rate_hz, x.file_channels,
+           x.duration_seconds, x.start_seconds);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, BufferStatus& x) {
+  return f(caf::meta::type_name("BufferStatus"), x.id, x.state, x.info, x.position_seconds, x.loop,
+           x.gain_db, x.muted, x.underrun_frames, x.error);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, DeckStatus& x) {
+  return f(caf::meta::type_name("DeckStatus"), x.deck, x.gain_db, x.muted, x.eq_db, x.rms_dbfs,
+           x.peak_dbfs, x.buffers);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, MixerStatus& x) {
+  return f(caf::meta::type_name("MixerStatus"), x.master_gain_db, x.decks, x.master_rms_dbfs,
+           x.master_peak_dbfs, x.limiter_reduction_db, x.limited_frames, x.frames_rendered,
+           x.underrun_frames);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, StartReport& x) {
+  return f(caf::meta::type_name("StartReport"), x.started, x.not_ready);
+}
+
+}  // namespace crowdmesh::mixer

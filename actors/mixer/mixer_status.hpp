@@ -1,0 +1,63 @@
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/deck.hpp"
+
+namespace crowdmesh::mixer {
+
+/// Life cycle of one buffer (a track or stem) on a deck.
+enum class BufferState { loading, ready, playing, stopped, ended, failed };
+
+/// "loading", "ready", "playing", "stopped", "ended", "failed".
+const char* to_string(BufferState state);
+
+/// What the file behind a buffer is, as reported by its reader.
+struct BufferInfo {
+  std::string path;            ///< absolute path
+  std::string format;          ///< e.g. "MP3"
+  int file_rate_hz = 0;
+  int file_channels = 0;
+  double duration_seconds = 0;  ///< from the file's frame count (an estimate for MP3)
+  double start_seconds = 0;     ///< file position the reader started at (after a seek)
+};
+
+/// Snapshot of one buffer.
+struct BufferStatus {
+  std::uint32_t id = 0;
+  BufferState state = BufferState::loading;
+  BufferInfo info;
+  double position_seconds = 0;  ///< file position of the play head
+  bool loop = false;
+  float gain_db = 0;
+  bool muted = false;
+  std::uint64_t underrun_frames = 0;  ///< frames the reader could not deliver in time
+  std::string error;                  ///< why it failed (state == failed)
+};
+
+/// Snapshot of one deck.
+struct DeckStatus {
+  DeckId deck = DeckId::A;
+  float gain_db = 0;
+  bool muted = false;
+  std::array<float, 3> eq_db{0, 0, 0};  ///< low, mid, high
+  double rms_dbfs = -200;               ///< since the previous status()
+  double peak_dbfs = -200;
+  std::vector<BufferStatus> buffers;
+};
+
+/// Snapshot of the whole mixer.
+struct MixerStatus {
+  float master_gain_db = 0;
+  std::array<DeckStatus, kDeckCount> decks;
+  double master_rms_dbfs = -200;
+  double master_peak_dbfs = -200;
+  float limiter_reduction_db = 0;
+  std::uint64_t limited_frames = 0;
+  std::uint64_t frames_rendered = 0;
+  std::uint64_t underrun_frames = 0;  ///< sum over all buffers
+};
+
+}  // namespace crowdmesh::mixer

@@ -1,0 +1,25 @@
+#include "rt/duration_histogram.hpp"
+
+namespace crowdmesh::rt {
+
+void DurationHistogram::record(std::uint32_t micros) noexcept {
+  const std::uint32_t b = micros < kBuckets - 1 ? micros : kBuckets - 1;
+  buckets_[b].fetch_add(1, std::memory_order_relaxed);
+  if (micros > max_.load(std::memory_order_relaxed)) max_.store(micros, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::uint32_t DurationHistogram::percentile(double q) const noexcept {
+  std::uint64_t total = 0;
+  for (const auto& b : buckets_) total += b.load(std::memory_order_relaxed);
+  if (total == 0) return 0;
+  const auto target = static_cast<std::uint64_t>(q * static_cast<double>(total));
+  std::uint64_t seen = 0;
+  for (int i = 0; i < kBuckets; ++i) {
+    seen += buckets_[i].load(std::memory_order_relaxed);
+    if (seen > target) return i == kBuckets - 1 ? max() : static_cast<std::uint32_t>(i + 1);
+  }
+  return max();
+}
+
+}  // namespace crowdmesh::rt

@@ -1,0 +1,27 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "stretch/resampler_quality.hpp"
+
+namespace crowdmesh::stretch {
+
+/// Settings of one FileSource; validated by FileSource::open().
+struct SourceConfig {
+  /// Device (output) sample rate in Hz; allowed 8000..384000.
+  int device_rate_hz = 48000;
+  /// Device channel count (interleaved output frames); allowed 1..8.
+  int device_channels = 2;
+  /// libsamplerate converter used for file rate → device rate.
+  ResamplerQuality quality = ResamplerQuality::sinc_medium;
+  /// FIFO capacity in device-rate frames (~1 s at 48 kHz); rounded up to a power of
+  /// two by the ring. Allowed 256..16777216.
+  std::size_t fifo_frames = 48000;
+  /// Restart at file frame 0 at end of file (seamless, the resampler is not reset).
+  bool loop = false;
+  /// First FILE frame decoded (seek before the first fill); allowed 0..file_frames.
+  /// Loops restart at frame 0, not here.
+  std::int64_t start_frame = 0;
+};
+
+}  // namespace crowdmesh::stretch

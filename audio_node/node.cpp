@@ -1,0 +1,217 @@
+#include "node.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+#include "caf/all.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "device/device_actor.hpp"
+#include "device/device_list.hpp"
+#include "mixer/mixer_actor.hpp"
+#include "run_summary.hpp"
+#include "stretch/stretch_actor.hpp"
+
+namespace crowdmesh::node {
+
+namespace {
+
+using namespace std::chrono_literals;
+std::atomic<bool> g_stop_requested{false};
+
+extern "C" void on_signal(int) { g_stop_requested.store(true); }
+
+// Resolves "auto": PortAudio when it has a default output device, else the
+// virtual device recording to a WAV (said in the log, with the path).
+device::DeviceConfig choose_device(const NodeOptions& o, std::string& record_path) {
+  auto dev = o.device;
+  record_path = o.record_path;
+  if (o.backend != "auto") {
+    dev.backend = o.backend;
+    return dev;
+  }
+  dev.backend = "portaudio";
+  auto list = device::list_devices();
+  bool have_output = false;
+  if (list)
+    for (const auto& d : *list) have_output = have_output || (o.device.device.empty() ? d.is_default_output : d.max_output_channels > 0);
+  if (!have_output) {
+    dev.backend = "virtual";
+    if (record_path.empty()) record_path = o.fallback_record_path;
+    spdlog::warn("no sound device found ({}): using the virtual device; the mix is written to {}",
+                 list ? "PortAudio lists no output" : error_sentence(list.error()), record_path);
+  }
+  return dev;
+}
+
+void apply_settings(caf::scoped_actor& self, const mixer::MixerActor& mixer, const NodeOptions& o,
+                    std::vector<std::string>& errors) {
+  auto report = [&](const caf::error& e) {
+    spdlog::error("{}", error_sentence(e));
+    errors.push_back(error_sentence(e));
+  };
+  for (const auto& g : o.gains) {
+    double db = 0;
+    try {
+      db = std::stod(g.value);
+    } catch (...) {
+      report(make_error(errc::value_out_of_range, "deck " + g.deck + " gain '" + g.value + "' is not a number of dB"));
+      continue;
+    }
+    self->request(mixer, 2s, gain_atom_v, g.deck, db).receive([](mixer::DeckStatus&) {}, report);
+  }
+  for (const auto& e : o.eqs) {
+    double v[3];
+    if (std::sscanf(e.value.c_str(), "%lf,%lf,%lf", &v[0], &v[1], &v[2]) != 3) {
+      report(make_error(errc::value_out_of_range, "deck " + e.deck + " EQ '" + e.value + "' must be LOW,MID,HIGH in dB"));
+      continue;
+    }
+    const char* bands[3] = {"low", "mid", "high"};
+    for (int i = 0; i < 3; ++i)
+      self->request(mixer, 2s, eq_atom_v, e.deck, std::string(bands[i]), v[i])
+          .receive([](mixer::DeckStatus&) {}, report);
+  }
+  if (o.master_gain_db)
+    self->request(mixer, 2s, master_atom_v, *o.master_gain_db).receive([](double) {}, report);
+}
+
+}  // namespace
+
+int run_node(const NodeOptions& o) {
+  init_logging(o.log_level);
+  if (o.list_devices) {
+    auto list = device::list_devices();
+    if (!list) {
+      std::cerr << "audio_node: " << error_sentence(list.error()) << "\n";
+      return 1;
+    }
+    std::cout << device::format_device_list(*list);
+    return 0;
+  }
+
+  std::string record_path;
+  auto dev = choose_device(o, record_path);
+  if (auto ok = device::validate(dev); !ok) {
+    std::cerr << "audio_node: " << error_sentence(ok.error()) << "\n";
+    return 2;
+  }
+
+  caf::actor_system_config cfg;
+  cfg.add_error_category(caf::atom("crowdmesh"), render_error);
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  RunSummary summary;
+
+  stretch::StretchConfig scfg;
+  scfg.source.device_rate_hz = dev.sample_rate_hz;
+  scfg.source.device_channels = dev.channels;
+  scfg.source.quality = o.quality;
+  auto stretch = stretch::spawn_stretch_actor(sys, scfg);
+
+  mixer::MixerActorConfig mcfg;
+  mcfg.mixer.sample_rate_hz = dev.sample_rate_hz;
+  mcfg.mixer.channels = dev.channels;
+  mcfg.stretch = stretch;
+  mcfg.offline = dev.backend == "virtual" && !dev.realtime;
+  auto mixer = mixer::spawn_mixer_actor(sys, mcfg);
+
+  // Load every track at once; each reply says ready or why not.
+  std::vector<std::string> loaded_decks;
+  for (const auto& t : o.tracks)
+    self->request(mixer, 30s, load_atom_v, t.deck, std::uint32_t{1}, t.path, o.loop)
+        .receive(
+            [&](mixer::BufferStatus& b) {
+              loaded_decks.push_back(t.deck);
+              spdlog::info("deck {}: {} ({} {} Hz {} ch, {:.1f} s)", t.deck, b.info.path, b.info.format,
+                           b.info.file_rate_hz, b.info.file_channels, b.info.duration_seconds);
+            },
+            [&](caf::error& e) {
+              spdlog::error("deck {}: {}", t.deck, error_sentence(e));
+              summary.errors.push_back("deck " + t.deck + ": " + error_sentence(e));
+            });
+  if (!o.tracks.empty() && loaded_decks.empty()) {
+    std::cerr << "audio_node: nothing can play: every track failed to load\n";
+    for (const auto& e : summary.errors) std::cerr << "  " << e << "\n";
+    self->send_exit(mixer, caf::exit_reason::user_shutdown);
+    self->send_exit(stretch, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  apply_settings(self, mixer, o, summary.errors);
+
+  if (!loaded_decks.empty())
+    self->request(mixer, std::chrono::milliseconds(static_cast<long long>((o.start_timeout_seconds + 5) * 1000)), start_atom_v,
+                  loaded_decks, o.start_timeout_seconds)
+        .receive(
+            [&](mixer::StartReport& r) {
+              summary.not_ready = r.not_ready;
+              for (const auto& n : r.not_ready) spdlog::warn("not started: {}", n);
+            },
+            [&](caf::error& e) { summary.errors.push_back(error_sentence(e)); });
+
+  device::DeviceActorConfig dcfg;
+  dcfg.device = dev;
+  dcfg.mixer = mixer;
+  dcfg.record_path = record_path;
+  dcfg.total_frames = static_cast<std::uint64_t>(o.duration_seconds * dev.sample_rate_hz + 0.5);
+  auto device = device::spawn_device_actor(sys, dcfg);
+  bool started = false;
+  self->request(device, 10s, start_atom_v)
+      .receive([&](device::DeviceStats&) { started = true; },
+               [&](caf::error& e) {
+                 std::cerr << "audio_node: cannot play: " << error_sentence(e) << "\n";
+                 summary.errors.push_back(error_sentence(e));
+               });
+  if (!started) {
+    for (auto a : {caf::actor_cast<caf::actor>(device), caf::actor_cast<caf::actor>(mixer),
+                   caf::actor_cast<caf::actor>(stretch)})
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  self->send(device, finish_atom_v);
+  bool done = false, stop_sent = false;
+  const bool stop_when_idle = o.duration_seconds <= 0 && !o.tracks.empty();
+  while (!done) {
+    self->receive([&](device::DeviceRunReport& r) { summary.device = r; done = true; },
+                  [&](caf::error& e) {
+                    summary.errors.push_back(error_sentence(e));
+                    done = true;
+                  },
+                  caf::after(200ms) >> [&] {
+                    if (stop_sent) return;
+                    bool idle = false;
+                    if (stop_when_idle)
+                      self->request(mixer, 2s, status_atom_v)
+                          .receive([&](mixer::MixerStatus& s) {
+                                     idle = true;
+                                     for (const auto& d : s.decks)
+                                       for (const auto& b : d.buffers)
+                                         if (b.state == mixer::BufferState::playing) idle = false;
+                                   },
+                                   [](caf::error&) {});
+                    if (g_stop_requested.load() || idle) {
+                      spdlog::info(idle ? "every track ended: stopping" : "stop requested: stopping");
+                      self->send(device, stop_atom_v);
+                      stop_sent = true;
+                    }
+                  });
+  }
+  self->request(mixer, 2s, status_atom_v).receive([&](mixer::MixerStatus& s) { summary.mixer = s; },
+                                                  [](caf::error&) {});
+  if (!o.summary_json_path.empty()) {
+    std::ofstream out(o.summary_json_path);
+    out << to_json(summary) << "\n";
+    if (!out) spdlog::error("cannot write the summary to {}", o.summary_json_path);
+  }
+  std::cout << to_line(summary) << std::endl;
+  for (auto a : {caf::actor_cast<caf::actor>(device), caf::actor_cast<caf::actor>(mixer),
+                 caf::actor_cast<caf::actor>(stretch)})
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+  return 0;
+}
+
+}  // namespace crowdmesh::node

@@ -1,0 +1,102 @@
+#include "node_options.hpp"
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+namespace crowdmesh::node {
+
+namespace {
+
+bool split_setting(const std::string& text, DeckSetting& out) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) return false;
+  out.deck = text.substr(0, eq);
+  out.value = text.substr(eq + 1);
+  return true;
+}
+
+}  // namespace
+
+std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) {
+  NodeOptions o;
+  CLI::App app{"audio_node — a Crowdmesh node: plays and mixes decks A–D on a sound device.\n"
+               "With no sound device it falls back to the virtual device and writes the mix to a WAV."};
+  app.set_version_flag("--version", std::string("audio_node ") + CROWDMESH_VERSION);
+  std::string a, b, quality = "sinc_medium", realtime = "true";
+  std::vector<std::string> tracks, gains, eqs;
+  app.add_option("--a", a, "File to play on deck A (WAV, FLAC, Ogg, MP3, ...)");
+  app.add_option("--b", b, "File to play on deck B");
+  app.add_option("--track", tracks, "DECK=FILE to play (repeatable; decks A–D)");
+  app.add_option("--backend", o.backend, "Audio backend: auto (PortAudio, else virtual + WAV), portaudio, virtual")
+      ->check(CLI::IsMember({"auto", "portaudio", "virtual"}))
+      ->capture_default_str();
+  app.add_option("--device", o.device.device, "Output device: index or name (substring); default: the system default");
+  app.add_flag("--list-devices", o.list_devices, "List audio devices (index, name, host API, channels, rate) and exit");
+  app.add_option("--sample-rate", o.device.sample_rate_hz, "Device sample rate, Hz (8000–384000)")->capture_default_str();
+  app.add_option("--buffer-size", o.device.period_frames,
+                 "Frames per period (16–8192; Raspberry Pi 4: 256–512)")->capture_default_str();
+  app.add_option("--channels", o.device.channels, "Output channels (1–32)")->capture_default_str();
+  app.add_option("--target-periods", o.device.target_periods,
+                 "Periods kept queued ahead of the device (2–64; latency vs. safety)")->capture_default_str();
+  app.add_option("--realtime", realtime,
+                 "Virtual backend: true = real pace, false = as fast as possible (offline render)")
+      ->check(CLI::IsMember({"true", "false"}))->capture_default_str();
+  app.add_option("--quality", quality,
+                 "Sample-rate conversion: sinc_best, sinc_medium, sinc_fastest, linear, zero_order_hold")
+      ->capture_default_str();
+  app.add_option("--record", o.record_path, "Write exactly what the device played to this WAV (32-bit float)");
+  app.add_option("--fallback-record", o.fallback_record_path,
+                 "WAV written when no sound device is found (backend auto)")->capture_default_str();
+  app.add_option("--duration", o.duration_seconds,
+                 "Seconds to play, then stop cleanly (0 = until every track ended, or Ctrl-C)")
+      ->check(CLI::Range(0.0, 86400.0))->capture_default_str();
+  app.add_option("--summary-json", o.summary_json_path, "Write a JSON run summary to this file on exit");
+  app.add_option("--gain", gains, "DECK=DB deck gain in dB (-96..+12, -inf = silence; repeatable)");
+  app.add_option("--eq", eqs, "DECK=LOW,MID,HIGH EQ gains in dB (kill = -inf or <= -60, max +6; repeatable)");
+  app.add_option("--master", o.master_gain_db, "Master gain in dB (-96..+12)");
+  app.add_flag("--loop", o.loop, "Loop every preloaded track");
+  app.add_option("--start-timeout", o.start_timeout_seconds,
+                 "Seconds to wait for decks to be ready before starting what is ready")
+      ->check(CLI::Range(0.0, 600.0))->capture_default_str();
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return {std::nullopt, app.exit(e)};
+  }
+  if (!a.empty()) o.tracks.push_back({"A", a});
+  if (!b.empty()) o.tracks.push_back({"B", b});
+  for (const auto& t : tracks) {
+    DeckSetting s;
+    if (!split_setting(t, s)) {
+      std::cerr << "audio_node: --track '" << t << "' must be DECK=FILE (e.g. --track C=loop.wav)\n";
+      return {std::nullopt, 2};
+    }
+    o.tracks.push_back({s.deck, s.value});
+  }
+  for (const auto& [list, out, name] :
+       {std::tuple{&gains, &o.gains, "--gain"}, std::tuple{&eqs, &o.eqs, "--eq"}}) {
+    for (const auto& g : *list) {
+      DeckSetting s;
+      if (!split_setting(g, s)) {
+        std::cerr << "audio_node: " << name << " '" << g << "' must be DECK=VALUE\n";
+        return {std::nullopt, 2};
+      }
+      out->push_back(s);
+    }
+  }
+  auto q = stretch::parse_resampler_quality(quality);
+  if (!q) {
+    std::cerr << "audio_node: --quality '" << quality
+              << "' is not one of sinc_best, sinc_medium, sinc_fastest, linear, zero_order_hold\n";
+    return {std::nullopt, 2};
+  }
+  o.quality = *q;
+  o.device.realtime = realtime == "true";
+  o.backend_explicit = app.count("--backend") > 0;
+  return {o, 0};
+}
+
+}  // namespace crowdmesh::node

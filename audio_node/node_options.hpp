@@ -1,0 +1,48 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "device/device_config.hpp"
+#include "stretch/resampler_quality.hpp"
+
+namespace crowdmesh::node {
+
+/// A file to preload on a deck.
+struct TrackOption {
+  std::string deck;  ///< "A".."D" as typed (validated by the mixer)
+  std::string path;
+};
+
+/// A "DECK=VALUE" setting (gain, EQ) applied after loading.
+struct DeckSetting {
+  std::string deck;
+  std::string value;
+};
+
+/// Everything `audio_node` was asked to do (filled by parse_options()).
+struct NodeOptions {
+  std::vector<TrackOption> tracks;          ///< --a/--b/--track, started together
+  std::string backend = "auto";             ///< auto | portaudio | virtual
+  bool backend_explicit = false;            ///< --backend given (no silent fallback)
+  device::DeviceConfig device;              ///< --device, --sample-rate, --buffer-size, --realtime
+  stretch::ResamplerQuality quality = stretch::ResamplerQuality::sinc_medium;
+  std::string record_path;                  ///< --record
+  std::string fallback_record_path = "crowdmesh-mix.wav";  ///< where a headless fallback writes
+  double duration_seconds = 0;              ///< --duration (0 = until the tracks end or a signal)
+  std::string summary_json_path;            ///< --summary-json
+  std::vector<DeckSetting> gains;           ///< --gain DECK=DB
+  std::vector<DeckSetting> eqs;             ///< --eq DECK=LOW,MID,HIGH (dB)
+  std::optional<double> master_gain_db;     ///< --master
+  bool loop = false;                        ///< --loop
+  double start_timeout_seconds = 10;        ///< --start-timeout
+  bool list_devices = false;                ///< --list-devices
+  std::string log_level = "info";           ///< --log-level
+};
+
+/// Parses argv. Returns the options, or an exit code when parsing ended the
+/// program (--help: 0, --version: 0, bad usage: 2, after printing why).
+std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv);
+
+}  // namespace crowdmesh::node

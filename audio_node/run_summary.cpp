@@ -1,0 +1,76 @@
+#include "run_summary.hpp"
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+namespace crowdmesh::node {
+
+std::string to_json(const RunSummary& s) {
+  const auto& st = s.device.stats;
+  nlohmann::json j;
+  j["frames_played"] = st.frames_played;
+  j["seconds_played"] = st.sample_rate_hz > 0 ? static_cast<double>(st.frames_played) / st.sample_rate_hz : 0.0;
+  j["xruns"] = st.xruns;
+  j["device_xruns"] = st.device_xruns;
+  j["underrun_frames"] = st.underrun_frames;
+  j["period_us"] = st.period_us;
+  j["callback_us"] = {{"p50", st.callback_us_p50}, {"p99", st.callback_us_p99}, {"max", st.callback_us_max}};
+  j["callbacks"] = st.callbacks;
+  j["sample_rate_hz"] = st.sample_rate_hz;
+  j["period_frames"] = st.period_frames;
+  j["backend"] = s.device.backend;
+  j["record_path"] = s.device.record_path;
+  j["recorded_frames"] = s.device.recorded_frames;
+  j["tap_overflow_frames"] = st.tap_overflow_frames;
+  j["mixer_underrun_frames"] = s.mixer.underrun_frames;
+  j["limited_frames"] = s.mixer.limited_frames;
+  j["decks"] = nlohmann::json::array();
+  for (const auto& d : s.mixer.decks) {
+    if (d.buffers.empty()) continue;
+    nlohmann::json dj;
+    dj["deck"] = to_string(d.deck);
+    dj["gain_db"] = d.gain_db;
+    dj["buffers"] = nlohmann::json::array();
+    for (const auto& b : d.buffers) {
+      dj["buffers"].push_back({{"id", b.id},
+                               {"file", b.info.path},
+                               {"format", b.info.format},
+                               {"file_rate_hz", b.info.file_rate_hz},
+                               {"file_channels", b.info.file_channels},
+                               {"state", mixer::to_string(b.state)},
+                               {"position_seconds", b.position_seconds},
+                               {"underrun_frames", b.underrun_frames},
+                               {"error", b.error}});
+    }
+    // Convenience for the common one-buffer deck.
+    const auto& first = d.buffers.front();
+    dj["file"] = first.info.path;
+    dj["rate_hz"] = first.info.file_rate_hz;
+    dj["state"] = mixer::to_string(first.state);
+    j["decks"].push_back(dj);
+  }
+  j["errors"] = s.errors;
+  j["not_ready"] = s.not_ready;
+  return j.dump(2);
+}
+
+std::string to_line(const RunSummary& s) {
+  const auto& st = s.device.stats;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "played %.2f s on %s: %llu xruns, callback p50/p99/max %u/%u/%u us (period %.0f us)",
+                st.sample_rate_hz > 0 ? static_cast<double>(st.frames_played) / st.sample_rate_hz : 0.0,
+                s.device.backend.c_str(), static_cast<unsigned long long>(st.xruns), st.callback_us_p50,
+                st.callback_us_p99, st.callback_us_max, st.period_us);
+  std::string line = buf;
+  std::string decks;
+  for (const auto& d : s.mixer.decks)
+    for (const auto& b : d.buffers)
+      decks += (decks.empty() ? "" : ", ") + to_string(d.deck) + " " + mixer::to_string(b.state);
+  if (!decks.empty()) line += "; decks: " + decks;
+  if (!s.device.record_path.empty()) line += "; recorded to " + s.device.record_path;
+  if (!s.errors.empty()) line += "; " + std::to_string(s.errors.size()) + " error(s), see log";
+  return line;
+}
+
+}  // namespace crowdmesh::node

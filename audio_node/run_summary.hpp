@@ -1,0 +1,29 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "device/device_actor.hpp"
+#include "mixer/mixer_status.hpp"
+
+namespace crowdmesh::node {
+
+/// What a run of audio_node did, for --summary-json and the exit line.
+struct RunSummary {
+  device::DeviceRunReport device;
+  mixer::MixerStatus mixer;
+  std::vector<std::string> errors;     ///< every bad input / failure sentence of the run
+  std::vector<std::string> not_ready;  ///< decks that were not ready at the start
+};
+
+/// JSON text with at least: frames_played, xruns, underrun_frames, period_us,
+/// callback_us {p50, p99, max}, sample_rate_hz, period_frames, backend,
+/// record_path, recorded_frames, seconds_played, decks[{deck, buffers[{id, file,
+/// format, file_rate_hz, file_channels, state, position_seconds,
+/// underrun_frames, error}]}], errors[], not_ready[].
+std::string to_json(const RunSummary& s);
+
+/// One line for humans, e.g. "played 20.00 s on virtual 48000 Hz ...: 0 xruns,
+/// callback p50/p99/max 3/7/40 µs (period 5333 µs); decks: A playing, B ended".
+std::string to_line(const RunSummary& s);
+
+}  // namespace crowdmesh::node

@@ -1,0 +1,27 @@
+# Every third-party dependency, found once. Packages come from deploy/install-deps.sh.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+pkg_check_modules(SNDFILE REQUIRED IMPORTED_TARGET sndfile)
+pkg_check_modules(SAMPLERATE REQUIRED IMPORTED_TARGET samplerate)
+pkg_check_modules(SOUNDTOUCH REQUIRED IMPORTED_TARGET soundtouch)
+pkg_check_modules(PORTAUDIO REQUIRED IMPORTED_TARGET portaudio-2.0)
+pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
+find_package(Protobuf REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(spdlog REQUIRED)
+
+# CAF 0.17 ships neither a CMake package nor a pkg-config file on Debian.
+find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
+find_library(CAF_CORE_LIBRARY caf_core REQUIRED)
+add_library(caf_core_imported INTERFACE)
+target_include_directories(caf_core_imported SYSTEM INTERFACE ${CAF_INCLUDE_DIR})
+target_link_libraries(caf_core_imported INTERFACE ${CAF_CORE_LIBRARY} Threads::Threads)
+add_library(caf::core ALIAS caf_core_imported)
+
+if(CROWDMESH_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(CROWDMESH_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

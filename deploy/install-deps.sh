@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Crowdmesh: the single list of Debian packages needed to build, test, run and deploy.
+# Used by README (Quick start), .ci/run and deploy. Idempotent: installs only what is missing.
+# Usage: deploy/install-deps.sh [--runtime-only]
+set -euo pipefail
+
+BUILD_PKGS=(
+  build-essential cmake ninja-build pkg-config ccache git
+  libcaf-dev                      # actors (CAF 0.17)
+  portaudio19-dev                 # sound devices (ALSA/JACK)
+  libzmq3-dev cppzmq-dev          # mesh transport
+  libprotobuf-dev protobuf-compiler
+  libsamplerate0-dev              # sample-rate conversion
+  libsoundtouch-dev               # time-stretch
+  libsndfile1-dev                 # file decoding (WAV/FLAC/Ogg/MP3)
+  libcli11-dev                    # command-line parsing
+  nlohmann-json3-dev              # JSON summaries
+  libspdlog-dev                   # logging (never on the RT path)
+  googletest libgtest-dev libgmock-dev
+  libbenchmark-dev
+)
+TEST_PKGS=(
+  jackd2                          # 'jackd -d dummy' clocked device for PortAudio integration tests
+  sox                             # measuring rendered audio in scenario scripts
+  dpkg-dev                        # apt-get download + dpkg -x for the demo music
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#BUILD_PKGS[@]} build and ${#TEST_PKGS[@]} test packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# jackd2 asks whether to enable realtime scheduling; answer non-interactively.
+echo "jackd2 jackd/tweak_rt_limits boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
