@@ -1,6 +1,11 @@
 #include "node.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <map>
+
+#include <sys/resource.h>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -39,7 +44,8 @@ device::DeviceConfig choose_device(const NodeOptions& o, std::string& record_pat
     for (const auto& d : *list) have_output = have_output || (o.device.device.empty() ? d.is_default_output : d.max_output_channels > 0);
   if (!have_output) {
     dev.backend = "virtual";
-    if (record_path.empty()) record_path = o.fallback_record_path;
+    if (record_path.empty())
+      record_path = std::filesystem::absolute(o.fallback_record_path).lexically_normal().string();
     spdlog::warn("no sound device found ({}): using the virtual device; the mix is written to {}",
                  list ? "PortAudio lists no output" : error_sentence(list.error()), record_path);
   }
@@ -118,12 +124,15 @@ int run_node(const NodeOptions& o) {
   auto mixer = mixer::spawn_mixer_actor(sys, mcfg);
 
   // Load every track at once; each reply says ready or why not.
+  // A deck named again gets the next buffer id (stems of one deck).
   std::vector<std::string> loaded_decks;
+  std::map<std::string, std::uint32_t> next_buffer;
   for (const auto& t : o.tracks)
-    self->request(mixer, 30s, load_atom_v, t.deck, std::uint32_t{1}, t.path, o.loop)
+    self->request(mixer, 30s, load_atom_v, t.deck, ++next_buffer[t.deck], t.path, o.loop)
         .receive(
             [&](mixer::BufferStatus& b) {
-              loaded_decks.push_back(t.deck);
+              if (std::find(loaded_decks.begin(), loaded_decks.end(), t.deck) == loaded_decks.end())
+                loaded_decks.push_back(t.deck);
               spdlog::info("deck {}: {} ({} {} Hz {} ch, {:.1f} s)", t.deck, b.info.path, b.info.format,
                            b.info.file_rate_hz, b.info.file_channels, b.info.duration_seconds);
             },
@@ -202,6 +211,9 @@ int run_node(const NodeOptions& o) {
   }
   self->request(mixer, 2s, status_atom_v).receive([&](mixer::MixerStatus& s) { summary.mixer = s; },
                                                   [](caf::error&) {});
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  summary.max_rss_kib = static_cast<std::uint64_t>(usage.ru_maxrss);
   if (!o.summary_json_path.empty()) {
     std::ofstream out(o.summary_json_path);
     out << to_json(summary) << "\n";

@@ -50,6 +50,7 @@ std::string to_json(const RunSummary& s) {
     dj["state"] = mixer::to_string(first.state);
     j["decks"].push_back(dj);
   }
+  j["max_rss_kib"] = s.max_rss_kib;
   j["errors"] = s.errors;
   j["not_ready"] = s.not_ready;
   return j.dump(2);

@@ -13,11 +13,12 @@ struct RunSummary {
   mixer::MixerStatus mixer;
   std::vector<std::string> errors;     ///< every bad input / failure sentence of the run
   std::vector<std::string> not_ready;  ///< decks that were not ready at the start
+  std::uint64_t max_rss_kib = 0;       ///< peak resident memory of the process, KiB
 };
 
 /// JSON text with at least: frames_played, xruns, underrun_frames, period_us,
 /// callback_us {p50, p99, max}, sample_rate_hz, period_frames, backend,
-/// record_path, recorded_frames, seconds_played, decks[{deck, buffers[{id, file,
+/// record_path, recorded_frames, seconds_played, max_rss_kib, decks[{deck, buffers[{id, file,
 /// format, file_rate_hz, file_channels, state, position_seconds,
 /// underrun_frames, error}]}], errors[], not_ready[].
 std::string to_json(const RunSummary& s);

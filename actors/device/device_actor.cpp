@@ -37,6 +37,12 @@ struct DeviceActorState {
   caf::typed_response_promise<DeviceStats> start_promise;
   std::vector<caf::typed_response_promise<DeviceRunReport>> waiters;
 
+  // The actor may end with the backend running: stop the RT thread before the
+  // callback object (and its rings) go away.
+  ~DeviceActorState() {
+    if (backend) backend->stop();
+  }
+
   std::chrono::microseconds pump_interval() const {
     if (offline_clock) return 1ms;
     const auto period_us = 1'000'000LL * cfg.device.period_frames / cfg.device.sample_rate_hz;
@@ -171,10 +177,6 @@ void check_end(Self self) {
 
 DeviceActor::behavior_type device_actor(Self self, DeviceActorConfig cfg) {
   self->state.cfg = cfg;
-  self->attach_functor([=](const caf::error&) {
-    // The actor may die with the backend running: stop the RT thread first.
-    if (self->state.backend) self->state.backend->stop();
-  });
   return {
       [=](start_atom) -> caf::result<DeviceStats> {
         auto& st = self->state;

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Crowdmesh test suite: installs what is needed, builds, and runs every test:
+#  1. the normal build: unit + integration tests (virtual device, jackd dummy, asc-music renders);
+#  2. an ASan+UBSan build: unit tests;
+#  3. a TSan build: the real-time ring tests.
+# Usage: deploy/run-tests.sh   (idempotent; build trees: build/, build-asan/, build-tsan/)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/deploy/install-deps.sh"
+export CROWDMESH_MUSIC_DIR="$("$root/deploy/fetch-demo-music.sh" | tail -n 1)"
+jobs="${CROWDMESH_JOBS:-2}"
+
+echo "== build (RelWithDebInfo)"
+"$root/deploy/build.sh" build
+echo "== unit + integration tests"
+ctest --test-dir "$root/build" --output-on-failure -j "$jobs" -LE jack
+ctest --test-dir "$root/build" --output-on-failure -L jack
+
+echo "== ASan+UBSan: unit tests"
+"$root/deploy/build.sh" build-asan -DCROWDMESH_SANITIZE=address,undefined -DCROWDMESH_BUILD_BENCH=OFF
+ASAN_OPTIONS=detect_leaks=1 ctest --test-dir "$root/build-asan" --output-on-failure -j "$jobs" -L unit
+
+echo "== TSan: real-time ring tests"
+CROWDMESH_TARGETS="rt_unit_tests" "$root/deploy/build.sh" build-tsan -DCROWDMESH_SANITIZE=thread -DCROWDMESH_BUILD_BENCH=OFF
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir "$root/build-tsan" --output-on-failure -L rt

@@ -1,0 +1,183 @@
+// audio_node as its user runs it: real asc-music tracks, the virtual device,
+// bad input of every kind. Figures of issue "Foundation" are asserted here.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "audio_files.hpp"
+#include "node_process.hpp"
+
+namespace crowdmesh::test {
+namespace {
+
+class AudioNodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    music_ = music_dir();
+    ASSERT_FALSE(music_.empty()) << "asc-music not found: run deploy/fetch-demo-music.sh "
+                                    "(or set CROWDMESH_MUSIC_DIR)";
+    dir_ = make_temp_dir("crowdmesh-node");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string track(const char* name) const { return music_ + "/" + name; }
+  std::string path(const char* name) const { return dir_ + "/" + name; }
+
+  // States of every deck's first buffer, e.g. {"A": "playing"}.
+  static std::map<std::string, std::string> deck_states(const NodeRun& r) {
+    std::map<std::string, std::string> m;
+    for (const auto& d : r.summary["decks"]) m[d["deck"]] = d["state"];
+    return m;
+  }
+  static std::string errors(const NodeRun& r) { return r.summary["errors"].dump(); }
+
+  std::string music_, dir_;
+};
+
+TEST_F(AudioNodeTest, TwoTracksAtRealPaceGiveTwentySecondsOfMusicWithoutXruns) {
+  auto r = run_audio_node({"--a", track("frontiers.mp3"), "--b", track("machine_wars.mp3"), "--backend",
+                           "virtual", "--duration", "20", "--record", path("mix.wav")},
+                          dir_);
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  auto audio = read_audio(path("mix.wav"));
+  EXPECT_EQ(audio.sample_rate_hz, 48000);
+  EXPECT_EQ(audio.channels, 2);
+  EXPECT_NEAR(static_cast<double>(audio.frames), 20.0 * 48000, 256);
+  const double rms = rms_dbfs(audio);
+  EXPECT_GT(rms, -30.0);
+  EXPECT_LT(rms, -6.0);
+  EXPECT_EQ(r.summary["xruns"], 0) << r.summary.dump(2);
+  EXPECT_EQ(r.summary["mixer_underrun_frames"], 0);
+  RecordProperty("rms_dbfs", std::to_string(rms));
+  RecordProperty("callback_us_p99", r.summary["callback_us"]["p99"].dump());
+}
+
+TEST_F(AudioNodeTest, OfflineRenderWritesExactlyTheRequestedDuration) {
+  auto r = run_audio_node({"--a", track("frontiers.mp3"), "--b", track("time_to_strike.mp3"), "--backend",
+                           "virtual", "--realtime", "false", "--duration", "20", "--record", path("mix.wav")},
+                          dir_);
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  auto audio = read_audio(path("mix.wav"));
+  EXPECT_EQ(audio.frames, 20 * 48000);
+  EXPECT_EQ(r.summary["xruns"], 0);
+  // Music all the way: no second of the render is silent.
+  for (int s = 0; s < 20; ++s) EXPECT_GT(rms_dbfs(audio, s * 48000LL, 48000), -50.0) << "second " << s;
+}
+
+TEST_F(AudioNodeTest, NoTracksEndedStopsTheNodeByItself) {
+  ASSERT_TRUE(write_sine_wav(path("short.wav"), 44100, 2, 1.5, 440.0));
+  auto r = run_audio_node({"--a", path("short.wav"), "--backend", "virtual", "--realtime", "false",
+                           "--record", path("mix.wav")},
+                          dir_);
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(deck_states(r)["A"], "ended");
+  EXPECT_NE(r.err.find("every track ended"), std::string::npos) << r.err;
+}
+
+TEST_F(AudioNodeTest, MissingFileIsReportedWithItsAbsolutePathAndTheOtherDeckPlays) {
+  auto r = run_audio_node({"--a", "no/such/track.mp3", "--b", track("machine_wars.mp3"), "--backend",
+                           "virtual", "--realtime", "false", "--duration", "3", "--record", path("mix.wav")},
+                          dir_);
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  const std::string abs = std::filesystem::path(dir_) / "no/such/track.mp3";
+  EXPECT_NE(errors(r).find(abs), std::string::npos) << errors(r);
+  EXPECT_NE(r.err.find(abs), std::string::npos) << "the log must name the path tried";
+  EXPECT_EQ(deck_states(r)["B"], "playing");
+  EXPECT_GT(rms_dbfs(read_audio(path("mix.wav"))), -50.0) << "deck B must be heard (quiet intro, not silence)";
+}
+
+TEST_F(AudioNodeTest, RandomBytesNamedWavAreRefusedAndTheOtherDeckPlays) {
+  ASSERT_TRUE(write_random_bytes(path("noise.wav"), 100000));
+  auto r = run_audio_node({"--a", path("noise.wav"), "--b", track("machine_wars.mp3"), "--backend",
+                           "virtual", "--realtime", "false", "--duration", "2", "--record", path("mix.wav")},
+                          dir_);
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_NE(errors(r).find("noise.wav"), std::string::npos) << errors(r);
+  EXPECT_EQ(deck_states(r)["A"], "failed");
+  EXPECT_EQ(deck_states(r)["B"], "playing");
+}
+
+TEST_F(AudioNodeTest, TruncatedMp3PlaysWhatItHasThenEndsWhileTheOtherDeckPlays) {
+  ASSERT_TRUE(write_truncated_copy(track("frontiers.mp3"), path("cut.mp3"), 40000));
+  auto r = run_audio_node({"--a", path("cut.mp3"), "--b", track("machine_wars.mp3"), "--backend",
+                           "virtual", "--realtime", "false", "--duration", "6", "--record", path("mix.wav")},
+                          dir_);
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  const auto states = deck_states(r);
+  EXPECT_TRUE(states.at("A") == "ended" || states.at("A") == "failed") << states.at("A");
+  EXPECT_EQ(states.at("B"), "playing");
+  auto audio = read_audio(path("mix.wav"));
+  EXPECT_GT(rms_dbfs(audio, 5 * 48000, 48000), -30.0) << "deck B must still be heard at the end";
+}
+
+TEST_F(AudioNodeTest, UnsupportedChannelCountIsRefusedWithTheCountAndTheRange) {
+  ASSERT_TRUE(write_sine_wav(path("twelve.wav"), 48000, 12, 0.5, 440.0));
+  auto r = run_audio_node({"--a", path("twelve.wav"), "--b", track("machine_wars.mp3"), "--backend",
+                           "virtual", "--realtime", "false", "--duration", "1", "--record", path("mix.wav")},
+                          dir_);
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_NE(errors(r).find("12"), std::string::npos) << errors(r);
+  EXPECT_EQ(deck_states(r)["A"], "failed");
+  EXPECT_EQ(deck_states(r)["B"], "playing");
+}
+
+TEST_F(AudioNodeTest, UnknownDeckIsRefusedAndTheKnownDeckPlays) {
+  auto r = run_audio_node({"--track", "E=" + track("frontiers.mp3"), "--b", track("machine_wars.mp3"),
+                           "--backend", "virtual", "--realtime", "false", "--duration", "1", "--record",
+                           path("mix.wav")},
+                          dir_);
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_NE(errors(r).find("unknown deck 'E' (allowed: A, B, C, D)"), std::string::npos) << errors(r);
+  EXPECT_EQ(deck_states(r)["B"], "playing");
+}
+
+TEST_F(AudioNodeTest, NanAndOutOfRangeGainsAreRefusedAndChangeNothing) {
+  auto r = run_audio_node({"--a", track("frontiers.mp3"), "--gain", "A=nan", "--gain", "A=40", "--backend",
+                           "virtual", "--realtime", "false", "--duration", "2", "--record", path("mix.wav")},
+                          dir_);
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  const auto e = errors(r);
+  EXPECT_NE(e.find("deck A gain nan dB is out of range"), std::string::npos) << e;
+  EXPECT_NE(e.find("deck A gain 40 dB is out of range (allowed -96 to +12 dB"), std::string::npos) << e;
+  EXPECT_EQ(r.summary["decks"][0]["gain_db"], 0.0) << "a refused gain must leave the deck at 0 dB";
+  EXPECT_GT(rms_dbfs(read_audio(path("mix.wav"))), -30.0);
+}
+
+TEST_F(AudioNodeTest, DeviceThatDoesNotExistFailsWithTheNameAndNonZeroStatus) {
+  auto r = run_audio_node({"--a", track("frontiers.mp3"), "--backend", "portaudio", "--device",
+                           "No Such Card 9000", "--duration", "1"},
+                          dir_);
+  EXPECT_NE(r.exit_status, 0);
+  EXPECT_NE(r.err.find("No Such Card 9000"), std::string::npos) << r.err;
+}
+
+TEST_F(AudioNodeTest, NothingPlayableExitsNonZeroWithEveryReason) {
+  auto r = run_audio_node({"--a", "missing-a.mp3", "--b", "missing-b.flac", "--backend", "virtual",
+                           "--realtime", "false", "--duration", "1"},
+                          dir_);
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_NE(r.err.find("nothing can play"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(dir_ + "/missing-a.mp3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(dir_ + "/missing-b.flac"), std::string::npos) << r.err;
+}
+
+TEST_F(AudioNodeTest, EightBuffersOfASevenMinuteMp3StayUnder100MB) {
+  std::vector<std::string> args;
+  for (const char* deck : {"A", "A", "B", "B", "C", "C", "D", "D"})
+    args.insert(args.end(), {"--track", std::string(deck) + "=" + track("frontiers.mp3")});
+  args.insert(args.end(), {"--master", "-12", "--backend", "virtual", "--realtime", "false", "--duration",
+                           "30", "--record", path("mix.wav")});
+  auto r = run_audio_node(args, dir_);
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  int buffers = 0;
+  for (const auto& d : r.summary["decks"]) buffers += static_cast<int>(d["buffers"].size());
+  EXPECT_EQ(buffers, 8);
+  const auto rss_kib = r.summary["max_rss_kib"].get<std::uint64_t>();
+  EXPECT_LE(rss_kib, 100u * 1024u) << "peak RSS " << rss_kib << " KiB";
+  RecordProperty("max_rss_kib", std::to_string(rss_kib));
+  std::printf("8 buffers x frontiers.mp3 (%.0f s): peak RSS %.1f MiB\n",
+              r.summary["decks"][0]["buffers"][0]["position_seconds"].get<double>(), rss_kib / 1024.0);
+}
+
+}  // namespace
+}  // namespace crowdmesh::test

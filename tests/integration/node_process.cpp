@@ -1,0 +1,49 @@
+#include "node_process.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <sys/wait.h>
+
+namespace crowdmesh::test {
+
+namespace {
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+NodeRun run_audio_node(const std::vector<std::string>& args, const std::string& work_dir) {
+  const std::string summary = work_dir + "/summary.json";
+  std::filesystem::remove(summary);
+  std::string cmd = "cd " + quote(work_dir) + " && " + quote(AUDIO_NODE_BIN);
+  for (const auto& a : args) cmd += " " + quote(a);
+  cmd += " --log-level info --summary-json " + quote(summary);
+  cmd += " > " + quote(work_dir + "/out.txt") + " 2> " + quote(work_dir + "/err.txt");
+  NodeRun r;
+  const int status = std::system(cmd.c_str());
+  r.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(work_dir + "/out.txt");
+  r.err = slurp(work_dir + "/err.txt");
+  if (std::filesystem::exists(summary)) r.summary = nlohmann::json::parse(slurp(summary), nullptr, false);
+  return r;
+}
+
+std::string music_dir() {
+  std::string dir;
+  if (const char* env = std::getenv("CROWDMESH_MUSIC_DIR"); env && *env) dir = env;
+  else if (const char* home = std::getenv("HOME")) dir = std::string(home) + "/.cache/crowdmesh/music";
+  return std::filesystem::exists(dir + "/frontiers.mp3") ? dir : std::string();
+}
+
+}  // namespace crowdmesh::test
