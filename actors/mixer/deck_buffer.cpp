@@ -7,6 +7,11 @@
 
 namespace crowdmesh::mixer {
 
+namespace {
+// A fade-out is complete at -80 dB (about 9 smoothing time constants).
+constexpr float kStopFloor = 1e-4f;
+}  // namespace
+
 DeckBuffer::DeckBuffer(std::uint32_t id, std::string path, int sample_rate_hz, int channels,
                        std::size_t max_block_frames, float smoothing_ms)
     : id_(id),
@@ -72,7 +77,8 @@ void DeckBuffer::render_add(float* dst, std::size_t frames) {
     }
   }
   gain_.apply_add(scratch_.data(), dst, frames, channels_);
-  if (stopping_ && gain_.settled()) {
+  if (stopping_ && gain_.current() <= kStopFloor) {
+    gain_.jump_to(0.0f);
     stopping_ = false;
     state_ = BufferState::stopped;
     update_target();

@@ -23,80 +23,22 @@
 #include "device/device_callback.hpp"
 #include "device/device_list.hpp"
 #include "device/portaudio_backend.hpp"
+#include "jack_server.hpp"
 #include "rt_alloc_counter.hpp"
-
-extern char** environ;
 
 namespace crowdmesh::device {
 namespace {
 
 using namespace std::chrono_literals;
 
-std::string find_program(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
-  std::size_t start = 0;
-  while (start <= dirs.size()) {
-    const auto end = dirs.find(':', start);
-    const std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return {};
-}
-
-pid_t spawn(const std::vector<std::string>& args, bool quiet) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (quiet) {
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  }
-  pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
-}
-
-int run(const std::vector<std::string>& args) {
-  const pid_t pid = spawn(args, true);
-  if (pid < 0) return -1;
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 class PortAudioBackendJackTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string jackd = find_program("jackd");
-    if (jackd.empty()) GTEST_SKIP() << "jackd is not installed (Debian package jackd2)";
-    static int counter = 0;
-    server_ = "crowdmesh_test_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
-    setenv("JACK_DEFAULT_SERVER", server_.c_str(), 1);
-    setenv("JACK_NO_START_SERVER", "1", 1);
-    setenv("JACK_NO_AUDIO_RESERVATION", "1", 1);
+    if (!test::JackServer::installed()) GTEST_SKIP() << "jackd is not installed (Debian package jackd2)";
     const char* rt = std::getenv("CROWDMESH_JACK_REALTIME");
     realtime_jackd_ = rt != nullptr && std::string(rt) == "1";
-    jackd_ = spawn({jackd, realtime_jackd_ ? "-R" : "--no-realtime", "-n", server_, "-d", "dummy", "-r", "48000", "-p", "256"},
-                   true);
-    ASSERT_GT(jackd_, 0) << "cannot spawn " << jackd;
-
-    const std::string jack_lsp = find_program("jack_lsp");
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    bool up = false;
-    while (!up && std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      ASSERT_EQ(waitpid(jackd_, &status, WNOHANG), 0) << "jackd exited early, status " << status;
-      up = jack_lsp.empty() ? false : run({jack_lsp, "-s", server_}) == 0;
-      if (!up) std::this_thread::sleep_for(100ms);
-    }
-    ASSERT_TRUE(up) << "jackd server '" << server_ << "' did not come up within 15 s";
+    const auto why = jack_.start(48000, 256, realtime_jackd_);
+    ASSERT_TRUE(why.empty()) << why;
 
     auto devices = list_devices();
     ASSERT_TRUE(devices) << error_sentence(devices.error());
@@ -105,17 +47,7 @@ class PortAudioBackendJackTest : public ::testing::Test {
     ASSERT_GE(jack_device_, 0) << "PortAudio shows no JACK device:\n" << format_device_list(*devices);
   }
 
-  void TearDown() override {
-    if (jackd_ <= 0) return;
-    kill(jackd_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 50 && waitpid(jackd_, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(100ms);
-    if (waitpid(jackd_, &status, WNOHANG) == 0) {
-      kill(jackd_, SIGKILL);
-      waitpid(jackd_, &status, 0);
-    }
-    jackd_ = -1;
-  }
+  void TearDown() override { jack_.stop(); }
 
   DeviceConfig config() const {
     DeviceConfig c;
@@ -128,8 +60,7 @@ class PortAudioBackendJackTest : public ::testing::Test {
     return c;
   }
 
-  std::string server_;
-  pid_t jackd_ = -1;
+  test::JackServer jack_;
   bool realtime_jackd_ = false;  // CROWDMESH_JACK_REALTIME=1: jackd -R (needs CAP_SYS_NICE)
   int jack_device_ = -1;
 };

@@ -1,0 +1,46 @@
+// audio_node through PortAudio for real: JACK's dummy driver is the clocked
+// device (jackd --no-realtime -n <unique> -d dummy -r 48000 -p 256).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "audio_files.hpp"
+#include "jack_server.hpp"
+#include "node_process.hpp"
+
+namespace crowdmesh::test {
+namespace {
+
+TEST(AudioNodeJackTest, TwentySecondsOnJackDummyWithoutXrunsAndCallbackP99UnderTenPercent) {
+  if (!JackServer::installed()) GTEST_SKIP() << "jackd is not installed (Debian package jackd2)";
+  const auto music = music_dir();
+  ASSERT_FALSE(music.empty()) << "run deploy/fetch-demo-music.sh";
+  JackServer jack;
+  const auto why = jack.start(48000, 256, false);
+  ASSERT_TRUE(why.empty()) << why;
+  const auto dir = make_temp_dir("crowdmesh-jack");
+  auto r = run_audio_node({"--a", music + "/frontiers.mp3", "--b", music + "/machine_wars.mp3", "--backend",
+                           "portaudio", "--device", "system", "--sample-rate", "48000", "--buffer-size", "256",
+                           "--duration", "20", "--record", dir + "/mix.wav"},
+                          dir);
+  jack.stop();
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  const auto& s = r.summary;
+  EXPECT_NE(s["backend"].get<std::string>().find("JACK"), std::string::npos) << s["backend"];
+  EXPECT_NEAR(s["seconds_played"].get<double>(), 20.0, 0.05);
+  EXPECT_EQ(s["xruns"], 0) << s.dump(2);
+  EXPECT_EQ(s["underrun_frames"], 0);
+  const double p99 = s["callback_us"]["p99"].get<double>();
+  const double period = s["period_us"].get<double>();
+  EXPECT_LT(p99, 0.10 * period) << "callback p99 " << p99 << " us vs period " << period << " us";
+  auto audio = read_audio(dir + "/mix.wav");
+  EXPECT_EQ(audio.frames, 20 * 48000);
+  EXPECT_GT(rms_dbfs(audio), -30.0);
+  std::printf("jack dummy 20 s: xruns %d, callback p50/p99/max %d/%d/%d us, period %.0f us\n",
+              s["xruns"].get<int>(), s["callback_us"]["p50"].get<int>(), s["callback_us"]["p99"].get<int>(),
+              s["callback_us"]["max"].get<int>(), period);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace crowdmesh::test

@@ -1,0 +1,109 @@
+// The mixer actor with a real stretch actor and generated files.
+#include "mixer/mixer_actor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "caf/all.hpp"
+#include "audio_files.hpp"
+#include "common/error.hpp"
+
+namespace crowdmesh::mixer {
+namespace {
+
+using namespace std::chrono_literals;
+
+class MixerActorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cfg_.add_error_category(caf::atom("crowdmesh"), render_error);
+    sys_ = std::make_unique<caf::actor_system>(cfg_);
+    dir_ = test::make_temp_dir("crowdmesh-mixer");
+    ASSERT_TRUE(test::write_sine_wav(dir_ + "/a.wav", 44100, 2, 2.0, 440.0));
+    stretch::StretchConfig scfg;
+    stretch_ = stretch::spawn_stretch_actor(*sys_, scfg);
+    MixerActorConfig mcfg;
+    mcfg.stretch = stretch_;
+    mcfg.offline = true;
+    mixer_ = spawn_mixer_actor(*sys_, mcfg);
+  }
+  void TearDown() override {
+    caf::scoped_actor self{*sys_};
+    self->send_exit(mixer_, caf::exit_reason::user_shutdown);
+    self->send_exit(stretch_, caf::exit_reason::user_shutdown);
+    std::filesystem::remove_all(dir_);
+  }
+
+  caf::actor_system_config cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  std::string dir_;
+  stretch::StretchActor stretch_;
+  MixerActor mixer_;
+};
+
+TEST_F(MixerActorTest, StartTogetherWaitsForALoadingDeckThenStartsIt) {
+  caf::scoped_actor self{*sys_};
+  // Load without waiting for the reply, then ask to start at once: the deck is
+  // still loading, and the start must wait for it instead of skipping it.
+  self->send(mixer_, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false);
+  StartReport report;
+  self->request(mixer_, 5s, start_atom_v, std::vector<std::string>{"A"}, 3.0)
+      .receive([&](StartReport& r) { report = r; }, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  ASSERT_EQ(report.started, std::vector<std::string>{"A"});
+  EXPECT_TRUE(report.not_ready.empty());
+}
+
+TEST_F(MixerActorTest, StartTogetherReportsDecksThatCannotStartWithTheReason) {
+  caf::scoped_actor self{*sys_};
+  self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false)
+      .receive([](BufferStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  self->request(mixer_, 5s, load_atom_v, std::string("B"), std::uint32_t{1}, dir_ + "/missing.wav", false)
+      .receive([](BufferStatus&) { FAIL() << "a missing file must not load"; }, [](caf::error&) {});
+  StartReport report;
+  self->request(mixer_, 5s, start_atom_v, std::vector<std::string>{"A", "B", "C", "Z"}, 0.2)
+      .receive([&](StartReport& r) { report = r; }, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  EXPECT_EQ(report.started, std::vector<std::string>{"A"});
+  ASSERT_EQ(report.not_ready.size(), 3u);
+  const auto all = report.not_ready[0] + report.not_ready[1] + report.not_ready[2];
+  EXPECT_NE(all.find("missing.wav"), std::string::npos) << all;
+  EXPECT_NE(all.find("deck C has no buffer loaded"), std::string::npos) << all;
+  EXPECT_NE(all.find("Z: unknown deck"), std::string::npos) << all;
+}
+
+TEST_F(MixerActorTest, RenderReturnsTheRequestedFramesOfMusic) {
+  caf::scoped_actor self{*sys_};
+  self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false)
+      .receive([](BufferStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  self->request(mixer_, 5s, play_atom_v, std::string("A")).receive([](DeckStatus&) {}, [&](caf::error& e) {
+    FAIL() << error_sentence(e);
+  });
+  AudioBlock block;
+  self->request(mixer_, 5s, render_atom_v, std::uint32_t{48000})
+      .receive([&](AudioBlock& b) { block = b; }, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  ASSERT_EQ(block.frames, 48000u);
+  ASSERT_EQ(block.samples->size(), 96000u);
+  double sum = 0;
+  for (std::size_t i = 48000; i < block.samples->size(); ++i) sum += (*block.samples)[i] * (*block.samples)[i];
+  EXPECT_GT(sum / 48000.0, 0.05) << "a 0.5 sine has mean square 0.125";
+}
+
+TEST_F(MixerActorTest, RenderOfZeroFramesIsRefusedWithTheRange) {
+  caf::scoped_actor self{*sys_};
+  self->request(mixer_, 5s, render_atom_v, std::uint32_t{0})
+      .receive([](AudioBlock&) { FAIL() << "0 frames must be refused"; },
+               [&](caf::error& e) { EXPECT_NE(error_sentence(e).find("allowed: 1 to 65536"), std::string::npos); });
+}
+
+TEST_F(MixerActorTest, UnknownEqBandIsRefusedByName) {
+  caf::scoped_actor self{*sys_};
+  self->request(mixer_, 5s, eq_atom_v, std::string("A"), std::string("treble"), 0.0)
+      .receive([](DeckStatus&) { FAIL() << "unknown band must be refused"; },
+               [&](caf::error& e) {
+                 EXPECT_EQ(error_sentence(e), "unknown EQ band 'treble' (allowed: low, mid, high)");
+               });
+}
+
+}  // namespace
+}  // namespace crowdmesh::mixer
