@@ -1,5 +1,8 @@
 #include "rt/duration_histogram.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace crowdmesh::rt {
 
 void DurationHistogram::record(std::uint32_t micros) noexcept {
@@ -13,11 +16,15 @@ std::uint32_t DurationHistogram::percentile(double q) const noexcept {
   std::uint64_t total = 0;
   for (const auto& b : buckets_) total += b.load(std::memory_order_relaxed);
   if (total == 0) return 0;
-  const auto target = static_cast<std::uint64_t>(q * static_cast<double>(total));
+  // Nearest rank: the smallest value with at least ceil(q·N) samples at or below it.
+  auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total)));
+  if (rank < 1) rank = 1;
   std::uint64_t seen = 0;
   for (int i = 0; i < kBuckets; ++i) {
     seen += buckets_[i].load(std::memory_order_relaxed);
-    if (seen > target) return i == kBuckets - 1 ? max() : static_cast<std::uint32_t>(i + 1);
+    // Bucket i holds durations of exactly i µs (measured in whole µs); the
+    // last one holds everything longer, whose best value is the exact max.
+    if (seen >= rank) return i == kBuckets - 1 ? max() : std::min(static_cast<std::uint32_t>(i), max());
   }
   return max();
 }

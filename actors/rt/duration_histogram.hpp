@@ -19,8 +19,9 @@ class DurationHistogram {
   /// Writer: adds one duration in microseconds.
   void record(std::uint32_t micros) noexcept;
 
-  /// Any thread: the value (µs, bucket upper edge) below which `q` (0..1) of
-  /// samples fall; 0 when empty.
+  /// Any thread: the nearest-rank percentile `q` (0..1) in µs — the smallest
+  /// recorded value with at least ceil(q·N) samples at or below it; never above
+  /// max(); 0 when empty.
   std::uint32_t percentile(double q) const noexcept;
   /// Any thread: the largest recorded value in µs.
   std::uint32_t max() const noexcept { return max_.load(std::memory_order_relaxed); }

@@ -105,18 +105,19 @@ std::size_t SndfileDecoder::read_frames(float* dst, std::size_t frames) noexcept
   if (failed_ || frames == 0) return 0;
   const sf_count_t got =
       sf_readf_float(as_sndfile(file_), dst, static_cast<sf_count_t>(frames));
-  if (static_cast<std::size_t>(got < 0 ? 0 : got) < frames) {
-    const int err = sf_error(as_sndfile(file_));
-    if (err != SF_ERR_NO_ERROR) {
-      failed_ = true;
-      try {
-        error_message_ = "decode error in " + info_.path + ": libsndfile says \"" +
-                         sf_strerror(as_sndfile(file_)) + "\"";
-      } catch (...) {
-        // Out of memory for the message: failed_ still reports the error.
-      }
+  // Checked after every read: libFLAC, for one, flags "lost sync" on a full read
+  // and then resynchronises silently.
+  if (sf_error(as_sndfile(file_)) != SF_ERR_NO_ERROR) {
+    failed_ = true;
+    try {
+      error_message_ = "decode error in " + info_.path + " near frame " +
+                       std::to_string(position_ + (got > 0 ? got : 0)) +
+                       ": libsndfile says \"" + sf_strerror(as_sndfile(file_)) + "\"";
+    } catch (...) {
+      // Out of memory for the message: failed_ still reports the error.
     }
   }
+  if (got > 0) position_ += got;
   return got < 0 ? 0 : static_cast<std::size_t>(got);
 }
 
@@ -125,6 +126,7 @@ caf::expected<void> SndfileDecoder::seek(std::int64_t frame) {
     return make_error(errc::value_out_of_range,
                       "cannot seek to frame " + std::to_string(frame) + " in " + info_.path +
                           " (allowed 0.." + std::to_string(info_.file_frames) + ")");
+  position_ = frame;
   return {};
 }
 

@@ -34,14 +34,19 @@ class SndfileDecoder {
 
   /// Decodes up to `frames` frames into dst (interleaved, info().file_channels
   /// floats per frame, full scale ±1.0). Returns frames decoded; 0 at end of file
-  /// or after a decode error. A decode error (truncated or corrupt data) sets
-  /// failed() and error_message(); frames decoded before it are still returned.
+  /// or after a decode error. A decode error (corrupt data; libsndfile's sf_error()
+  /// is checked after every read) sets failed() and error_message(); the frames of
+  /// that read are still returned, later reads return 0. A file that is merely
+  /// truncated usually ends early without an error (libsndfile stops cleanly).
   std::size_t read_frames(float* dst, std::size_t frames) noexcept;
 
   /// Seeks so the next read_frames() starts at file frame `frame`. Clears the end
   /// of file but not failed(). Errors: errc::value_out_of_range (frame < 0 or
   /// libsndfile cannot seek there; sentence has the frame, the file length and path).
   caf::expected<void> seek(std::int64_t frame);
+
+  /// File frame the next read_frames() starts at.
+  std::int64_t position() const noexcept { return position_; }
 
   /// True once a read hit a decode error; the stream should be ended.
   bool failed() const noexcept { return failed_; }
@@ -53,6 +58,7 @@ class SndfileDecoder {
 
   void* file_ = nullptr;  // SNDFILE*, kept opaque so users need not include sndfile.h
   SourceInfo info_;
+  std::int64_t position_ = 0;
   bool failed_ = false;
   std::string error_message_;
 };

@@ -54,3 +54,26 @@ TEST(DurationHistogramTest, OverflowBucketReportsExactMax) {
 
 }  // namespace
 }  // namespace crowdmesh::rt
+
+namespace crowdmesh::rt {
+namespace {
+
+TEST(DurationHistogramNearestRankTest, ConstantDurationsGiveThatValueAtEveryPercentile) {
+  auto h = std::make_unique<DurationHistogram>();
+  for (int i = 0; i < 1000; ++i) h->record(10);
+  EXPECT_EQ(h->percentile(0.5), 10u);
+  EXPECT_EQ(h->percentile(0.99), 10u);
+  EXPECT_EQ(h->max(), 10u);
+}
+
+TEST(DurationHistogramNearestRankTest, OnePercentOutliersDoNotMoveP99) {
+  auto h = std::make_unique<DurationHistogram>();
+  for (int i = 0; i < 990; ++i) h->record(10);
+  for (int i = 0; i < 10; ++i) h->record(500);
+  EXPECT_EQ(h->percentile(0.99), 10u);
+  EXPECT_EQ(h->percentile(0.995), 500u);
+  EXPECT_EQ(h->max(), 500u);
+}
+
+}  // namespace
+}  // namespace crowdmesh::rt

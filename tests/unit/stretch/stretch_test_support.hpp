@@ -65,9 +65,13 @@ inline std::vector<float> sine(std::size_t frames, int channels, double rate, do
   return out;
 }
 
+/// Upper bound on what read_all() collects, so a source that never ends (a bug,
+/// or a loop) fails a test instead of eating the machine's memory.
+inline constexpr std::size_t kReadAllLimitFrames = 2'000'000;
+
 /// Single-threaded drain: fill() and read() alternately until finished() or
 /// `limit` frames were read. Returns interleaved output.
-inline std::vector<float> read_all(FileSource& src, std::size_t limit = SIZE_MAX) {
+inline std::vector<float> read_all(FileSource& src, std::size_t limit = kReadAllLimitFrames) {
   const auto ch = static_cast<std::size_t>(src.config().device_channels);
   std::vector<float> out;
   std::vector<float> block(1024 * ch);
