@@ -16,6 +16,8 @@ BUILD_PKGS=(
   libcli11-dev                    # command-line parsing
   nlohmann-json3-dev              # JSON summaries
   libspdlog-dev                   # logging (never on the RT path)
+  libtomlplusplus-dev             # mesh config files (TOML)
+  liblo-dev                       # OSC bridge (the original server's UDP API)
   googletest libgtest-dev libgmock-dev
   libbenchmark-dev
 )
@@ -23,6 +25,7 @@ TEST_PKGS=(
   jackd2                          # 'jackd -d dummy' clocked device for PortAudio integration tests
   sox                             # measuring rendered audio in scenario scripts
   dpkg-dev                        # apt-get download + dpkg -x for the demo music
+  liblo-tools                     # oscsend/oscdump for trying the OSC bridge by hand
 )
 
 SUDO=""

@@ -207,7 +207,7 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         auto d = deck_of(deck);
         if (!d) return d.error();
         if (!std::isfinite(seconds) || seconds < 0)
-          return make_error(errc::value_out_of_range, "seek position " + std::to_string(seconds) +
+          return make_error(errc::value_out_of_range, fmt::format("seek position {:g}", seconds) +
                                                           " s is out of range (allowed: 0 s or more)");
         auto& dk = self->state.mixer->deck(*d);
         std::vector<std::pair<std::uint32_t, BufferStatus>> targets;
@@ -245,7 +245,7 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
       [=](start_atom, const std::vector<std::string>& decks,
           double timeout_s) -> caf::result<StartReport> {
         if (!std::isfinite(timeout_s) || timeout_s < 0 || timeout_s > 600)
-          return make_error(errc::value_out_of_range, "ready timeout " + std::to_string(timeout_s) +
+          return make_error(errc::value_out_of_range, fmt::format("ready timeout {:g}", timeout_s) +
                                                           " s is out of range (allowed: 0 to 600 s)");
         PendingStart p;
         for (const auto& name : decks) {

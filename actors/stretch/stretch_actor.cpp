@@ -38,7 +38,7 @@ StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<Stretch
           bool loop) -> caf::result<SourceHandle> {
         if (!std::isfinite(start_seconds) || start_seconds < 0)
           return make_error(errc::value_out_of_range,
-                            "start position " + std::to_string(start_seconds) +
+                            fmt::format("start position {:g}", start_seconds) +
                                 " s is out of range (allowed: 0 s or more)");
         auto probe = FileSource::open(path, self->state.cfg.source);
         if (!probe) {

@@ -105,5 +105,40 @@ TEST_F(MixerActorTest, UnknownEqBandIsRefusedByName) {
                });
 }
 
+TEST_F(MixerActorTest, SeekMovesThePlayHeadAndKeepsPlaying) {
+  caf::scoped_actor self{*sys_};
+  self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false)
+      .receive([](BufferStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  self->request(mixer_, 5s, play_atom_v, std::string("A")).receive([](DeckStatus&) {}, [&](caf::error& e) {
+    FAIL() << error_sentence(e);
+  });
+  DeckStatus after;
+  self->request(mixer_, 5s, seek_atom_v, std::string("A"), 1.5)
+      .receive([&](DeckStatus& d) { after = d; }, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  ASSERT_EQ(after.buffers.size(), 1u);
+  EXPECT_EQ(after.buffers[0].state, BufferState::playing);
+  EXPECT_NEAR(after.buffers[0].position_seconds, 1.5, 1e-3);
+  // The rest of the 2 s file: 0.5 s of sine, then the buffer ends.
+  AudioBlock block;
+  self->request(mixer_, 5s, render_atom_v, std::uint32_t{48000})
+      .receive([&](AudioBlock& b) { block = b; }, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  double early = 0, late = 0;
+  for (std::size_t i = 0; i < 20000 * 2; ++i) early += (*block.samples)[i] * (*block.samples)[i];
+  for (std::size_t i = 30000 * 2; i < 48000 * 2; ++i) late += (*block.samples)[i] * (*block.samples)[i];
+  EXPECT_GT(early / 40000.0, 0.05);
+  EXPECT_LT(late / 36000.0, 1e-6) << "after the end of the file the deck is silent";
+}
+
+TEST_F(MixerActorTest, NegativeSeekIsRefusedWithTheRange) {
+  caf::scoped_actor self{*sys_};
+  self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false)
+      .receive([](BufferStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  self->request(mixer_, 5s, seek_atom_v, std::string("A"), -1.0)
+      .receive([](DeckStatus&) { FAIL() << "a negative position must be refused"; },
+               [&](caf::error& e) {
+                 EXPECT_EQ(error_sentence(e), "seek position -1 s is out of range (allowed: 0 s or more)");
+               });
+}
+
 }  // namespace
 }  // namespace crowdmesh::mixer
