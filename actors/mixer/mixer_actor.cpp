@@ -173,6 +173,27 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         self->state.mixer->stop(*d);
         return deck_status(self, *d);
       },
+      [=](play_atom, const std::string& deck, std::uint32_t id) -> caf::result<DeckStatus> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        auto res = self->state.mixer->play_buffer(*d, id);
+        if (!res) return res.error();
+        return deck_status(self, *d);
+      },
+      [=](stop_atom, const std::string& deck, std::uint32_t id) -> caf::result<DeckStatus> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        auto res = self->state.mixer->stop_buffer(*d, id);
+        if (!res) return res.error();
+        return deck_status(self, *d);
+      },
+      [=](gain_atom, const std::string& deck, std::uint32_t id, double db) -> caf::result<DeckStatus> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        auto res = self->state.mixer->set_buffer_gain_db(*d, id, db);
+        if (!res) return res.error();
+        return deck_status(self, *d);
+      },
       [=](gain_atom, const std::string& deck, double db) -> caf::result<DeckStatus> {
         auto d = deck_of(deck);
         if (!d) return d.error();

@@ -22,7 +22,9 @@ namespace crowdmesh::mixer {
 ///   absolute path, unreadable_file, unsupported_channels, ...). The deck shows
 ///   it as `loading` meanwhile and as `failed` with the reason after an error.
 /// - (unload_atom, deck, buffer_id) → true; unknown_buffer otherwise.
-/// - (play_atom, deck), (stop_atom, deck) → DeckStatus.
+/// - (play_atom, deck), (stop_atom, deck) → DeckStatus; with a buffer id after
+///   the deck, that buffer only (unknown_buffer lists the loaded ids).
+/// - (gain_atom, deck, buffer_id, gain_db) → DeckStatus: one buffer's gain.
 /// - (gain_atom, deck, gain_db), (mute_atom, deck, bool), (loop_atom, deck, bool),
 ///   (eq_atom, deck, "low"|"mid"|"high", gain_db), (seek_atom, deck, seconds) → DeckStatus.
 /// - (master_atom, gain_db) → the master gain now in effect, dB.
@@ -36,7 +38,10 @@ using MixerActor = caf::typed_actor<
     caf::replies_to<unload_atom, std::string, std::uint32_t>::with<bool>,
     caf::replies_to<play_atom, std::string>::with<DeckStatus>,
     caf::replies_to<stop_atom, std::string>::with<DeckStatus>,
+    caf::replies_to<play_atom, std::string, std::uint32_t>::with<DeckStatus>,
+    caf::replies_to<stop_atom, std::string, std::uint32_t>::with<DeckStatus>,
     caf::replies_to<gain_atom, std::string, double>::with<DeckStatus>,
+    caf::replies_to<gain_atom, std::string, std::uint32_t, double>::with<DeckStatus>,
     caf::replies_to<mute_atom, std::string, bool>::with<DeckStatus>,
     caf::replies_to<loop_atom, std::string, bool>::with<DeckStatus>,
     caf::replies_to<eq_atom, std::string, std::string, double>::with<DeckStatus>,

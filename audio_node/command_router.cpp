@@ -1,0 +1,336 @@
+#include "command_router.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include "caf/all.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "device/device_list.hpp"
+#include "mixer/mixer_proto.hpp"
+
+namespace crowdmesh::node {
+
+namespace {
+
+namespace v1 = crowdmesh::v1;
+using namespace std::chrono_literals;
+constexpr auto kActorTimeout = 30s;
+
+std::int64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+v1::Reply ok_deck(const mixer::DeckStatus& d) {
+  v1::Reply r;
+  mixer::to_proto(d, *r.mutable_ok()->mutable_deck());
+  return r;
+}
+
+v1::Reply ok_message(const std::string& text) {
+  v1::Reply r;
+  r.mutable_ok()->set_message(text);
+  return r;
+}
+
+v1::Reply unknown_deck(int wire) {
+  return mixer::error_reply(v1::ERROR_CODE_UNKNOWN_DECK, "deck " + std::to_string(wire) +
+                                                             " is missing or unknown (allowed: A, B, C, D)");
+}
+
+struct RouterState {
+  RouterConfig cfg;
+};
+
+using Self = caf::stateful_actor<RouterState>*;
+
+// Sends `args` to the mixer and answers with the DeckStatus it returns.
+template <class... Ts>
+void deck_request(Self self, const ReplyFn& reply, Ts&&... args) {
+  self->request(self->state.cfg.mixer, kActorTimeout, std::forward<Ts>(args)...)
+      .then([reply](mixer::DeckStatus& d) { reply(ok_deck(d)); },
+            [reply](caf::error& e) { reply(mixer::error_reply(e)); });
+}
+
+// Runs `steps` one after the other (each answers DeckStatus); stops at the first error.
+void deck_chain(Self self, ReplyFn reply, std::vector<std::function<void(Self, std::function<void()>, ReplyFn)>> steps,
+                std::size_t i = 0) {
+  if (i == steps.size()) return;
+  auto next = [=] { deck_chain(self, reply, steps, i + 1); };
+  steps[i](self, next, reply);
+}
+
+void status(Self self, const ReplyFn& reply) {
+  auto cfg = self->state.cfg;
+  self->request(cfg.mixer, kActorTimeout, status_atom_v)
+      .then(
+          [self, reply, cfg](mixer::MixerStatus& ms) {
+            auto answer = [reply, cfg, ms](const device::DeviceStats* ds) {
+              v1::Reply r;
+              auto* st = r.mutable_ok()->mutable_status();
+              mixer::to_proto(ms, *st);
+              st->set_node(cfg.node);
+              st->set_software_version(CROWDMESH_VERSION);
+              if (ds) {
+                auto* d = st->mutable_device();
+                d->set_frames_played(ds->frames_played);
+                d->set_xruns(ds->xruns);
+                d->set_underrun_frames(ds->underrun_frames);
+                d->set_callbacks(ds->callbacks);
+                d->set_callback_us_p50(ds->callback_us_p50);
+                d->set_callback_us_p99(ds->callback_us_p99);
+                d->set_callback_us_max(ds->callback_us_max);
+                d->set_period_us(static_cast<std::uint32_t>(ds->period_us));
+                d->set_ring_fill_frames(static_cast<std::uint32_t>(ds->ring_fill));
+                d->set_ring_capacity_frames(static_cast<std::uint32_t>(ds->ring_capacity));
+                d->set_sample_rate_hz(static_cast<std::uint32_t>(ds->sample_rate_hz));
+                d->set_period_frames(static_cast<std::uint32_t>(ds->period_frames));
+              }
+              reply(r);
+            };
+            if (!cfg.device) {
+              answer(nullptr);
+              return;
+            }
+            self->request(cfg.device, 2s, stats_atom_v)
+                .then([answer](device::DeviceStats& ds) { answer(&ds); },
+                      [answer](caf::error&) { answer(nullptr); });
+          },
+          [reply](caf::error& e) { reply(mixer::error_reply(e)); });
+}
+
+void execute(Self self, const v1::Envelope& env, const ReplyFn& reply) {
+  const auto& c = env.command();
+  const auto& mixer = self->state.cfg.mixer;
+  const std::string node = self->state.cfg.node;
+  auto deck_of = [](int wire) { return mixer::deck_name(wire); };
+  switch (c.command_case()) {
+    case v1::Command::kLoadBuffer: {
+      const auto& m = c.load_buffer();
+      auto d = deck_of(m.deck());
+      if (!d) return reply(unknown_deck(m.deck()));
+      self->request(mixer, kActorTimeout, load_atom_v, *d, m.buffer_id(), m.path(), m.loop())
+          .then(
+              [reply](mixer::BufferStatus& b) {
+                v1::Reply r;
+                r.mutable_ok()->set_message("buffer " + std::to_string(b.id) + " ready: " + b.info.path);
+                auto* deck = r.mutable_ok()->mutable_deck();
+                mixer::to_proto(b, *deck->add_buffers());
+                reply(r);
+              },
+              [reply](caf::error& e) { reply(mixer::error_reply(e)); });
+      return;
+    }
+    case v1::Command::kUnloadBuffer: {
+      auto d = deck_of(c.unload_buffer().deck());
+      if (!d) return reply(unknown_deck(c.unload_buffer().deck()));
+      self->request(mixer, kActorTimeout, unload_atom_v, *d, c.unload_buffer().buffer_id())
+          .then([reply](bool) { reply(ok_message("unloaded")); },
+                [reply](caf::error& e) { reply(mixer::error_reply(e)); });
+      return;
+    }
+    case v1::Command::kPlayBuffer: {
+      auto d = deck_of(c.play_buffer().deck());
+      if (!d) return reply(unknown_deck(c.play_buffer().deck()));
+      return deck_request(self, reply, play_atom_v, *d, c.play_buffer().buffer_id());
+    }
+    case v1::Command::kStopBuffer: {
+      auto d = deck_of(c.stop_buffer().deck());
+      if (!d) return reply(unknown_deck(c.stop_buffer().deck()));
+      return deck_request(self, reply, stop_atom_v, *d, c.stop_buffer().buffer_id());
+    }
+    case v1::Command::kPlayDeck: {
+      auto d = deck_of(c.play_deck().deck());
+      if (!d) return reply(unknown_deck(c.play_deck().deck()));
+      return deck_request(self, reply, play_atom_v, *d);
+    }
+    case v1::Command::kStopDeck: {
+      auto d = deck_of(c.stop_deck().deck());
+      if (!d) return reply(unknown_deck(c.stop_deck().deck()));
+      return deck_request(self, reply, stop_atom_v, *d);
+    }
+    case v1::Command::kCueDeck: {
+      // Cue: stop the deck and move it to the position (default 0), ready to play.
+      auto d = deck_of(c.cue_deck().deck());
+      if (!d) return reply(unknown_deck(c.cue_deck().deck()));
+      const double pos = c.cue_deck().has_position_seconds() ? c.cue_deck().position_seconds() : 0.0;
+      const std::string deck = *d;
+      self->request(mixer, kActorTimeout, stop_atom_v, deck)
+          .then([self, reply, deck, pos](mixer::DeckStatus&) { deck_request(self, reply, seek_atom_v, deck, pos); },
+                [reply](caf::error& e) { reply(mixer::error_reply(e)); });
+      return;
+    }
+    case v1::Command::kSetGain: {
+      const auto& m = c.set_gain();
+      if (m.target().target_case() == v1::GainTarget::kMaster) {
+        self->request(mixer, kActorTimeout, master_atom_v, m.gain_db())
+            .then([reply](double db) { reply(ok_message("master gain " + std::to_string(db) + " dB")); },
+                  [reply](caf::error& e) { reply(mixer::error_reply(e)); });
+        return;
+      }
+      if (m.target().target_case() == v1::GainTarget::kBuffer) {
+        auto d = deck_of(m.target().buffer().deck());
+        if (!d) return reply(unknown_deck(m.target().buffer().deck()));
+        return deck_request(self, reply, gain_atom_v, *d, m.target().buffer().buffer_id(), m.gain_db());
+      }
+      auto d = deck_of(m.target().deck());
+      if (!d) return reply(unknown_deck(m.target().deck()));
+      return deck_request(self, reply, gain_atom_v, *d, m.gain_db());
+    }
+    case v1::Command::kSetMasterGain:
+      self->request(mixer, kActorTimeout, master_atom_v, c.set_master_gain().gain_db())
+          .then([reply](double db) { reply(ok_message("master gain " + std::to_string(db) + " dB")); },
+                [reply](caf::error& e) { reply(mixer::error_reply(e)); });
+      return;
+    case v1::Command::kSetMute: {
+      const auto& m = c.set_mute();
+      auto d = deck_of(m.target().deck());
+      if (m.target().target_case() != v1::GainTarget::kDeck || !d)
+        return reply(mixer::error_reply(v1::ERROR_CODE_VALUE_OUT_OF_RANGE, "mute takes a deck (A, B, C, D)"));
+      return deck_request(self, reply, mute_atom_v, *d, m.muted());
+    }
+    case v1::Command::kSetLoop: {
+      auto d = deck_of(c.set_loop().deck());
+      if (!d) return reply(unknown_deck(c.set_loop().deck()));
+      return deck_request(self, reply, loop_atom_v, *d, c.set_loop().loop());
+    }
+    case v1::Command::kSeek: {
+      auto d = deck_of(c.seek().deck());
+      if (!d) return reply(unknown_deck(c.seek().deck()));
+      return deck_request(self, reply, seek_atom_v, *d, c.seek().position_seconds());
+    }
+    case v1::Command::kSetEq: {
+      auto d = deck_of(c.set_eq().deck());
+      if (!d) return reply(unknown_deck(c.set_eq().deck()));
+      const char* band = c.set_eq().band() == v1::EQ_BAND_LOW   ? "low"
+                         : c.set_eq().band() == v1::EQ_BAND_MID ? "mid"
+                         : c.set_eq().band() == v1::EQ_BAND_HIGH ? "high"
+                                                                 : "unspecified";
+      return deck_request(self, reply, eq_atom_v, *d, std::string(band), c.set_eq().gain_db());
+    }
+    case v1::Command::kSetEqAll: {
+      auto d = deck_of(c.set_eq_all().deck());
+      if (!d) return reply(unknown_deck(c.set_eq_all().deck()));
+      const std::string deck = *d;
+      const double g[3] = {c.set_eq_all().low_gain_db(), c.set_eq_all().mid_gain_db(), c.set_eq_all().high_gain_db()};
+      self->request(mixer, kActorTimeout, eq_atom_v, deck, std::string("low"), g[0])
+          .then(
+              [=](mixer::DeckStatus&) {
+                self->request(mixer, kActorTimeout, eq_atom_v, deck, std::string("mid"), g[1])
+                    .then([=](mixer::DeckStatus&) { deck_request(self, reply, eq_atom_v, deck, std::string("high"), g[2]); },
+                          [reply](caf::error& e) { reply(mixer::error_reply(e)); });
+              },
+              [reply](caf::error& e) { reply(mixer::error_reply(e)); });
+      return;
+    }
+    case v1::Command::kStartTogether: {
+      std::vector<std::string> decks;
+      for (int wd : c.start_together().decks()) {
+        auto d = deck_of(wd);
+        if (!d) return reply(unknown_deck(wd));
+        decks.push_back(*d);
+      }
+      if (decks.empty())
+        return reply(mixer::error_reply(v1::ERROR_CODE_VALUE_OUT_OF_RANGE, "start needs at least one deck"));
+      const double timeout = c.start_together().ready_timeout_seconds() > 0 ? c.start_together().ready_timeout_seconds() : 0.0;
+      self->request(mixer, kActorTimeout, start_atom_v, decks, timeout)
+          .then(
+              [reply](mixer::StartReport& rep) {
+                v1::Reply r;
+                mixer::to_proto(rep, *r.mutable_ok()->mutable_start_together());
+                r.mutable_ok()->set_message(rep.not_ready.empty() ? "started" : "started what was ready");
+                reply(r);
+              },
+              [reply](caf::error& e) { reply(mixer::error_reply(e)); });
+      return;
+    }
+    case v1::Command::kGetStatus:
+      return status(self, reply);
+    case v1::Command::kListDevices: {
+      auto list = device::list_devices();
+      if (!list) return reply(mixer::error_reply(list.error()));
+      v1::Reply r;
+      auto* out = r.mutable_ok()->mutable_devices();
+      for (const auto& d : *list) {
+        auto* i = out->add_devices();
+        i->set_index(static_cast<std::uint32_t>(d.index));
+        i->set_name(d.name);
+        i->set_host_api(d.host_api);
+        i->set_max_input_channels(static_cast<std::uint32_t>(d.max_input_channels));
+        i->set_max_output_channels(static_cast<std::uint32_t>(d.max_output_channels));
+        i->set_default_sample_rate_hz(static_cast<std::uint32_t>(d.default_sample_rate_hz));
+        i->set_is_default_output(d.is_default_output);
+      }
+      return reply(r);
+    }
+    case v1::Command::kSetDeckLevels: {
+      const auto levels = c.set_deck_levels().levels();
+      if (levels.empty()) return reply(ok_message("no levels given"));
+      std::vector<std::function<void(Self, std::function<void()>, ReplyFn)>> steps;
+      for (int i = 0; i < levels.size(); ++i) {
+        auto d = deck_of(levels[i].deck());
+        if (!d) return reply(unknown_deck(levels[i].deck()));
+        const std::string deck = *d;
+        const double db = levels[i].gain_db();
+        const bool last = i + 1 == levels.size();
+        steps.push_back([deck, db, last](Self s, std::function<void()> next, ReplyFn rep) {
+          s->request(s->state.cfg.mixer, kActorTimeout, gain_atom_v, deck, db)
+              .then([next, rep, last](mixer::DeckStatus& ds) { if (last) rep(ok_deck(ds)); else next(); },
+                    [rep](caf::error& e) { rep(mixer::error_reply(e)); });
+        });
+      }
+      return deck_chain(self, reply, std::move(steps));
+    }
+    case v1::Command::kSetTempo:
+    case v1::Command::kReportMovement:
+      return reply(mixer::error_reply(v1::ERROR_CODE_NOT_READY,
+                                      "tempo is not available yet on node " + node +
+                                          ": no tempo actor runs in this version"));
+    case v1::Command::kSetFilter:
+    case v1::Command::kTestTone:
+    case v1::Command::kReset:
+      return reply(mixer::error_reply(v1::ERROR_CODE_NOT_READY,
+                                      "this command is not available yet on node " + node));
+    default:
+      return reply(mixer::error_reply(v1::ERROR_CODE_UNKNOWN_PAYLOAD,
+                                      "unknown or empty command (field " + std::to_string(c.command_case()) + ")"));
+  }
+}
+
+caf::behavior command_router(caf::stateful_actor<RouterState>* self, RouterConfig cfg) {
+  if (!cfg.mesh_time_ns) cfg.mesh_time_ns = monotonic_ns;
+  self->state.cfg = std::move(cfg);
+  return {
+      [=](const NodeRequest& req) {
+        if (!req.envelope || req.envelope->payload_case() != v1::Envelope::kCommand) {
+          req.reply(mixer::error_reply(v1::ERROR_CODE_UNKNOWN_PAYLOAD, "expected a command"));
+          return;
+        }
+        if (req.envelope->has_execute_at_ns()) {
+          const auto wait_ns = req.envelope->execute_at_ns() - self->state.cfg.mesh_time_ns();
+          if (wait_ns > 0) {
+            if (wait_ns > 3'600'000'000'000LL) {
+              req.reply(mixer::error_reply(v1::ERROR_CODE_VALUE_OUT_OF_RANGE,
+                                           "execute_at_ns is more than one hour ahead of mesh time"));
+              return;
+            }
+            self->delayed_send(self, std::chrono::nanoseconds(wait_ns), NodeRequest{req.envelope, req.reply},
+                               caf::atom("due"));
+            return;
+          }
+        }
+        execute(self, *req.envelope, req.reply);
+      },
+      [=](const NodeRequest& req, caf::atom_value) { execute(self, *req.envelope, req.reply); },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_command_router(caf::actor_system& sys, RouterConfig cfg) {
+  return sys.spawn(command_router, std::move(cfg));
+}
+
+}  // namespace crowdmesh::node
