@@ -111,12 +111,14 @@ void execute(Self self, const v1::Envelope& env, const ReplyFn& reply) {
       const auto& m = c.load_buffer();
       auto d = deck_of(m.deck());
       if (!d) return reply(unknown_deck(m.deck()));
+      const auto wire = m.deck();
       self->request(mixer, kActorTimeout, load_atom_v, *d, m.buffer_id(), m.path(), m.loop())
           .then(
-              [reply](mixer::BufferStatus& b) {
+              [reply, wire](mixer::BufferStatus& b) {
                 v1::Reply r;
                 r.mutable_ok()->set_message("buffer " + std::to_string(b.id) + " ready: " + b.info.path);
                 auto* deck = r.mutable_ok()->mutable_deck();
+                deck->set_deck(static_cast<v1::Deck>(wire));
                 mixer::to_proto(b, *deck->add_buffers());
                 reply(r);
               },

@@ -16,6 +16,9 @@
 #include "device/device_actor.hpp"
 #include "device/device_list.hpp"
 #include "mixer/mixer_actor.hpp"
+#include "command_router.hpp"
+#include "common/mesh_config.hpp"
+#include "control_plane.hpp"
 #include "run_summary.hpp"
 #include "stretch/stretch_actor.hpp"
 
@@ -52,6 +55,49 @@ device::DeviceConfig choose_device(const NodeOptions& o, std::string& record_pat
   return dev;
 }
 
+// The node this process is: from --config/--name, or the one-node default.
+caf::expected<NodeConfig> resolve_node(const NodeOptions& o, MeshConfig& mesh) {
+  if (!o.config_path.empty()) {
+    auto m = load_mesh_config(o.config_path);
+    if (!m) return m.error();
+    mesh = std::move(*m);
+  } else {
+    mesh = default_mesh_config();
+    if (!o.node_name.empty()) {
+      mesh.nodes.front().name = o.node_name;
+      mesh.clock_reference = o.node_name;
+    }
+  }
+  std::string names;
+  for (const auto& n : mesh.nodes) names += (names.empty() ? "" : ", ") + n.name;
+  const NodeConfig* self = nullptr;
+  if (!o.node_name.empty()) self = mesh.find(o.node_name);
+  else if (mesh.nodes.size() == 1) self = &mesh.nodes.front();
+  if (!self) {
+    if (o.node_name.empty())
+      return make_error(errc::value_out_of_range, "--name is required: " + mesh.origin + " has nodes " + names);
+    return make_error(errc::value_out_of_range,
+                      "node '" + o.node_name + "' is not in " + mesh.origin + " (nodes: " + names + ")");
+  }
+  NodeConfig node = *self;
+  if (!o.control_bind.empty()) node.endpoints.control = o.control_bind;
+  if (!o.events_bind.empty()) node.endpoints.events = o.events_bind;
+  return node;
+}
+
+// The config file's device settings, unless the command line said otherwise.
+NodeOptions with_node_device(NodeOptions o, const NodeConfig& node, bool from_file) {
+  if (!from_file) return o;
+  auto given = [&](const char* opt) { return o.explicit_options.count(opt) > 0; };
+  if (!given("--backend")) o.backend = node.device.backend;
+  if (!given("--device")) o.device.device = node.device.device;
+  if (!given("--sample-rate")) o.device.sample_rate_hz = node.device.sample_rate_hz;
+  if (!given("--buffer-size")) o.device.period_frames = node.device.buffer_frames;
+  if (!given("--channels")) o.device.channels = node.device.channels;
+  o.backend_explicit = given("--backend") || node.device.backend != "auto";
+  return o;
+}
+
 void apply_settings(caf::scoped_actor& self, const mixer::MixerActor& mixer, const NodeOptions& o,
                     std::vector<std::string>& errors) {
   auto report = [&](const caf::error& e) {
@@ -85,8 +131,15 @@ void apply_settings(caf::scoped_actor& self, const mixer::MixerActor& mixer, con
 
 }  // namespace
 
-int run_node(const NodeOptions& o) {
-  init_logging(o.log_level);
+int run_node(const NodeOptions& options) {
+  init_logging(options.log_level);
+  MeshConfig mesh_cfg;
+  auto self_node = resolve_node(options, mesh_cfg);
+  if (!self_node) {
+    std::cerr << "audio_node: " << error_sentence(self_node.error()) << "\n";
+    return 2;
+  }
+  const NodeOptions o = with_node_device(options, *self_node, !options.config_path.empty());
   if (o.list_devices) {
     auto list = device::list_devices();
     if (!list) {
@@ -123,6 +176,32 @@ int run_node(const NodeOptions& o) {
   mcfg.offline = dev.backend == "virtual" && !dev.realtime;
   auto mixer = mixer::spawn_mixer_actor(sys, mcfg);
 
+  device::DeviceActorConfig dcfg;
+  dcfg.device = dev;
+  dcfg.mixer = mixer;
+  dcfg.record_path = record_path;
+  dcfg.total_frames = static_cast<std::uint64_t>(o.duration_seconds * dev.sample_rate_hz + 0.5);
+  auto device = device::spawn_device_actor(sys, dcfg);
+
+  MeshClock mesh_clock;
+  caf::actor router;
+  std::unique_ptr<ControlPlane> control;
+  if (o.mesh) {
+    RouterConfig rcfg;
+    rcfg.node = self_node->name;
+    rcfg.mixer = mixer;
+    rcfg.device = device;
+    rcfg.mesh_time_ns = [&mesh_clock] { return mesh_clock.now_ns(); };
+    router = spawn_command_router(sys, rcfg);
+    control = ControlPlane::start(mesh_cfg, *self_node, router, mesh_clock, summary.errors);
+  }
+  auto shutdown = [&] {
+    if (control) control->stop();
+    for (auto a : {caf::actor_cast<caf::actor>(device), caf::actor_cast<caf::actor>(mixer),
+                   caf::actor_cast<caf::actor>(stretch), router})
+      if (a) self->send_exit(a, caf::exit_reason::user_shutdown);
+  };
+
   // Load every track at once; each reply says ready or why not.
   // A deck named again gets the next buffer id (stems of one deck).
   std::vector<std::string> loaded_decks;
@@ -140,11 +219,10 @@ int run_node(const NodeOptions& o) {
               spdlog::error("deck {}: {}", t.deck, error_sentence(e));
               summary.errors.push_back("deck " + t.deck + ": " + error_sentence(e));
             });
-  if (!o.tracks.empty() && loaded_decks.empty()) {
+  if (!o.tracks.empty() && loaded_decks.empty() && o.config_path.empty()) {
     std::cerr << "audio_node: nothing can play: every track failed to load\n";
     for (const auto& e : summary.errors) std::cerr << "  " << e << "\n";
-    self->send_exit(mixer, caf::exit_reason::user_shutdown);
-    self->send_exit(stretch, caf::exit_reason::user_shutdown);
+    shutdown();
     return 1;
   }
   apply_settings(self, mixer, o, summary.errors);
@@ -159,12 +237,6 @@ int run_node(const NodeOptions& o) {
             },
             [&](caf::error& e) { summary.errors.push_back(error_sentence(e)); });
 
-  device::DeviceActorConfig dcfg;
-  dcfg.device = dev;
-  dcfg.mixer = mixer;
-  dcfg.record_path = record_path;
-  dcfg.total_frames = static_cast<std::uint64_t>(o.duration_seconds * dev.sample_rate_hz + 0.5);
-  auto device = device::spawn_device_actor(sys, dcfg);
   bool started = false;
   self->request(device, 10s, start_atom_v)
       .receive([&](device::DeviceStats&) { started = true; },
@@ -173,9 +245,7 @@ int run_node(const NodeOptions& o) {
                  summary.errors.push_back(error_sentence(e));
                });
   if (!started) {
-    for (auto a : {caf::actor_cast<caf::actor>(device), caf::actor_cast<caf::actor>(mixer),
-                   caf::actor_cast<caf::actor>(stretch)})
-      self->send_exit(a, caf::exit_reason::user_shutdown);
+    shutdown();
     return 1;
   }
 
@@ -183,7 +253,8 @@ int run_node(const NodeOptions& o) {
   std::signal(SIGTERM, on_signal);
   self->send(device, finish_atom_v);
   bool done = false, stop_sent = false;
-  const bool stop_when_idle = o.duration_seconds <= 0 && !o.tracks.empty();
+  // A node of a configured mesh waits for commands; a one-off run ends with its tracks.
+  const bool stop_when_idle = o.duration_seconds <= 0 && !o.tracks.empty() && o.config_path.empty();
   while (!done) {
     self->receive([&](device::DeviceRunReport& r) { summary.device = r; done = true; },
                   [&](caf::error& e) {
@@ -220,9 +291,7 @@ int run_node(const NodeOptions& o) {
     if (!out) spdlog::error("cannot write the summary to {}", o.summary_json_path);
   }
   std::cout << to_line(summary) << std::endl;
-  for (auto a : {caf::actor_cast<caf::actor>(device), caf::actor_cast<caf::actor>(mixer),
-                 caf::actor_cast<caf::actor>(stretch)})
-    self->send_exit(a, caf::exit_reason::user_shutdown);
+  shutdown();
   return 0;
 }
 

@@ -59,6 +59,13 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   app.add_option("--start-timeout", o.start_timeout_seconds,
                  "Seconds to wait for decks to be ready before starting what is ready")
       ->check(CLI::Range(0.0, 600.0))->capture_default_str();
+  std::string mesh = "on";
+  app.add_option("--config", o.config_path, "Mesh config (TOML, see deploy/mesh.example.toml); default: one node on loopback");
+  app.add_option("--name", o.node_name, "This node's name in --config (default: the only node, or 'local')");
+  app.add_option("--mesh", mesh, "on: accept commands over the mesh (ZeroMQ) and OSC; off: local playback only")
+      ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
+  app.add_option("--control", o.control_bind, "Control endpoint to bind (ROUTER), e.g. tcp://127.0.0.1:7700");
+  app.add_option("--events", o.events_bind, "Events endpoint to bind (PUB), e.g. tcp://127.0.0.1:7701");
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))->capture_default_str();
   try {
@@ -95,6 +102,9 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   }
   o.quality = *q;
   o.device.realtime = realtime == "true";
+  o.mesh = mesh == "on";
+  for (const char* opt : {"--backend", "--device", "--sample-rate", "--buffer-size", "--channels"})
+    if (app.count(opt) > 0) o.explicit_options.insert(opt);
   o.backend_explicit = app.count("--backend") > 0;
   return {o, 0};
 }

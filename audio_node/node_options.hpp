@@ -1,5 +1,6 @@
 #pragma once
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,12 @@ struct NodeOptions {
   bool loop = false;                        ///< --loop
   double start_timeout_seconds = 10;        ///< --start-timeout
   bool list_devices = false;                ///< --list-devices
+  std::string config_path;                  ///< --config: the mesh TOML (empty: one-node mesh on loopback)
+  std::string node_name;                    ///< --name: this node in the config (default: "local" / the only node)
+  bool mesh = true;                         ///< --mesh on|off: gateway + OSC bridge
+  std::string control_bind;                 ///< --control: overrides the node's control endpoint
+  std::string events_bind;                  ///< --events: overrides the node's events endpoint
+  std::set<std::string> explicit_options;   ///< device options given on the command line (win over the config)
   std::string log_level = "info";           ///< --log-level
 };
 

@@ -1,0 +1,180 @@
+#pragma once
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "caf/expected.hpp"
+
+namespace crowdmesh {
+
+/// Every role an audio_node can host (ARCHITECTURE.md "Processes and roles").
+/// The mesh gateway is not a role: every node always runs one.
+inline const std::vector<std::string> kKnownRoles{"device", "mixer",     "stretch", "tempo",
+                                                  "encoder", "telemetry", "osc"};
+
+/// The three ZeroMQ endpoints of one node. Each is the address peers and
+/// control_node connect to and the node binds: `tcp://HOST:PORT` (HOST an IPv4
+/// address, a host name or `[IPv6]`; PORT 1..65535) or `ipc://PATH`. Unique
+/// across the mesh.
+struct NodeEndpoints {
+  /// ROUTER socket: commands in, replies out. TOML `control`; default
+  /// `tcp://127.0.0.1:7700`.
+  std::string control = "tcp://127.0.0.1:7700";
+  /// PUB socket: events, telemetry and heartbeats. TOML `events`; default: the
+  /// control host with the control port + 1 (`ipc://PATH` → `ipc://PATH.events`).
+  std::string events = "tcp://127.0.0.1:7701";
+  /// PUB socket: audio chunks. TOML `audio`; default: the control host with the
+  /// control port + 2 (`ipc://PATH` → `ipc://PATH.audio`).
+  std::string audio = "tcp://127.0.0.1:7702";
+};
+
+/// The audio device of a node (used by its `device` role). TOML table
+/// `[nodes.NAME.device]`.
+struct DeviceSettings {
+  /// Audio backend: "auto" (PortAudio, else the virtual device), "portaudio"
+  /// or "virtual". TOML `backend`; default "auto".
+  std::string backend = "auto";
+  /// PortAudio device: a decimal index or a case-insensitive substring of its
+  /// name; empty = the host's default output. TOML `device`; default "".
+  std::string device;
+  /// Device sample rate in Hz (8000..384000). TOML `sample_rate`; default 48000.
+  int sample_rate_hz = 48000;
+  /// Frames per device period (16..8192). TOML `buffer_size`; default 256.
+  int buffer_frames = 256;
+  /// Output channels, interleaved (1..32). TOML `channels`; default 2.
+  int channels = 2;
+};
+
+/// The OSC compatibility bridge of a node (its `osc` role, SPEC.md C3). TOML
+/// table `[nodes.NAME.osc]`, allowed only on a node with the role "osc".
+struct OscSettings {
+  /// True when the bridge listens. After parsing this is false on every node
+  /// without the role "osc", so callers need to check only this flag. TOML
+  /// `enabled`; default true.
+  bool enabled = true;
+  /// UDP ports to listen on (each 1..65535, at least one, no repeats). TOML
+  /// `ports`; default [57122] (the original server also used 57120).
+  std::vector<int> ports{57122};
+  /// Local address to bind: "127.0.0.1" (detector on the same machine) or
+  /// "0.0.0.0" (any interface). TOML `bind`; default "127.0.0.1".
+  std::string bind = "127.0.0.1";
+};
+
+/// One audio_node process of the mesh. TOML table `[nodes.NAME]`.
+struct NodeConfig {
+  /// Node name, the TOML table key: 1..64 characters of A–Z, a–z, 0–9, '-'
+  /// and '_' (it appears in addresses `node/actor` and topics `tele.node.actor`).
+  std::string name;
+  /// Roles hosted, each one of kKnownRoles, no repeats; empty = gateway only.
+  /// TOML `roles`; default: every role except "encoder".
+  std::vector<std::string> roles{"device", "mixer", "stretch", "tempo", "telemetry", "osc"};
+  /// ZeroMQ endpoints (TOML keys `control`, `events`, `audio` of the node table).
+  NodeEndpoints endpoints;
+  /// Audio device settings.
+  DeviceSettings device;
+  /// OSC bridge settings.
+  OscSettings osc;
+
+  /// True when `role` is in roles.
+  bool has_role(const std::string& role) const;
+};
+
+/// Movement-to-BPM curve and ramp (SPEC.md C2), with the original
+/// bpm_config.json key names. TOML table `[movement_bpm]`.
+struct MovementBpmSettings {
+  /// Movement thresholds (0..1, strictly increasing). TOML
+  /// `movement_bpm.thresholds.very_very_low`; default 0.02.
+  double very_very_low = 0.02;
+  /// TOML `movement_bpm.thresholds.very_low`; default 0.05.
+  double very_low = 0.05;
+  /// TOML `movement_bpm.thresholds.low`; default 0.10.
+  double low = 0.10;
+  /// TOML `movement_bpm.thresholds.medium`; default 0.15.
+  double medium = 0.15;
+  /// Target BPM below very_very_low (20..300). TOML
+  /// `movement_bpm.bpm_targets.very_very_low`; default 105.
+  double bpm_very_very_low = 105;
+  /// Target BPM in [very_very_low, very_low) (20..300). TOML
+  /// `movement_bpm.bpm_targets.very_low`; default 110.
+  double bpm_very_low = 110;
+  /// Target BPM in [very_low, low) (20..300). TOML
+  /// `movement_bpm.bpm_targets.low`; default 115.
+  double bpm_low = 115;
+  /// Target BPM in [low, medium), and the start of the linear rise at medium
+  /// (20..300). TOML `movement_bpm.bpm_targets.medium`; default 118.
+  double bpm_medium = 118;
+  /// Target BPM reached at movement_max_value and the cap above it (20..300).
+  /// TOML `movement_bpm.bpm_targets.high_max`; default 130.
+  double bpm_high_max = 130;
+  /// Movement at which the rise reaches bpm_high_max (greater than medium,
+  /// at most 1). TOML `movement_bpm.movement_max_value`; default 0.6.
+  double movement_max_value = 0.6;
+  /// Wall-clock time of one tempo transition in seconds (0..3600; 0 = jump).
+  /// TOML `movement_bpm.smoothing.transition_time_seconds`; default 30.
+  double transition_time_seconds = 30;
+  /// BPM before any movement arrives (20..300). TOML `movement_bpm.base_bpm`;
+  /// default 120.
+  double base_bpm = 120;
+};
+
+/// The whole mesh: its nodes and mesh-wide settings. Plain data.
+struct MeshConfig {
+  /// Node whose monotonic clock is mesh time. TOML `mesh.clock_reference`;
+  /// default: the first node.
+  std::string clock_reference;
+  /// Node whose tempo actor drives every room. TOML `mesh.tempo_node`; must
+  /// have the role "tempo"; default: the first node with the role "tempo",
+  /// empty when no node has it.
+  std::string tempo_node;
+  /// Largest accepted ZeroMQ message in bytes (1024..1073741824). TOML
+  /// `mesh.max_message_bytes`; default 1048576.
+  std::size_t max_message_bytes = 1 << 20;
+  /// Time a command waits for its reply, ms (1..600000). TOML
+  /// `mesh.request_timeout_ms`; default 1000.
+  int request_timeout_ms = 1000;
+  /// Heartbeat period on the event channel, ms (10..60000). TOML
+  /// `mesh.heartbeat_interval_ms`; default 1000.
+  int heartbeat_interval_ms = 1000;
+  /// Missed heartbeats after which a peer counts as down (1..100). TOML
+  /// `mesh.liveness`; default 3.
+  int liveness = 3;
+  /// Every node, in the order of the file (order of each `[nodes.NAME]`
+  /// header's first appearance).
+  std::vector<NodeConfig> nodes;
+  /// Movement-to-BPM settings of the tempo actor.
+  MovementBpmSettings movement_bpm;
+  /// Where the config came from (absolute path, or "<embedded default>");
+  /// for log lines.
+  std::string origin;
+
+  /// The node called `name`, or nullptr.
+  const NodeConfig* find(const std::string& name) const;
+};
+
+/// Reads and parses a mesh TOML file (see deploy/mesh.example.toml). Errors:
+/// errc::file_not_found (no such file; absolute path), errc::unreadable_file
+/// (not readable or not TOML; path, line, column and the parser's reason),
+/// errc::value_out_of_range for everything parse_mesh_config() rejects. Every
+/// sentence starts with the absolute path and line. Thread-safe.
+caf::expected<MeshConfig> load_mesh_config(const std::string& path);
+
+/// Parses mesh TOML text; `origin` (a path) prefixes every error sentence.
+/// Errors: errc::unreadable_file for TOML syntax errors (including a table
+/// defined twice, e.g. a duplicate `[nodes.NAME]`); errc::value_out_of_range
+/// with the key path (e.g. `nodes.room-b.control`), the value and what is
+/// allowed for: unknown keys (the sentence lists the known keys of that
+/// table), wrong types, values out of range, no nodes, bad or duplicate node
+/// names (case-insensitive), unknown or repeated roles, bad endpoint syntax,
+/// ports out of 1..65535, duplicate endpoints, OSC settings on a node without
+/// the role "osc", clashing OSC ports of nodes on one host, thresholds not
+/// strictly increasing, clock_reference/tempo_node naming an unknown node (or
+/// a tempo_node without the role "tempo"). Thread-safe.
+caf::expected<MeshConfig> parse_mesh_config(const std::string& toml_text, const std::string& origin);
+
+/// The embedded default used when audio_node gets no --config: one node
+/// "local" with every role of kKnownRoles on the default loopback endpoints
+/// (7700/7701/7702), the default device and OSC on 127.0.0.1:57122; it is the
+/// clock reference and the tempo node.
+MeshConfig default_mesh_config();
+
+}  // namespace crowdmesh

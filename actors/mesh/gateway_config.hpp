@@ -1,0 +1,50 @@
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace crowdmesh::mesh {
+
+/// Another node of the mesh, from the static list in the mesh config.
+struct PeerConfig {
+  /// Node name, unique in the mesh, e.g. "room-b".
+  std::string name;
+  /// Its ROUTER, e.g. "tcp://10.0.0.12:7700" (this gateway connects a DEALER).
+  std::string control_endpoint;
+  /// Its PUB, e.g. "tcp://10.0.0.12:7701" (this gateway connects a SUB).
+  std::string events_endpoint;
+  /// Roles as configured ("device", "mixer", ...); replaced by the roles the
+  /// peer announces in its heartbeats once heard.
+  std::vector<std::string> roles;
+};
+
+/// Everything MeshGateway::start() needs. Plain values; copy freely.
+struct GatewayConfig {
+  /// This node's name.
+  std::string node;
+  /// Announced in heartbeats and GetNodes.
+  std::vector<std::string> roles;
+  /// ROUTER: commands in, replies out. "tcp://127.0.0.1:*" picks a free port.
+  std::string control_bind = "tcp://127.0.0.1:7700";
+  /// PUB: events + telemetry, two frames [topic][envelope].
+  std::string events_bind = "tcp://127.0.0.1:7701";
+  /// The other nodes (static list from the mesh config). Must not contain `node`.
+  std::vector<PeerConfig> peers;
+  /// Node whose monotonic clock is mesh time; empty or own name = this node.
+  /// Otherwise it must be one of `peers`.
+  std::string clock_reference;
+  /// Largest accepted envelope frame, bytes.
+  std::size_t max_message_bytes = 1 << 20;
+  /// How long a forwarded command waits for the peer's reply.
+  std::chrono::milliseconds request_timeout{1000};
+  /// Heartbeat period (also the liveness check period).
+  std::chrono::milliseconds heartbeat_interval{1000};
+  /// Missed heartbeats before a peer is dead: alive = heard within
+  /// liveness × heartbeat_interval.
+  int liveness = 3;
+  /// Clock probe period after the start burst.
+  std::chrono::milliseconds clock_probe_interval{1000};
+};
+
+}  // namespace crowdmesh::mesh

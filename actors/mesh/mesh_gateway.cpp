@@ -1,0 +1,1050 @@
+#include "mesh/mesh_gateway.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include <zmq.hpp>
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "mesh/clock_offset_estimator.hpp"
+#include "mesh/monotonic_clock.hpp"
+#include "mesh/rate_limited_log.hpp"
+
+namespace crowdmesh::mesh {
+namespace {
+
+using crowdmesh::v1::Envelope;
+using crowdmesh::v1::ErrorCode;
+using crowdmesh::v1::Reply;
+
+constexpr std::size_t kMaxSizeSlackBytes = 4096;  // ZMQ_MAXMSGSIZE = limit + this
+constexpr std::size_t kMaxQueuedPublishes = 10000;
+constexpr std::size_t kDrainBudget = 1000;         // messages per socket per poll round
+constexpr std::size_t kKeptFrames = 3;             // frames kept of a multipart message
+constexpr int kReconnectIvlMs = 100;
+constexpr int kClockBurst = 8;
+constexpr std::int64_t kClockBurstSpacingNs = 10'000'000;
+constexpr std::size_t kMaxProbesInFlight = 64;
+constexpr const char* kPeerRoutingPrefix = "mesh:";
+
+std::string join(const std::vector<std::string>& parts, const char* sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    const auto end = comma == std::string::npos ? text.size() : comma;
+    if (end > start) out.push_back(text.substr(start, end - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+bool valid_node_name(const std::string& name) {
+  return static_cast<bool>(parse_address(name + "/x")) && name != "*";
+}
+
+std::string payload_name(const Envelope& env) {
+  switch (env.payload_case()) {
+    case Envelope::kCommand: return "command";
+    case Envelope::kReply: return "reply";
+    case Envelope::kEvent: return "event";
+    case Envelope::kTelemetry: return "telemetry";
+    case Envelope::kAudioChunk: return "audio_chunk";
+    case Envelope::kClockProbe: return "clock_probe";
+    default: return "none";
+  }
+}
+
+/// Work handed to the gateway thread by other threads.
+struct Item {
+  enum class Kind { kPublish, kResponse, kDropped } kind = Kind::kPublish;
+  std::string topic;
+  Envelope env;
+  std::uint64_t local_id = 0;
+  Reply reply;
+};
+
+/// Mutex-protected queue + eventfd that wakes the poll loop. Shared with
+/// Responders, which may outlive the gateway (they hold it weakly).
+struct Mailbox {
+  std::mutex mutex;
+  std::deque<Item> items;
+  std::size_t queued_publishes = 0;
+  bool closed = false;
+  int efd = -1;
+
+  ~Mailbox() {
+    if (efd >= 0) ::close(efd);
+  }
+  void wake() const {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(efd, &one, sizeof one);
+  }
+  bool post(Item item) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (closed) return false;
+      if (item.kind == Item::Kind::kPublish) {
+        if (queued_publishes >= kMaxQueuedPublishes) return false;
+        ++queued_publishes;
+      }
+      items.push_back(std::move(item));
+    }
+    wake();
+    return true;
+  }
+};
+
+/// Shared by all copies of one Responder: the first call wins; if none comes,
+/// the destructor reports the dropped command.
+struct ResponderState {
+  std::weak_ptr<Mailbox> mailbox;
+  std::uint64_t local_id = 0;
+  std::atomic<bool> done{false};
+
+  ResponderState(std::weak_ptr<Mailbox> m, std::uint64_t id) : mailbox(std::move(m)), local_id(id) {}
+  ~ResponderState() {
+    if (done.exchange(true)) return;
+    if (auto m = mailbox.lock()) {
+      Item item;
+      item.kind = Item::Kind::kDropped;
+      item.local_id = local_id;
+      m->post(std::move(item));
+    }
+  }
+  void respond(Reply reply) {
+    if (done.exchange(true)) return;
+    if (auto m = mailbox.lock()) {
+      Item item;
+      item.kind = Item::Kind::kResponse;
+      item.local_id = local_id;
+      item.reply = std::move(reply);
+      m->post(std::move(item));
+    }
+  }
+};
+
+struct Counters {
+  std::atomic<std::uint64_t> commands_in{0}, replies_out{0}, forwarded{0}, malformed{0}, too_large{0},
+      version_mismatch{0}, unknown_payload{0}, unknown_node{0}, timeouts{0}, not_alive{0}, unroutable{0},
+      late_replies{0}, handler_errors{0}, published{0}, publish_dropped{0}, clock_samples{0}, probes_answered{0};
+};
+
+void bump(std::atomic<std::uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
+
+}  // namespace
+
+struct MeshGateway::Impl {
+  struct Peer {
+    PeerConfig cfg;
+    zmq::socket_t dealer;
+    zmq::socket_t sub;
+    // Guarded by state_mutex.
+    std::vector<std::string> roles;
+    std::int64_t last_heard_ns = -1;
+    std::int64_t clock_offset_ns = 0;
+    double clock_rtt_ms = 0;
+    // Gateway thread only.
+    bool was_alive = false;
+  };
+  struct Forward {
+    std::string routing_id;
+    std::string request_source;
+    std::uint64_t original_id = 0;
+    std::size_t peer = 0;
+    std::string reply_source;
+  };
+  struct Local {
+    std::string routing_id;
+    std::string request_source;
+    std::uint64_t original_id = 0;
+    std::string reply_source;
+  };
+
+  GatewayConfig cfg;
+  CommandHandler handler;
+  EventHandler on_event;
+  std::string gateway_source;  // "<node>/gateway"
+  zmq::context_t ctx{1};
+  zmq::socket_t router;
+  zmq::socket_t pub;
+  std::vector<std::unique_ptr<Peer>> peers;
+  std::string control_ep, events_ep;
+  std::shared_ptr<Mailbox> mailbox = std::make_shared<Mailbox>();
+  std::thread thread;
+  std::atomic<bool> stop_requested{false};
+  std::mutex stop_mutex;
+  bool stopped = false;
+  mutable std::mutex state_mutex;
+  std::atomic<std::int64_t> offset_ns{0};
+  std::atomic<std::int64_t> rtt_ns{0};
+  Counters counters;
+  std::int64_t alive_window_ns = 0;
+
+  // Gateway thread only.
+  std::unordered_map<std::uint64_t, Forward> forwards;
+  std::deque<std::pair<std::int64_t, std::uint64_t>> forward_deadlines;
+  std::unordered_map<std::uint64_t, Local> locals;
+  std::unordered_map<std::uint64_t, std::int64_t> probes;  // correlation id → t1
+  std::uint64_t next_id = 1;
+  std::uint64_t probe_sequence = 0;
+  int reference_peer = -1;
+  int burst_remaining = kClockBurst;
+  std::int64_t next_heartbeat_ns = 0;
+  std::int64_t next_probe_ns = 0;
+  ClockOffsetEstimator estimator;
+  RateLimitedLog rlog;
+  std::vector<zmq::message_t> frames;
+
+  // ---- helpers -----------------------------------------------------------
+
+  std::int64_t mesh_now() const { return monotonic_now_ns() + offset_ns.load(std::memory_order_relaxed); }
+
+  bool alive_at(const Peer& p, std::int64_t now) const {
+    return p.last_heard_ns >= 0 && now - p.last_heard_ns <= alive_window_ns;
+  }
+
+  std::vector<std::string> known_nodes() const {
+    std::vector<std::string> names{cfg.node};
+    for (const auto& p : peers) names.push_back(p->cfg.name);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  void log_bad(const std::string& kind, const std::string& text) {
+    rlog.warn(kind, monotonic_now_ns(), "mesh " + cfg.node + ": " + text);
+  }
+
+  // Receives one whole multipart message without blocking; keeps the first
+  // kKeptFrames frames in `frames`. Returns the frame count, 0 if none waiting.
+  std::size_t recv_message(zmq::socket_t& s) {
+    frames.clear();
+    zmq::message_t msg;
+    if (!s.recv(msg, zmq::recv_flags::dontwait)) return 0;
+    std::size_t total = 0;
+    for (;;) {
+      const bool more = msg.more();
+      ++total;
+      if (frames.size() < kKeptFrames) frames.push_back(std::move(msg));
+      if (!more) break;
+      msg = zmq::message_t();
+      if (!s.recv(msg)) break;  // parts of one message arrive together
+    }
+    return total;
+  }
+
+  void send_to_router(const std::string& routing_id, Envelope& env, bool restamp) {
+    if (restamp) env.set_send_time_ns(mesh_now());
+    const std::string bytes = encode_envelope(env);
+    try {
+      if (!router.send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait) ||
+          !router.send(zmq::buffer(bytes), zmq::send_flags::dontwait)) {
+        bump(counters.unroutable);
+        log_bad("unroutable", "reply to '" + printable(env.target()) + "' dropped: client queue full");
+        return;
+      }
+      bump(env.has_reply() ? counters.replies_out : counters.probes_answered);
+    } catch (const zmq::error_t& e) {
+      bump(counters.unroutable);
+      log_bad("unroutable", "reply to '" + printable(env.target()) + "' (correlation id " +
+                                std::to_string(env.correlation_id()) + ") is unroutable: " + e.what());
+    }
+  }
+
+  void reply_error(const std::string& routing_id, const std::string& request_source, std::uint64_t corr,
+                   const std::string& reply_source, ErrorCode code, const std::string& message) {
+    Envelope req;
+    req.set_source(request_source);
+    req.set_correlation_id(corr);
+    Envelope out = make_error_reply(req, reply_source, code, message);
+    send_to_router(routing_id, out, true);
+  }
+
+  void reply_value(const std::string& routing_id, const std::string& request_source, std::uint64_t corr,
+                   const std::string& reply_source, Reply reply) {
+    Envelope req;
+    req.set_source(request_source);
+    req.set_correlation_id(corr);
+    Envelope out = make_reply(req, reply_source, std::move(reply), 0);
+    send_to_router(routing_id, out, true);
+  }
+
+  void count_wire_error(ErrorCode code) {
+    switch (code) {
+      case crowdmesh::v1::ERROR_CODE_MESSAGE_TOO_LARGE: bump(counters.too_large); break;
+      case crowdmesh::v1::ERROR_CODE_VERSION_MISMATCH: bump(counters.version_mismatch); break;
+      case crowdmesh::v1::ERROR_CODE_UNKNOWN_PAYLOAD: bump(counters.unknown_payload); break;
+      default: bump(counters.malformed); break;
+    }
+  }
+
+  void publish_now(const std::string& topic, Envelope& env) {
+    env.set_protocol_version(kProtocolVersion);
+    if (env.send_time_ns() == 0) env.set_send_time_ns(mesh_now());
+    const std::string bytes = encode_envelope(env);
+    try {
+      if (pub.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait) &&
+          pub.send(zmq::buffer(bytes), zmq::send_flags::dontwait)) {
+        bump(counters.published);
+        return;
+      }
+    } catch (const zmq::error_t& e) {
+      log_bad("publish", "publishing on " + topic + " failed: " + e.what());
+    }
+    bump(counters.publish_dropped);
+  }
+
+  void publish_event(const std::string& kind, const std::string& text,
+                     std::vector<std::pair<std::string, std::string>> fields) {
+    Envelope env;
+    env.set_source(gateway_source);
+    auto* ev = env.mutable_event();
+    ev->set_kind(kind);
+    ev->set_text(text);
+    for (auto& [k, v] : fields) (*ev->mutable_fields())[k] = v;
+    publish_now("evt." + cfg.node + ".gateway", env);
+  }
+
+  // ---- liveness ----------------------------------------------------------
+
+  void heard_from(std::size_t index, std::int64_t now) {
+    Peer& p = *peers[index];
+    {
+      std::lock_guard<std::mutex> lock(state_mutex);
+      p.last_heard_ns = now;
+    }
+    if (!p.was_alive) set_alive(index, true, now);
+  }
+
+  void set_alive(std::size_t index, bool alive, std::int64_t now) {
+    Peer& p = *peers[index];
+    p.was_alive = alive;
+    if (alive) {
+      spdlog::info("mesh {}: node {} is alive", cfg.node, p.cfg.name);
+      publish_event("peer.up", "node " + p.cfg.name + " is alive", {{"node", p.cfg.name}});
+      if (static_cast<int>(index) == reference_peer) {
+        burst_remaining = kClockBurst;
+        next_probe_ns = now;
+      }
+    } else {
+      spdlog::warn("mesh {}: node {} is not alive (nothing heard for {} ms)", cfg.node, p.cfg.name,
+                   alive_window_ns / 1'000'000);
+      publish_event("peer.down", "node " + p.cfg.name + " is not alive", {{"node", p.cfg.name}});
+    }
+  }
+
+  std::string not_alive_message(const Peer& p, std::int64_t now) const {
+    std::int64_t last;
+    {
+      std::lock_guard<std::mutex> lock(state_mutex);
+      last = p.last_heard_ns;
+    }
+    if (last < 0) return "node " + p.cfg.name + " is not alive (never heard from it)";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(now - last) / 1e9);
+    return "node " + p.cfg.name + " is not alive (last heard " + buf + " s ago)";
+  }
+
+  // ---- control socket ----------------------------------------------------
+
+  void on_router_message(std::size_t total, std::int64_t recv_mesh_ns) {
+    const std::string routing_id = frames[0].to_string();
+    if (total != 2) {
+      bump(counters.malformed);
+      const std::string msg = "expected one envelope frame after the routing id, got " +
+                              std::to_string(total - 1) + " frames";
+      log_bad("malformed", "control: " + msg);
+      reply_error(routing_id, "", 0, gateway_source, crowdmesh::v1::ERROR_CODE_MALFORMED_MESSAGE, msg);
+      return;
+    }
+    auto decoded = decode_envelope(frames[1].data(), frames[1].size(), cfg.max_message_bytes);
+    if (auto* err = std::get_if<WireError>(&decoded)) {
+      count_wire_error(err->code);
+      log_bad("wire_error_" + std::to_string(err->code), "control: " + err->message);
+      reply_error(routing_id, err->source, err->correlation_id, gateway_source, err->code, err->message);
+      return;
+    }
+    Envelope& env = std::get<Envelope>(decoded);
+    if (env.has_clock_probe()) {
+      answer_probe(routing_id, env, recv_mesh_ns);
+    } else if (env.has_command()) {
+      handle_command(routing_id, env);
+    } else {
+      bump(counters.unknown_payload);
+      const std::string msg = "payload " + payload_name(env) +
+                              " is not accepted on the control socket (only command and clock_probe)";
+      log_bad("unknown_payload", "control: " + msg);
+      reply_error(routing_id, env.source(), env.correlation_id(), gateway_source,
+                  crowdmesh::v1::ERROR_CODE_UNKNOWN_PAYLOAD, msg);
+    }
+  }
+
+  void answer_probe(const std::string& routing_id, const Envelope& env, std::int64_t recv_mesh_ns) {
+    Envelope out;
+    out.set_protocol_version(kProtocolVersion);
+    out.set_source(cfg.node + "/clock");
+    out.set_target(env.source());
+    out.set_correlation_id(env.correlation_id());
+    auto* probe = out.mutable_clock_probe();
+    *probe = env.clock_probe();
+    probe->set_t2_ns(recv_mesh_ns);
+    const std::int64_t t3 = mesh_now();
+    probe->set_t3_ns(t3);
+    out.set_send_time_ns(t3);
+    send_to_router(routing_id, out, false);
+  }
+
+  void handle_command(const std::string& routing_id, const Envelope& env) {
+    bump(counters.commands_in);
+    auto addr = parse_address(env.target());
+    if (!addr) {
+      bump(counters.malformed);
+      const std::string msg = error_sentence(addr.error());
+      log_bad("bad_address", "control: " + msg);
+      reply_error(routing_id, env.source(), env.correlation_id(), gateway_source,
+                  crowdmesh::v1::ERROR_CODE_MALFORMED_MESSAGE, "target: " + msg);
+      return;
+    }
+    const bool from_peer = routing_id.rfind(kPeerRoutingPrefix, 0) == 0;
+    if (addr->node == cfg.node || addr->node.empty()) {
+      deliver_local(routing_id, env, addr->actor);
+      return;
+    }
+    if (addr->every_node()) {
+      deliver_local(routing_id, env, addr->actor);
+      if (!from_peer) {
+        for (std::size_t i = 0; i < peers.size(); ++i) forward(routing_id, env, i, addr->actor);
+      }
+      return;
+    }
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+      if (peers[i]->cfg.name != addr->node) continue;
+      if (from_peer) {
+        bump(counters.unknown_node);
+        const std::string msg = "node " + cfg.node + " does not forward a command that another node "
+                                "forwarded (target " + env.target() + ")";
+        log_bad("reforward", msg);
+        reply_error(routing_id, env.source(), env.correlation_id(), gateway_source,
+                    crowdmesh::v1::ERROR_CODE_UNKNOWN_NODE, msg);
+        return;
+      }
+      forward(routing_id, env, i, addr->actor);
+      return;
+    }
+    bump(counters.unknown_node);
+    const std::string msg = "unknown node '" + addr->node + "' (known: " + join(known_nodes(), ", ") + ")";
+    log_bad("unknown_node", "control: " + msg);
+    reply_error(routing_id, env.source(), env.correlation_id(), gateway_source,
+                crowdmesh::v1::ERROR_CODE_UNKNOWN_NODE, msg);
+  }
+
+  void deliver_local(const std::string& routing_id, const Envelope& env, const std::string& actor) {
+    const std::string reply_source = cfg.node + "/" + actor;
+    if (env.command().has_get_nodes()) {
+      reply_value(routing_id, env.source(), env.correlation_id(), reply_source, node_list_reply());
+      return;
+    }
+    if (env.command().command_case() == crowdmesh::v1::Command::COMMAND_NOT_SET) {
+      bump(counters.unknown_payload);
+      const std::string msg = "command for " + reply_source +
+                              " has no command this node knows (empty, or a newer sender)";
+      log_bad("unknown_command", "control: " + msg);
+      reply_error(routing_id, env.source(), env.correlation_id(), reply_source,
+                  crowdmesh::v1::ERROR_CODE_UNKNOWN_PAYLOAD, msg);
+      return;
+    }
+    if (!handler) {
+      reply_error(routing_id, env.source(), env.correlation_id(), reply_source,
+                  crowdmesh::v1::ERROR_CODE_INTERNAL, "node " + cfg.node + " has no command handler");
+      return;
+    }
+    const std::uint64_t id = next_id++;
+    locals[id] = Local{routing_id, env.source(), env.correlation_id(), reply_source};
+    auto state = std::make_shared<ResponderState>(mailbox, id);
+    Responder respond = [state](Reply reply) { state->respond(std::move(reply)); };
+    state.reset();
+    try {
+      handler(env, std::move(respond));
+    } catch (const std::exception& e) {
+      fail_local(id, std::string("the command handler of ") + reply_source + " failed: " + e.what());
+    } catch (...) {
+      fail_local(id, "the command handler of " + reply_source + " failed with an unknown exception");
+    }
+  }
+
+  void fail_local(std::uint64_t id, const std::string& msg) {
+    auto it = locals.find(id);
+    if (it == locals.end()) return;
+    bump(counters.handler_errors);
+    spdlog::error("mesh {}: {}", cfg.node, msg);
+    reply_error(it->second.routing_id, it->second.request_source, it->second.original_id,
+                it->second.reply_source, crowdmesh::v1::ERROR_CODE_INTERNAL, msg);
+    locals.erase(it);
+  }
+
+  Reply node_list_reply() const {
+    Reply reply;
+    auto* ok = reply.mutable_ok();
+    ok->set_message(std::to_string(peers.size() + 1) + " nodes known to " + cfg.node);
+    auto* list = ok->mutable_nodes();
+    for (const PeerState& s : snapshot()) {
+      auto* n = list->add_nodes();
+      n->set_name(s.name);
+      for (const auto& r : s.roles) n->add_roles(r);
+      n->set_alive(s.alive);
+      n->set_self(s.self);
+      n->set_last_heartbeat_age_ms(s.last_heard_age_ms);
+      n->set_clock_offset_ns(s.clock_offset_ns);
+      n->set_clock_rtt_ms(s.clock_rtt_ms);
+      n->set_control_endpoint(s.control_endpoint);
+    }
+    return reply;
+  }
+
+  void forward(const std::string& routing_id, const Envelope& env, std::size_t index, const std::string& actor) {
+    Peer& p = *peers[index];
+    const std::string reply_source = p.cfg.name + "/" + actor;
+    const std::int64_t now = monotonic_now_ns();
+    bool alive;
+    {
+      std::lock_guard<std::mutex> lock(state_mutex);
+      alive = alive_at(p, now);
+    }
+    if (!alive) {
+      bump(counters.not_alive);
+      reply_error(routing_id, env.source(), env.correlation_id(), reply_source,
+                  crowdmesh::v1::ERROR_CODE_TIMEOUT, not_alive_message(p, now));
+      return;
+    }
+    const std::uint64_t id = next_id++;
+    Envelope out = env;
+    out.set_correlation_id(id);
+    const std::string bytes = encode_envelope(out);
+    bool sent = false;
+    try {
+      sent = p.dealer.send(zmq::buffer(bytes), zmq::send_flags::dontwait).has_value();
+    } catch (const zmq::error_t&) {
+      sent = false;
+    }
+    if (!sent) {
+      bump(counters.not_alive);
+      reply_error(routing_id, env.source(), env.correlation_id(), reply_source,
+                  crowdmesh::v1::ERROR_CODE_TIMEOUT,
+                  "node " + p.cfg.name + " is not reachable at " + p.cfg.control_endpoint +
+                      " (no connection, or its queue is full)");
+      return;
+    }
+    bump(counters.forwarded);
+    forwards[id] = Forward{routing_id, env.source(), env.correlation_id(), index, reply_source};
+    forward_deadlines.emplace_back(now + std::chrono::nanoseconds(cfg.request_timeout).count(), id);
+  }
+
+  // ---- peer sockets ------------------------------------------------------
+
+  void on_dealer_message(std::size_t index, std::size_t total, std::int64_t recv_local_ns) {
+    Peer& p = *peers[index];
+    heard_from(index, recv_local_ns);
+    if (total != 1) {
+      bump(counters.malformed);
+      log_bad("peer_malformed", "node " + p.cfg.name + " sent " + std::to_string(total) +
+                                    " frames on the control connection (expected 1)");
+      return;
+    }
+    auto decoded = decode_envelope(frames[0].data(), frames[0].size(), cfg.max_message_bytes);
+    if (auto* err = std::get_if<WireError>(&decoded)) {
+      count_wire_error(err->code);
+      log_bad("peer_wire_error", "from node " + p.cfg.name + ": " + err->message);
+      return;
+    }
+    Envelope& env = std::get<Envelope>(decoded);
+    if (env.has_reply()) {
+      auto it = forwards.find(env.correlation_id());
+      if (it == forwards.end() || it->second.peer != index) {
+        bump(counters.late_replies);
+        log_bad("late_reply", "dropped a reply from " + printable(env.source()) + " (correlation id " +
+                                  std::to_string(env.correlation_id()) + "): no request waits for it");
+        return;
+      }
+      Forward f = std::move(it->second);
+      forwards.erase(it);
+      env.set_correlation_id(f.original_id);
+      env.set_target(f.request_source);
+      send_to_router(f.routing_id, env, false);
+    } else if (env.has_clock_probe()) {
+      on_probe_answer(env, recv_local_ns);
+    } else {
+      bump(counters.unknown_payload);
+      log_bad("peer_unknown_payload", "node " + p.cfg.name + " sent a " + payload_name(env) +
+                                          " on the control connection (expected reply or clock_probe)");
+    }
+  }
+
+  void on_sub_message(std::size_t index, std::size_t total, std::int64_t now) {
+    Peer& p = *peers[index];
+    heard_from(index, now);
+    if (total != 2) {
+      bump(counters.malformed);
+      log_bad("peer_malformed", "node " + p.cfg.name + " published " + std::to_string(total) +
+                                    " frames (expected [topic][envelope])");
+      return;
+    }
+    auto decoded = decode_envelope(frames[1].data(), frames[1].size(), cfg.max_message_bytes);
+    if (auto* err = std::get_if<WireError>(&decoded)) {
+      count_wire_error(err->code);
+      log_bad("peer_wire_error", "published by node " + p.cfg.name + ": " + err->message);
+      return;
+    }
+    const Envelope& env = std::get<Envelope>(decoded);
+    if (env.has_event() && env.event().kind() == "heartbeat") {
+      const auto& f = env.event().fields();
+      std::lock_guard<std::mutex> lock(state_mutex);
+      if (auto it = f.find("roles"); it != f.end()) p.roles = split_commas(it->second);
+      if (auto it = f.find("clock_offset_ns"); it != f.end()) {
+        p.clock_offset_ns = std::strtoll(it->second.c_str(), nullptr, 10);
+      }
+      if (auto it = f.find("clock_rtt_ms"); it != f.end()) {
+        p.clock_rtt_ms = std::strtod(it->second.c_str(), nullptr);
+        if (!std::isfinite(p.clock_rtt_ms)) p.clock_rtt_ms = 0;
+      }
+    }
+    if (on_event) {
+      try {
+        on_event(frames[0].to_string(), env);
+      } catch (const std::exception& e) {
+        log_bad("event_handler", std::string("event handler failed: ") + e.what());
+      }
+    }
+  }
+
+  // ---- clock -------------------------------------------------------------
+
+  void send_probe(std::int64_t now) {
+    Peer& ref = *peers[static_cast<std::size_t>(reference_peer)];
+    if (probes.size() >= kMaxProbesInFlight) probes.clear();  // reference silent for long
+    Envelope env;
+    env.set_protocol_version(kProtocolVersion);
+    env.set_source(cfg.node + "/clock");
+    env.set_target(ref.cfg.name + "/clock");
+    const std::uint64_t id = next_id++;
+    env.set_correlation_id(id);
+    auto* probe = env.mutable_clock_probe();
+    probe->set_sequence(++probe_sequence);
+    const std::int64_t t1 = monotonic_now_ns();
+    probe->set_t1_ns(t1);
+    env.set_send_time_ns(t1 + offset_ns.load(std::memory_order_relaxed));
+    const std::string bytes = encode_envelope(env);
+    bool sent = false;
+    try {
+      sent = ref.dealer.send(zmq::buffer(bytes), zmq::send_flags::dontwait).has_value();
+    } catch (const zmq::error_t&) {
+    }
+    if (sent) {
+      probes[id] = t1;
+      if (burst_remaining > 0) --burst_remaining;
+    }
+    next_probe_ns = now + (burst_remaining > 0 ? kClockBurstSpacingNs
+                                               : std::chrono::nanoseconds(cfg.clock_probe_interval).count());
+  }
+
+  void on_probe_answer(const Envelope& env, std::int64_t t4) {
+    auto it = probes.find(env.correlation_id());
+    if (it == probes.end() || it->second != env.clock_probe().t1_ns()) {
+      log_bad("stray_probe", "dropped a clock probe answer from " + printable(env.source()) +
+                                 " that matches no probe in flight");
+      return;
+    }
+    probes.erase(it);
+    const auto& p = env.clock_probe();
+    auto sample = estimator.add(p.t1_ns(), p.t2_ns(), p.t3_ns(), t4);
+    if (!sample) {
+      log_bad("bad_probe", error_sentence(sample.error()));
+      return;
+    }
+    offset_ns.store(estimator.offset_ns(), std::memory_order_relaxed);
+    rtt_ns.store(estimator.last_delay_ns(), std::memory_order_relaxed);
+    bump(counters.clock_samples);
+  }
+
+  // ---- timers ------------------------------------------------------------
+
+  void on_timers(std::int64_t now) {
+    while (!forward_deadlines.empty() && forward_deadlines.front().first <= now) {
+      const std::uint64_t id = forward_deadlines.front().second;
+      forward_deadlines.pop_front();
+      auto it = forwards.find(id);
+      if (it == forwards.end()) continue;
+      Forward f = std::move(it->second);
+      forwards.erase(it);
+      bump(counters.timeouts);
+      const std::string& name = peers[f.peer]->cfg.name;
+      const std::string msg = "node " + name + " did not answer within " +
+                              std::to_string(cfg.request_timeout.count()) + " ms";
+      log_bad("timeout_" + name, msg);
+      reply_error(f.routing_id, f.request_source, f.original_id, f.reply_source,
+                  crowdmesh::v1::ERROR_CODE_TIMEOUT, msg);
+    }
+    if (now >= next_heartbeat_ns) {
+      next_heartbeat_ns = now + std::chrono::nanoseconds(cfg.heartbeat_interval).count();
+      char rtt[32];
+      std::snprintf(rtt, sizeof rtt, "%.3f", static_cast<double>(rtt_ns.load()) / 1e6);
+      publish_event("heartbeat", cfg.node + " is alive",
+                    {{"roles", join(cfg.roles, ",")},
+                     {"control_endpoint", control_ep},
+                     {"clock_offset_ns", std::to_string(offset_ns.load())},
+                     {"clock_rtt_ms", rtt},
+                     {"clock_reference", reference_peer >= 0
+                                             ? peers[static_cast<std::size_t>(reference_peer)]->cfg.name
+                                             : cfg.node}});
+      for (std::size_t i = 0; i < peers.size(); ++i) {
+        bool alive;
+        {
+          std::lock_guard<std::mutex> lock(state_mutex);
+          alive = alive_at(*peers[i], now);
+        }
+        if (alive != peers[i]->was_alive) set_alive(i, alive, now);
+      }
+    }
+    if (reference_peer >= 0 && now >= next_probe_ns) send_probe(now);
+  }
+
+  int poll_timeout_ms(std::int64_t now) const {
+    std::int64_t next = next_heartbeat_ns;
+    if (!forward_deadlines.empty()) next = std::min(next, forward_deadlines.front().first);
+    if (reference_peer >= 0) next = std::min(next, next_probe_ns);
+    if (next <= now) return 0;
+    const std::int64_t ms = (next - now + 999'999) / 1'000'000;
+    return static_cast<int>(std::min<std::int64_t>(ms, 1000));
+  }
+
+  // ---- mailbox -----------------------------------------------------------
+
+  void drain_mailbox() {
+    std::deque<Item> items;
+    {
+      std::lock_guard<std::mutex> lock(mailbox->mutex);
+      items.swap(mailbox->items);
+      mailbox->queued_publishes = 0;
+    }
+    for (Item& item : items) {
+      switch (item.kind) {
+        case Item::Kind::kPublish: publish_now(item.topic, item.env); break;
+        case Item::Kind::kResponse: {
+          auto it = locals.find(item.local_id);
+          if (it == locals.end()) break;
+          Local l = std::move(it->second);
+          locals.erase(it);
+          reply_value(l.routing_id, l.request_source, l.original_id, l.reply_source, std::move(item.reply));
+          break;
+        }
+        case Item::Kind::kDropped: {
+          auto it = locals.find(item.local_id);
+          if (it == locals.end()) break;
+          fail_local(item.local_id, "the " + it->second.reply_source +
+                                        " actor dropped the command without replying");
+          break;
+        }
+      }
+    }
+  }
+
+  // ---- loop --------------------------------------------------------------
+
+  void run() {
+    std::vector<zmq_pollitem_t> items;
+    items.push_back({router.handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({nullptr, mailbox->efd, ZMQ_POLLIN, 0});
+    for (auto& p : peers) {
+      items.push_back({p->dealer.handle(), 0, ZMQ_POLLIN, 0});
+      items.push_back({p->sub.handle(), 0, ZMQ_POLLIN, 0});
+    }
+    next_heartbeat_ns = monotonic_now_ns();
+    next_probe_ns = next_heartbeat_ns;
+    while (!stop_requested.load(std::memory_order_acquire)) {
+      try {
+        zmq::poll(items, std::chrono::milliseconds(poll_timeout_ms(monotonic_now_ns())));
+      } catch (const zmq::error_t& e) {
+        if (e.num() == ETERM) break;
+        continue;  // EINTR
+      }
+      try {
+        if (items[1].revents & ZMQ_POLLIN) {
+          std::uint64_t value;
+          [[maybe_unused]] auto n = ::read(mailbox->efd, &value, sizeof value);
+        }
+        if (items[0].revents & ZMQ_POLLIN) {
+          for (std::size_t n = 0; n < kDrainBudget; ++n) {
+            const std::int64_t recv_mesh = mesh_now();
+            const std::size_t total = recv_message(router);
+            if (total == 0) break;
+            on_router_message(total, recv_mesh);
+          }
+        }
+        for (std::size_t i = 0; i < peers.size(); ++i) {
+          if (items[2 + 2 * i].revents & ZMQ_POLLIN) {
+            for (std::size_t n = 0; n < kDrainBudget; ++n) {
+              const std::size_t total = recv_message(peers[i]->dealer);
+              if (total == 0) break;
+              on_dealer_message(i, total, monotonic_now_ns());
+            }
+          }
+          if (items[3 + 2 * i].revents & ZMQ_POLLIN) {
+            for (std::size_t n = 0; n < kDrainBudget; ++n) {
+              const std::size_t total = recv_message(peers[i]->sub);
+              if (total == 0) break;
+              on_sub_message(i, total, monotonic_now_ns());
+            }
+          }
+        }
+        drain_mailbox();
+        on_timers(monotonic_now_ns());
+      } catch (const std::exception& e) {
+        // A bug or a ZeroMQ failure on one message: log and keep serving.
+        log_bad("loop", std::string("gateway loop error: ") + e.what());
+      }
+    }
+  }
+
+  std::vector<PeerState> snapshot() const {
+    std::vector<PeerState> out;
+    const std::int64_t now = monotonic_now_ns();
+    PeerState self;
+    self.name = cfg.node;
+    self.roles = cfg.roles;
+    self.alive = true;
+    self.self = true;
+    self.last_heard_age_ms = 0;
+    self.clock_offset_ns = offset_ns.load(std::memory_order_relaxed);
+    self.clock_rtt_ms = static_cast<double>(rtt_ns.load(std::memory_order_relaxed)) / 1e6;
+    self.control_endpoint = control_ep;
+    out.push_back(std::move(self));
+    std::lock_guard<std::mutex> lock(state_mutex);
+    for (const auto& p : peers) {
+      PeerState s;
+      s.name = p->cfg.name;
+      s.roles = p->roles;
+      s.alive = alive_at(*p, now);
+      s.last_heard_age_ms = p->last_heard_ns < 0 ? -1 : (now - p->last_heard_ns) / 1'000'000;
+      s.clock_offset_ns = p->clock_offset_ns;
+      s.clock_rtt_ms = p->clock_rtt_ms;
+      s.control_endpoint = p->cfg.control_endpoint;
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  void close_sockets() {
+    router.close();
+    pub.close();
+    for (auto& p : peers) {
+      p->dealer.close();
+      p->sub.close();
+    }
+    ctx.close();
+  }
+};
+
+// ---- MeshGateway ---------------------------------------------------------
+
+namespace {
+
+caf::error validate(const GatewayConfig& cfg) {
+  if (!valid_node_name(cfg.node)) {
+    return make_error(errc::value_out_of_range,
+                      "node name '" + printable(cfg.node) +
+                          "' is invalid: use 1-64 characters of A-Z a-z 0-9 . _ -");
+  }
+  std::set<std::string> names{cfg.node};
+  for (const auto& p : cfg.peers) {
+    if (!valid_node_name(p.name)) {
+      return make_error(errc::value_out_of_range,
+                        "peer name '" + printable(p.name) +
+                            "' is invalid: use 1-64 characters of A-Z a-z 0-9 . _ -");
+    }
+    if (!names.insert(p.name).second) {
+      return make_error(errc::value_out_of_range,
+                        "node name '" + p.name + "' appears twice in the mesh (this node is '" +
+                            cfg.node + "')");
+    }
+  }
+  if (!cfg.clock_reference.empty() && !names.count(cfg.clock_reference)) {
+    std::vector<std::string> known(names.begin(), names.end());
+    return make_error(errc::value_out_of_range,
+                      "clock reference '" + printable(cfg.clock_reference) +
+                          "' is not a known node (known: " + join(known, ", ") + ")");
+  }
+  if (cfg.heartbeat_interval.count() <= 0 || cfg.request_timeout.count() <= 0 ||
+      cfg.clock_probe_interval.count() <= 0 || cfg.liveness < 1) {
+    return make_error(errc::value_out_of_range,
+                      "heartbeat_interval (" + std::to_string(cfg.heartbeat_interval.count()) +
+                          " ms), request_timeout (" + std::to_string(cfg.request_timeout.count()) +
+                          " ms), clock_probe_interval (" + std::to_string(cfg.clock_probe_interval.count()) +
+                          " ms) must be > 0 and liveness (" + std::to_string(cfg.liveness) + ") >= 1");
+  }
+  if (cfg.max_message_bytes < 64 || cfg.max_message_bytes > (std::size_t{1} << 30)) {
+    return make_error(errc::value_out_of_range,
+                      "max_message_bytes " + std::to_string(cfg.max_message_bytes) +
+                          " is outside 64..1073741824 bytes");
+  }
+  return {};
+}
+
+}  // namespace
+
+MeshGateway::MeshGateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg, CommandHandler handler,
+                                                               EventHandler on_event) {
+  if (auto err = validate(cfg)) return err;
+  auto impl = std::make_unique<Impl>();
+  Impl& g = *impl;
+  g.cfg = std::move(cfg);
+  g.handler = std::move(handler);
+  g.on_event = std::move(on_event);
+  g.gateway_source = g.cfg.node + "/gateway";
+  g.alive_window_ns = std::chrono::nanoseconds(g.cfg.heartbeat_interval).count() * g.cfg.liveness;
+  const auto max_zmq_bytes = static_cast<std::int64_t>(g.cfg.max_message_bytes + kMaxSizeSlackBytes);
+
+  g.mailbox->efd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (g.mailbox->efd < 0) {
+    return make_error(errc::io_error, std::string("cannot create the gateway's eventfd: ") + std::strerror(errno));
+  }
+
+  std::string step;
+  try {
+    step = "bind " + g.cfg.control_bind;
+    g.router = zmq::socket_t(g.ctx, zmq::socket_type::router);
+    g.router.set(zmq::sockopt::linger, 0);
+    g.router.set(zmq::sockopt::router_mandatory, 1);
+    g.router.set(zmq::sockopt::router_handover, 1);
+    g.router.set(zmq::sockopt::maxmsgsize, max_zmq_bytes);
+    g.router.bind(g.cfg.control_bind);
+    g.control_ep = g.router.get(zmq::sockopt::last_endpoint);
+
+    step = "bind " + g.cfg.events_bind;
+    g.pub = zmq::socket_t(g.ctx, zmq::socket_type::pub);
+    g.pub.set(zmq::sockopt::linger, 0);
+    g.pub.bind(g.cfg.events_bind);
+    g.events_ep = g.pub.get(zmq::sockopt::last_endpoint);
+
+    for (std::size_t i = 0; i < g.cfg.peers.size(); ++i) {
+      const PeerConfig& pc = g.cfg.peers[i];
+      auto peer = std::make_unique<Impl::Peer>();
+      peer->cfg = pc;
+      peer->roles = pc.roles;
+      step = "connect to node " + pc.name + " control endpoint " + pc.control_endpoint;
+      peer->dealer = zmq::socket_t(g.ctx, zmq::socket_type::dealer);
+      peer->dealer.set(zmq::sockopt::linger, 0);
+      peer->dealer.set(zmq::sockopt::immediate, 1);
+      peer->dealer.set(zmq::sockopt::reconnect_ivl, kReconnectIvlMs);
+      peer->dealer.set(zmq::sockopt::routing_id, std::string(kPeerRoutingPrefix) + g.cfg.node);
+      peer->dealer.set(zmq::sockopt::maxmsgsize, max_zmq_bytes);
+      peer->dealer.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(g.cfg.heartbeat_interval.count()));
+      peer->dealer.set(zmq::sockopt::heartbeat_timeout,
+                       static_cast<int>(g.cfg.heartbeat_interval.count() * g.cfg.liveness));
+      peer->dealer.connect(pc.control_endpoint);
+      step = "connect to node " + pc.name + " events endpoint " + pc.events_endpoint;
+      peer->sub = zmq::socket_t(g.ctx, zmq::socket_type::sub);
+      peer->sub.set(zmq::sockopt::linger, 0);
+      peer->sub.set(zmq::sockopt::reconnect_ivl, kReconnectIvlMs);
+      peer->sub.set(zmq::sockopt::maxmsgsize, max_zmq_bytes);
+      peer->sub.set(zmq::sockopt::subscribe, "evt.");
+      peer->sub.set(zmq::sockopt::subscribe, "tele.");
+      peer->sub.connect(pc.events_endpoint);
+      if (pc.name == g.cfg.clock_reference) g.reference_peer = static_cast<int>(i);
+      g.peers.push_back(std::move(peer));
+    }
+  } catch (const zmq::error_t& e) {
+    g.close_sockets();
+    return make_error(errc::io_error, "cannot " + step + ": " + e.what());
+  }
+
+  spdlog::info("mesh {}: control {} events {}, {} peers, clock reference {}", g.cfg.node, g.control_ep,
+               g.events_ep, g.peers.size(),
+               g.reference_peer >= 0 ? g.peers[static_cast<std::size_t>(g.reference_peer)]->cfg.name
+                                     : g.cfg.node);
+  g.thread = std::thread([&g] { g.run(); });
+  return std::unique_ptr<MeshGateway>(new MeshGateway(std::move(impl)));
+}
+
+MeshGateway::~MeshGateway() { stop(); }
+
+void MeshGateway::stop() {
+  std::lock_guard<std::mutex> lock(impl_->stop_mutex);
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  {
+    std::lock_guard<std::mutex> mlock(impl_->mailbox->mutex);
+    impl_->mailbox->closed = true;
+  }
+  impl_->stop_requested.store(true, std::memory_order_release);
+  impl_->mailbox->wake();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->close_sockets();
+  spdlog::info("mesh {}: stopped", impl_->cfg.node);
+}
+
+void MeshGateway::publish(const std::string& topic, crowdmesh::v1::Envelope env) {
+  Item item;
+  item.kind = Item::Kind::kPublish;
+  item.topic = topic;
+  item.env = std::move(env);
+  if (!impl_->mailbox->post(std::move(item))) bump(impl_->counters.publish_dropped);
+}
+
+std::vector<PeerState> MeshGateway::nodes() const { return impl_->snapshot(); }
+
+GatewayStats MeshGateway::stats() const {
+  const Counters& c = impl_->counters;
+  GatewayStats s;
+  s.commands_in = c.commands_in.load();
+  s.replies_out = c.replies_out.load();
+  s.forwarded = c.forwarded.load();
+  s.malformed = c.malformed.load();
+  s.too_large = c.too_large.load();
+  s.version_mismatch = c.version_mismatch.load();
+  s.unknown_payload = c.unknown_payload.load();
+  s.unknown_node = c.unknown_node.load();
+  s.timeouts = c.timeouts.load();
+  s.not_alive = c.not_alive.load();
+  s.unroutable = c.unroutable.load();
+  s.late_replies = c.late_replies.load();
+  s.handler_errors = c.handler_errors.load();
+  s.published = c.published.load();
+  s.publish_dropped = c.publish_dropped.load();
+  s.clock_samples = c.clock_samples.load();
+  s.probes_answered = c.probes_answered.load();
+  return s;
+}
+
+std::string MeshGateway::control_endpoint() const { return impl_->control_ep; }
+std::string MeshGateway::events_endpoint() const { return impl_->events_ep; }
+const std::string& MeshGateway::node() const { return impl_->cfg.node; }
+std::int64_t MeshGateway::mesh_time_ns() const { return impl_->mesh_now(); }
+std::int64_t MeshGateway::clock_offset_ns() const { return impl_->offset_ns.load(std::memory_order_relaxed); }
+
+}  // namespace crowdmesh::mesh

@@ -1,0 +1,359 @@
+#include "osc/osc_bridge.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#include <lo/lo.h>
+
+#include "common/error.hpp"
+#include "common/log.hpp"
+
+namespace crowdmesh::osc {
+namespace {
+
+constexpr std::size_t kMaxDatagram = 65536;
+constexpr std::size_t kMaxTrackedAddresses = 256;
+constexpr std::size_t kMaxLoggedAddressChars = 80;
+constexpr int kMaxBundleDepth = 8;
+constexpr char kBundleTag[8] = {'#', 'b', 'u', 'n', 'd', 'l', 'e', '\0'};
+
+struct Peer {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+};
+
+std::string printable(const std::string& s) {
+  std::string out;
+  for (char c : s.substr(0, kMaxLoggedAddressChars)) {
+    out += (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) ? c : '?';
+  }
+  return s.size() > kMaxLoggedAddressChars ? out + "..." : out;
+}
+
+OscArg to_arg(char type, const lo_arg* a) {
+  OscArg out;
+  out.type = type;
+  switch (type) {
+    case LO_INT32: out.number = a->i; break;
+    case LO_FLOAT: out.number = a->f; break;
+    case LO_DOUBLE: out.number = a->d; break;
+    case LO_INT64: out.number = static_cast<double>(a->h); break;
+    case LO_STRING: out.text = &a->s; break;
+    case LO_SYMBOL: out.text = &a->S; break;
+    case LO_TRUE: out.type = 'i'; out.number = 1; break;
+    case LO_FALSE: out.type = 'i'; out.number = 0; break;
+    default: break;  // kept with its tag; map_osc rejects it
+  }
+  return out;
+}
+
+uint32_t read_be32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return ntohl(v);
+}
+
+}  // namespace
+
+struct OscBridge::Shared {
+  mutable std::mutex mutex;
+  bool closed = false;
+  OscBridgeStats stats;
+
+  void count_received() {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++stats.received;
+  }
+
+  void count_mapped() {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++stats.mapped;
+  }
+
+  void count_dropped() {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++stats.replies_dropped;
+  }
+
+  // Counts a malformed message; logs the first one of each address.
+  void malformed(const std::string& address, const std::string& sentence) {
+    bool first = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      ++stats.malformed;
+      auto& by = stats.malformed_by_address;
+      std::string key = address;
+      if (by.find(key) == by.end() && by.size() >= kMaxTrackedAddresses) key = "(other)";
+      first = by.find(key) == by.end();
+      ++by[key];
+    }
+    if (first) {
+      spdlog::warn("osc: malformed message for '{}': {} (further ones for this address are only counted)",
+                   printable(address), sentence);
+    }
+  }
+
+  // Sends `/reply address ok|error text` to `to` from socket `fd`.
+  void send_reply(int fd, const Peer& to, const std::string& address, bool ok, const std::string& text) {
+    lo_message m = lo_message_new();
+    if (m == nullptr) {
+      count_dropped();
+      return;
+    }
+    lo_message_add_string(m, address.c_str());
+    lo_message_add_string(m, ok ? "ok" : "error");
+    lo_message_add_string(m, text.c_str());
+    std::size_t size = lo_message_length(m, "/reply");
+    std::vector<char> bytes(size);
+    lo_message_serialise(m, "/reply", bytes.data(), &size);
+    lo_message_free(m);
+
+    std::lock_guard<std::mutex> lock(mutex);
+    if (closed) {
+      ++stats.replies_dropped;
+      return;
+    }
+    const ssize_t n = ::sendto(fd, bytes.data(), size, 0, reinterpret_cast<const sockaddr*>(&to.addr), to.len);
+    if (n == static_cast<ssize_t>(size)) {
+      ++stats.replies_sent;
+    } else {
+      ++stats.replies_dropped;
+    }
+  }
+};
+
+struct OscBridge::Listener {
+  int fd = -1;
+  int wake_read = -1;
+  int wake_write = -1;
+  int port = 0;
+  std::string bind;
+
+  void process(OscBridge& bridge, char* data, std::size_t size, const Peer& from, int depth);
+  void handle(OscBridge& bridge, const std::string& address, const std::vector<OscArg>& args, const Peer& from);
+};
+
+namespace {
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+caf::expected<int> bind_udp(const std::string& host, int port, int& bound_port) {
+  const std::string where = "'" + host + "' port " + std::to_string(port);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* list = nullptr;
+  const std::string service = std::to_string(port);
+  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &list); rc != 0) {
+    return make_error(errc::io_error, "cannot bind OSC to " + where + ": " + ::gai_strerror(rc));
+  }
+  std::string last_error = "no address";
+  int fd = -1;
+  for (addrinfo* it = list; it != nullptr; it = it->ai_next) {
+    fd = ::socket(it->ai_family, it->ai_socktype | SOCK_CLOEXEC, it->ai_protocol);
+    if (fd < 0) {
+      last_error = std::strerror(errno);
+      continue;
+    }
+    if (::bind(fd, it->ai_addr, it->ai_addrlen) == 0) break;
+    last_error = std::strerror(errno);
+    close_fd(fd);
+  }
+  ::freeaddrinfo(list);
+  if (fd < 0) {
+    return make_error(errc::io_error, "cannot bind OSC to UDP " + where + ": " + last_error);
+  }
+  sockaddr_storage local{};
+  socklen_t len = sizeof(local);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
+  bound_port = local.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port)
+                                           : ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+  return fd;
+}
+
+}  // namespace
+
+void OscBridge::Listener::process(OscBridge& bridge, char* data, std::size_t size, const Peer& from, int depth) {
+  auto& shared = *bridge.shared_;
+  if (size >= 16 && std::memcmp(data, kBundleTag, sizeof(kBundleTag)) == 0) {
+    if (depth >= kMaxBundleDepth) {
+      shared.count_received();
+      shared.malformed("#bundle", "OSC bundles nested deeper than 8 levels");
+      shared.send_reply(fd, from, "#bundle", false, "OSC bundles nested deeper than 8 levels");
+      return;
+    }
+    std::size_t pos = 16;  // tag + time tag (ignored: elements apply now)
+    while (pos < size) {
+      const uint32_t element = pos + 4 <= size ? read_be32(data + pos) : 0;
+      if (pos + 4 > size || element == 0 || element % 4 != 0 || element > size - pos - 4) {
+        const std::string sentence =
+            "malformed OSC bundle: element at byte " + std::to_string(pos) + " overruns the packet";
+        shared.count_received();
+        shared.malformed("#bundle", sentence);
+        shared.send_reply(fd, from, "#bundle", false, sentence);
+        return;
+      }
+      process(bridge, data + pos + 4, element, from, depth + 1);
+      pos += 4 + element;
+    }
+    return;
+  }
+
+  shared.count_received();
+  const char* path = lo_get_path(data, static_cast<ssize_t>(size));
+  const std::string address = path != nullptr ? std::string(path) : std::string();
+  int result = 0;
+  lo_message m = lo_message_deserialise(data, size, &result);
+  if (m == nullptr) {
+    const std::string sentence = "malformed OSC packet (" + std::to_string(size) + " bytes, liblo error " +
+                                 std::to_string(result) + ")";
+    shared.malformed(address, sentence);
+    shared.send_reply(fd, from, address, false, sentence);
+    return;
+  }
+  const char* types = lo_message_get_types(m);
+  lo_arg** argv = lo_message_get_argv(m);
+  const int argc = lo_message_get_argc(m);
+  std::vector<OscArg> args;
+  args.reserve(static_cast<std::size_t>(argc));
+  for (int i = 0; i < argc; ++i) args.push_back(to_arg(types[i], argv[i]));
+  lo_message_free(m);
+  handle(bridge, address, args, from);
+}
+
+void OscBridge::Listener::handle(OscBridge& bridge, const std::string& address, const std::vector<OscArg>& args,
+                                 const Peer& from) {
+  auto shared = bridge.shared_;
+  auto mapped = map_osc(address, args);
+  if (!mapped) {
+    const std::string sentence = error_sentence(mapped.error());
+    shared->malformed(address, sentence);
+    shared->send_reply(fd, from, address, false, sentence);
+    return;
+  }
+  shared->count_mapped();
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  const int socket = fd;
+  Reply reply = [shared, answered, socket, from, address](bool ok, const std::string& text) {
+    if (answered->exchange(true)) {
+      shared->count_dropped();
+      return;
+    }
+    shared->send_reply(socket, from, address, ok, text);
+  };
+  try {
+    bridge.dispatch_(std::move(*mapped), reply);
+  } catch (const std::exception& e) {
+    spdlog::error("osc: dispatch of {} threw: {}", printable(address), e.what());
+    reply(false, "internal error while dispatching " + address + ": " + e.what());
+  } catch (...) {
+    spdlog::error("osc: dispatch of {} threw an unknown exception", printable(address));
+    reply(false, "internal error while dispatching " + address);
+  }
+}
+
+OscBridge::OscBridge(std::shared_ptr<Shared> shared, Dispatch dispatch)
+    : shared_(std::move(shared)), dispatch_(std::move(dispatch)) {}
+
+caf::expected<std::unique_ptr<OscBridge>> OscBridge::start(OscBridgeConfig config, Dispatch dispatch) {
+  if (config.ports.empty()) {
+    return make_error(errc::value_out_of_range, "OSC bridge needs at least one UDP port");
+  }
+  if (!dispatch) {
+    return make_error(errc::internal, "OSC bridge started without a dispatch function");
+  }
+  std::unique_ptr<OscBridge> bridge(new OscBridge(std::make_shared<Shared>(), std::move(dispatch)));
+  for (int port : config.ports) {
+    if (port < 0 || port > 65535) {
+      return make_error(errc::value_out_of_range,
+                        "OSC port " + std::to_string(port) + " is outside 0..65535");
+    }
+    auto listener = std::make_unique<Listener>();
+    listener->bind = config.bind;
+    auto fd = bind_udp(config.bind, port, listener->port);
+    if (!fd) return fd.error();  // ~OscBridge closes what is already open
+    listener->fd = *fd;
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+      close_fd(listener->fd);
+      return make_error(errc::io_error, std::string("cannot create the OSC wake-up pipe: ") + std::strerror(errno));
+    }
+    listener->wake_read = pipe_fds[0];
+    listener->wake_write = pipe_fds[1];
+    bridge->listeners_.push_back(std::move(listener));
+  }
+  for (auto& listener : bridge->listeners_) {
+    Listener* l = listener.get();
+    OscBridge* self = bridge.get();
+    bridge->threads_.emplace_back([self, l] { self->run(*l); });
+    spdlog::info("osc: listening on UDP {} port {}", l->bind, l->port);
+  }
+  return bridge;
+}
+
+void OscBridge::run(Listener& listener) {
+  std::vector<char> buffer(kMaxDatagram);
+  for (;;) {
+    pollfd fds[2] = {{listener.fd, POLLIN, 0}, {listener.wake_read, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("osc: poll failed on port {}: {}", listener.port, std::strerror(errno));
+      return;
+    }
+    if (fds[1].revents != 0) return;
+    if ((fds[0].revents & POLLIN) == 0) continue;
+    Peer from;
+    from.len = sizeof(from.addr);
+    const ssize_t n = ::recvfrom(listener.fd, buffer.data(), buffer.size(), 0,
+                                 reinterpret_cast<sockaddr*>(&from.addr), &from.len);
+    if (n < 0) continue;  // e.g. ICMP port unreachable from an earlier reply
+    listener.process(*this, buffer.data(), static_cast<std::size_t>(n), from, 0);
+  }
+}
+
+void OscBridge::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& listener : listeners_) {
+    const char byte = 1;
+    if (listener->wake_write >= 0) (void)!::write(listener->wake_write, &byte, 1);
+  }
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  std::lock_guard<std::mutex> lock(shared_->mutex);
+  shared_->closed = true;
+  for (auto& listener : listeners_) {
+    close_fd(listener->fd);
+    close_fd(listener->wake_read);
+    close_fd(listener->wake_write);
+  }
+}
+
+OscBridge::~OscBridge() { stop(); }
+
+std::vector<int> OscBridge::ports() const {
+  std::vector<int> out;
+  for (const auto& listener : listeners_) out.push_back(listener->port);
+  return out;
+}
+
+OscBridgeStats OscBridge::stats() const {
+  std::lock_guard<std::mutex> lock(shared_->mutex);
+  return shared_->stats;
+}
+
+}  // namespace crowdmesh::osc

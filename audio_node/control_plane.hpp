@@ -1,0 +1,54 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "caf/actor.hpp"
+#include "common/mesh_config.hpp"
+#include "mesh/mesh_gateway.hpp"
+#include "osc/osc_bridge.hpp"
+
+namespace crowdmesh::node {
+
+/// Mesh time for anything that needs it before or without a gateway:
+/// CLOCK_MONOTONIC plus the gateway's offset once it runs. Thread-safe.
+class MeshClock {
+ public:
+  /// Mesh time now, ns.
+  std::int64_t now_ns() const;
+  /// Uses this gateway's estimate from now on (nullptr: local clock).
+  void attach(const mesh::MeshGateway* gateway) { gateway_.store(gateway); }
+
+ private:
+  std::atomic<const mesh::MeshGateway*> gateway_{nullptr};
+};
+
+/// A node's control plane: the mesh gateway (ZeroMQ, commands from any node)
+/// and the OSC bridge (the original server's UDP API), both delivering to the
+/// command router actor. Either may fail to start (port in use): the node
+/// keeps playing, and the reason is returned in `errors`.
+class ControlPlane {
+ public:
+  /// Starts what the node's config asks for. `router` must accept NodeRequest.
+  static std::unique_ptr<ControlPlane> start(const MeshConfig& mesh, const NodeConfig& self, caf::actor router,
+                                             MeshClock& clock, std::vector<std::string>& errors);
+  ~ControlPlane();
+  /// Stops the OSC bridge, then the gateway (joins their threads). Idempotent.
+  void stop();
+
+  /// The gateway, or null when it did not start.
+  mesh::MeshGateway* gateway() { return gateway_.get(); }
+
+ private:
+  ControlPlane() = default;
+  std::unique_ptr<mesh::MeshGateway> gateway_;
+  std::unique_ptr<osc::OscBridge> osc_;
+  MeshClock* clock_ = nullptr;
+};
+
+/// The gateway settings for `self` within `mesh` (peers = every other node).
+mesh::GatewayConfig gateway_config(const MeshConfig& mesh, const NodeConfig& self);
+
+}  // namespace crowdmesh::node

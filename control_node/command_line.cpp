@@ -1,0 +1,499 @@
+#include "control_node/command_line.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <optional>
+#include <sstream>
+
+#include "common/deck.hpp"
+#include "common/error.hpp"
+
+#ifndef CROWDMESH_VERSION
+#define CROWDMESH_VERSION "unknown"
+#endif
+
+namespace crowdmesh::control {
+namespace {
+
+// U+2212 MINUS SIGN. CLI11 reads "-inf" as a short option "-i", so such tokens are
+// rewritten with this sign before parsing; to_double() reads it as '-'.
+constexpr const char* kUnicodeMinus = "\xE2\x88\x92";
+constexpr std::int64_t kMaxTimeoutMs = 3'600'000;
+constexpr double kMaxBpm = 999.0;
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+bool starts_with(const std::string& text, const std::string& prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+std::vector<std::string> protect_negative_words(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  out.reserve(args.size());
+  for (const auto& arg : args) {
+    const std::string l = lower(arg);
+    if (l == "-inf" || l == "-infinity" || l == "-nan")
+      out.push_back(kUnicodeMinus + arg.substr(1));
+    else
+      out.push_back(arg);
+  }
+  return out;
+}
+
+std::string show(const std::string& token) {
+  return starts_with(token, kUnicodeMinus) ? "-" + token.substr(3) : token;
+}
+
+std::string format_number(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
+  std::ostringstream os;
+  os << value;
+  return os.str();
+}
+
+caf::error out_of_range(std::string sentence) {
+  return make_error(errc::value_out_of_range, std::move(sentence));
+}
+
+caf::expected<double> to_double(const std::string& token, const std::string& what) {
+  std::string text = starts_with(token, kUnicodeMinus) ? "-" + token.substr(3) : token;
+  if (!text.empty() && !std::isspace(static_cast<unsigned char>(text.front()))) {
+    char* end = nullptr;
+    errno = 0;
+    const double value = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() + text.size() && errno != ERANGE) return value;
+  }
+  return out_of_range(what + " '" + show(token) + "' is not a number");
+}
+
+caf::expected<std::int64_t> to_integer(const std::string& token, const std::string& what,
+                                       std::int64_t min, std::int64_t max,
+                                       const std::string& unit) {
+  const std::string range = "(allowed " + std::to_string(min) + " to " + std::to_string(max) +
+                            (unit.empty() ? "" : " " + unit) + ")";
+  if (token.empty() || !(std::isdigit(static_cast<unsigned char>(token.front())) ||
+                         token.front() == '-'))
+    return out_of_range(what + " '" + show(token) + "' is not a whole number " + range);
+  char* end = nullptr;
+  errno = 0;
+  const long long value = std::strtoll(token.c_str(), &end, 10);
+  if (end != token.c_str() + token.size())
+    return out_of_range(what + " '" + token + "' is not a whole number " + range);
+  if (errno == ERANGE || value < min || value > max)
+    return out_of_range(what + " " + token + (unit.empty() ? "" : " " + unit) +
+                        " is out of range " + range);
+  return static_cast<std::int64_t>(value);
+}
+
+caf::expected<v1::Deck> to_deck(const std::string& token) {
+  if (auto deck = parse_deck(token)) return static_cast<v1::Deck>(index_of(*deck) + 1);
+  return make_error(errc::unknown_deck,
+                    "unknown deck '" + show(token) + "' (allowed: A, B, C, D)");
+}
+
+/// Deck and master gains: NaN, +inf and > +12 dB are refused; -inf is sent as silence.
+caf::expected<double> to_gain_db(const std::string& token, const std::string& what) {
+  auto value = to_double(token, what + " DB");
+  if (!value) return value.error();
+  if (std::isnan(*value) || *value > CommandLine::kMaxGainDb)
+    return out_of_range(what + " " + format_number(*value) +
+                        " dB is out of range (allowed -96 to +12 dB, or -inf)");
+  return std::isinf(*value) ? CommandLine::kSilenceGainDb : *value;
+}
+
+caf::expected<double> to_eq_db(const std::string& token, const std::string& band) {
+  auto value = to_double(token, "EQ " + band);
+  if (!value) return value.error();
+  if (std::isnan(*value) || *value > CommandLine::kMaxEqGainDb)
+    return out_of_range("EQ " + lower(band) + " gain " + format_number(*value) +
+                        " dB is out of range (allowed -inf to +6 dB; -60 dB or less kills "
+                        "the band)");
+  return std::isinf(*value) ? CommandLine::kEqKillDb : *value;
+}
+
+/// Positions and durations: finite and >= 0.
+caf::expected<double> to_seconds(const std::string& token, const std::string& what) {
+  auto value = to_double(token, what);
+  if (!value) return value.error();
+  if (!std::isfinite(*value) || *value < 0.0)
+    return out_of_range(what + " " + format_number(*value) +
+                        " s is out of range (allowed 0 s or more)");
+  return *value;
+}
+
+caf::expected<double> to_bpm(const std::string& token) {
+  auto value = to_double(token, "--bpm");
+  if (!value) return value.error();
+  if (!std::isfinite(*value) || *value <= 0.0 || *value > kMaxBpm)
+    return out_of_range("--bpm " + format_number(*value) +
+                        " BPM is out of range (allowed above 0 up to 999 BPM)");
+  return *value;
+}
+
+caf::expected<bool> to_on_off(const std::string& token) {
+  const std::string l = lower(token);
+  if (l == "on" || l == "true" || l == "yes" || l == "1") return true;
+  if (l == "off" || l == "false" || l == "no" || l == "0") return false;
+  return out_of_range("loop state '" + token + "' is not on or off");
+}
+
+caf::expected<std::uint32_t> to_buffer_id(const std::string& token) {
+  auto value = to_integer(token, "--buffer", 0, std::numeric_limits<std::uint32_t>::max(), "");
+  if (!value) return value.error();
+  return static_cast<std::uint32_t>(*value);
+}
+
+/// Values of every subcommand, kept as text so errors can name the argument.
+struct Raw {
+  std::string connect = kDefaultControlEndpoint;
+  std::string to;
+  std::string events;
+  std::string timeout_ms;
+  bool json = false;
+  std::string deck;
+  std::vector<std::string> decks;
+  std::string file;
+  std::string buffer;
+  bool loop = false;
+  std::string bpm;
+  std::string seconds;
+  std::string db;
+  std::string ramp;
+  std::string state;
+  std::string low, mid, high;
+  std::string at, in, ready_timeout;
+  std::string topic;
+  std::string count;
+};
+
+void add_deck(CLI::App* sub, Raw& raw) {
+  sub->add_option("DECK", raw.deck, "Deck A, B, C or D (case-insensitive)")->required();
+}
+
+void add_ramp(CLI::App* sub, Raw& raw) {
+  sub->add_option("--ramp", raw.ramp, "Ramp time in seconds (default: the engine's short ramp)")
+      ->type_name("S");
+}
+
+// Fills env.command from the chosen subcommand; returns the actor it goes to.
+caf::expected<std::string> build_command(const std::string& name, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  auto deck = [&]() { return to_deck(raw.deck); };
+  if (name == "nodes") {
+    cmd.mutable_get_nodes();
+    return std::string{"gateway"};
+  }
+  if (name == "status") {
+    cmd.mutable_get_status();
+    return std::string{"node"};
+  }
+  if (name == "load") {
+    auto d = deck();
+    if (!d) return d.error();
+    auto* load = cmd.mutable_load_buffer();
+    load->set_deck(*d);
+    load->set_path(raw.file);
+    if (raw.file.empty()) return out_of_range("load FILE must not be empty");
+    if (!raw.buffer.empty()) {
+      auto id = to_buffer_id(raw.buffer);
+      if (!id) return id.error();
+      load->set_buffer_id(*id);
+    } else {
+      load->set_buffer_id(1);
+    }
+    load->set_loop(raw.loop);
+    if (!raw.bpm.empty()) {
+      auto bpm = to_bpm(raw.bpm);
+      if (!bpm) return bpm.error();
+      load->set_native_bpm(*bpm);
+    }
+    return std::string{"mixer"};
+  }
+  if (name == "cue") {
+    auto d = deck();
+    if (!d) return d.error();
+    auto* cue = cmd.mutable_cue_deck();
+    cue->set_deck(*d);
+    if (!raw.seconds.empty()) {
+      auto s = to_seconds(raw.seconds, "cue position");
+      if (!s) return s.error();
+      cue->set_position_seconds(*s);
+    }
+    return std::string{"mixer"};
+  }
+  if (name == "play" || name == "stop") {
+    auto d = deck();
+    if (!d) return d.error();
+    if (name == "play")
+      cmd.mutable_play_deck()->set_deck(*d);
+    else
+      cmd.mutable_stop_deck()->set_deck(*d);
+    return std::string{"mixer"};
+  }
+  if (name == "start") {
+    auto* start = cmd.mutable_start_together();
+    for (const auto& token : raw.decks) {
+      auto d = to_deck(token);
+      if (!d) return d.error();
+      start->add_decks(*d);
+    }
+    double ready = CommandLine::kDefaultReadyTimeoutSeconds;
+    if (!raw.ready_timeout.empty()) {
+      auto s = to_seconds(raw.ready_timeout, "start --timeout");
+      if (!s) return s.error();
+      ready = *s;
+    }
+    start->set_ready_timeout_seconds(ready);
+    if (!raw.at.empty()) {
+      auto at = to_integer(raw.at, "--at", 0, std::numeric_limits<std::int64_t>::max(), "ns");
+      if (!at) return at.error();
+      req.envelope.set_execute_at_ns(*at);
+    }
+    if (!raw.in.empty()) {
+      auto in = to_seconds(raw.in, "--in");
+      if (!in) return in.error();
+      req.start_in_seconds = *in;
+    }
+    return std::string{"mixer"};
+  }
+  if (name == "gain" || name == "master") {
+    double ramp = 0.0;
+    if (!raw.ramp.empty()) {
+      auto r = to_seconds(raw.ramp, "--ramp");
+      if (!r) return r.error();
+      ramp = *r;
+    }
+    if (name == "master") {
+      auto g = to_gain_db(raw.db, "master gain");
+      if (!g) return g.error();
+      cmd.mutable_set_master_gain()->set_gain_db(*g);
+      cmd.mutable_set_master_gain()->set_ramp_seconds(ramp);
+      return std::string{"mixer"};
+    }
+    auto d = deck();
+    if (!d) return d.error();
+    auto g = to_gain_db(raw.db, "gain");
+    if (!g) return g.error();
+    auto* gain = cmd.mutable_set_gain();
+    gain->mutable_target()->set_deck(*d);
+    gain->set_gain_db(*g);
+    gain->set_ramp_seconds(ramp);
+    return std::string{"mixer"};
+  }
+  if (name == "seek") {
+    auto d = deck();
+    if (!d) return d.error();
+    auto s = to_seconds(raw.seconds, "seek position");
+    if (!s) return s.error();
+    auto* seek = cmd.mutable_seek();
+    seek->set_deck(*d);
+    seek->set_position_seconds(*s);
+    if (!raw.buffer.empty()) {
+      auto id = to_buffer_id(raw.buffer);
+      if (!id) return id.error();
+      seek->set_buffer_id(*id);
+    }
+    return std::string{"mixer"};
+  }
+  if (name == "loop") {
+    auto d = deck();
+    if (!d) return d.error();
+    auto on = to_on_off(raw.state);
+    if (!on) return on.error();
+    auto* loop = cmd.mutable_set_loop();
+    loop->set_deck(*d);
+    loop->set_loop(*on);
+    loop->set_buffer_id(1);
+    if (!raw.buffer.empty()) {
+      auto id = to_buffer_id(raw.buffer);
+      if (!id) return id.error();
+      loop->set_buffer_id(*id);
+    }
+    return std::string{"mixer"};
+  }
+  if (name == "eq") {
+    auto d = deck();
+    if (!d) return d.error();
+    auto low = to_eq_db(raw.low, "LOW");
+    if (!low) return low.error();
+    auto mid = to_eq_db(raw.mid, "MID");
+    if (!mid) return mid.error();
+    auto high = to_eq_db(raw.high, "HIGH");
+    if (!high) return high.error();
+    auto* eq = cmd.mutable_set_eq_all();
+    eq->set_deck(*d);
+    eq->set_low_gain_db(*low);
+    eq->set_mid_gain_db(*mid);
+    eq->set_high_gain_db(*high);
+    return std::string{"mixer"};
+  }
+  return make_error(errc::internal, "subcommand '" + name + "' has no command builder");
+}
+
+}  // namespace
+
+caf::expected<std::string> CommandLine::events_endpoint_for(const std::string& control_endpoint) {
+  const auto colon = control_endpoint.rfind(':');
+  const bool tcp = starts_with(control_endpoint, "tcp://");
+  if (tcp && colon != std::string::npos && colon > 6) {
+    const std::string port = control_endpoint.substr(colon + 1);
+    auto number = to_integer(port, "port", 1, 65534, "");
+    if (number) return control_endpoint.substr(0, colon + 1) + std::to_string(*number + 1);
+  }
+  return out_of_range("cannot derive the events endpoint from '" + control_endpoint +
+                      "' (give --events tcp://HOST:PORT)");
+}
+
+caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args,
+                                          const std::string& source,
+                                          std::uint64_t correlation_id) {
+  Raw raw;
+  CLI::App app{"Send commands to a Crowdmesh node (its gateway forwards them to the target "
+               "node) and print the replies.\nExit status: 0 ok, 1 error reply, 2 usage, 3 "
+               "timeout.",
+               "control_node"};
+  app.set_version_flag("--version", std::string{"control_node "} + CROWDMESH_VERSION);
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.add_option("--connect", raw.connect, "Control (ROUTER) endpoint of the node to talk to")
+      ->type_name("ENDPOINT")
+      ->capture_default_str();
+  app.add_option("--to", raw.to,
+                 "Target node name; '*' = every node (one reply per node); default: the "
+                 "node reached")
+      ->type_name("NODE");
+  app.add_flag("--json", raw.json, "Print replies as JSON (proto field names)");
+  app.add_option("--timeout", raw.timeout_ms,
+                 "Reply timeout in ms (default 1000; load 30000; start: its --timeout + 1000)")
+      ->type_name("MS");
+  app.add_option("--events", raw.events, "Events (PUB) endpoint for watch (default: port + 1)")
+      ->type_name("ENDPOINT");
+
+  app.add_subcommand("nodes", "Who is in the mesh: alive, roles, clock offset, last heartbeat");
+  app.add_subcommand("status", "Whole-node status: device, master, decks, tempo");
+  auto* load = app.add_subcommand("load", "Load FILE into a buffer of DECK (replies when ready)");
+  add_deck(load, raw);
+  load->add_option("FILE", raw.file,
+                   "Audio file; a relative path is resolved by the node (media directory)")
+      ->required();
+  load->add_option("--buffer", raw.buffer, "Buffer id on the deck (default 1)")->type_name("ID");
+  load->add_flag("--loop", raw.loop, "Loop the buffer at its end");
+  load->add_option("--bpm", raw.bpm, "Native tempo of the track (BPM)")->type_name("N");
+  auto* cue = app.add_subcommand("cue", "Stop DECK and move it to a cue point (default 0 s)");
+  add_deck(cue, raw);
+  cue->add_option("SECONDS", raw.seconds, "Cue point in seconds");
+  add_deck(app.add_subcommand("play", "Play every buffer of DECK"), raw);
+  add_deck(app.add_subcommand("stop", "Stop DECK, keeping positions"), raw);
+  auto* start = app.add_subcommand("start", "Start decks together, never a deck not ready");
+  start->add_option("DECK", raw.decks, "Decks to start")->required()->expected(1, 4);
+  auto* at = start->add_option("--at", raw.at, "Mesh time to start at (ns)")
+                 ->type_name("MESH_TIME_NS");
+  start->add_option("--in", raw.in, "Start this many seconds from the node's mesh time now")
+      ->type_name("SECONDS")
+      ->excludes(at);
+  start->add_option("--timeout", raw.ready_timeout,
+                    "How long the mixer waits for decks still loading (s, default 5)")
+      ->type_name("S");
+  auto* gain = app.add_subcommand("gain", "Set the fader of DECK (dB; -inf = silence)");
+  add_deck(gain, raw);
+  gain->add_option("DB", raw.db, "Gain in dB, -96 to +12, or -inf")->required();
+  add_ramp(gain, raw);
+  auto* master = app.add_subcommand("master", "Set the master gain (dB; -inf = silence)");
+  master->add_option("DB", raw.db, "Gain in dB, -96 to +12, or -inf")->required();
+  add_ramp(master, raw);
+  auto* seek = app.add_subcommand("seek", "Move the play position of DECK");
+  add_deck(seek, raw);
+  seek->add_option("SECONDS", raw.seconds, "Position in seconds")->required();
+  seek->add_option("--buffer", raw.buffer, "Only this buffer (default: every buffer)")
+      ->type_name("ID");
+  auto* loop = app.add_subcommand("loop", "Switch looping of a buffer of DECK on or off");
+  add_deck(loop, raw);
+  loop->add_option("STATE", raw.state, "on or off")->required();
+  loop->add_option("--buffer", raw.buffer, "Buffer id (default 1)")->type_name("ID");
+  auto* eq = app.add_subcommand("eq", "Set the 3-band EQ of DECK (dB, -inf = kill, max +6)");
+  add_deck(eq, raw);
+  eq->add_option("LOW", raw.low, "Low band gain in dB")->required();
+  eq->add_option("MID", raw.mid, "Mid band gain in dB")->required();
+  eq->add_option("HIGH", raw.high, "High band gain in dB")->required();
+  auto* watch = app.add_subcommand("watch", "Print events and telemetry as JSON lines");
+  watch->add_option("--topic", raw.topic, "Topic prefix, e.g. tele. or evt.room1.")
+      ->type_name("PREFIX");
+  watch->add_option("--count", raw.count, "Stop after N envelopes (default: until Ctrl-C)")
+      ->type_name("N");
+
+  std::vector<std::string> reversed = protect_negative_words(args);
+  std::reverse(reversed.begin(), reversed.end());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::Success& done) {
+    std::ostringstream out, err;
+    app.exit(done, out, err);
+    Request req;
+    req.kind = Request::Kind::message;
+    req.text = out.str();
+    return req;
+  } catch (const CLI::ParseError& e) {
+    return out_of_range(std::string{e.what()} + " (see control_node --help)");
+  }
+
+  Request req;
+  req.command = app.get_subcommands().front()->get_name();
+  req.connect_endpoint = raw.connect;
+  req.json = raw.json;
+  req.target_node = raw.to;
+  if (raw.to.find('/') != std::string::npos)
+    return out_of_range("--to '" + raw.to + "' must be a node name without '/' (or '*')");
+  if (!raw.timeout_ms.empty()) {
+    auto ms = to_integer(raw.timeout_ms, "--timeout", 1, kMaxTimeoutMs, "ms");
+    if (!ms) return ms.error();
+    req.timeout = std::chrono::milliseconds{*ms};
+  }
+
+  if (req.command == "watch") {
+    req.kind = Request::Kind::watch;
+    req.topic_prefix = raw.topic;
+    if (!raw.count.empty()) {
+      auto n = to_integer(raw.count, "--count", 0, std::numeric_limits<std::int64_t>::max(), "");
+      if (!n) return n.error();
+      req.watch_count = static_cast<std::uint64_t>(*n);
+    }
+    if (!raw.events.empty()) {
+      req.events_endpoint = raw.events;
+    } else {
+      auto events = events_endpoint_for(raw.connect);
+      if (!events) return events.error();
+      req.events_endpoint = *events;
+    }
+    return req;
+  }
+
+  req.envelope.set_protocol_version(1);
+  req.envelope.set_source(source);
+  req.envelope.set_correlation_id(correlation_id);
+  auto actor = build_command(req.command, raw, req);
+  if (!actor) return actor.error();
+  req.envelope.set_target(req.target_node + "/" + *actor);
+
+  if (raw.timeout_ms.empty()) {
+    if (req.command == "load")
+      req.timeout = std::chrono::milliseconds{kDefaultLoadTimeoutMs};
+    if (req.command == "start") {
+      const double ready = req.envelope.command().start_together().ready_timeout_seconds();
+      req.timeout = std::chrono::milliseconds{
+          static_cast<std::int64_t>(std::ceil(ready * 1000.0)) + kDefaultTimeout.count()};
+    }
+  }
+  return req;
+}
+
+}  // namespace crowdmesh::control

@@ -1,0 +1,148 @@
+#include "control_node/command_runner.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.hpp"
+#include "control_node/reply_printer.hpp"
+
+namespace crowdmesh::control {
+namespace {
+
+int exit_status_of(const caf::error& error) {
+  switch (error_code(error)) {
+    case errc::timeout: return kExitTimeout;
+    case errc::value_out_of_range:
+    case errc::unknown_deck: return kExitUsage;
+    default: return kExitErrorReply;
+  }
+}
+
+/// Worst of two statuses: timeout > error reply > ok.
+int worst(int a, int b) {
+  auto rank = [](int status) { return status == kExitTimeout ? 3 : status == kExitOk ? 0 : 1; };
+  return rank(a) >= rank(b) ? a : b;
+}
+
+}  // namespace
+
+CommandRunner::CommandRunner(MeshClient& client, std::ostream& out, std::ostream& err)
+    : client_{client}, out_{out}, err_{err} {}
+
+std::int64_t CommandRunner::execute_at_after(std::int64_t node_send_time_ns,
+                                             std::int64_t round_trip_ns, double seconds) {
+  return node_send_time_ns + std::max<std::int64_t>(round_trip_ns, 0) / 2 +
+         static_cast<std::int64_t>(std::llround(seconds * 1e9));
+}
+
+int CommandRunner::fail(const caf::error& error) {
+  err_ << "control_node: " << error_sentence(error) << "\n";
+  return exit_status_of(error);
+}
+
+int CommandRunner::run(Request request, const std::atomic<bool>& stop) {
+  if (request.kind == Request::Kind::message) {
+    out_ << request.text;
+    return kExitOk;
+  }
+  if (request.kind == Request::Kind::watch) return run_watch(request, stop);
+  if (auto connected = client_.connect(request.connect_endpoint); !connected)
+    return fail(connected.error());
+  if (request.start_in_seconds) {
+    if (auto resolved = resolve_start_in(request); !resolved) return fail(resolved.error());
+  }
+  return request.broadcast() ? run_broadcast(request) : run_single(request);
+}
+
+int CommandRunner::run_watch(const Request& request, const std::atomic<bool>& stop) {
+  std::uint64_t printed = 0;
+  int status = kExitOk;
+  auto handled = client_.subscribe(
+      request.events_endpoint, request.topic_prefix,
+      [&](const std::string&, const v1::Envelope& envelope) {
+        auto line = ReplyPrinter::json(envelope);
+        if (!line) {
+          status = fail(line.error());
+          return false;
+        }
+        out_ << *line << "\n" << std::flush;
+        ++printed;
+        return request.watch_count == 0 || printed < request.watch_count;
+      },
+      stop);
+  if (!handled) return fail(handled.error());
+  return status;
+}
+
+v1::Envelope CommandRunner::probe_for(const Request& request, const std::string& node,
+                                      std::uint64_t offset) const {
+  v1::Envelope probe;
+  probe.set_protocol_version(1);
+  probe.set_source(request.envelope.source());
+  probe.set_target(node + "/gateway");
+  std::uint64_t id = request.envelope.correlation_id() + offset;
+  if (id == 0) id = offset;  // wrapped around: never send the "no reply" id
+  probe.set_correlation_id(id);
+  probe.mutable_command()->mutable_get_nodes();
+  return probe;
+}
+
+caf::expected<void> CommandRunner::resolve_start_in(Request& request) {
+  const std::string node = request.broadcast() ? "" : request.target_node;
+  const std::int64_t sent_ns = MeshClient::monotonic_now_ns();
+  auto reply = client_.request(probe_for(request, node, 1), request.timeout);
+  if (!reply) return reply.error();
+  const std::int64_t round_trip_ns = MeshClient::monotonic_now_ns() - sent_ns;
+  if (!ReplyPrinter::is_ok(*reply) || reply->send_time_ns() <= 0) {
+    std::string why = ReplyPrinter::error_text(*reply);
+    if (!why.empty() && why.back() == '\n') why.pop_back();
+    return make_error(errc::internal, "cannot learn the mesh time for --in: " + why);
+  }
+  request.envelope.set_execute_at_ns(
+      execute_at_after(reply->send_time_ns(), round_trip_ns, *request.start_in_seconds));
+  return caf::unit;
+}
+
+int CommandRunner::print_reply(const v1::Envelope& reply, bool json, bool with_node) {
+  const bool ok = ReplyPrinter::is_ok(reply);
+  if (json) {
+    auto line = !reply.has_reply() ? ReplyPrinter::json(reply)
+                : with_node       ? ReplyPrinter::json_with_node(reply)
+                                  : ReplyPrinter::json(reply.reply());
+    if (!line) return fail(line.error());
+    out_ << *line << "\n";
+  } else if (ok) {
+    out_ << ReplyPrinter::text(reply);
+  }
+  if (ok) return kExitOk;
+  err_ << ReplyPrinter::error_text(reply);
+  const bool timed_out = reply.has_reply() && reply.reply().has_error() &&
+                         reply.reply().error().code() == v1::ERROR_CODE_TIMEOUT;
+  return timed_out ? kExitTimeout : kExitErrorReply;
+}
+
+int CommandRunner::run_single(Request& request) {
+  auto reply = client_.request(request.envelope, request.timeout);
+  if (!reply) return fail(reply.error());
+  return print_reply(*reply, request.json, false);
+}
+
+int CommandRunner::run_broadcast(Request& request) {
+  std::size_t alive = 0;
+  if (auto nodes = client_.request(probe_for(request, "", 2), request.timeout);
+      nodes && ReplyPrinter::is_ok(*nodes) && nodes->reply().ok().has_nodes()) {
+    for (const auto& node : nodes->reply().ok().nodes().nodes()) alive += node.alive() ? 1 : 0;
+  }
+  auto replies = client_.request_all(request.envelope, alive, request.timeout);
+  if (!replies) return fail(replies.error());
+  int status = kExitOk;
+  for (const auto& reply : *replies) status = worst(status, print_reply(reply, request.json, true));
+  if (alive > 0 && replies->size() < alive) {
+    err_ << "control_node: only " << replies->size() << " of " << alive
+         << " alive nodes replied within " << request.timeout.count() << " ms\n";
+    status = worst(status, kExitTimeout);
+  }
+  return status;
+}
+
+}  // namespace crowdmesh::control

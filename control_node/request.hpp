@@ -1,0 +1,60 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "crowdmesh/v1/envelope.pb.h"
+
+namespace crowdmesh::control {
+
+/// Default control endpoint: the ROUTER of the node on this machine.
+inline constexpr const char* kDefaultControlEndpoint = "tcp://127.0.0.1:7700";
+/// Default time to wait for a reply (ms). `load` and `start` wait longer (see CommandLine).
+inline constexpr std::chrono::milliseconds kDefaultTimeout{1000};
+
+/// Process exit statuses of control_node.
+inline constexpr int kExitOk = 0;          ///< every reply was ok
+inline constexpr int kExitErrorReply = 1;  ///< a reply was an error (sentence on stderr)
+inline constexpr int kExitUsage = 2;       ///< bad command line; nothing was sent
+inline constexpr int kExitTimeout = 3;     ///< no reply (or not every node's) in time
+
+/// What the operator asked for, fully validated and ready to send. Built by
+/// CommandLine::parse(); plain data, no sockets.
+struct Request {
+  enum class Kind {
+    send,     ///< send `envelope`, print the reply (or replies for target "*")
+    watch,    ///< subscribe to `events_endpoint` and print envelopes as JSON lines
+    message,  ///< print `text` (help, version) and exit 0
+  };
+  Kind kind = Kind::send;
+  /// Subcommand name as typed ("status", "gain", ...).
+  std::string command;
+  /// ROUTER endpoint of the node we talk to (--connect).
+  std::string connect_endpoint = kDefaultControlEndpoint;
+  /// PUB endpoint for `watch` (--events, default: control port + 1).
+  std::string events_endpoint;
+  /// --to: "" = the node reached (the gateway treats an empty node as itself),
+  /// "*" = every node, anything else = that node's name.
+  std::string target_node;
+  /// --json: print replies with MessageToJsonString instead of text.
+  bool json = false;
+  /// How long to wait for the reply; for target "*", for all replies.
+  std::chrono::milliseconds timeout = kDefaultTimeout;
+  /// The command, addressed and numbered; send_time_ns is stamped at send time.
+  v1::Envelope envelope;
+  /// `start --in SECONDS`: execute_at_ns is the node's mesh time now + this, learnt
+  /// from a get_nodes round trip just before sending (see CommandRunner).
+  std::optional<double> start_in_seconds;
+  /// `watch --topic`: subscription prefix ("" = everything).
+  std::string topic_prefix;
+  /// `watch --count`: stop after this many envelopes; 0 = until Ctrl-C.
+  std::uint64_t watch_count = 0;
+  /// Kind::message: the text to print (help or version).
+  std::string text;
+
+  /// True when the command goes to every node (--to '*').
+  bool broadcast() const { return target_node == "*"; }
+};
+
+}  // namespace crowdmesh::control
