@@ -237,12 +237,15 @@ void execute(Self self, const v1::Envelope& env, const ReplyFn& reply) {
       if (decks.empty())
         return reply(mixer::error_reply(v1::ERROR_CODE_VALUE_OUT_OF_RANGE, "start needs at least one deck"));
       const double timeout = c.start_together().ready_timeout_seconds() > 0 ? c.start_together().ready_timeout_seconds() : 0.0;
-      self->request(mixer, kActorTimeout, start_atom_v, decks, timeout)
+      // With execute_at_ns the mixer starts the decks at the first frame whose PTS >= T.
+      const std::int64_t at = env.has_execute_at_ns() ? env.execute_at_ns() : 0;
+      self->request(mixer, kActorTimeout, start_atom_v, decks, timeout, at)
           .then(
               [reply](mixer::StartReport& rep) {
                 v1::Reply r;
                 mixer::to_proto(rep, *r.mutable_ok()->mutable_start_together());
-                r.mutable_ok()->set_message(rep.not_ready.empty() ? "started" : "started what was ready");
+                const char* verb = rep.scheduled_at_ns > 0 ? "scheduled" : "started";
+                r.mutable_ok()->set_message(std::string(verb) + (rep.not_ready.empty() ? "" : " what was ready"));
                 reply(r);
               },
               [reply](caf::error& e) { reply(mixer::error_reply(e)); });
@@ -310,7 +313,8 @@ caf::behavior command_router(caf::stateful_actor<RouterState>* self, RouterConfi
           req.reply(mixer::error_reply(v1::ERROR_CODE_UNKNOWN_PAYLOAD, "expected a command"));
           return;
         }
-        if (req.envelope->has_execute_at_ns()) {
+        if (req.envelope->has_execute_at_ns() &&
+            req.envelope->command().command_case() != v1::Command::kStartTogether) {
           const auto wait_ns = req.envelope->execute_at_ns() - self->state.cfg.mesh_time_ns();
           if (wait_ns > 0) {
             if (wait_ns > 3'600'000'000'000LL) {

@@ -181,9 +181,14 @@ int run_node(const NodeOptions& options) {
   dcfg.mixer = mixer;
   dcfg.record_path = record_path;
   dcfg.total_frames = static_cast<std::uint64_t>(o.duration_seconds * dev.sample_rate_hz + 0.5);
+  MeshClock mesh_clock;
+  dcfg.mesh_offset_ns = [&mesh_clock] {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return mesh_clock.now_ns() - (static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec);
+  };
   auto device = device::spawn_device_actor(sys, dcfg);
 
-  MeshClock mesh_clock;
   caf::actor router;
   std::unique_ptr<ControlPlane> control;
   if (o.mesh) {

@@ -22,6 +22,7 @@ std::string to_json(const RunSummary& s) {
   j["backend"] = s.device.backend;
   j["record_path"] = s.device.record_path;
   j["recorded_frames"] = s.device.recorded_frames;
+  j["first_frame_mesh_ns"] = s.device.first_frame_mesh_ns;
   j["tap_overflow_frames"] = st.tap_overflow_frames;
   j["mixer_underrun_frames"] = s.mixer.underrun_frames;
   j["limited_frames"] = s.mixer.limited_frames;

@@ -128,18 +128,20 @@ int CommandRunner::run_single(Request& request) {
 }
 
 int CommandRunner::run_broadcast(Request& request) {
-  std::size_t alive = 0;
+  // The gateway answers '*' with exactly one reply per known node (a dead node's
+  // reply is an immediate "not alive" error), so wait for every known node.
+  std::size_t known = 0;
   if (auto nodes = client_.request(probe_for(request, "", 2), request.timeout);
       nodes && ReplyPrinter::is_ok(*nodes) && nodes->reply().ok().has_nodes()) {
-    for (const auto& node : nodes->reply().ok().nodes().nodes()) alive += node.alive() ? 1 : 0;
+    known = static_cast<std::size_t>(nodes->reply().ok().nodes().nodes_size());
   }
-  auto replies = client_.request_all(request.envelope, alive, request.timeout);
+  auto replies = client_.request_all(request.envelope, known, request.timeout);
   if (!replies) return fail(replies.error());
   int status = kExitOk;
   for (const auto& reply : *replies) status = worst(status, print_reply(reply, request.json, true));
-  if (alive > 0 && replies->size() < alive) {
-    err_ << "control_node: only " << replies->size() << " of " << alive
-         << " alive nodes replied within " << request.timeout.count() << " ms\n";
+  if (known > 0 && replies->size() < known) {
+    err_ << "control_node: only " << replies->size() << " of " << known
+         << " nodes replied within " << request.timeout.count() << " ms\n";
     status = worst(status, kExitTimeout);
   }
   return status;

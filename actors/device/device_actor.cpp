@@ -71,8 +71,19 @@ struct DeviceActorState {
     }
   }
 
+  std::int64_t offset_ns() const { return cfg.mesh_offset_ns ? cfg.mesh_offset_ns() : 0; }
+
+  // Mesh time at which frame `k` reaches the device; 0 before the first callback.
+  std::int64_t pts_of(std::uint64_t k) const {
+    const auto first = cb ? cb->first_callback_ns() : 0;
+    if (first == 0) return 0;
+    return first + offset_ns() +
+           static_cast<std::int64_t>(static_cast<double>(k) * 1e9 / cfg.device.sample_rate_hz);
+  }
+
   DeviceRunReport report() const {
     DeviceRunReport r;
+    r.first_frame_mesh_ns = pts_of(0);
     if (cb) r.stats = cb->stats();
     if (backend) r.backend = backend->description();
     if (recorder) {
@@ -138,7 +149,8 @@ void demand(Self self) {
     return;
   }
   st.outstanding = true;
-  self->request(st.cfg.mixer, kRenderTimeout, render_atom_v, static_cast<std::uint32_t>(n))
+  self->request(st.cfg.mixer, kRenderTimeout, render_atom_v, static_cast<std::uint32_t>(n),
+                st.pts_of(st.requested_frames))
       .then(
           [=](AudioBlock& b) {
             auto& s = self->state;

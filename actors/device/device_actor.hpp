@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,8 @@ struct DeviceActorConfig {
   mixer::MixerActor mixer;      ///< renders the frames the device asks for
   std::string record_path;      ///< WAV of exactly what is played; empty = no recording
   std::uint64_t total_frames = 0;  ///< stop after this many frames (0 = until stop_atom)
+  /// Mesh clock offset now (mesh − CLOCK_MONOTONIC), ns; null = 0 (one node).
+  std::function<std::int64_t()> mesh_offset_ns;
 };
 
 /// What a finished run did: the device's counters plus the recording.
@@ -29,6 +32,9 @@ struct DeviceRunReport {
   std::string backend;             ///< backend description
   std::string record_path;         ///< absolute path, empty when not recording
   std::uint64_t recorded_frames = 0;
+  /// Mesh time at which frame 0 (the recording's first frame) was played, ns;
+  /// 0 when the device never ran.
+  std::int64_t first_frame_mesh_ns = 0;
 };
 
 /// The device actor's interface.
@@ -41,7 +47,10 @@ struct DeviceRunReport {
 /// - (stop_atom): ends the run now (short fade-out first on a clocked device).
 /// - (stats_atom) → DeviceStats: counters now (wait-free reads).
 /// - (pump_atom): internal demand timer: keeps the ring at its target fill
-///   (credit-based demand: the device's consumption sets the pace).
+///   (credit-based demand: the device's consumption sets the pace). Each
+///   render request carries the block's PTS: frame k leaves at
+///   first_callback + k / rate on the mesh clock (nominal rate; the device's
+///   DAC time and drift tracking come with multi-room playback).
 using DeviceActor = caf::typed_actor<caf::replies_to<start_atom>::with<DeviceStats>,
                                      caf::replies_to<finish_atom>::with<DeviceRunReport>,
                                      caf::reacts_to<stop_atom>,
@@ -64,7 +73,7 @@ typename Inspector::result_type inspect(Inspector& f, DeviceStats& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeviceRunReport& x) {
   return f(caf::meta::type_name("DeviceRunReport"), x.stats, x.backend, x.record_path,
-           x.recorded_frames);
+           x.recorded_frames, x.first_frame_mesh_ns);
 }
 
 }  // namespace crowdmesh::device

@@ -59,6 +59,9 @@ void DeviceCallback::process(float* out, const float* in, std::size_t frames,
   rt::RtContextScope rt_scope;
   const auto t0 = std::chrono::steady_clock::now();
   const auto ch = static_cast<std::size_t>(channels_);
+  if (first_callback_ns_.load(std::memory_order_relaxed) == 0)
+    first_callback_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count(),
+                             std::memory_order_release);
 
   const std::size_t got = output_ring_->read(out, frames);
   const std::size_t shortfall = frames - got;

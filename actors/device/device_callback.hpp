@@ -68,6 +68,10 @@ class DeviceCallback {
   /// Any thread: the target gain last set (linear).
   float output_gain() const noexcept { return target_gain_.load(std::memory_order_relaxed); }
 
+  /// Any thread: steady_clock (CLOCK_MONOTONIC) time in ns at which the first
+  /// process() call started — when frame 0 went to the device; 0 before that.
+  /// With the nominal rate this anchors frame k at first + k/rate.
+  std::int64_t first_callback_ns() const noexcept { return first_callback_ns_.load(std::memory_order_acquire); }
   /// Any thread: counters, duration percentiles and ring fill.
   DeviceStats stats() const noexcept;
 
@@ -97,6 +101,7 @@ class DeviceCallback {
   float current_gain_ = 1.0f;  // RT thread only
 
   // Written by the RT thread only (load + store), read by any thread.
+  std::atomic<std::int64_t> first_callback_ns_{0};
   std::atomic<std::uint64_t> frames_played_{0};
   std::atomic<std::uint64_t> callbacks_{0};
   std::atomic<std::uint64_t> xruns_{0};

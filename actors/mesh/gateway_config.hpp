@@ -39,7 +39,7 @@ struct GatewayConfig {
   /// How long a forwarded command waits for the peer's reply.
   std::chrono::milliseconds request_timeout{1000};
   /// Heartbeat period (also the liveness check period).
-  std::chrono::milliseconds heartbeat_interval{1000};
+  std::chrono::milliseconds heartbeat_interval{500};
   /// Missed heartbeats before a peer is dead: alive = heard within
   /// liveness × heartbeat_interval.
   int liveness = 3;

@@ -73,15 +73,19 @@ caf::expected<void> Mixer::unload(DeckId d, std::uint32_t buffer_id) {
   return caf::unit;
 }
 
-caf::expected<void> Mixer::play(DeckId d) {
+caf::expected<void> Mixer::can_play(DeckId d) {
   auto& dk = deck(d);
   if (dk.buffers().empty())
     return make_error(errc::unknown_buffer, "deck " + to_string(d) + " has no buffer loaded");
-  if (dk.play() == 0) {
-    for (const auto& kv : dk.buffers())
-      if (kv.second->state() != BufferState::ended) return not_ready(*kv.second, d);
-    return make_error(errc::not_ready, "deck " + to_string(d) + " has played to the end (seek to replay)");
-  }
+  if (dk.ready()) return caf::unit;
+  for (const auto& kv : dk.buffers())
+    if (kv.second->state() != BufferState::ended) return not_ready(*kv.second, d);
+  return make_error(errc::not_ready, "deck " + to_string(d) + " has played to the end (seek to replay)");
+}
+
+caf::expected<void> Mixer::play(DeckId d) {
+  if (auto ok = can_play(d); !ok) return ok;
+  deck(d).play();
   return caf::unit;
 }
 
@@ -159,7 +163,32 @@ caf::expected<void> Mixer::set_eq_db(DeckId d, dsp::EqBand band, double gain_db)
   return caf::unit;
 }
 
-void Mixer::render(float* out, std::size_t frames) {
+void Mixer::schedule_start(std::vector<DeckId> decks, std::int64_t at_ns) {
+  auto pos = std::upper_bound(scheduled_.begin(), scheduled_.end(), at_ns,
+                              [](std::int64_t t, const ScheduledStart& s) { return t < s.at_ns; });
+  scheduled_.insert(pos, ScheduledStart{at_ns, std::move(decks)});
+}
+
+void Mixer::render(float* out, std::size_t frames, std::int64_t pts_ns) {
+  const std::size_t ch = static_cast<std::size_t>(cfg_.channels);
+  std::size_t done = 0;
+  while (pts_ns > 0 && !scheduled_.empty()) {
+    // First frame whose PTS >= T: ceil((T - pts) · rate / 1e9), within this block.
+    const double delta = static_cast<double>(scheduled_.front().at_ns - pts_ns) * cfg_.sample_rate_hz / 1e9;
+    const auto at = delta <= 0 ? std::size_t{0} : static_cast<std::size_t>(std::ceil(delta));
+    if (at >= frames) break;
+    if (at > done) {
+      render_pass(out + done * ch, at - done);
+      done = at;
+    }
+    for (auto d : scheduled_.front().decks)
+      if (!play(d)) ++scheduled_failures_;
+    scheduled_.erase(scheduled_.begin());
+  }
+  render_pass(out + done * ch, frames - done);
+}
+
+void Mixer::render_pass(float* out, std::size_t frames) {
   const std::size_t ch = static_cast<std::size_t>(cfg_.channels);
   while (frames > 0) {
     const std::size_t n = std::min(frames, cfg_.max_block_frames);

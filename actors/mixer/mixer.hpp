@@ -47,6 +47,8 @@ class Mixer {
   /// Plays every buffer of the deck that can play. Errors: not_ready (names
   /// what is loading/failed), unknown_buffer when the deck has no buffer.
   caf::expected<void> play(DeckId deck);
+  /// The errors play() would give, without starting anything.
+  caf::expected<void> can_play(DeckId deck);
   /// Plays one buffer. Errors: unknown_buffer, not_ready.
   caf::expected<void> play_buffer(DeckId deck, std::uint32_t buffer_id);
   /// Stops the deck (fade-out).
@@ -70,7 +72,19 @@ class Mixer {
   /// Renders `frames` interleaved frames (channels from the config) into out,
   /// splitting into max_block_frames passes. Never fails: missing reader data
   /// is silence counted as underrun frames on that buffer.
-  void render(float* out, std::size_t frames);
+  /// `pts_ns`: mesh time at which out's first frame leaves the speakers (0 =
+  /// unknown). A scheduled start whose time T falls in this block starts its
+  /// decks at the first frame whose PTS ≥ T (sample-accurate); with an unknown
+  /// PTS scheduled starts wait.
+  void render(float* out, std::size_t frames, std::int64_t pts_ns = 0);
+
+  /// Starts `decks` at mesh time `at_ns` (see render()). Decks that cannot
+  /// play by then are skipped and counted (scheduled_failures()).
+  void schedule_start(std::vector<DeckId> decks, std::int64_t at_ns);
+  /// Scheduled starts not applied yet.
+  std::size_t scheduled_starts() const { return scheduled_.size(); }
+  /// Decks a scheduled start could not play when it came due.
+  std::uint64_t scheduled_failures() const { return scheduled_failures_; }
 
   /// True when a playing buffer's reader holds fewer than `frames` frames and
   /// has not finished: an offline render should let the readers catch up first.
@@ -93,6 +107,14 @@ class Mixer {
   dsp::SoftLimiter limiter_;
   dsp::LevelMeter master_meter_;
   std::uint64_t frames_rendered_ = 0;
+  struct ScheduledStart {
+    std::int64_t at_ns;
+    std::vector<DeckId> decks;
+  };
+  std::vector<ScheduledStart> scheduled_;  // sorted by at_ns
+  std::uint64_t scheduled_failures_ = 0;
+
+  void render_pass(float* out, std::size_t frames);
 };
 
 }  // namespace crowdmesh::mixer

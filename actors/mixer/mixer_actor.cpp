@@ -43,6 +43,7 @@ BufferInfo to_buffer_info(const stretch::SourceInfo& s, double start_seconds) {
 }
 
 struct PendingStart {
+  std::int64_t at_ns = 0;  // 0: start at once
   std::vector<DeckId> decks;
   std::vector<std::string> unknown;  // names that are not decks
   std::chrono::steady_clock::time_point deadline;
@@ -72,7 +73,7 @@ struct MixerActorState {
     return fresh;
   }
 
-  AudioBlock render(std::uint32_t frames) {
+  AudioBlock render(std::uint32_t frames, std::int64_t pts_ns) {
     const auto& cfg = mixer->config();
     AudioBlock b;
     b.samples = take_block(static_cast<std::size_t>(frames) * static_cast<std::size_t>(cfg.channels));
@@ -80,7 +81,8 @@ struct MixerActorState {
     b.frames = frames;
     b.channels = cfg.channels;
     b.sample_rate_hz = cfg.sample_rate_hz;
-    mixer->render(b.samples->data(), frames);
+    b.pts_ns = pts_ns;
+    mixer->render(b.samples->data(), frames, pts_ns);
     next_frame += frames;
     return b;
   }
@@ -92,15 +94,23 @@ struct MixerActorState {
     return true;
   }
 
+  // Starts (or, with at_ns, schedules) every deck that can play; names the others and why.
   StartReport start_now(PendingStart& p) {
     StartReport r;
     for (const auto& u : p.unknown) r.not_ready.push_back(u + ": unknown deck (allowed: A, B, C, D)");
+    std::vector<DeckId> scheduled;
     for (auto d : p.decks) {
-      auto res = mixer->play(d);
-      if (res)
-        r.started.push_back(to_string(d));
-      else
+      auto res = p.at_ns > 0 ? mixer->can_play(d) : mixer->play(d);
+      if (!res) {
         r.not_ready.push_back(to_string(d) + ": " + error_sentence(res.error()));
+        continue;
+      }
+      r.started.push_back(to_string(d));
+      if (p.at_ns > 0) scheduled.push_back(d);
+    }
+    if (!scheduled.empty()) {
+      mixer->schedule_start(std::move(scheduled), p.at_ns);
+      r.scheduled_at_ns = p.at_ns;
     }
     return r;
   }
@@ -263,12 +273,19 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         if (!res) return res.error();
         return static_cast<double>(self->state.mixer->status().master_gain_db);
       },
-      [=](start_atom, const std::vector<std::string>& decks,
-          double timeout_s) -> caf::result<StartReport> {
+      [=](start_atom, const std::vector<std::string>& decks, double timeout_s) -> caf::result<StartReport> {
+        return self->delegate(caf::actor_cast<MixerActor>(self), start_atom_v, decks, timeout_s, std::int64_t{0});
+      },
+      [=](start_atom, const std::vector<std::string>& decks, double timeout_s,
+          std::int64_t at_ns) -> caf::result<StartReport> {
+        if (at_ns < 0)
+          return make_error(errc::value_out_of_range, "start time must be a mesh time in ns (>= 0), got " +
+                                                          std::to_string(at_ns));
         if (!std::isfinite(timeout_s) || timeout_s < 0 || timeout_s > 600)
           return make_error(errc::value_out_of_range, fmt::format("ready timeout {:g}", timeout_s) +
                                                           " s is out of range (allowed: 0 to 600 s)");
         PendingStart p;
+        p.at_ns = at_ns;
         for (const auto& name : decks) {
           if (auto d = parse_deck(name)) p.decks.push_back(*d);
           else p.unknown.push_back(name);
@@ -300,7 +317,7 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         self->delayed_send(self, kStartPoll, retry_atom_v, key);
       },
       [=](status_atom) { return self->state.mixer->status(); },
-      [=](render_atom, std::uint32_t frames) -> caf::result<AudioBlock> {
+      [=](render_atom, std::uint32_t frames, std::int64_t pts_ns) -> caf::result<AudioBlock> {
         if (frames == 0 || frames > kMaxRenderFrames)
           return make_error(errc::value_out_of_range, "render of " + std::to_string(frames) +
                                                           " frames is out of range (allowed: 1 to " +
@@ -310,11 +327,11 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
           // Offline: let the readers catch up instead of rendering silence.
           auto rp = self->make_response_promise<AudioBlock>();
           self->request(st.stretch, kFillTimeout, fill_atom_v)
-              .then([=](bool) mutable { rp.deliver(self->state.render(frames)); },
-                    [=](caf::error&) mutable { rp.deliver(self->state.render(frames)); });
+              .then([=](bool) mutable { rp.deliver(self->state.render(frames, pts_ns)); },
+                    [=](caf::error&) mutable { rp.deliver(self->state.render(frames, pts_ns)); });
           return rp;
         }
-        return st.render(frames);
+        return st.render(frames, pts_ns);
       },
   };
 }

@@ -31,8 +31,14 @@ namespace crowdmesh::mixer {
 /// - (start_atom, decks, ready_timeout_seconds) → StartReport: waits until every
 ///   listed deck is ready or the timeout ran out, then starts the ready ones in
 ///   the same block (sample-aligned) and lists the others with the reason.
+/// - (start_atom, decks, ready_timeout_seconds, at_ns) → StartReport: the same
+///   wait for readiness, then the ready decks start at mesh time at_ns, at the
+///   first frame whose PTS ≥ at_ns (sample-accurate, on every node that got it).
+///   Replies when scheduled (scheduled_at_ns set), before the start happens.
 /// - (status_atom) → MixerStatus (resets the level meters).
-/// - (render_atom, frames) → AudioBlock of `frames` frames (device demand).
+/// - (render_atom, frames, pts_ns) → AudioBlock of `frames` frames (device
+///   demand); pts_ns = mesh time of the block's first frame at the speakers
+///   (0 = unknown).
 using MixerActor = caf::typed_actor<
     caf::replies_to<load_atom, std::string, std::uint32_t, std::string, bool>::with<BufferStatus>,
     caf::replies_to<unload_atom, std::string, std::uint32_t>::with<bool>,
@@ -48,8 +54,9 @@ using MixerActor = caf::typed_actor<
     caf::replies_to<seek_atom, std::string, double>::with<DeckStatus>,
     caf::replies_to<master_atom, double>::with<double>,
     caf::replies_to<start_atom, std::vector<std::string>, double>::with<StartReport>,
+    caf::replies_to<start_atom, std::vector<std::string>, double, std::int64_t>::with<StartReport>,
     caf::replies_to<status_atom>::with<MixerStatus>,
-    caf::replies_to<render_atom, std::uint32_t>::with<AudioBlock>,
+    caf::replies_to<render_atom, std::uint32_t, std::int64_t>::with<AudioBlock>,
     caf::reacts_to<retry_atom, std::uint64_t>>;
 
 /// Largest block one render request may ask for, frames.

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@ namespace crowdmesh::mixer {
 struct StartReport {
   std::vector<std::string> started;    ///< deck names, e.g. "A"
   std::vector<std::string> not_ready;  ///< "C: buffer 1 on deck C is not ready (loading)"
+  std::int64_t scheduled_at_ns = 0;    ///< mesh time the started decks start at (0 = at once)
 };
 
 // CAF 0.17 inspectors (message types of the mixer actor).
@@ -38,7 +40,7 @@ typename Inspector::result_type inspect(Inspector& f, MixerStatus& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, StartReport& x) {
-  return f(caf::meta::type_name("StartReport"), x.started, x.not_ready);
+  return f(caf::meta::type_name("StartReport"), x.started, x.not_ready, x.scheduled_at_ns);
 }
 
 }  // namespace crowdmesh::mixer

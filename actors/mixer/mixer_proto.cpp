@@ -60,6 +60,7 @@ void to_proto(const MixerStatus& in, v1::NodeStatus& out) {
 }
 
 void to_proto(const StartReport& in, v1::StartTogetherResult& out) {
+  out.set_start_pts_ns(in.scheduled_at_ns);
   for (const auto& name : in.started)
     if (auto d = parse_deck(name)) out.add_started(wire_deck(*d));
   for (const auto& line : in.not_ready) {

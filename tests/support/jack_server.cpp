@@ -1,5 +1,7 @@
 #include "jack_server.hpp"
 
+#include "child_process.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -11,37 +13,10 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
 
 namespace crowdmesh::test {
 
-namespace {
-
 using namespace std::chrono_literals;
-
-pid_t spawn_quiet(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
-}
-
-int run_quiet(const std::vector<std::string>& args) {
-  const pid_t pid = spawn_quiet(args);
-  if (pid < 0) return -1;
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-}  // namespace
 
 std::string find_program(const std::string& program) {
   const char* path = std::getenv("PATH");
@@ -70,7 +45,7 @@ std::string JackServer::start(int sample_rate_hz, int period_frames, bool realti
   setenv("JACK_DEFAULT_SERVER", name_.c_str(), 1);
   setenv("JACK_NO_START_SERVER", "1", 1);
   setenv("JACK_NO_AUDIO_RESERVATION", "1", 1);
-  pid_ = spawn_quiet({jackd, realtime ? "-R" : "--no-realtime", "-n", name_, "-d", "dummy", "-r",
+  pid_ = spawn_process({jackd, realtime ? "-R" : "--no-realtime", "-n", name_, "-d", "dummy", "-r",
                       std::to_string(sample_rate_hz), "-p", std::to_string(period_frames)});
   if (pid_ <= 0) return "cannot start " + jackd;
   const std::string jack_lsp = find_program("jack_lsp");
@@ -90,13 +65,7 @@ std::string JackServer::start(int sample_rate_hz, int period_frames, bool realti
 
 void JackServer::stop() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  for (int i = 0; i < 50 && waitpid(pid_, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(100ms);
-  if (waitpid(pid_, &status, WNOHANG) == 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
-  }
+  terminate_process(pid_);
   pid_ = -1;
 }
 

@@ -122,7 +122,7 @@ TEST(MeshConfigTest, MissingKeysTakeDefaults) {
   EXPECT_EQ(cfg.tempo_node, "solo");
   EXPECT_EQ(cfg.max_message_bytes, 1048576u);
   EXPECT_EQ(cfg.request_timeout_ms, 1000);
-  EXPECT_EQ(cfg.heartbeat_interval_ms, 1000);
+  EXPECT_EQ(cfg.heartbeat_interval_ms, 500);
   EXPECT_EQ(cfg.liveness, 3);
   const MovementBpmSettings m;
   EXPECT_EQ(cfg.movement_bpm.very_very_low, m.very_very_low);

@@ -80,7 +80,7 @@ TEST_F(MixerActorTest, RenderReturnsTheRequestedFramesOfMusic) {
     FAIL() << error_sentence(e);
   });
   AudioBlock block;
-  self->request(mixer_, 5s, render_atom_v, std::uint32_t{48000})
+  self->request(mixer_, 5s, render_atom_v, std::uint32_t{48000}, std::int64_t{0})
       .receive([&](AudioBlock& b) { block = b; }, [&](caf::error& e) { FAIL() << error_sentence(e); });
   ASSERT_EQ(block.frames, 48000u);
   ASSERT_EQ(block.samples->size(), 96000u);
@@ -91,7 +91,7 @@ TEST_F(MixerActorTest, RenderReturnsTheRequestedFramesOfMusic) {
 
 TEST_F(MixerActorTest, RenderOfZeroFramesIsRefusedWithTheRange) {
   caf::scoped_actor self{*sys_};
-  self->request(mixer_, 5s, render_atom_v, std::uint32_t{0})
+  self->request(mixer_, 5s, render_atom_v, std::uint32_t{0}, std::int64_t{0})
       .receive([](AudioBlock&) { FAIL() << "0 frames must be refused"; },
                [&](caf::error& e) { EXPECT_NE(error_sentence(e).find("allowed: 1 to 65536"), std::string::npos); });
 }
@@ -120,7 +120,7 @@ TEST_F(MixerActorTest, SeekMovesThePlayHeadAndKeepsPlaying) {
   EXPECT_NEAR(after.buffers[0].position_seconds, 1.5, 1e-3);
   // The rest of the 2 s file: 0.5 s of sine, then the buffer ends.
   AudioBlock block;
-  self->request(mixer_, 5s, render_atom_v, std::uint32_t{48000})
+  self->request(mixer_, 5s, render_atom_v, std::uint32_t{48000}, std::int64_t{0})
       .receive([&](AudioBlock& b) { block = b; }, [&](caf::error& e) { FAIL() << error_sentence(e); });
   double early = 0, late = 0;
   for (std::size_t i = 0; i < 20000 * 2; ++i) early += (*block.samples)[i] * (*block.samples)[i];

@@ -199,5 +199,37 @@ TEST_F(MixerTest, SeekReplacesTheReaderAndKeepsPlaying) {
   EXPECT_NEAR(s.position_seconds, 30.0 + 0.1, 1e-6);
 }
 
+TEST_F(MixerTest, ScheduledStartBeginsAtTheFirstFrameWhosePtsReachesIt) {
+  load(DeckId::A, 1, 0.0, 0.5f);
+  const std::int64_t pts0 = 1'000'000'000;                    // mesh time of frame 0
+  const std::int64_t at = pts0 + 100LL * 1'000'000'000 / kRate;  // frame 100 exactly
+  mixer_.schedule_start({DeckId::A}, at);
+  std::vector<float> out(256 * kCh);
+  mixer_.render(out.data(), 256, pts0);
+  EXPECT_EQ(out[99 * kCh], 0.0f);
+  EXPECT_GT(out[100 * kCh], 0.0f);
+  EXPECT_EQ(mixer_.scheduled_starts(), 0u);
+  EXPECT_EQ(mixer_.status().decks[0].buffers[0].state, BufferState::playing);
+}
+
+TEST_F(MixerTest, ScheduledStartInALaterBlockLeavesThisBlockSilent) {
+  load(DeckId::B, 1, 0.0, 0.5f);
+  const std::int64_t pts0 = 5'000'000'000;
+  mixer_.schedule_start({DeckId::B}, pts0 + 1'000'000'000);  // 1 s later
+  auto out = render(256);  // unknown PTS: a scheduled start waits
+  std::vector<float> block(256 * kCh);
+  mixer_.render(block.data(), 256, pts0);
+  for (float v : block) EXPECT_EQ(v, 0.0f);
+  EXPECT_EQ(mixer_.scheduled_starts(), 1u);
+}
+
+TEST_F(MixerTest, ScheduledStartOfADeckWithNothingLoadedIsCountedAsFailure) {
+  mixer_.schedule_start({DeckId::D}, 1);
+  std::vector<float> block(256 * kCh);
+  mixer_.render(block.data(), 256, 2);
+  EXPECT_EQ(mixer_.scheduled_failures(), 1u);
+  EXPECT_EQ(mixer_.scheduled_starts(), 0u);
+}
+
 }  // namespace
 }  // namespace crowdmesh::mixer

@@ -1,0 +1,181 @@
+// Three audio_node processes on loopback (deploy/mesh.local.toml) driven by
+// control_node as an operator would: commands through one node to another,
+// a scheduled start on every node, a node killed and restarted.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "audio_files.hpp"
+#include "child_process.hpp"
+#include "node_process.hpp"
+
+namespace crowdmesh::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+const char* kNodes[] = {"room-a", "room-b", "room-c"};
+
+struct CtlResult {
+  int status = -1;
+  std::string out;
+};
+
+class MeshClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    music_ = music_dir();
+    ASSERT_FALSE(music_.empty()) << "run deploy/fetch-demo-music.sh";
+    dir_ = make_temp_dir("crowdmesh-mesh");
+    for (const char* n : kNodes) start_node(n);
+    ASSERT_TRUE(wait_alive({"room-a", "room-b", "room-c"}, 10s)) << ctl({"nodes"}).out;
+  }
+  void TearDown() override {
+    for (auto& [name, pid] : pids_)
+      if (pid > 0) terminate_process(pid);
+    std::filesystem::remove_all(dir_);
+  }
+
+  void start_node(const std::string& name) {
+    pids_[name] = spawn_process({AUDIO_NODE_BIN, "--config", MESH_LOCAL_TOML, "--name", name, "--backend", "virtual",
+                                 "--record", dir_ + "/" + name + ".wav", "--summary-json",
+                                 dir_ + "/" + name + ".json"},
+                                dir_ + "/" + name + ".out", dir_ + "/" + name + ".log");
+    ASSERT_GT(pids_[name], 0);
+  }
+
+  // Stops a node cleanly (SIGTERM) and returns its summary.
+  nlohmann::json stop_node(const std::string& name) {
+    EXPECT_EQ(terminate_process(pids_[name]), 0) << name;
+    pids_[name] = -1;
+    std::ifstream in(dir_ + "/" + name + ".json");
+    return nlohmann::json::parse(in, nullptr, false);
+  }
+
+  CtlResult ctl(std::vector<std::string> args) {
+    std::vector<std::string> argv{CONTROL_NODE_BIN, "--connect", "tcp://127.0.0.1:7700"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto out = dir_ + "/ctl.out";
+    const pid_t pid = spawn_process(argv, out, dir_ + "/ctl.err");
+    CtlResult r;
+    r.status = wait_for_exit(pid, 35s).value_or(-1);
+    std::ifstream in(out);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    r.out = ss.str();
+    return r;
+  }
+
+  // name → alive, from `control_node --json nodes` on room-a.
+  std::map<std::string, bool> alive_map() {
+    std::map<std::string, bool> m;
+    auto r = ctl({"--json", "nodes"});
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (j.is_discarded()) return m;
+    for (const auto& n : j["ok"]["nodes"]["nodes"]) m[n["name"]] = n.value("alive", false);
+    return m;
+  }
+
+  bool wait_alive(const std::vector<std::string>& names, std::chrono::milliseconds timeout, bool alive = true) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      auto m = alive_map();
+      bool all = !m.empty();
+      for (const auto& n : names) all = all && m.count(n) && m[n] == alive;
+      if (all) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  std::string music_, dir_;
+  std::map<std::string, pid_t> pids_;
+};
+
+TEST_F(MeshClusterTest, ControlNodeOnRoomALoadsAndStartsADeckOnRoomC) {
+  auto load = ctl({"--to", "room-c", "load", "A", music_ + "/frontiers.mp3"});
+  ASSERT_EQ(load.status, 0) << load.out;
+  auto start = ctl({"--to", "room-c", "start", "A"});
+  ASSERT_EQ(start.status, 0) << start.out;
+  std::this_thread::sleep_for(2s);  // let room-c play two seconds of music
+  auto status = ctl({"--to", "room-c", "--json", "status"});
+  ASSERT_EQ(status.status, 0) << status.out;
+  auto j = nlohmann::json::parse(status.out);
+  EXPECT_EQ(j["ok"]["status"]["node"], "room-c");
+  EXPECT_EQ(j["ok"]["status"]["decks"][0]["buffers"][0]["state"], "BUFFER_STATE_PLAYING") << status.out;
+
+  auto c = stop_node("room-c");
+  auto a = stop_node("room-a");
+  auto rec_c = read_audio(dir_ + "/room-c.wav");
+  auto rec_a = read_audio(dir_ + "/room-a.wav");
+  ASSERT_GT(rec_c.frames, 48000);
+  EXPECT_GT(rms_dbfs(rec_c, rec_c.frames - 48000, 48000), -40.0) << "room-c plays the track";
+  EXPECT_LT(rms_dbfs(rec_a), -100.0) << "room-a was not asked to play";
+  EXPECT_EQ(c["xruns"], 0);
+}
+
+TEST_F(MeshClusterTest, ScheduledStartOnThreeNodesLandsWithinOnePeriod) {
+  auto load = ctl({"--to", "*", "load", "A", music_ + "/machine_wars.mp3"});
+  ASSERT_EQ(load.status, 0) << load.out;
+  auto start = ctl({"--to", "*", "start", "A", "--in", "1.5"});
+  ASSERT_EQ(start.status, 0) << start.out;
+  std::this_thread::sleep_for(3s);  // past the start, with music on every node
+  std::map<std::string, double> first_sound_ms;
+  double period_ms = 0;
+  for (const char* n : kNodes) {
+    auto s = stop_node(n);
+    ASSERT_FALSE(s.is_discarded()) << n;
+    period_ms = s["period_us"].get<double>() / 1000.0;
+    auto rec = read_audio(dir_ + "/" + std::string(n) + ".wav");
+    std::int64_t first = -1;
+    for (std::int64_t i = 0; i < rec.frames && first < 0; ++i)
+      if (std::fabs(rec.samples[static_cast<std::size_t>(i * rec.channels)]) > 1e-6f) first = i;
+    ASSERT_GE(first, 0) << n << " played nothing";
+    first_sound_ms[n] = s["first_frame_mesh_ns"].get<double>() / 1e6 + first * 1000.0 / rec.sample_rate_hz;
+  }
+  double lo = 1e300, hi = -1e300;
+  for (const auto& [n, t] : first_sound_ms) {
+    lo = std::min(lo, t);
+    hi = std::max(hi, t);
+  }
+  std::printf("scheduled start: first frame spread %.3f ms across 3 nodes (period %.3f ms)\n", hi - lo, period_ms);
+  EXPECT_LE(hi - lo, period_ms);
+}
+
+TEST_F(MeshClusterTest, KilledNodeIsReportedDeadWithinThreeSecondsAndAliveAgainAfterRestart) {
+  ASSERT_EQ(ctl({"--to", "room-a", "load", "A", music_ + "/frontiers.mp3"}).status, 0);
+  ASSERT_EQ(ctl({"--to", "room-a", "start", "A"}).status, 0);
+  kill(pids_["room-b"], SIGKILL);
+  wait_for_exit(pids_["room-b"], 5s);
+  pids_["room-b"] = -1;
+  const auto killed = Clock::now();
+  ASSERT_TRUE(wait_alive({"room-b"}, 5s, false));
+  const auto dead_after = std::chrono::duration<double>(Clock::now() - killed).count();
+  EXPECT_LE(dead_after, 3.0);
+  auto still = ctl({"--to", "room-a", "--json", "status"});
+  ASSERT_EQ(still.status, 0);
+  EXPECT_EQ(nlohmann::json::parse(still.out)["ok"]["status"]["decks"][0]["buffers"][0]["state"],
+            "BUFFER_STATE_PLAYING");
+
+  start_node("room-b");
+  const auto restarted = Clock::now();
+  ASSERT_TRUE(wait_alive({"room-b"}, 5s, true));
+  const auto alive_after = std::chrono::duration<double>(Clock::now() - restarted).count();
+  EXPECT_LE(alive_after, 3.0);
+  std::printf("kill -9 room-b: reported dead after %.2f s; restarted: alive after %.2f s\n", dead_after, alive_after);
+  auto a = stop_node("room-a");
+  EXPECT_EQ(a["xruns"], 0) << "room-a kept playing without xruns";
+}
+
+}  // namespace
+}  // namespace crowdmesh::test
