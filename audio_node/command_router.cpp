@@ -67,12 +67,14 @@ void status(Self self, const ReplyFn& reply) {
   self->request(cfg.mixer, kActorTimeout, status_atom_v)
       .then(
           [self, reply, cfg](mixer::MixerStatus& ms) {
-            auto answer = [reply, cfg, ms](const device::DeviceStats* ds) {
+            auto answer = [reply, cfg, ms](const device::DeviceRunReport* rep) {
+              const device::DeviceStats* ds = rep ? &rep->stats : nullptr;
               v1::Reply r;
               auto* st = r.mutable_ok()->mutable_status();
               mixer::to_proto(ms, *st);
               st->set_node(cfg.node);
               st->set_software_version(CROWDMESH_VERSION);
+              st->set_clock_offset_ns(cfg.mesh_time_ns() - monotonic_ns());
               if (ds) {
                 auto* d = st->mutable_device();
                 d->set_frames_played(ds->frames_played);
@@ -87,6 +89,8 @@ void status(Self self, const ReplyFn& reply) {
                 d->set_ring_capacity_frames(static_cast<std::uint32_t>(ds->ring_capacity));
                 d->set_sample_rate_hz(static_cast<std::uint32_t>(ds->sample_rate_hz));
                 d->set_period_frames(static_cast<std::uint32_t>(ds->period_frames));
+                d->set_backend(rep->backend);
+                d->set_channels(static_cast<std::uint32_t>(rep->channels));
               }
               reply(r);
             };
@@ -94,8 +98,8 @@ void status(Self self, const ReplyFn& reply) {
               answer(nullptr);
               return;
             }
-            self->request(cfg.device, 2s, stats_atom_v)
-                .then([answer](device::DeviceStats& ds) { answer(&ds); },
+            self->request(cfg.device, 2s, status_atom_v)
+                .then([answer](device::DeviceRunReport& rep) { answer(&rep); },
                       [answer](caf::error&) { answer(nullptr); });
           },
           [reply](caf::error& e) { reply(mixer::error_reply(e)); });

@@ -86,6 +86,7 @@ struct DeviceActorState {
     r.first_frame_mesh_ns = pts_of(0);
     if (cb) r.stats = cb->stats();
     if (backend) r.backend = backend->description();
+    r.channels = cfg.device.channels;
     if (recorder) {
       r.record_path = recorder->path();
       r.recorded_frames = recorder->frames_written();
@@ -231,6 +232,7 @@ DeviceActor::behavior_type device_actor(Self self, DeviceActorConfig cfg) {
         const auto period_us = 1'000'000LL * st.cfg.device.period_frames / st.cfg.device.sample_rate_hz;
         st.stop_at = std::chrono::steady_clock::now() + std::chrono::microseconds(3 * period_us);
       },
+      [=](status_atom) { return self->state.report(); },
       [=](stats_atom) -> caf::result<DeviceStats> {
         if (!self->state.cb) return DeviceStats{};
         return self->state.cb->stats();

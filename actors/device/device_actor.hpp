@@ -30,6 +30,7 @@ struct DeviceActorConfig {
 struct DeviceRunReport {
   DeviceStats stats;
   std::string backend;             ///< backend description
+  int channels = 0;                ///< output channels
   std::string record_path;         ///< absolute path, empty when not recording
   std::uint64_t recorded_frames = 0;
   /// Mesh time at which frame 0 (the recording's first frame) was played, ns;
@@ -46,6 +47,7 @@ struct DeviceRunReport {
 ///   played, or after stop_atom); the backend is stopped and the WAV closed.
 /// - (stop_atom): ends the run now (short fade-out first on a clocked device).
 /// - (stats_atom) → DeviceStats: counters now (wait-free reads).
+/// - (status_atom) → DeviceRunReport: counters, backend and recording so far.
 /// - (pump_atom): internal demand timer: keeps the ring at its target fill
 ///   (credit-based demand: the device's consumption sets the pace). Each
 ///   render request carries the block's PTS: frame k leaves at
@@ -55,6 +57,7 @@ using DeviceActor = caf::typed_actor<caf::replies_to<start_atom>::with<DeviceSta
                                      caf::replies_to<finish_atom>::with<DeviceRunReport>,
                                      caf::reacts_to<stop_atom>,
                                      caf::replies_to<stats_atom>::with<DeviceStats>,
+                                     caf::replies_to<status_atom>::with<DeviceRunReport>,
                                      caf::reacts_to<pump_atom>>;
 
 /// Spawns the device actor (detached: its demand timer must not wait behind
@@ -72,7 +75,7 @@ typename Inspector::result_type inspect(Inspector& f, DeviceStats& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeviceRunReport& x) {
-  return f(caf::meta::type_name("DeviceRunReport"), x.stats, x.backend, x.record_path,
+  return f(caf::meta::type_name("DeviceRunReport"), x.stats, x.backend, x.channels, x.record_path,
            x.recorded_frames, x.first_frame_mesh_ns);
 }
 

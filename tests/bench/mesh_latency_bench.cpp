@@ -57,7 +57,7 @@ struct Series {
   std::uint64_t skipped = 0;         ///< not sent: gave up after kMaxConsecutiveTimeouts
   double wall_seconds = 0;           ///< the whole measured loop, failures included
   std::size_t request_bytes = 0;
-  std::size_t reply_bytes = 0;
+  std::size_t reply_bytes = 0;  ///< of the first answered reply (status size varies)
   std::string first_error;
 
   std::uint64_t errors() const { return timeouts + error_replies + send_errors + skipped; }
@@ -261,7 +261,7 @@ Series run_baseline(const Options& opt, std::size_t payload_bytes) {
 // --- output ---------------------------------------------------------------------------
 
 void print_human(const char* name, const Series& s, const Figures& f, std::uint64_t count) {
-  std::printf("%-8s %llu requests (%zu B request, %zu B reply): ", name,
+  std::printf("%-8s %llu requests (%zu B request, %zu B first reply): ", name,
               static_cast<unsigned long long>(count), s.request_bytes, s.reply_bytes);
   if (f.valid)
     std::printf("p50 %.1f us  p90 %.1f us  p99 %.1f us  max %.1f us  %.0f req/s", f.p50_us, f.p90_us,
