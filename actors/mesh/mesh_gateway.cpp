@@ -41,6 +41,7 @@ constexpr int kClockBurst = 8;
 constexpr std::int64_t kClockBurstSpacingNs = 10'000'000;
 constexpr std::size_t kMaxProbesInFlight = 64;
 constexpr const char* kPeerRoutingPrefix = "mesh:";
+constexpr std::chrono::seconds kLoadBudget{30};  // a forwarded LoadBuffer decodes ahead before replying
 
 std::string join(const std::vector<std::string>& parts, const char* sep) {
   std::string out;
@@ -208,7 +209,7 @@ struct MeshGateway::Impl {
 
   // Gateway thread only.
   std::unordered_map<std::uint64_t, Forward> forwards;
-  std::deque<std::pair<std::int64_t, std::uint64_t>> forward_deadlines;
+  std::deque<std::pair<std::int64_t, std::uint64_t>> forward_deadlines;  // sorted by deadline
   std::unordered_map<std::uint64_t, Local> locals;
   std::unordered_map<std::uint64_t, std::int64_t> probes;  // correlation id → t1
   std::uint64_t next_id = 1;
@@ -561,7 +562,20 @@ struct MeshGateway::Impl {
     }
     bump(counters.forwarded);
     forwards[id] = Forward{routing_id, env.source(), env.correlation_id(), index, reply_source};
-    forward_deadlines.emplace_back(now + std::chrono::nanoseconds(cfg.request_timeout).count(), id);
+    // Deadlines differ per command: keep the queue sorted.
+    const std::pair<std::int64_t, std::uint64_t> entry{now + forward_budget_ns(env), id};
+    forward_deadlines.insert(std::upper_bound(forward_deadlines.begin(), forward_deadlines.end(), entry), entry);
+  }
+
+  // How long a forwarded command may take before the requester is told it timed
+  // out: the request timeout, plus the wait of a command held until its
+  // execute_at_ns, plus kLoadBudget for a load (it decodes ahead before it replies).
+  std::int64_t forward_budget_ns(const Envelope& env) const {
+    std::int64_t budget = std::chrono::nanoseconds(cfg.request_timeout).count();
+    if (env.has_execute_at_ns()) budget += std::max<std::int64_t>(0, env.execute_at_ns() - mesh_now());
+    if (env.has_command() && env.command().has_load_buffer())
+      budget = std::max(budget, std::chrono::nanoseconds(kLoadBudget).count());
+    return budget;
   }
 
   // ---- peer sockets ------------------------------------------------------
