@@ -6,6 +6,14 @@ include(GoogleTest)
 #   rt          real-time primitives (also run under ASan+UBSan and TSan)
 #   integration audio_node processes, real music, whole-node checks
 #   jack        needs a private jackd (run alone: timing-sensitive)
+# Aggregate targets tests_<label> build every test executable of a label (the
+# sanitizer stages build only what they run).
+foreach(label unit rt integration jack)
+  if(NOT TARGET tests_${label})
+    add_custom_target(tests_${label})
+  endif()
+endforeach()
+
 function(crowdmesh_add_unit_test name)
   cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
@@ -14,4 +22,5 @@ function(crowdmesh_add_unit_test name)
     set(ARG_LABEL unit)
   endif()
   gtest_discover_tests(${name} PROPERTIES LABELS ${ARG_LABEL} DISCOVERY_TIMEOUT 60)
+  add_dependencies(tests_${ARG_LABEL} ${name})
 endfunction()

@@ -18,9 +18,9 @@ echo "== integration tests (one at a time: real-pace runs must not share the cor
 ctest --test-dir "$root/build" --output-on-failure -L "^(integration|jack)$"
 
 echo "== ASan+UBSan: unit tests"
-"$root/deploy/build.sh" build-asan -DCROWDMESH_SANITIZE=address,undefined -DCROWDMESH_BUILD_BENCH=OFF
+CROWDMESH_TARGETS="tests_unit tests_rt" "$root/deploy/build.sh" build-asan -DCROWDMESH_SANITIZE=address,undefined -DCROWDMESH_BUILD_BENCH=OFF
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir "$root/build-asan" --output-on-failure -j "$jobs" -L "^(unit|rt)$"
 
 echo "== TSan: real-time ring tests"
-CROWDMESH_TARGETS="rt_unit_tests" "$root/deploy/build.sh" build-tsan -DCROWDMESH_SANITIZE=thread -DCROWDMESH_BUILD_BENCH=OFF
+CROWDMESH_TARGETS="tests_rt" "$root/deploy/build.sh" build-tsan -DCROWDMESH_SANITIZE=thread -DCROWDMESH_BUILD_BENCH=OFF
 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir "$root/build-tsan" --output-on-failure -L rt
