@@ -267,12 +267,14 @@ Mapped map_levels(const std::string& a, const Args& args) {
   return m;
 }
 
-Mapped map_deck_filter(const std::string& a, const Args& args) {
+// (s deck, s band, f value) → SetEq, the value converted to dB by `to_db`.
+template <class ToDb>
+Mapped map_band_gain(const std::string& a, const Args& args, ToDb to_db) {
   auto deck = deck_arg(a, args[0].text);
   if (!deck) return deck.error();
   auto band = band_arg(a, args[1].text);
   if (!band) return band.error();
-  auto db = band_gain_to_db(a, args[2].number);
+  auto db = to_db(args[2].number);
   if (!db) return db.error();
   auto m = message("mixer");
   auto* eq = m.command.mutable_set_eq();
@@ -282,19 +284,12 @@ Mapped map_deck_filter(const std::string& a, const Args& args) {
   return m;
 }
 
+Mapped map_deck_filter(const std::string& a, const Args& args) {
+  return map_band_gain(a, args, [&](double v) { return band_gain_to_db(a, v); });
+}
+
 Mapped map_deck_eq(const std::string& a, const Args& args) {
-  auto deck = deck_arg(a, args[0].text);
-  if (!deck) return deck.error();
-  auto band = band_arg(a, args[1].text);
-  if (!band) return band.error();
-  auto db = eq_percent_to_db(a, "percent", args[2].number);
-  if (!db) return db.error();
-  auto m = message("mixer");
-  auto* eq = m.command.mutable_set_eq();
-  eq->set_deck(wire(*deck));
-  eq->set_band(*band);
-  eq->set_gain_db(*db);
-  return m;
+  return map_band_gain(a, args, [&](double v) { return eq_percent_to_db(a, "percent", v); });
 }
 
 Mapped map_deck_eq_all(const std::string& a, const Args& args) {
