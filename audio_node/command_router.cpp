@@ -16,6 +16,7 @@ namespace {
 namespace v1 = crowdmesh::v1;
 using namespace std::chrono_literals;
 constexpr auto kActorTimeout = 30s;
+constexpr double kDefaultNativeBpm = 120;  // a load without --bpm (SPEC C2: base 120)
 
 std::int64_t monotonic_ns() {
   timespec ts{};
@@ -116,7 +117,8 @@ void execute(Self self, const v1::Envelope& env, const ReplyFn& reply) {
       auto d = deck_of(m.deck());
       if (!d) return reply(unknown_deck(m.deck()));
       const auto wire = m.deck();
-      self->request(mixer, kActorTimeout, load_atom_v, *d, m.buffer_id(), m.path(), m.loop())
+      const double native_bpm = m.has_native_bpm() ? m.native_bpm() : kDefaultNativeBpm;
+      self->request(mixer, kActorTimeout, load_atom_v, *d, m.buffer_id(), m.path(), m.loop(), native_bpm)
           .then(
               [reply, wire](mixer::BufferStatus& b) {
                 v1::Reply r;
@@ -292,11 +294,43 @@ void execute(Self self, const v1::Envelope& env, const ReplyFn& reply) {
       }
       return deck_chain(self, reply, std::move(steps));
     }
+    case v1::Command::kGetTempo:
     case v1::Command::kSetTempo:
-    case v1::Command::kReportMovement:
-      return reply(mixer::error_reply(v1::ERROR_CODE_NOT_READY,
-                                      "tempo is not available yet on node " + node +
-                                          ": no tempo actor runs in this version"));
+    case v1::Command::kReportMovement: {
+      const auto& tempo = self->state.cfg.tempo;
+      if (!tempo) {
+        const auto& where = self->state.cfg.tempo_node;
+        return reply(mixer::error_reply(v1::ERROR_CODE_NOT_READY,
+                                        "no tempo actor runs on node " + node +
+                                            (where.empty() ? std::string(" (no node has the tempo role)")
+                                                           : ": send tempo and movement to node " + where)));
+      }
+      auto on_report = [reply](tempo::TempoReport& t) {
+        v1::Reply r;
+        auto* s = r.mutable_ok()->mutable_tempo();
+        s->set_movement(t.movement);
+        s->set_target_bpm(t.target_bpm);
+        s->set_current_bpm(t.current_bpm);
+        s->set_ramp_progress(t.ramp_progress);
+        s->set_manual(t.manual);
+        reply(r);
+      };
+      auto on_error = [reply](caf::error& e) { reply(mixer::error_reply(e)); };
+      if (c.has_get_tempo()) {
+        self->request(tempo, kActorTimeout, status_atom_v).then(on_report, on_error);
+        return;
+      }
+      if (c.has_set_tempo()) {
+        const double ramp = c.set_tempo().has_ramp_seconds() ? c.set_tempo().ramp_seconds() : 0.0;
+        self->request(tempo, kActorTimeout, tempo_atom_v, c.set_tempo().target_bpm(), ramp).then(on_report, on_error);
+        return;
+      }
+      if (c.report_movement().channel() != v1::ReportMovement::CHANNEL_TOTAL &&
+          c.report_movement().channel() != v1::ReportMovement::CHANNEL_UNSPECIFIED)
+        return reply(ok_message("movement channel accepted (only total movement drives the tempo)"));
+      self->request(tempo, kActorTimeout, movement_atom_v, c.report_movement().value()).then(on_report, on_error);
+      return;
+    }
     case v1::Command::kSetFilter:
     case v1::Command::kTestTone:
     case v1::Command::kReset:

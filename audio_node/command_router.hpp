@@ -9,6 +9,7 @@
 #include "crowdmesh/v1/envelope.pb.h"
 #include "device/device_actor.hpp"
 #include "mixer/mixer_actor.hpp"
+#include "tempo/tempo_actor.hpp"
 
 namespace crowdmesh::node {
 
@@ -29,6 +30,8 @@ struct RouterConfig {
   device::DeviceActor device;   ///< device stats in status (may be invalid: no device role)
   /// Mesh time now, ns (for execute_at_ns); CLOCK_MONOTONIC when unset.
   std::function<std::int64_t()> mesh_time_ns;
+  tempo::TempoActor tempo;      ///< movement / set tempo, when this node hosts it (else invalid)
+  std::string tempo_node;       ///< where the tempo actor runs (named in errors)
 };
 
 /// Spawns the actor that turns wire commands (crowdmesh.v1.Command) into

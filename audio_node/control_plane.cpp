@@ -42,6 +42,10 @@ void dispatch_osc(caf::actor router, std::string node, MeshClock* clock, osc::Ma
 
 }  // namespace
 
+void MeshClock::publish(const std::string& topic, v1::Envelope env) {
+  if (auto* g = gateway_.load()) g->publish(topic, std::move(env));
+}
+
 std::int64_t MeshClock::now_ns() const {
   if (auto* g = gateway_.load()) return g->mesh_time_ns();
   return monotonic_ns();
@@ -64,13 +68,16 @@ mesh::GatewayConfig gateway_config(const MeshConfig& mesh, const NodeConfig& sel
 }
 
 std::unique_ptr<ControlPlane> ControlPlane::start(const MeshConfig& mesh, const NodeConfig& self, caf::actor router,
-                                                  MeshClock& clock, std::vector<std::string>& errors) {
+                                                  MeshClock& clock, std::vector<std::string>& errors,
+                                                  std::function<void(const v1::Envelope&)> on_event) {
   std::unique_ptr<ControlPlane> cp(new ControlPlane());
   cp->clock_ = &clock;
   auto handler = [router](const v1::Envelope& env, mesh::Responder respond) {
     caf::anon_send(router, NodeRequest{std::make_shared<const v1::Envelope>(env), std::move(respond)});
   };
-  auto gw = mesh::MeshGateway::start(gateway_config(mesh, self), handler);
+  mesh::EventHandler events;
+  if (on_event) events = [on_event](const std::string&, const v1::Envelope& env) { on_event(env); };
+  auto gw = mesh::MeshGateway::start(gateway_config(mesh, self), handler, events);
   if (gw) {
     cp->gateway_ = std::move(*gw);
     clock.attach(cp->gateway_.get());

@@ -1,5 +1,6 @@
 #pragma once
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,17 +13,20 @@
 
 namespace crowdmesh::node {
 
-/// Mesh time for anything that needs it before or without a gateway:
-/// CLOCK_MONOTONIC plus the gateway's offset once it runs. Thread-safe.
+/// The node's link to its gateway for anything that needs mesh time or wants
+/// to publish before, without or after a gateway: CLOCK_MONOTONIC plus the
+/// gateway's offset once it runs. Thread-safe.
 class MeshClock {
  public:
   /// Mesh time now, ns.
   std::int64_t now_ns() const;
-  /// Uses this gateway's estimate from now on (nullptr: local clock).
-  void attach(const mesh::MeshGateway* gateway) { gateway_.store(gateway); }
+  /// Publishes on the gateway's event socket; dropped when none is attached.
+  void publish(const std::string& topic, crowdmesh::v1::Envelope env);
+  /// Uses this gateway from now on (nullptr: local clock, no publishing).
+  void attach(mesh::MeshGateway* gateway) { gateway_.store(gateway); }
 
  private:
-  std::atomic<const mesh::MeshGateway*> gateway_{nullptr};
+  std::atomic<mesh::MeshGateway*> gateway_{nullptr};
 };
 
 /// A node's control plane: the mesh gateway (ZeroMQ, commands from any node)
@@ -32,8 +36,10 @@ class MeshClock {
 class ControlPlane {
  public:
   /// Starts what the node's config asks for. `router` must accept NodeRequest.
+  /// `on_event` receives every event envelope from a peer (gateway thread; must not block).
   static std::unique_ptr<ControlPlane> start(const MeshConfig& mesh, const NodeConfig& self, caf::actor router,
-                                             MeshClock& clock, std::vector<std::string>& errors);
+                                             MeshClock& clock, std::vector<std::string>& errors,
+                                             std::function<void(const crowdmesh::v1::Envelope&)> on_event = {});
   ~ControlPlane();
   /// Stops the OSC bridge, then the gateway (joins their threads). Idempotent.
   void stop();

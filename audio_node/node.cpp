@@ -21,6 +21,9 @@
 #include "control_plane.hpp"
 #include "run_summary.hpp"
 #include "stretch/stretch_actor.hpp"
+#include "tempo/bpm_config_json.hpp"
+#include "tempo/tempo_actor.hpp"
+#include "tempo_events.hpp"
 
 namespace crowdmesh::node {
 
@@ -140,6 +143,14 @@ int run_node(const NodeOptions& options) {
     return 2;
   }
   const NodeOptions o = with_node_device(options, *self_node, !options.config_path.empty());
+  if (!o.bpm_config_path.empty()) {
+    auto table = tempo::load_bpm_config_json(o.bpm_config_path);
+    if (!table) {
+      std::cerr << "audio_node: " << error_sentence(table.error()) << "\n";
+      return 2;
+    }
+    mesh_cfg.movement_bpm = *table;
+  }
   if (o.list_devices) {
     auto list = device::list_devices();
     if (!list) {
@@ -167,6 +178,10 @@ int run_node(const NodeOptions& options) {
   scfg.source.device_rate_hz = dev.sample_rate_hz;
   scfg.source.device_channels = dev.channels;
   scfg.source.quality = o.quality;
+  scfg.source.method = o.stretch_method;
+  scfg.initial_bpm = o.tempo_bpm.value_or(mesh_cfg.movement_bpm.base_bpm);
+  MeshClock mesh_clock;
+  scfg.mesh_time_ns = [&mesh_clock] { return mesh_clock.now_ns(); };
   auto stretch = stretch::spawn_stretch_actor(sys, scfg);
 
   mixer::MixerActorConfig mcfg;
@@ -181,7 +196,6 @@ int run_node(const NodeOptions& options) {
   dcfg.mixer = mixer;
   dcfg.record_path = record_path;
   dcfg.total_frames = static_cast<std::uint64_t>(o.duration_seconds * dev.sample_rate_hz + 0.5);
-  MeshClock mesh_clock;
   dcfg.mesh_offset_ns = [&mesh_clock] {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -191,16 +205,43 @@ int run_node(const NodeOptions& options) {
 
   caf::actor router;
   std::unique_ptr<ControlPlane> control;
+  RouterConfig rcfg;
   if (o.mesh) {
-    RouterConfig rcfg;
     rcfg.node = self_node->name;
     rcfg.mixer = mixer;
     rcfg.device = device;
     rcfg.mesh_time_ns = [&mesh_clock] { return mesh_clock.now_ns(); };
+  }
+  // The tempo actor runs on the mesh's tempo node; every room's stretch actor
+  // applies its tempo at the mesh time stamped on it.
+  tempo::TempoActor tempo_actor;
+  const bool tempo_here = self_node->has_role("tempo") &&
+                          (mesh_cfg.tempo_node.empty() || mesh_cfg.tempo_node == self_node->name);
+  if (o.mesh) {
+    if (tempo_here) {
+      tempo::TempoActorConfig tcfg;
+      tcfg.settings = mesh_cfg.movement_bpm;
+      tcfg.mesh_time_ns = [&mesh_clock] { return mesh_clock.now_ns(); };
+      tcfg.publish = [stretch, &mesh_clock, node = self_node->name](double bpm, std::int64_t at_ns) {
+        caf::anon_send(stretch, tempo_atom_v, bpm, at_ns);
+        mesh_clock.publish("evt." + node + ".tempo", tempo_event(bpm, at_ns));
+      };
+      tempo_actor = tempo::spawn_tempo_actor(sys, tcfg);
+      if (o.tempo_bpm)
+        self->request(tempo_actor, 2s, tempo_atom_v, *o.tempo_bpm, 0.0)
+            .receive([](tempo::TempoReport&) {}, [&](caf::error& e) { summary.errors.push_back(error_sentence(e)); });
+    }
+    rcfg.tempo = tempo_actor;
+    rcfg.tempo_node = mesh_cfg.tempo_node;
     router = spawn_command_router(sys, rcfg);
-    control = ControlPlane::start(mesh_cfg, *self_node, router, mesh_clock, summary.errors);
+    control = ControlPlane::start(mesh_cfg, *self_node, router, mesh_clock, summary.errors,
+                                  [stretch](const crowdmesh::v1::Envelope& env) { forward_tempo_event(stretch, env); });
   }
   auto shutdown = [&] {
+    if (tempo_actor) {  // it publishes through the gateway: stop it first
+      self->send_exit(tempo_actor, caf::exit_reason::user_shutdown);
+      self->wait_for(tempo_actor);
+    }
     if (control) control->stop();
     for (auto a : {caf::actor_cast<caf::actor>(device), caf::actor_cast<caf::actor>(mixer),
                    caf::actor_cast<caf::actor>(stretch), router})
@@ -212,7 +253,7 @@ int run_node(const NodeOptions& options) {
   std::vector<std::string> loaded_decks;
   std::map<std::string, std::uint32_t> next_buffer;
   for (const auto& t : o.tracks)
-    self->request(mixer, 30s, load_atom_v, t.deck, ++next_buffer[t.deck], t.path, o.loop)
+    self->request(mixer, 30s, load_atom_v, t.deck, ++next_buffer[t.deck], t.path, o.loop, o.native_bpm)
         .receive(
             [&](mixer::BufferStatus& b) {
               if (std::find(loaded_decks.begin(), loaded_decks.end(), t.deck) == loaded_decks.end())

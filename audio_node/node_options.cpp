@@ -59,7 +59,16 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   app.add_option("--start-timeout", o.start_timeout_seconds,
                  "Seconds to wait for decks to be ready before starting what is ready")
       ->check(CLI::Range(0.0, 600.0))->capture_default_str();
-  std::string mesh = "on";
+  std::string mesh = "on", method = "playback_rate";
+  app.add_option("--bpm", o.native_bpm, "Native tempo of the preloaded tracks, BPM (20–300)")
+      ->check(CLI::Range(20.0, 300.0))->capture_default_str();
+  app.add_option("--tempo", o.tempo_bpm, "Start at this fixed tempo, BPM (20–300); tracks play at tempo / native BPM")
+      ->check(CLI::Range(20.0, 300.0));
+  app.add_option("--bpm-config", o.bpm_config_path,
+                 "Movement-to-BPM table in the original bpm_config.json format (overrides [movement_bpm])");
+  app.add_option("--stretch-method", method,
+                 "playback_rate (varispeed: pitch follows tempo) or soundtouch (pitch preserved)")
+      ->check(CLI::IsMember({"playback_rate", "soundtouch"}))->capture_default_str();
   app.add_option("--config", o.config_path, "Mesh config (TOML, see deploy/mesh.example.toml); default: one node on loopback");
   app.add_option("--name", o.node_name, "This node's name in --config (default: the only node, or 'local')");
   app.add_option("--mesh", mesh, "on: accept commands over the mesh (ZeroMQ) and OSC; off: local playback only")
@@ -103,6 +112,7 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   o.quality = *q;
   o.device.realtime = realtime == "true";
   o.mesh = mesh == "on";
+  o.stretch_method = *stretch::parse_stretch_method(method);
   for (const char* opt : {"--backend", "--device", "--sample-rate", "--buffer-size", "--channels"})
     if (app.count(opt) > 0) o.explicit_options.insert(opt);
   o.backend_explicit = app.count("--backend") > 0;

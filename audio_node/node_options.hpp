@@ -7,6 +7,7 @@
 
 #include "device/device_config.hpp"
 #include "stretch/resampler_quality.hpp"
+#include "stretch/stretch_method.hpp"
 
 namespace crowdmesh::node {
 
@@ -29,6 +30,10 @@ struct NodeOptions {
   bool backend_explicit = false;            ///< --backend given (no silent fallback)
   device::DeviceConfig device;              ///< --device, --sample-rate, --buffer-size, --realtime
   stretch::ResamplerQuality quality = stretch::ResamplerQuality::sinc_medium;
+  stretch::StretchMethod stretch_method = stretch::StretchMethod::playback_rate;  ///< --stretch-method
+  double native_bpm = 120;                  ///< --bpm: native tempo of the preloaded tracks
+  std::optional<double> tempo_bpm;          ///< --tempo: start the mesh at this fixed tempo
+  std::string bpm_config_path;              ///< --bpm-config: the original bpm_config.json (overrides the mesh config)
   std::string record_path;                  ///< --record
   std::string fallback_record_path = "crowdmesh-mix.wav";  ///< where a headless fallback writes
   double duration_seconds = 0;              ///< --duration (0 = until the tracks end or a signal)

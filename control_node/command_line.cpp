@@ -197,6 +197,34 @@ caf::expected<std::string> build_command(const std::string& name, const Raw& raw
     cmd.mutable_get_status();
     return std::string{"node"};
   }
+  if (name == "tempo") {
+    if (raw.bpm.empty()) {
+      cmd.mutable_get_tempo();
+      return std::string{"tempo"};
+    }
+    auto bpm = to_double(raw.bpm, "tempo BPM");
+    if (!bpm) return bpm.error();
+    if (!std::isfinite(*bpm) || *bpm < 20.0 || *bpm > 300.0)
+      return out_of_range("tempo " + format_number(*bpm) + " BPM is out of range (allowed 20 to 300 BPM)");
+    auto* set = cmd.mutable_set_tempo();
+    set->set_target_bpm(*bpm);
+    if (!raw.ramp.empty()) {
+      auto s = to_seconds(raw.ramp, "--ramp");
+      if (!s) return s.error();
+      set->set_ramp_seconds(*s);
+    }
+    return std::string{"tempo"};
+  }
+  if (name == "movement") {
+    auto v = to_double(raw.seconds, "movement VALUE");
+    if (!v) return v.error();
+    if (!std::isfinite(*v) || *v < 0.0)
+      return out_of_range("movement " + format_number(*v) + " is out of range (allowed 0 or more; above 1 is clamped)");
+    auto* m = cmd.mutable_report_movement();
+    m->set_channel(v1::ReportMovement::CHANNEL_TOTAL);
+    m->set_value(*v);
+    return std::string{"tempo"};
+  }
   if (name == "load") {
     auto d = deck();
     if (!d) return d.error();
@@ -381,6 +409,11 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args,
 
   app.add_subcommand("nodes", "Who is in the mesh: alive, roles, clock offset, last heartbeat");
   app.add_subcommand("status", "Whole-node status: device, master, decks, tempo");
+  auto* tempo = app.add_subcommand("tempo", "Show the mesh tempo (movement, target, current, ramp), or set it");
+  tempo->add_option("BPM", raw.bpm, "Set the tempo to this BPM (20-300); immediate unless --ramp");
+  add_ramp(tempo, raw);
+  auto* movement = app.add_subcommand("movement", "Report a movement level as the detector would (0..1)");
+  movement->add_option("VALUE", raw.seconds, "Movement level; above 1 is clamped")->required();
   auto* load = app.add_subcommand("load", "Load FILE into a buffer of DECK (replies when ready)");
   add_deck(load, raw);
   load->add_option("FILE", raw.file,

@@ -226,6 +226,15 @@ std::string ReplyPrinter::text(const v1::Envelope& envelope) {
       details = node_list_table(ok.nodes());
       break;
     case v1::Ok::kStartTogether: summary = start_summary(ok.start_together()); break;
+    case v1::Ok::kTempo: {
+      const auto& t = ok.tempo();
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "tempo %.2f BPM, target %.2f BPM, ramp %.0f %%, movement %.3f%s",
+                    t.current_bpm(), t.target_bpm(), 100.0 * t.ramp_progress(), t.movement(),
+                    t.manual() ? " (set by hand)" : "");
+      summary = buf;
+      break;
+    }
     case v1::Ok::kDevices:
       summary = std::to_string(ok.devices().devices_size()) + " devices";
       details = device_table(ok.devices());

@@ -22,6 +22,7 @@ BUILD_PKGS=(
   libbenchmark-dev
 )
 TEST_PKGS=(
+  soundstretch                    # SoundTouch CLI: CPU-time reference for tests/bench/soundstretch_compare.sh
   jackd2                          # 'jackd -d dummy' clocked device for PortAudio integration tests
   sox                             # measuring rendered audio in scenario scripts
   dpkg-dev                        # apt-get download + dpkg -x for the demo music

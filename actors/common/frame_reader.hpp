@@ -22,6 +22,10 @@ class FrameReader {
   virtual bool finished() const noexcept = 0;
   /// Frames delivered by read() so far, at the device rate.
   virtual std::int64_t frames_read() const noexcept = 0;
+  /// Any thread: the file position of the frame read() returns next, in
+  /// seconds from the start of the file (stays right under time-stretching;
+  /// wraps when looping). Never blocks.
+  virtual double file_position_seconds() const noexcept = 0;
   /// Any thread: loop at end of input (takes effect at the next end). Atomic.
   virtual void set_loop(bool loop) noexcept = 0;
   /// Any thread: the current loop setting.

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/decibel.hpp"
+#include "common/log.hpp"
 
 namespace crowdmesh::mixer {
 
@@ -66,7 +67,9 @@ void DeckBuffer::update_target() {
 void DeckBuffer::render_add(float* dst, std::size_t frames) {
   if (state_ != BufferState::playing || !reader_) return;
   const std::size_t ch = static_cast<std::size_t>(channels_);
+  const std::size_t fifo = reader_->available();
   const std::size_t got = reader_->read(scratch_.data(), frames);
+  const bool short_now = got < frames && !reader_->finished();
   if (got < frames) {
     std::fill(scratch_.begin() + static_cast<std::ptrdiff_t>(got * ch),
               scratch_.begin() + static_cast<std::ptrdiff_t>(frames * ch), 0.0f);
@@ -76,6 +79,10 @@ void DeckBuffer::render_add(float* dst, std::size_t frames) {
       underrun_frames_ += frames - got;
     }
   }
+  if (short_now && !underrunning_)  // one line per underrun burst (the mixer thread is not real-time)
+    spdlog::warn("mixer: buffer {} ({}) underrun: its FIFO held {} frames, the block needed {}", id_,
+                 info_.path, fifo, frames);
+  underrunning_ = short_now;
   gain_.apply_add(scratch_.data(), dst, frames, channels_);
   if (stopping_ && gain_.current() <= kStopFloor) {
     gain_.jump_to(0.0f);
@@ -100,12 +107,7 @@ BufferStatus DeckBuffer::status() const {
   s.muted = muted_;
   s.underrun_frames = underrun_frames_;
   s.error = error_;
-  if (reader_) {
-    double pos = info_.start_seconds +
-                 static_cast<double>(reader_->frames_read()) / static_cast<double>(sample_rate_hz_);
-    if (loop_ && info_.duration_seconds > 0) pos = std::fmod(pos, info_.duration_seconds);
-    s.position_seconds = pos;
-  }
+  if (reader_) s.position_seconds = reader_->file_position_seconds();
   return s;
 }
 

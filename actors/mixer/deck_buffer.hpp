@@ -68,6 +68,7 @@ class DeckBuffer {
   float gain_linear_ = 1.0f;
   bool muted_ = false;
   bool stopping_ = false;
+  bool underrunning_ = false;  // for one log line per underrun burst
   bool loop_ = false;
   std::uint64_t underrun_frames_ = 0;
   std::string error_;

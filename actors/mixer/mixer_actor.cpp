@@ -31,7 +31,7 @@ caf::expected<dsp::EqBand> band_of(const std::string& name) {
   return make_error(errc::value_out_of_range, "unknown EQ band '" + name + "' (allowed: low, mid, high)");
 }
 
-BufferInfo to_buffer_info(const stretch::SourceInfo& s, double start_seconds) {
+BufferInfo to_buffer_info(const stretch::SourceInfo& s, double start_seconds, double native_bpm) {
   BufferInfo b;
   b.path = s.path;
   b.format = s.format;
@@ -39,6 +39,7 @@ BufferInfo to_buffer_info(const stretch::SourceInfo& s, double start_seconds) {
   b.file_channels = s.file_channels;
   b.duration_seconds = s.file_rate_hz > 0 ? static_cast<double>(s.file_frames) / s.file_rate_hz : 0.0;
   b.start_seconds = start_seconds;
+  b.native_bpm = native_bpm;
   return b;
 }
 
@@ -125,8 +126,8 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
   self->state.stretch = cfg.stretch;
   self->state.offline = cfg.offline;
   return {
-      [=](load_atom, const std::string& deck, std::uint32_t id, const std::string& path,
-          bool loop) -> caf::result<BufferStatus> {
+      [=](load_atom, const std::string& deck, std::uint32_t id, const std::string& path, bool loop,
+          double native_bpm) -> caf::result<BufferStatus> {
         auto d = deck_of(deck);
         if (!d) return d.error();
         auto& st = self->state;
@@ -135,7 +136,7 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         const auto gen = st.next_generation++;
         st.load_generation[key] = gen;
         auto rp = self->make_response_promise<BufferStatus>();
-        self->request(st.stretch, kOpenTimeout, open_atom_v, path, 0.0, loop)
+        self->request(st.stretch, kOpenTimeout, open_atom_v, path, 0.0, loop, native_bpm)
             .then(
                 [=](stretch::SourceHandle& h) mutable {
                   auto& s = self->state;
@@ -144,7 +145,7 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
                                                                deck + " was replaced by a newer load"));
                     return;
                   }
-                  auto info = to_buffer_info(h.source->info(), 0.0);
+                  auto info = to_buffer_info(h.source->info(), 0.0, native_bpm);
                   auto res = s.mixer->finish_load(*d, id, h.source, info);
                   if (!res) {
                     rp.deliver(res.error());
@@ -251,10 +252,11 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         auto first_error = std::make_shared<caf::error>();
         for (const auto& [id, bs] : targets) {
           const std::uint32_t bid = id;
-          self->request(self->state.stretch, kOpenTimeout, open_atom_v, bs.info.path, seconds, bs.loop)
+          self->request(self->state.stretch, kOpenTimeout, open_atom_v, bs.info.path, seconds, bs.loop,
+                        bs.info.native_bpm)
               .then(
                   [=](stretch::SourceHandle& h) mutable {
-                    auto info = to_buffer_info(h.source->info(), seconds);
+                    auto info = to_buffer_info(h.source->info(), seconds, bs.info.native_bpm);
                     (void) self->state.mixer->finish_load(*d, bid, h.source, info);
                     if (--*remaining == 0) {
                       if (*first_error) rp.deliver(*first_error);

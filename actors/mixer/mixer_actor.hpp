@@ -17,7 +17,7 @@ namespace crowdmesh::mixer {
 /// otherwise); gains are in dB; every command replies with the resulting state
 /// or an error whose sentence names the deck, buffer, path or value.
 ///
-/// - (load_atom, deck, buffer_id, path, loop) → BufferStatus once the buffer is
+/// - (load_atom, deck, buffer_id, path, loop, native_bpm) → BufferStatus once the buffer is
 ///   ready (decoded ahead, FIFO filled) or an error (file_not_found with the
 ///   absolute path, unreadable_file, unsupported_channels, ...). The deck shows
 ///   it as `loading` meanwhile and as `failed` with the reason after an error.
@@ -40,7 +40,7 @@ namespace crowdmesh::mixer {
 ///   demand); pts_ns = mesh time of the block's first frame at the speakers
 ///   (0 = unknown).
 using MixerActor = caf::typed_actor<
-    caf::replies_to<load_atom, std::string, std::uint32_t, std::string, bool>::with<BufferStatus>,
+    caf::replies_to<load_atom, std::string, std::uint32_t, std::string, bool, double>::with<BufferStatus>,
     caf::replies_to<unload_atom, std::string, std::uint32_t>::with<bool>,
     caf::replies_to<play_atom, std::string>::with<DeckStatus>,
     caf::replies_to<stop_atom, std::string>::with<DeckStatus>,

@@ -20,7 +20,7 @@ struct StartReport {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, BufferInfo& x) {
   return f(caf::meta::type_name("BufferInfo"), x.path, x.format, x.file_rate_hz, x.file_channels,
-           x.duration_seconds, x.start_seconds);
+           x.duration_seconds, x.start_seconds, x.native_bpm);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, BufferStatus& x) {

@@ -38,6 +38,7 @@ void to_proto(const BufferStatus& in, v1::BufferStatus& out) {
   out.set_loop(in.loop);
   out.set_gain_db(in.gain_db);
   out.set_muted(in.muted);
+  out.set_native_bpm(in.info.native_bpm);
   if (!in.error.empty()) {
     out.mutable_error()->set_code(v1::ERROR_CODE_NOT_READY);
     out.mutable_error()->set_message(in.error);

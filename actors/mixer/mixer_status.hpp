@@ -22,6 +22,7 @@ struct BufferInfo {
   int file_channels = 0;
   double duration_seconds = 0;  ///< from the file's frame count (an estimate for MP3)
   double start_seconds = 0;     ///< file position the reader started at (after a seek)
+  double native_bpm = 120;      ///< the track's own tempo (tempo ratio = mesh BPM / this)
 };
 
 /// Snapshot of one buffer.

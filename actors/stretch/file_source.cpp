@@ -1,6 +1,7 @@
 #include "stretch/file_source.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <string>
 #include <utility>
@@ -51,18 +52,33 @@ caf::expected<std::unique_ptr<FileSource>> FileSource::open(const std::string& p
                                                       " Hz; it must be positive");
     const double ratio =
         static_cast<double>(cfg.device_rate_hz) / static_cast<double>(info.file_rate_hz);
-    if (ratio < SamplerateResampler::kMinRatio || ratio > SamplerateResampler::kMaxRatio)
+    // playback_rate folds the tempo into the ratio: every tempo in range must fit.
+    if (ratio / kMaxTempoRatio < SamplerateResampler::kMinRatio ||
+        ratio / kMinTempoRatio > SamplerateResampler::kMaxRatio)
       return make_error(errc::unsupported_format,
                         info.path + " has sample rate " + std::to_string(info.file_rate_hz) +
                             " Hz; converting it to " + std::to_string(cfg.device_rate_hz) +
-                            " Hz needs a ratio outside libsamplerate's 1/256..256");
+                            " Hz at tempo ratios 0.5..2.0 needs a ratio outside "
+                            "libsamplerate's 1/256..256");
     if (cfg.start_frame < 0 || (info.file_frames > 0 && cfg.start_frame > info.file_frames))
       return make_error(errc::value_out_of_range,
                         range_sentence("start frame", std::to_string(cfg.start_frame), "0",
                                        std::to_string(info.file_frames)) +
                             " for " + info.path);
 
-    auto resampler = SamplerateResampler::create(cfg.quality, cfg.device_channels, ratio);
+    if (!std::isfinite(cfg.tempo_ratio) || cfg.tempo_ratio < kMinTempoRatio ||
+        cfg.tempo_ratio > kMaxTempoRatio)
+      return make_error(errc::value_out_of_range,
+                        range_sentence("tempo ratio", std::to_string(cfg.tempo_ratio), "0.5", "2.0"));
+    if (auto ok = SoundTouchStretcher::validate(cfg.device_rate_hz, cfg.device_channels,
+                                                cfg.soundtouch);
+        !ok)
+      return std::move(ok.error());
+
+    const double src_ratio =
+        cfg.method == StretchMethod::playback_rate ? ratio / cfg.tempo_ratio : ratio;
+    auto resampler =
+        SamplerateResampler::create(cfg.quality, cfg.device_channels, src_ratio);
     if (!resampler) return std::move(resampler.error());
 
     if (cfg.start_frame > 0) {
@@ -82,11 +98,26 @@ FileSource::FileSource(const SourceConfig& cfg, std::unique_ptr<SndfileDecoder> 
       info_(decoder->info()),
       decoder_(std::move(decoder)),
       resampler_(std::move(resampler)),
+      stretcher_(std::make_unique<SoundTouchStretcher>(cfg.device_rate_hz, cfg.device_channels,
+                                                       cfg.soundtouch)),
       ring_(cfg.fifo_frames, cfg.device_channels),
+      base_ratio_(static_cast<double>(cfg.device_rate_hz) / static_cast<double>(info_.file_rate_hz)),
+      fade_frames_(std::max<std::size_t>(
+          1, static_cast<std::size_t>(std::lround(kSwitchFadeSeconds * cfg.device_rate_hz)))),
       decode_buf_(kDecodeBlockFrames * static_cast<std::size_t>(info_.file_channels)),
       mapped_buf_(kDecodeBlockFrames * static_cast<std::size_t>(cfg.device_channels)),
       out_buf_(kOutputBlockFrames * static_cast<std::size_t>(cfg.device_channels)),
-      loop_(cfg.loop) {}
+      stage_buf_(kOutputBlockFrames * static_cast<std::size_t>(cfg.device_channels)),
+      active_method_(cfg.method),
+      applied_tempo_(cfg.tempo_ratio),
+      prev_src_ratio_(resampler_->ratio()),
+      src_out_pos_(static_cast<double>(cfg.start_frame)),
+      loop_(cfg.loop),
+      tempo_req_(cfg.tempo_ratio),
+      method_req_(static_cast<int>(cfg.method)) {
+  stretcher_->set_tempo(cfg.tempo_ratio);
+  publish_position();
+}
 
 FileSource::~FileSource() = default;
 
@@ -117,6 +148,7 @@ bool FileSource::refill_input() {
     // Clean end of file. A loop that yields nothing right after seeking is an empty
     // file: end instead of spinning.
     if (looped || !loop_.load(std::memory_order_relaxed)) return false;
+    if (decoder_->position() > 0) wrap_frames_ = static_cast<double>(decoder_->position());
     auto sought = decoder_->seek(0);
     if (!sought) {
       note_error(error_sentence(sought.error()));
@@ -126,42 +158,201 @@ bool FileSource::refill_input() {
   }
 }
 
+double FileSource::wrap(double file_frame) const noexcept {
+  if (wrap_frames_ > 0.0) {
+    file_frame = std::fmod(file_frame, wrap_frames_);
+    if (file_frame < 0.0) file_frame += wrap_frames_;
+  }
+  return std::max(file_frame, 0.0);
+}
+
+double FileSource::write_end_position() const {
+  double pos = src_out_pos_;
+  if (active_method_ == StretchMethod::soundtouch)
+    pos -= static_cast<double>(stretcher_->latency_frames()) / base_ratio_;
+  return wrap(pos);
+}
+
+void FileSource::publish_position() noexcept {
+  const std::uint32_t seq = pos_seq_.load(std::memory_order_relaxed);
+  pos_seq_.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  pos_file_frame_.store(write_end_position(), std::memory_order_relaxed);
+  pos_written_.store(frames_written_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  pos_per_frame_.store(applied_tempo_ / base_ratio_, std::memory_order_relaxed);
+  pos_wrap_.store(wrap_frames_, std::memory_order_relaxed);
+  pos_seq_.store(seq + 2, std::memory_order_release);
+}
+
+caf::expected<void> FileSource::configure_ratio() {
+  const double r =
+      active_method_ == StretchMethod::playback_rate ? base_ratio_ / applied_tempo_ : base_ratio_;
+  if (r == resampler_->ratio()) return {};
+  return resampler_->set_ratio(r);
+}
+
+void FileSource::apply_requests() {
+  const double tempo = tempo_req_.load(std::memory_order_relaxed);
+  if (tempo != applied_tempo_) {
+    applied_tempo_ = tempo;
+    if (active_method_ == StretchMethod::playback_rate) {
+      if (auto ok = configure_ratio(); !ok) note_error(error_sentence(ok.error()));
+    } else {
+      stretcher_->set_tempo(tempo);
+    }
+  }
+  const auto wanted = static_cast<StretchMethod>(method_req_.load(std::memory_order_relaxed));
+  if (wanted != active_method_) {
+    if (fade_ == Fade::in) {
+      fade_pos_ = fade_frames_ - std::min(fade_pos_, fade_frames_);  // same gain, going down
+    } else if (fade_ == Fade::none) {
+      fade_pos_ = 0;
+    }
+    fade_ = Fade::out;
+  } else if (fade_ == Fade::out) {
+    // Switched back before the bottom of the dip: fade in again from the current gain.
+    fade_pos_ = fade_frames_ - std::min(fade_pos_, fade_frames_);
+    fade_ = Fade::in;
+  }
+}
+
+void FileSource::apply_fade(float* buf, std::size_t frames) noexcept {
+  if (fade_ == Fade::none) return;
+  const auto dch = static_cast<std::size_t>(cfg_.device_channels);
+  const float inv = 1.0f / static_cast<float>(fade_frames_);
+  for (std::size_t n = 0; n < frames; ++n) {
+    const std::size_t p = std::min(fade_pos_, fade_frames_);
+    const float g = fade_ == Fade::out ? 1.0f - static_cast<float>(p) * inv
+                                       : static_cast<float>(p) * inv;
+    for (std::size_t c = 0; c < dch; ++c) buf[n * dch + c] *= g;
+    if (fade_pos_ < fade_frames_) ++fade_pos_;
+  }
+  if (fade_ == Fade::in && fade_pos_ >= fade_frames_) fade_ = Fade::none;
+}
+
+void FileSource::switch_method() {
+  // Bottom of the dip: everything the old path still holds is dropped and the
+  // decoder is re-positioned to the file frame its output reached.
+  const double pos = write_end_position();
+  active_method_ = static_cast<StretchMethod>(method_req_.load(std::memory_order_relaxed));
+  const auto target = static_cast<std::int64_t>(std::llround(pos));
+  if (auto sought = decoder_->seek(target); sought) {
+    in_offset_ = 0;
+    in_pending_ = 0;
+    end_of_input_ = false;
+    src_out_pos_ = static_cast<double>(target);
+  } else {
+    // Not seekable there: continue from the decoder's position (a small jump).
+    src_out_pos_ = wrap(static_cast<double>(decoder_->position()) - static_cast<double>(in_pending_));
+  }
+  resampler_->reset();
+  if (auto ok = configure_ratio(); !ok) note_error(error_sentence(ok.error()));
+  prev_src_ratio_ = resampler_->ratio();
+  stretcher_->clear();
+  stretcher_->set_tempo(applied_tempo_);
+  src_done_ = false;
+  st_flushed_ = false;
+  fade_ = Fade::in;
+  fade_pos_ = 0;
+}
+
+caf::expected<SamplerateResampler::Result> FileSource::run_resampler(float* out,
+                                                                     std::size_t cap) {
+  const auto dch = static_cast<std::size_t>(cfg_.device_channels);
+  if (in_pending_ == 0 && !end_of_input_ && !refill_input()) end_of_input_ = true;
+  auto result = resampler_->process(mapped_buf_.data() + in_offset_ * dch, in_pending_, out, cap,
+                                    end_of_input_);
+  if (!result) return std::move(result.error());
+  in_offset_ += result->input_used;
+  in_pending_ -= result->input_used;
+  // libsamplerate glides linearly from the previous call's ratio across this call.
+  const double ratio = resampler_->ratio();
+  const double used_ratio = 0.5 * (prev_src_ratio_ + ratio);
+  prev_src_ratio_ = ratio;
+  src_out_pos_ += static_cast<double>(result->output_generated) / used_ratio;
+  if (wrap_frames_ > 0.0 && src_out_pos_ >= wrap_frames_) src_out_pos_ -= wrap_frames_;
+  return result;
+}
+
+caf::expected<FileSource::Step> FileSource::produce_playback_rate(std::size_t cap) {
+  auto result = run_resampler(out_buf_.data(), cap);
+  if (!result) return std::move(result.error());
+  Step step;
+  step.frames = result->output_generated;
+  step.progressed = result->input_used > 0 || result->output_generated > 0;
+  step.done = end_of_input_ && in_pending_ == 0 && result->output_generated == 0;
+  return step;
+}
+
+caf::expected<FileSource::Step> FileSource::produce_soundtouch(std::size_t cap) {
+  // SoundTouch needs a whole sequence (tens of ms) before it outputs anything;
+  // the bound only keeps a misbehaving stage from spinning the reader.
+  for (int round = 0; round < 256; ++round) {
+    if (stretcher_->available() > 0) {
+      Step step;
+      step.frames = stretcher_->receive(out_buf_.data(), cap);
+      step.progressed = true;
+      return step;
+    }
+    if (st_flushed_) {
+      Step step;
+      step.done = true;
+      return step;
+    }
+    if (src_done_) {
+      stretcher_->flush();
+      st_flushed_ = true;
+      continue;
+    }
+    auto result = run_resampler(stage_buf_.data(), kOutputBlockFrames);
+    if (!result) return std::move(result.error());
+    if (result->output_generated > 0) stretcher_->put(stage_buf_.data(), result->output_generated);
+    if (end_of_input_ && in_pending_ == 0 && result->output_generated == 0) src_done_ = true;
+    if (result->input_used == 0 && result->output_generated == 0 && !src_done_) return Step{};
+  }
+  Step step;
+  step.progressed = true;
+  return step;
+}
+
 std::size_t FileSource::fill(std::size_t max_frames) noexcept {
   if (ended_.load(std::memory_order_relaxed)) return 0;
-  const auto dch = static_cast<std::size_t>(cfg_.device_channels);
   std::size_t written = 0;
   try {
     int idle_rounds = 0;
     while (written < max_frames) {
       const std::size_t space = ring_.write_available();
       if (space == 0) break;
-      if (in_pending_ == 0 && !end_of_input_ && !refill_input()) end_of_input_ = true;
+      apply_requests();
+      if (fade_ == Fade::out && fade_pos_ >= fade_frames_) switch_method();
 
-      const std::size_t cap = std::min({space, max_frames - written, kOutputBlockFrames});
-      auto result = resampler_->process(mapped_buf_.data() + in_offset_ * dch, in_pending_,
-                                        out_buf_.data(), cap, end_of_input_);
-      if (!result) {
-        note_error(info_.path + ": " + error_sentence(result.error()));
+      std::size_t cap = std::min({space, max_frames - written, kOutputBlockFrames});
+      if (fade_ == Fade::out) cap = std::min(cap, fade_frames_ - fade_pos_);
+      auto step = active_method_ == StretchMethod::playback_rate ? produce_playback_rate(cap)
+                                                                 : produce_soundtouch(cap);
+      if (!step) {
+        note_error(info_.path + ": " + error_sentence(step.error()));
+        publish_position();
         ended_.store(true, std::memory_order_release);
         break;
       }
-      in_offset_ += result->input_used;
-      in_pending_ -= result->input_used;
-      if (result->output_generated > 0) {
-        ring_.write(out_buf_.data(), result->output_generated);  // fits: cap <= space
-        written += result->output_generated;
-        frames_written_.store(
-            frames_written_.load(std::memory_order_relaxed) +
-                static_cast<std::int64_t>(result->output_generated),
-            std::memory_order_relaxed);
+      if (step->frames > 0) {
+        apply_fade(out_buf_.data(), step->frames);
+        ring_.write(out_buf_.data(), step->frames);  // fits: cap <= space
+        written += step->frames;
+        frames_written_.store(frames_written_.load(std::memory_order_relaxed) +
+                                  static_cast<std::int64_t>(step->frames),
+                              std::memory_order_relaxed);
+        publish_position();
       }
-      if (end_of_input_ && in_pending_ == 0 && result->output_generated == 0) {
+      if (step->done) {
+        publish_position();
         ended_.store(true, std::memory_order_release);
         break;
       }
       // libsamplerate always makes progress when offered input and room; this
       // guard only keeps a misbehaving converter from spinning the reader.
-      if (result->input_used == 0 && result->output_generated == 0) {
+      if (!step->progressed) {
         if (++idle_rounds > 8) break;
       } else {
         idle_rounds = 0;
@@ -204,6 +395,42 @@ std::int64_t FileSource::frames_read() const noexcept {
 void FileSource::set_loop(bool loop) noexcept { loop_.store(loop, std::memory_order_relaxed); }
 
 bool FileSource::loop() const noexcept { return loop_.load(std::memory_order_relaxed); }
+
+void FileSource::set_tempo_ratio(double ratio) noexcept {
+  if (std::isnan(ratio)) return;
+  tempo_req_.store(std::clamp(ratio, kMinTempoRatio, kMaxTempoRatio), std::memory_order_relaxed);
+}
+
+double FileSource::tempo_ratio() const noexcept { return tempo_req_.load(std::memory_order_relaxed); }
+
+void FileSource::set_method(StretchMethod method) noexcept {
+  method_req_.store(static_cast<int>(method), std::memory_order_relaxed);
+}
+
+StretchMethod FileSource::method() const noexcept {
+  return static_cast<StretchMethod>(method_req_.load(std::memory_order_relaxed));
+}
+
+double FileSource::file_position_seconds() const noexcept {
+  double file_frame = 0.0, per_frame = 0.0, wrap_frames = 0.0;
+  std::int64_t written = 0;
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    const std::uint32_t seq = pos_seq_.load(std::memory_order_acquire);
+    file_frame = pos_file_frame_.load(std::memory_order_relaxed);
+    written = pos_written_.load(std::memory_order_relaxed);
+    per_frame = pos_per_frame_.load(std::memory_order_relaxed);
+    wrap_frames = pos_wrap_.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if ((seq & 1u) == 0 && pos_seq_.load(std::memory_order_relaxed) == seq) break;
+  }
+  const auto in_fifo = static_cast<double>(written - frames_read_.load(std::memory_order_relaxed));
+  double pos = file_frame - in_fifo * per_frame;
+  if (wrap_frames > 0.0) {
+    pos = std::fmod(pos, wrap_frames);
+    if (pos < 0.0) pos += wrap_frames;
+  }
+  return std::max(pos, 0.0) / static_cast<double>(info_.file_rate_hz);
+}
 
 std::uint64_t FileSource::decode_errors() const noexcept {
   return decode_errors_.load(std::memory_order_relaxed);

@@ -3,6 +3,8 @@
 #include <cstdint>
 
 #include "stretch/resampler_quality.hpp"
+#include "stretch/soundtouch_stretcher.hpp"
+#include "stretch/stretch_method.hpp"
 
 namespace crowdmesh::stretch {
 
@@ -22,6 +24,16 @@ struct SourceConfig {
   /// First FILE frame decoded (seek before the first fill); allowed 0..file_frames.
   /// Loops restart at frame 0, not here.
   std::int64_t start_frame = 0;
+  /// How the tempo ratio is applied (see StretchMethod); changeable while playing
+  /// with FileSource::set_method().
+  StretchMethod method = StretchMethod::playback_rate;
+  /// SoundTouch tuning for StretchMethod::soundtouch (validated by open() even when
+  /// the source starts with playback_rate, so a later switch cannot fail).
+  SoundTouchSettings soundtouch;
+  /// Initial tempo ratio = target BPM / the track's native BPM (> 1 plays faster),
+  /// computed by the caller. Allowed FileSource::kMinTempoRatio..kMaxTempoRatio
+  /// (0.5..2.0); changeable while playing with FileSource::set_tempo_ratio().
+  double tempo_ratio = 1.0;
 };
 
 }  // namespace crowdmesh::stretch

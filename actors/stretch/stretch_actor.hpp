@@ -1,11 +1,14 @@
 #pragma once
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "caf/actor_system.hpp"
 #include "caf/allowed_unsafe_message_type.hpp"
 #include "caf/typed_actor.hpp"
+#include "caf/meta/type_name.hpp"
 #include "common/atoms.hpp"
 #include "stretch/file_source.hpp"
 
@@ -17,25 +20,55 @@ struct SourceHandle {
   std::shared_ptr<FileSource> source;
 };
 
+/// What the stretch actor reports: its buffering mode and the reserve of the
+/// emptiest deck FIFO.
+struct StretchStats {
+  std::string mode = "relaxed";      ///< emergency | urgent | normal | relaxed
+  std::uint64_t min_reserve_frames = 0;  ///< frames ready in the emptiest FIFO
+  std::uint64_t fifo_capacity_frames = 0;
+  std::uint32_t sources = 0;         ///< live sources
+  double bpm = 0;                    ///< the mesh tempo applied now
+  std::uint64_t emergencies = 0;     ///< times the reserve fell below the emergency mark
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, StretchStats& x) {
+  return f(caf::meta::type_name("StretchStats"), x.mode, x.min_reserve_frames, x.fifo_capacity_frames, x.sources,
+           x.bpm, x.emergencies);
+}
+
 /// Settings of the stretch actor (one per node).
 struct StretchConfig {
-  SourceConfig source;                                   ///< device rate/channels, quality, FIFO size
-  std::chrono::milliseconds fill_interval{10};           ///< how often every FIFO is topped up
+  SourceConfig source;                                   ///< device rate/channels, quality, FIFO size, method
+  double initial_bpm = 120;                              ///< the mesh tempo until the tempo actor says otherwise
+  std::function<std::int64_t()> mesh_time_ns;            ///< mesh clock; null = CLOCK_MONOTONIC
 };
+
+/// Largest / smallest native BPM a track may declare.
+constexpr double kMinNativeBpm = 20;
+constexpr double kMaxNativeBpm = 300;
 
 /// The stretch actor: owns the per-deck readers (decode → resample → FIFO) and
 /// keeps every FIFO filled ahead of the play head. Runs detached (file I/O blocks).
 ///
-/// - (open_atom, path, start_seconds, loop) → SourceHandle: opens, validates
-///   and pre-fills a source. Errors: file_not_found (absolute path),
-///   unreadable_file, unsupported_channels, unsupported_format, value_out_of_range
-///   (negative/NaN start).
+/// - (open_atom, path, start_seconds, loop, native_bpm) → SourceHandle: opens,
+///   validates and pre-fills a source that plays at tempo ratio = mesh BPM /
+///   native BPM. Errors: file_not_found (absolute path), unreadable_file,
+///   unsupported_channels, unsupported_format, value_out_of_range (negative/NaN
+///   start, native BPM outside 20..300).
+/// - (tempo_atom, bpm, apply_at_ns): the mesh tempo from the tempo actor; every
+///   source's ratio changes when the mesh clock reaches apply_at_ns.
+/// - (stats_atom) → StretchStats. The refill pace follows the reserve of the
+///   emptiest FIFO (FillPolicy): small urgent batches when it runs low, bigger
+///   cheaper ones when it is full.
 /// - (fill_atom) → bool: tops up every live source now; replies when done
 ///   (an offline render waits on it).
 /// - (tick_atom): internal timer.
 using StretchActor =
-    caf::typed_actor<caf::replies_to<open_atom, std::string, double, bool>::with<SourceHandle>,
-                     caf::replies_to<fill_atom>::with<bool>, caf::reacts_to<tick_atom>>;
+    caf::typed_actor<caf::replies_to<open_atom, std::string, double, bool, double>::with<SourceHandle>,
+                     caf::replies_to<fill_atom>::with<bool>, caf::reacts_to<tick_atom>,
+                     caf::reacts_to<tempo_atom, double, std::int64_t>,
+                     caf::replies_to<stats_atom>::with<StretchStats>>;
 
 /// Spawns the stretch actor (detached: it owns a thread for blocking file I/O).
 StretchActor spawn_stretch_actor(caf::actor_system& sys, const StretchConfig& cfg);

@@ -42,6 +42,7 @@ class ToneReader final : public FrameReader {
   }
   bool finished() const noexcept override { return length_ > 0 && !loop_ && pos_ >= length_; }
   std::int64_t frames_read() const noexcept override { return pos_; }
+  double file_position_seconds() const noexcept override { return static_cast<double>(pos_) / rate_; }
   void set_loop(bool loop) noexcept override { loop_ = loop; }
   bool loop() const noexcept override { return loop_; }
 

@@ -47,7 +47,7 @@ TEST_F(MixerActorTest, StartTogetherWaitsForALoadingDeckThenStartsIt) {
   caf::scoped_actor self{*sys_};
   // Load without waiting for the reply, then ask to start at once: the deck is
   // still loading, and the start must wait for it instead of skipping it.
-  self->send(mixer_, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false);
+  self->send(mixer_, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false, 120.0);
   StartReport report;
   self->request(mixer_, 5s, start_atom_v, std::vector<std::string>{"A"}, 3.0)
       .receive([&](StartReport& r) { report = r; }, [&](caf::error& e) { FAIL() << error_sentence(e); });
@@ -57,9 +57,9 @@ TEST_F(MixerActorTest, StartTogetherWaitsForALoadingDeckThenStartsIt) {
 
 TEST_F(MixerActorTest, StartTogetherReportsDecksThatCannotStartWithTheReason) {
   caf::scoped_actor self{*sys_};
-  self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false)
+  self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false, 120.0)
       .receive([](BufferStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
-  self->request(mixer_, 5s, load_atom_v, std::string("B"), std::uint32_t{1}, dir_ + "/missing.wav", false)
+  self->request(mixer_, 5s, load_atom_v, std::string("B"), std::uint32_t{1}, dir_ + "/missing.wav", false, 120.0)
       .receive([](BufferStatus&) { FAIL() << "a missing file must not load"; }, [](caf::error&) {});
   StartReport report;
   self->request(mixer_, 5s, start_atom_v, std::vector<std::string>{"A", "B", "C", "Z"}, 0.2)
@@ -74,7 +74,7 @@ TEST_F(MixerActorTest, StartTogetherReportsDecksThatCannotStartWithTheReason) {
 
 TEST_F(MixerActorTest, RenderReturnsTheRequestedFramesOfMusic) {
   caf::scoped_actor self{*sys_};
-  self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false)
+  self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false, 120.0)
       .receive([](BufferStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
   self->request(mixer_, 5s, play_atom_v, std::string("A")).receive([](DeckStatus&) {}, [&](caf::error& e) {
     FAIL() << error_sentence(e);
@@ -107,7 +107,7 @@ TEST_F(MixerActorTest, UnknownEqBandIsRefusedByName) {
 
 TEST_F(MixerActorTest, SeekMovesThePlayHeadAndKeepsPlaying) {
   caf::scoped_actor self{*sys_};
-  self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false)
+  self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false, 120.0)
       .receive([](BufferStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
   self->request(mixer_, 5s, play_atom_v, std::string("A")).receive([](DeckStatus&) {}, [&](caf::error& e) {
     FAIL() << error_sentence(e);
@@ -131,7 +131,7 @@ TEST_F(MixerActorTest, SeekMovesThePlayHeadAndKeepsPlaying) {
 
 TEST_F(MixerActorTest, NegativeSeekIsRefusedWithTheRange) {
   caf::scoped_actor self{*sys_};
-  self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false)
+  self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false, 120.0)
       .receive([](BufferStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
   self->request(mixer_, 5s, seek_atom_v, std::string("A"), -1.0)
       .receive([](DeckStatus&) { FAIL() << "a negative position must be refused"; },

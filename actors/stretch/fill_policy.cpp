@@ -1,0 +1,33 @@
+#include "stretch/fill_policy.hpp"
+
+namespace crowdmesh::stretch {
+
+const char* to_string(FillMode mode) {
+  switch (mode) {
+    case FillMode::emergency: return "emergency";
+    case FillMode::urgent: return "urgent";
+    case FillMode::normal: return "normal";
+    case FillMode::relaxed: return "relaxed";
+  }
+  return "unknown";
+}
+
+FillMode FillPolicy::mode_for(std::size_t available, std::size_t capacity) const {
+  const double reserve = capacity == 0 ? 0.0 : static_cast<double>(available) / static_cast<double>(capacity);
+  if (reserve < emergency_below) return FillMode::emergency;
+  if (reserve < urgent_below) return FillMode::urgent;
+  if (reserve < relaxed_from) return FillMode::normal;
+  return FillMode::relaxed;
+}
+
+std::chrono::milliseconds FillPolicy::interval(FillMode mode) {
+  switch (mode) {
+    case FillMode::emergency: return std::chrono::milliseconds(2);
+    case FillMode::urgent: return std::chrono::milliseconds(5);
+    case FillMode::normal: return std::chrono::milliseconds(10);
+    case FillMode::relaxed: return std::chrono::milliseconds(40);
+  }
+  return std::chrono::milliseconds(10);
+}
+
+}  // namespace crowdmesh::stretch

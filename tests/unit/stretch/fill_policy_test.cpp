@@ -1,0 +1,36 @@
+#include "stretch/fill_policy.hpp"
+
+#include <gtest/gtest.h>
+
+namespace crowdmesh::stretch {
+namespace {
+
+TEST(FillPolicyTest, ModeFollowsTheReserveOfTheFifo) {
+  FillPolicy p;
+  EXPECT_EQ(p.mode_for(0, 48000), FillMode::emergency);
+  EXPECT_EQ(p.mode_for(4799, 48000), FillMode::emergency);
+  EXPECT_EQ(p.mode_for(4800, 48000), FillMode::urgent);
+  EXPECT_EQ(p.mode_for(14399, 48000), FillMode::urgent);
+  EXPECT_EQ(p.mode_for(14400, 48000), FillMode::normal);
+  EXPECT_EQ(p.mode_for(35999, 48000), FillMode::normal);
+  EXPECT_EQ(p.mode_for(36000, 48000), FillMode::relaxed);
+  EXPECT_EQ(p.mode_for(48000, 48000), FillMode::relaxed);
+}
+
+TEST(FillPolicyTest, LowerReserveRefillsSooner) {
+  EXPECT_LT(FillPolicy::interval(FillMode::emergency), FillPolicy::interval(FillMode::urgent));
+  EXPECT_LT(FillPolicy::interval(FillMode::urgent), FillPolicy::interval(FillMode::normal));
+  EXPECT_LT(FillPolicy::interval(FillMode::normal), FillPolicy::interval(FillMode::relaxed));
+}
+
+TEST(FillPolicyTest, EmptyFifoWithoutCapacityIsAnEmergency) {
+  EXPECT_EQ(FillPolicy{}.mode_for(0, 0), FillMode::emergency);
+}
+
+TEST(FillPolicyTest, ModesHaveTheOriginalNames) {
+  EXPECT_STREQ(to_string(FillMode::emergency), "emergency");
+  EXPECT_STREQ(to_string(FillMode::relaxed), "relaxed");
+}
+
+}  // namespace
+}  // namespace crowdmesh::stretch
