@@ -1,6 +1,8 @@
 #include "command_router.hpp"
 
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <ctime>
 
 #include "caf/all.hpp"
@@ -63,47 +65,62 @@ void deck_chain(Self self, ReplyFn reply, std::vector<std::function<void(Self, s
   steps[i](self, next, reply);
 }
 
+// A node status gathered from the mixer, then the stretch actor (the tempo this
+// node applies), then the device; a missing part leaves its fields empty.
+struct StatusParts {
+  mixer::MixerStatus mixer;
+  double bpm = 0;
+  std::optional<device::DeviceRunReport> device;
+};
+
+v1::Reply status_reply(const RouterConfig& cfg, const StatusParts& p) {
+  v1::Reply r;
+  auto* st = r.mutable_ok()->mutable_status();
+  mixer::to_proto(p.mixer, *st);
+  st->set_node(cfg.node);
+  st->set_software_version(CROWDMESH_VERSION);
+  st->set_clock_offset_ns(cfg.mesh_time_ns() - monotonic_ns());
+  st->set_current_bpm(p.bpm);
+  if (p.device) {
+    const auto& ds = p.device->stats;
+    auto* d = st->mutable_device();
+    d->set_frames_played(ds.frames_played);
+    d->set_xruns(ds.xruns);
+    d->set_underrun_frames(ds.underrun_frames);
+    d->set_callbacks(ds.callbacks);
+    d->set_callback_us_p50(ds.callback_us_p50);
+    d->set_callback_us_p99(ds.callback_us_p99);
+    d->set_callback_us_max(ds.callback_us_max);
+    d->set_period_us(static_cast<std::uint32_t>(ds.period_us));
+    d->set_ring_fill_frames(static_cast<std::uint32_t>(ds.ring_fill));
+    d->set_ring_capacity_frames(static_cast<std::uint32_t>(ds.ring_capacity));
+    d->set_sample_rate_hz(static_cast<std::uint32_t>(ds.sample_rate_hz));
+    d->set_period_frames(static_cast<std::uint32_t>(ds.period_frames));
+    d->set_backend(p.device->backend);
+    d->set_channels(static_cast<std::uint32_t>(p.device->channels));
+  }
+  return r;
+}
+
 void status(Self self, const ReplyFn& reply) {
-  auto cfg = self->state.cfg;
+  const auto cfg = self->state.cfg;
+  auto parts = std::make_shared<StatusParts>();
+  auto finish = [cfg, parts, reply] { reply(status_reply(cfg, *parts)); };
+  auto ask_device = [self, cfg, parts, finish] {
+    if (!cfg.device) return finish();
+    self->request(cfg.device, 2s, status_atom_v)
+        .then([parts, finish](device::DeviceRunReport& rep) { parts->device = rep; finish(); },
+              [finish](caf::error&) { finish(); });
+  };
+  auto ask_stretch = [self, cfg, parts, ask_device] {
+    if (!cfg.stretch) return ask_device();
+    self->request(cfg.stretch, 2s, stats_atom_v)
+        .then([parts, ask_device](stretch::StretchStats& s) { parts->bpm = s.bpm; ask_device(); },
+              [ask_device](caf::error&) { ask_device(); });
+  };
   self->request(cfg.mixer, kActorTimeout, status_atom_v)
-      .then(
-          [self, reply, cfg](mixer::MixerStatus& ms) {
-            auto answer = [reply, cfg, ms](const device::DeviceRunReport* rep) {
-              const device::DeviceStats* ds = rep ? &rep->stats : nullptr;
-              v1::Reply r;
-              auto* st = r.mutable_ok()->mutable_status();
-              mixer::to_proto(ms, *st);
-              st->set_node(cfg.node);
-              st->set_software_version(CROWDMESH_VERSION);
-              st->set_clock_offset_ns(cfg.mesh_time_ns() - monotonic_ns());
-              if (ds) {
-                auto* d = st->mutable_device();
-                d->set_frames_played(ds->frames_played);
-                d->set_xruns(ds->xruns);
-                d->set_underrun_frames(ds->underrun_frames);
-                d->set_callbacks(ds->callbacks);
-                d->set_callback_us_p50(ds->callback_us_p50);
-                d->set_callback_us_p99(ds->callback_us_p99);
-                d->set_callback_us_max(ds->callback_us_max);
-                d->set_period_us(static_cast<std::uint32_t>(ds->period_us));
-                d->set_ring_fill_frames(static_cast<std::uint32_t>(ds->ring_fill));
-                d->set_ring_capacity_frames(static_cast<std::uint32_t>(ds->ring_capacity));
-                d->set_sample_rate_hz(static_cast<std::uint32_t>(ds->sample_rate_hz));
-                d->set_period_frames(static_cast<std::uint32_t>(ds->period_frames));
-                d->set_backend(rep->backend);
-                d->set_channels(static_cast<std::uint32_t>(rep->channels));
-              }
-              reply(r);
-            };
-            if (!cfg.device) {
-              answer(nullptr);
-              return;
-            }
-            self->request(cfg.device, 2s, status_atom_v)
-                .then([answer](device::DeviceRunReport& rep) { answer(&rep); },
-                      [answer](caf::error&) { answer(nullptr); });
-          },
-          [reply](caf::error& e) { reply(mixer::error_reply(e)); });
+      .then([parts, ask_stretch](mixer::MixerStatus& ms) { parts->mixer = ms; ask_stretch(); },
+            [reply](caf::error& e) { reply(mixer::error_reply(e)); });
 }
 
 void execute(Self self, const v1::Envelope& env, const ReplyFn& reply) {

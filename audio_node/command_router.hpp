@@ -31,6 +31,7 @@ struct RouterConfig {
   /// Mesh time now, ns (for execute_at_ns); CLOCK_MONOTONIC when unset.
   std::function<std::int64_t()> mesh_time_ns;
   tempo::TempoActor tempo;      ///< movement / set tempo, when this node hosts it (else invalid)
+  stretch::StretchActor stretch;  ///< the tempo this node applies (status current_bpm)
   std::string tempo_node;       ///< where the tempo actor runs (named in errors)
 };
 

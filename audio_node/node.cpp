@@ -232,6 +232,7 @@ int run_node(const NodeOptions& options) {
             .receive([](tempo::TempoReport&) {}, [&](caf::error& e) { summary.errors.push_back(error_sentence(e)); });
     }
     rcfg.tempo = tempo_actor;
+    rcfg.stretch = stretch;
     rcfg.tempo_node = mesh_cfg.tempo_node;
     router = spawn_command_router(sys, rcfg);
     control = ControlPlane::start(mesh_cfg, *self_node, router, mesh_clock, summary.errors,

@@ -141,9 +141,8 @@ std::string node_status_table(const v1::NodeStatus& status) {
   std::vector<Row> info{
       {"master", signed_fixed(status.master_gain_db()) + " dB" +
                      (status.master_muted() ? " (muted)" : "")},
-      {"tempo", status.target_bpm() > 0 || status.current_bpm() > 0
-                    ? "target " + fixed(status.target_bpm()) + " BPM, current " + fixed(status.current_bpm()) + " BPM"
-                    : std::string("no tempo actor on this node")},
+      {"tempo", status.current_bpm() > 0 ? fixed(status.current_bpm()) + " BPM applied on this node"
+                                         : std::string("unknown")},
       {"clock", "offset " + offset_ms(status.clock_offset_ns())},
       {"device", join({dev.backend(), dev.device()}, " ") + ", " +
                      std::to_string(dev.sample_rate_hz()) + " Hz, " +

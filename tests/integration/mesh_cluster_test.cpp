@@ -17,6 +17,7 @@
 
 #include "audio_files.hpp"
 #include "child_process.hpp"
+#include "jack_server.hpp"
 #include "node_process.hpp"
 
 namespace crowdmesh::test {
@@ -93,6 +94,22 @@ class MeshClusterTest : public ::testing::Test {
       bool all = !m.empty();
       for (const auto& n : names) all = all && m.count(n) && m[n] == alive;
       if (all) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  double bpm_of(const std::string& node) {
+    auto r = ctl({"--to", node, "--json", "status"});
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (j.is_discarded() || !j["ok"]["status"].contains("current_bpm")) return -1;
+    return j["ok"]["status"]["current_bpm"].get<double>();
+  }
+
+  bool wait_bpm(const std::string& node, double bpm, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      if (std::fabs(bpm_of(node) - bpm) < 1e-6) return true;
       std::this_thread::sleep_for(50ms);
     }
     return false;
@@ -175,6 +192,28 @@ TEST_F(MeshClusterTest, KilledNodeIsReportedDeadWithinThreeSecondsAndAliveAgainA
   std::printf("kill -9 room-b: reported dead after %.2f s; restarted: alive after %.2f s\n", dead_after, alive_after);
   auto a = stop_node("room-a");
   EXPECT_EQ(a["xruns"], 0) << "room-a kept playing without xruns";
+}
+
+TEST_F(MeshClusterTest, TempoSetOnTheTempoNodeReachesEveryRoomAndOscDrivesItToo) {
+  auto set = ctl({"--to", "room-a", "tempo", "126"});
+  ASSERT_EQ(set.status, 0) << set.out;
+  for (const char* room : {"room-a", "room-b", "room-c"})
+    EXPECT_TRUE(wait_bpm(room, 126.0, 3s)) << room << " applies " << bpm_of(room);
+
+  auto elsewhere = ctl({"--to", "room-b", "tempo", "100"});
+  EXPECT_EQ(elsewhere.status, 1);
+  EXPECT_EQ(bpm_of("room-c"), 126.0) << "a refused command changes nothing";
+
+  // The movement detector's and the original scripts' OSC addresses, unchanged.
+  const auto oscsend = find_program("oscsend");
+  ASSERT_FALSE(oscsend.empty()) << "oscsend (Debian liblo-tools) is needed";
+  ASSERT_EQ(run_quiet({oscsend, "127.0.0.1", "57122", "/set_tempo", "f", "110"}), 0);
+  EXPECT_TRUE(wait_bpm("room-c", 110.0, 3s)) << "room-c applies " << bpm_of("room-c");
+  ASSERT_EQ(run_quiet({oscsend, "127.0.0.1", "57122", "/dance/total_movement", "f", "0.01"}), 0);
+  auto t = ctl({"--to", "room-a", "--json", "tempo"});
+  ASSERT_EQ(t.status, 0) << t.out;
+  auto j = nlohmann::json::parse(t.out);
+  EXPECT_DOUBLE_EQ(j["ok"]["tempo"]["target_bpm"].get<double>(), 105.0) << "movement 0.01 → 105 BPM (SPEC C2)";
 }
 
 }  // namespace
