@@ -250,6 +250,16 @@ void execute(Self self, const v1::Envelope& env, const ReplyFn& reply) {
               [reply](caf::error& e) { reply(mixer::error_reply(e)); });
       return;
     }
+    case v1::Command::kSetStretchMethod: {
+      auto d = deck_of(c.set_stretch_method().deck());
+      if (!d) return reply(unknown_deck(c.set_stretch_method().deck()));
+      const auto method = c.set_stretch_method().method();
+      if (method != v1::STRETCH_METHOD_PLAYBACK_RATE && method != v1::STRETCH_METHOD_SOUNDTOUCH)
+        return reply(mixer::error_reply(v1::ERROR_CODE_VALUE_OUT_OF_RANGE,
+                                        "stretch method must be playback_rate or soundtouch"));
+      return deck_request(self, reply, method_atom_v, *d,
+                          std::string(method == v1::STRETCH_METHOD_SOUNDTOUCH ? "soundtouch" : "playback_rate"));
+    }
     case v1::Command::kStartTogether: {
       std::vector<std::string> decks;
       for (int wd : c.start_together().decks()) {

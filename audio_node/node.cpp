@@ -179,6 +179,7 @@ int run_node(const NodeOptions& options) {
   scfg.source.device_channels = dev.channels;
   scfg.source.quality = o.quality;
   scfg.source.method = o.stretch_method;
+  scfg.source.soundtouch = o.soundtouch;
   scfg.initial_bpm = o.tempo_bpm.value_or(mesh_cfg.movement_bpm.base_bpm);
   MeshClock mesh_clock;
   scfg.mesh_time_ns = [&mesh_clock] { return mesh_clock.now_ns(); };

@@ -66,6 +66,18 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
       ->check(CLI::Range(20.0, 300.0));
   app.add_option("--bpm-config", o.bpm_config_path,
                  "Movement-to-BPM table in the original bpm_config.json format (overrides [movement_bpm])");
+  app.add_option("--soundtouch-sequence-ms", o.soundtouch.sequence_ms,
+                 "SoundTouch sequence length, ms (0 = automatic, 40-125 from the tempo; 0-500)")
+      ->check(CLI::Range(0, 500))->capture_default_str();
+  app.add_option("--soundtouch-seek-window-ms", o.soundtouch.seek_window_ms,
+                 "SoundTouch overlap search window, ms (0 = automatic, 15-25; 0-200)")
+      ->check(CLI::Range(0, 200))->capture_default_str();
+  app.add_option("--soundtouch-overlap-ms", o.soundtouch.overlap_ms, "SoundTouch cross-fade between sequences, ms (1-100)")
+      ->check(CLI::Range(1, 100))->capture_default_str();
+  app.add_option("--soundtouch-quick-seek", o.soundtouch.quick_seek, "SoundTouch quick (coarser) overlap search: true/false")
+      ->capture_default_str();
+  app.add_option("--soundtouch-anti-alias", o.soundtouch.anti_alias, "SoundTouch anti-alias filter: true/false")
+      ->capture_default_str();
   app.add_option("--stretch-method", method,
                  "playback_rate (varispeed: pitch follows tempo) or soundtouch (pitch preserved)")
       ->check(CLI::IsMember({"playback_rate", "soundtouch"}))->capture_default_str();

@@ -7,6 +7,7 @@
 
 #include "device/device_config.hpp"
 #include "stretch/resampler_quality.hpp"
+#include "stretch/soundtouch_stretcher.hpp"
 #include "stretch/stretch_method.hpp"
 
 namespace crowdmesh::node {
@@ -31,6 +32,7 @@ struct NodeOptions {
   device::DeviceConfig device;              ///< --device, --sample-rate, --buffer-size, --realtime
   stretch::ResamplerQuality quality = stretch::ResamplerQuality::sinc_medium;
   stretch::StretchMethod stretch_method = stretch::StretchMethod::playback_rate;  ///< --stretch-method
+  stretch::SoundTouchSettings soundtouch;   ///< --soundtouch-* (SoundTouch's own defaults)
   double native_bpm = 120;                  ///< --bpm: native tempo of the preloaded tracks
   std::optional<double> tempo_bpm;          ///< --tempo: start the mesh at this fixed tempo
   std::string bpm_config_path;              ///< --bpm-config: the original bpm_config.json (overrides the mesh config)

@@ -215,6 +215,19 @@ caf::expected<std::string> build_command(const std::string& name, const Raw& raw
     }
     return std::string{"tempo"};
   }
+  if (name == "method") {
+    auto d = deck();
+    if (!d) return d.error();
+    auto* m = cmd.mutable_set_stretch_method();
+    m->set_deck(*d);
+    if (raw.state == "playback_rate")
+      m->set_method(v1::STRETCH_METHOD_PLAYBACK_RATE);
+    else if (raw.state == "soundtouch")
+      m->set_method(v1::STRETCH_METHOD_SOUNDTOUCH);
+    else
+      return out_of_range("method '" + raw.state + "' is not one of playback_rate, soundtouch");
+    return std::string{"mixer"};
+  }
   if (name == "movement") {
     auto v = to_double(raw.seconds, "movement VALUE");
     if (!v) return v.error();
@@ -412,6 +425,9 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args,
   auto* tempo = app.add_subcommand("tempo", "Show the mesh tempo (movement, target, current, ramp), or set it");
   tempo->add_option("BPM", raw.bpm, "Set the tempo to this BPM (20-300); immediate unless --ramp");
   add_ramp(tempo, raw);
+  auto* method = app.add_subcommand("method", "How DECK follows the tempo: playback_rate (pitch follows) or soundtouch");
+  add_deck(method, raw);
+  method->add_option("METHOD", raw.state, "playback_rate or soundtouch")->required();
   auto* movement = app.add_subcommand("movement", "Report a movement level as the detector would (0..1)");
   movement->add_option("VALUE", raw.seconds, "Movement level; above 1 is clamped")->required();
   auto* load = app.add_subcommand("load", "Load FILE into a buffer of DECK (replies when ready)");

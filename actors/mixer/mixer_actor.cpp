@@ -58,6 +58,8 @@ struct MixerActorState {
   std::uint64_t next_frame = 0;
   std::vector<std::shared_ptr<std::vector<float>>> pool;
   std::map<std::pair<int, std::uint32_t>, std::uint64_t> load_generation;
+  // The stretch-side handle of every attached reader, for per-deck stretch settings.
+  std::map<std::pair<int, std::uint32_t>, std::weak_ptr<stretch::FileSource>> sources;
   std::uint64_t next_generation = 1;
   std::map<std::uint64_t, PendingStart> starts;
   std::uint64_t next_start = 1;
@@ -151,6 +153,7 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
                     rp.deliver(res.error());
                     return;
                   }
+                  s.sources[key] = h.source;
                   s.mixer->set_loop(*d, id, loop);
                   spdlog::info("mixer: deck {} buffer {} ready: {}", deck, id, info.path);
                   rp.deliver(s.mixer->deck(*d).find(id)->status());
@@ -168,6 +171,7 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         if (!d) return d.error();
         auto res = self->state.mixer->unload(*d, id);
         if (!res) return res.error();
+        self->state.sources.erase(std::make_pair(index_of(*d), id));
         self->state.load_generation.erase(std::make_pair(index_of(*d), id));
         return true;
       },
@@ -257,7 +261,8 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
               .then(
                   [=](stretch::SourceHandle& h) mutable {
                     auto info = to_buffer_info(h.source->info(), seconds, bs.info.native_bpm);
-                    (void) self->state.mixer->finish_load(*d, bid, h.source, info);
+                    if (self->state.mixer->finish_load(*d, bid, h.source, info))
+                      self->state.sources[std::make_pair(index_of(*d), bid)] = h.source;
                     if (--*remaining == 0) {
                       if (*first_error) rp.deliver(*first_error);
                       else rp.deliver(deck_status(self, *d));
@@ -269,6 +274,21 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
                   });
         }
         return rp;
+      },
+      [=](method_atom, const std::string& deck, const std::string& method) -> caf::result<DeckStatus> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        auto m = stretch::parse_stretch_method(method);
+        if (!m) return m.error();
+        int switched = 0;
+        for (auto& [key, weak] : self->state.sources)
+          if (key.first == index_of(*d))
+            if (auto src = weak.lock()) {
+              src->set_method(*m);
+              ++switched;
+            }
+        if (switched == 0) return make_error(errc::not_ready, "deck " + deck + " has no loaded buffer");
+        return deck_status(self, *d);
       },
       [=](master_atom, double db) -> caf::result<double> {
         auto res = self->state.mixer->set_master_gain_db(db);

@@ -27,6 +27,8 @@ namespace crowdmesh::mixer {
 /// - (gain_atom, deck, buffer_id, gain_db) → DeckStatus: one buffer's gain.
 /// - (gain_atom, deck, gain_db), (mute_atom, deck, bool), (loop_atom, deck, bool),
 ///   (eq_atom, deck, "low"|"mid"|"high", gain_db), (seek_atom, deck, seconds) → DeckStatus.
+/// - (method_atom, deck, "playback_rate"|"soundtouch") → DeckStatus: how every
+///   buffer of the deck follows the tempo; switches with a short dip, no click.
 /// - (master_atom, gain_db) → the master gain now in effect, dB.
 /// - (start_atom, decks, ready_timeout_seconds) → StartReport: waits until every
 ///   listed deck is ready or the timeout ran out, then starts the ready ones in
@@ -52,6 +54,7 @@ using MixerActor = caf::typed_actor<
     caf::replies_to<loop_atom, std::string, bool>::with<DeckStatus>,
     caf::replies_to<eq_atom, std::string, std::string, double>::with<DeckStatus>,
     caf::replies_to<seek_atom, std::string, double>::with<DeckStatus>,
+    caf::replies_to<method_atom, std::string, std::string>::with<DeckStatus>,
     caf::replies_to<master_atom, double>::with<double>,
     caf::replies_to<start_atom, std::vector<std::string>, double>::with<StartReport>,
     caf::replies_to<start_atom, std::vector<std::string>, double, std::int64_t>::with<StartReport>,

@@ -273,3 +273,49 @@ TEST(CommandLineTest, WatchEventsOverridesTheDerivedEndpoint) {
 
 }  // namespace
 }  // namespace crowdmesh::control
+
+namespace crowdmesh::control {
+namespace {
+
+namespace v1 = crowdmesh::v1;
+
+TEST(CommandLineTempoTest, TempoWithoutBpmAsksTheTempoActor) {
+  auto request = CommandLine::parse({"tempo"}, "host-ctl1/cli", 7);
+  ASSERT_TRUE(request);
+  EXPECT_TRUE(request->envelope.command().has_get_tempo());
+  EXPECT_EQ(request->envelope.target(), "/tempo");
+}
+
+TEST(CommandLineTempoTest, TempoWithBpmAndRampSetsIt) {
+  auto request = CommandLine::parse({"tempo", "126", "--ramp", "20"}, "host-ctl1/cli", 7);
+  ASSERT_TRUE(request);
+  ASSERT_TRUE(request->envelope.command().has_set_tempo());
+  EXPECT_DOUBLE_EQ(request->envelope.command().set_tempo().target_bpm(), 126.0);
+  EXPECT_DOUBLE_EQ(request->envelope.command().set_tempo().ramp_seconds(), 20.0);
+}
+
+TEST(CommandLineTempoTest, TempoOutsideTwentyToThreeHundredIsRefusedWithTheRange) {
+  auto request = CommandLine::parse({"tempo", "400"}, "host-ctl1/cli", 7);
+  ASSERT_FALSE(request);
+  EXPECT_EQ(error_sentence(request.error()), "tempo 400 BPM is out of range (allowed 20 to 300 BPM)");
+}
+
+TEST(CommandLineTempoTest, MovementIsReportedOnTheTotalChannel) {
+  auto request = CommandLine::parse({"movement", "0.12"}, "host-ctl1/cli", 7);
+  ASSERT_TRUE(request);
+  EXPECT_EQ(request->envelope.command().report_movement().channel(), v1::ReportMovement::CHANNEL_TOTAL);
+  EXPECT_DOUBLE_EQ(request->envelope.command().report_movement().value(), 0.12);
+}
+
+TEST(CommandLineTempoTest, MethodTakesPlaybackRateOrSoundtouch) {
+  auto ok = CommandLine::parse({"method", "b", "soundtouch"}, "host-ctl1/cli", 7);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->envelope.command().set_stretch_method().method(), v1::STRETCH_METHOD_SOUNDTOUCH);
+  EXPECT_EQ(ok->envelope.command().set_stretch_method().deck(), v1::DECK_B);
+  auto bad = CommandLine::parse({"method", "b", "granular"}, "host-ctl1/cli", 7);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(error_sentence(bad.error()).find("playback_rate, soundtouch"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace crowdmesh::control

@@ -140,5 +140,22 @@ TEST_F(MixerActorTest, NegativeSeekIsRefusedWithTheRange) {
                });
 }
 
+TEST_F(MixerActorTest, StretchMethodSwitchesPerDeckAndRefusesUnknownNames) {
+  caf::scoped_actor self{*sys_};
+  self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false, 120.0)
+      .receive([](BufferStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  self->request(mixer_, 5s, method_atom_v, std::string("A"), std::string("soundtouch"))
+      .receive([](DeckStatus& d) { EXPECT_EQ(d.buffers.size(), 1u); },
+               [&](caf::error& e) { FAIL() << error_sentence(e); });
+  self->request(mixer_, 5s, method_atom_v, std::string("A"), std::string("granular"))
+      .receive([](DeckStatus&) { FAIL() << "an unknown method must be refused"; },
+               [&](caf::error& e) {
+                 EXPECT_NE(error_sentence(e).find("playback_rate, soundtouch"), std::string::npos) << error_sentence(e);
+               });
+  self->request(mixer_, 5s, method_atom_v, std::string("B"), std::string("soundtouch"))
+      .receive([](DeckStatus&) { FAIL() << "a deck without buffers has nothing to switch"; },
+               [&](caf::error& e) { EXPECT_EQ(error_sentence(e), "deck B has no loaded buffer"); });
+}
+
 }  // namespace
 }  // namespace crowdmesh::mixer
