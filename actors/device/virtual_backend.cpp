@@ -1,6 +1,11 @@
 #include "device/virtual_backend.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <system_error>
+
+#include <pthread.h>
+#include <sched.h>
 
 #include "common/error.hpp"
 #include "device/device_callback.hpp"
@@ -32,6 +37,15 @@ caf::expected<void> VirtualBackend::start(DeviceCallback& cb) {
     });
   } catch (const std::system_error& e) {
     return make_error(errc::device_error, std::string("cannot start the virtual audio clock thread: ") + e.what());
+  }
+  if (config_.realtime) {
+    // Like a driver's audio thread (PortAudio/JACK do the same): a clock thread at
+    // normal priority can wake a whole period late on a busy machine.
+    sched_param sp{};
+    sp.sched_priority = std::min(kClockPriority, sched_get_priority_max(SCHED_FIFO));
+    const int rc = pthread_setschedparam(thread_.native_handle(), SCHED_FIFO, &sp);
+    priority_ = rc == 0 ? "SCHED_FIFO " + std::to_string(sp.sched_priority)
+                        : std::string("normal priority: ") + std::strerror(rc);
   }
   return {};
 }
@@ -83,7 +97,7 @@ void VirtualBackend::stop() noexcept {
 std::string VirtualBackend::description() const {
   return "virtual " + std::to_string(config_.sample_rate_hz) + " Hz " + std::to_string(config_.period_frames) +
          " frames " + std::to_string(config_.channels) + " ch " +
-         (config_.realtime ? "realtime" : "as fast as data arrives");
+         (config_.realtime ? "realtime (" + priority_ + ")" : std::string("as fast as data arrives"));
 }
 
 }  // namespace crowdmesh::device

@@ -29,6 +29,10 @@ namespace crowdmesh::device {
 /// done() from any thread.
 class VirtualBackend final : public AudioBackend {
  public:
+  /// SCHED_FIFO priority asked for the real-pace clock thread (as JACK's default
+  /// client priority band); without the right to it the thread runs at normal
+  /// priority and description() says why.
+  static constexpr int kClockPriority = 70;
   /// Longest sleep while waiting for data in paced-by-data mode.
   static constexpr std::chrono::microseconds kDataPollInterval{100};
 
@@ -65,6 +69,7 @@ class VirtualBackend final : public AudioBackend {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> finish_requested_{false};
   std::atomic<bool> done_{false};
+  std::string priority_ = "not started";  // the clock thread's scheduling, for description()
 };
 
 }  // namespace crowdmesh::device

@@ -41,9 +41,19 @@ TEST(VirtualBackendTest, PacedByDataFollowsRealtimeFlag) {
 }
 
 TEST(VirtualBackendTest, DescriptionNamesRatePeriodAndPace) {
-  EXPECT_EQ(VirtualBackend(config(true)).description(), "virtual 48000 Hz 64 frames 2 ch realtime");
+  EXPECT_EQ(VirtualBackend(config(true)).description(), "virtual 48000 Hz 64 frames 2 ch realtime (not started)");
   EXPECT_EQ(VirtualBackend(config(false)).description(),
             "virtual 48000 Hz 64 frames 2 ch as fast as data arrives");
+}
+
+TEST(VirtualBackendTest, RealPaceClockSaysWhichSchedulingItGot) {
+  const auto cfg = config(true);
+  DeviceCallback cb(cfg);
+  VirtualBackend backend(cfg);
+  ASSERT_TRUE(backend.start(cb));
+  const auto d = backend.description();
+  backend.stop();
+  EXPECT_TRUE(d.find("(SCHED_FIFO ") != std::string::npos || d.find("(normal priority: ") != std::string::npos) << d;
 }
 
 TEST(VirtualBackendTest, FastClockPlaysEveryFrameInOrderWithoutUnderrun) {
