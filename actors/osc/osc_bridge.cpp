@@ -39,16 +39,25 @@ std::string printable(const std::string& s) {
   return s.size() > kMaxLoggedAddressChars ? out + "..." : out;
 }
 
+// liblo's argument pointers are only 4-byte aligned inside the packet, while
+// union lo_arg asks for 8: read the bytes, never the union's members.
+template <class T>
+T load(const lo_arg* a) {
+  T v;
+  std::memcpy(&v, reinterpret_cast<const char*>(a), sizeof v);
+  return v;
+}
+
 OscArg to_arg(char type, const lo_arg* a) {
   OscArg out;
   out.type = type;
   switch (type) {
-    case LO_INT32: out.number = a->i; break;
-    case LO_FLOAT: out.number = a->f; break;
-    case LO_DOUBLE: out.number = a->d; break;
-    case LO_INT64: out.number = static_cast<double>(a->h); break;
-    case LO_STRING: out.text = &a->s; break;
-    case LO_SYMBOL: out.text = &a->S; break;
+    case LO_INT32: out.number = load<std::int32_t>(a); break;
+    case LO_FLOAT: out.number = load<float>(a); break;
+    case LO_DOUBLE: out.number = load<double>(a); break;
+    case LO_INT64: out.number = static_cast<double>(load<std::int64_t>(a)); break;
+    case LO_STRING:
+    case LO_SYMBOL: out.text = reinterpret_cast<const char*>(a); break;
     case LO_TRUE: out.type = 'i'; out.number = 1; break;
     case LO_FALSE: out.type = 'i'; out.number = 0; break;
     default: break;  // kept with its tag; map_osc rejects it
