@@ -75,7 +75,9 @@ class OscClient {
   int lo_address_get_port_int() { return std::stoi(lo_address_get_port(target_)); }
 
   static int on_reply(const char*, const char*, lo_arg** argv, int, lo_message, void* self) {
-    static_cast<OscClient*>(self)->replies_.push_back(ReplyMsg{&argv[0]->s, &argv[1]->s, &argv[2]->s});
+    // liblo's argument pointers are 4-byte aligned, union lo_arg wants 8: use the bytes.
+    auto text = [argv](int i) { return std::string(reinterpret_cast<const char*>(argv[i])); };
+    static_cast<OscClient*>(self)->replies_.push_back(ReplyMsg{text(0), text(1), text(2)});
     return 0;
   }
 
