@@ -18,6 +18,12 @@ BUILD_PKGS=(
   libspdlog-dev                   # logging (never on the RT path)
   libtomlplusplus-dev             # mesh config files (TOML)
   liblo-dev                       # OSC bridge (the original server's UDP API)
+  libopusenc-dev libopus-dev libogg-dev  # Ogg/Opus encoder
+  libflac-dev                     # FLAC encoder
+  libmp3lame-dev                  # MP3 encoder (LAME)
+  libshout-dev                    # Icecast sink
+  libebur128-dev                  # EBU R128 loudness (normalisation, meters)
+  libmicrohttpd-dev               # Prometheus /metrics endpoint
   googletest libgtest-dev libgmock-dev
   libbenchmark-dev
 )
@@ -27,6 +33,10 @@ TEST_PKGS=(
   sox                             # measuring rendered audio in scenario scripts
   dpkg-dev                        # apt-get download + dpkg -x for the demo music
   liblo-tools                     # oscsend/oscdump for trying the OSC bridge by hand
+  opus-tools flac lame            # reference encoders and decoder checks (opusinfo, flac -t) for encoder tests
+  ffmpeg                          # ffprobe, ebur128 loudness and Icecast listener checks
+  icecast2                        # a real Icecast server for the Icecast sink tests
+  prometheus                      # a real Prometheus server + promtool for the /metrics tests
 )
 
 SUDO=""
@@ -48,5 +58,7 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # jackd2 asks whether to enable realtime scheduling; answer non-interactively.
 echo "jackd2 jackd/tweak_rt_limits boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
+# icecast2 asks for passwords; the tests start their own server with their own config.
+echo "icecast2 icecast2/icecast-setup boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
