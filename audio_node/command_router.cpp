@@ -129,6 +129,50 @@ void execute(Self self, const v1::Envelope& env, const ReplyFn& reply) {
   const std::string node = self->state.cfg.node;
   auto deck_of = [](int wire) { return mixer::deck_name(wire); };
   switch (c.command_case()) {
+    case v1::Command::kGetTelemetry:
+    case v1::Command::kRunDoctor:
+    case v1::Command::kListDevices:
+    case v1::Command::kGetTempo:
+    case v1::Command::kSetTempo:
+    case v1::Command::kReportMovement:
+      break;
+    default:
+      if (!mixer)
+        return reply(mixer::error_reply(v1::ERROR_CODE_NOT_READY,
+                                        "node " + node + " has no mixer (an encoder-only node): send deck, gain "
+                                        "and status commands to a node with the mixer role"));
+  }
+  switch (c.command_case()) {
+    case v1::Command::kGetTelemetry: {
+      if (!self->state.cfg.telemetry)
+        return reply(mixer::error_reply(v1::ERROR_CODE_NOT_READY, "telemetry does not run on node " + node));
+      v1::Reply r;
+      *r.mutable_ok()->mutable_telemetry() = self->state.cfg.telemetry();
+      return reply(r);
+    }
+    case v1::Command::kRunDoctor: {
+      if (!self->state.cfg.doctor)
+        return reply(mixer::error_reply(v1::ERROR_CODE_NOT_READY, "doctor is not available on node " + node));
+      return self->state.cfg.doctor(c.run_doctor(), reply);
+    }
+    case v1::Command::kStall: {
+      const auto ms = c.stall().milliseconds();
+      if (c.stall().actor() != "mixer")
+        return reply(mixer::error_reply(v1::ERROR_CODE_VALUE_OUT_OF_RANGE,
+                                        "stall: actor '" + c.stall().actor() + "' cannot be stalled (allowed: mixer)"));
+      if (ms < 1 || ms > 5000)
+        return reply(mixer::error_reply(v1::ERROR_CODE_VALUE_OUT_OF_RANGE,
+                                        "stall of " + std::to_string(ms) + " ms is out of range (1..5000 ms)"));
+      self->request(mixer, std::chrono::milliseconds(ms + 2000), stall_atom_v, ms)
+          .then(
+              [reply, ms, node](bool) {
+                v1::Reply r;
+                r.mutable_ok()->set_message("mixer of " + node + " stalled for " + std::to_string(ms) + " ms");
+                reply(r);
+              },
+              [reply](caf::error& e) { reply(mixer::error_reply(e)); });
+      return;
+    }
     case v1::Command::kLoadBuffer: {
       const auto& m = c.load_buffer();
       auto d = deck_of(m.deck());

@@ -33,6 +33,12 @@ struct RouterConfig {
   tempo::TempoActor tempo;      ///< movement / set tempo, when this node hosts it (else invalid)
   stretch::StretchActor stretch;  ///< the tempo this node applies (status current_bpm)
   std::string tempo_node;       ///< where the tempo actor runs (named in errors)
+  /// GetTelemetry: the latest telemetry of every node this node hears (null:
+  /// telemetry does not run here).
+  std::function<crowdmesh::v1::TelemetrySnapshot()> telemetry;
+  /// RunDoctor: runs on a thread of its own (it measures for seconds) and
+  /// answers through the callback, exactly once.
+  std::function<void(const crowdmesh::v1::RunDoctor&, ReplyFn)> doctor;
 };
 
 /// Spawns the actor that turns wire commands (crowdmesh.v1.Command) into

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <csignal>
 #include <fstream>
+#include <thread>
 #include <iostream>
 
 #include "caf/all.hpp"
@@ -24,6 +25,11 @@
 #include "tempo/bpm_config_json.hpp"
 #include "tempo/tempo_actor.hpp"
 #include "tempo_events.hpp"
+#include "encoder_role.hpp"
+#include "master_stream.hpp"
+#include "doctor_service.hpp"
+#include "telemetry_plane.hpp"
+#include "mesh/audio_publisher.hpp"
 
 namespace crowdmesh::node {
 
@@ -85,6 +91,12 @@ caf::expected<NodeConfig> resolve_node(const NodeOptions& o, MeshConfig& mesh) {
   NodeConfig node = *self;
   if (!o.control_bind.empty()) node.endpoints.control = o.control_bind;
   if (!o.events_bind.empty()) node.endpoints.events = o.events_bind;
+  if (!o.audio_bind.empty()) node.endpoints.audio = o.audio_bind;
+  if (o.roles) node.roles = *o.roles;
+  if (!o.encode.empty()) node.encoder.outputs = o.encode;
+  if (o.audio_source) node.encoder.source = *o.audio_source;
+  if (o.audio_stream) node.encoder.stream = *o.audio_stream;
+  if (!node.encoder.outputs.empty() && !node.has_role("encoder")) node.roles.push_back("encoder");
   return node;
 }
 
@@ -132,6 +144,99 @@ void apply_settings(caf::scoped_actor& self, const mixer::MixerActor& mixer, con
     self->request(mixer, 2s, master_atom_v, *o.master_gain_db).receive([](double) {}, report);
 }
 
+// Host part of a tcp:// endpoint ("tcp://10.0.0.11:7700" → "10.0.0.11"); 127.0.0.1 otherwise.
+std::string endpoint_host(const std::string& ep) {
+  const auto a = ep.find("://");
+  const auto b = ep.rfind(':');
+  if (ep.rfind("tcp://", 0) != 0 || a == std::string::npos || b <= a + 3) return "127.0.0.1";
+  std::string h = ep.substr(a + 3, b - a - 3);
+  return h == "*" ? "0.0.0.0" : h;
+}
+
+TelemetrySettings telemetry_settings(const NodeOptions& o, const NodeConfig& node) {
+  TelemetrySettings t;
+  t.node = node.name;
+  t.interval_ms = o.telemetry_interval_ms;
+  t.metrics_port = o.metrics_port;
+  t.metrics_bind = o.metrics_bind.empty() ? endpoint_host(node.endpoints.control) : o.metrics_bind;
+  return t;
+}
+
+void write_summary(const NodeOptions& o, RunSummary& summary) {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  summary.max_rss_kib = static_cast<std::uint64_t>(usage.ru_maxrss);
+  if (!o.summary_json_path.empty()) {
+    std::ofstream out(o.summary_json_path);
+    out << to_json(summary) << "\n";
+    if (!out) spdlog::error("cannot write the summary to {}", o.summary_json_path);
+  }
+  std::cout << to_line(summary) << std::endl;
+}
+
+// A node without device or mixer: only encodes another node's stream.
+int run_encoder_node(const NodeOptions& o, const MeshConfig& mesh, const NodeConfig& node) {
+  if (node.encoder.outputs.empty()) {
+    std::cerr << "audio_node: node " << node.name
+              << " has no device or mixer role and nothing to encode: give --encode PRESET:SINK\n";
+    return 2;
+  }
+  const std::string source = resolve_audio_source(mesh, node.encoder.source);
+  if (source.empty()) {
+    std::cerr << "audio_node: an encoder-only node needs --source: a node name of the mesh config or the "
+                 "audio endpoint of the node to encode (e.g. tcp://10.0.0.11:7702)\n";
+    return 2;
+  }
+  RunSummary summary;
+  summary.played = false;
+  TelemetryPlane telemetry(telemetry_settings(o, node));
+  MeshClock mesh_clock;
+  caf::actor_system_config cfg;
+  cfg.add_error_category(caf::atom("crowdmesh"), render_error);
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  auto role = EncoderRole::start(sys, node.encoder.outputs, source, node.encoder.stream);
+  if (!role) {
+    std::cerr << "audio_node: " << error_sentence(role.error()) << "\n";
+    return 2;
+  }
+  caf::actor router;
+  std::unique_ptr<ControlPlane> control;
+  if (o.mesh) {
+    RouterConfig rcfg;
+    rcfg.node = node.name;
+    rcfg.mesh_time_ns = [&mesh_clock] { return mesh_clock.now_ns(); };
+    rcfg.tempo_node = mesh.tempo_node;
+    rcfg.telemetry = [&telemetry, &control] { return telemetry.snapshot(control.get()); };
+    router = spawn_command_router(sys, rcfg);
+    control = ControlPlane::start(mesh, node, router, mesh_clock, summary.errors,
+                                  [&telemetry](const crowdmesh::v1::Envelope& env) { telemetry.on_peer_event(env); });
+  }
+  if (auto ok = telemetry.start_metrics(); !ok) summary.errors.push_back(error_sentence(ok.error()));
+  if (node.has_role("telemetry")) {
+    telemetry::TelemetryActorConfig tcfg;
+    tcfg.encoder = (*role)->actor();
+    telemetry.start_actor(sys, tcfg, mesh_clock, control.get());
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  while (!g_stop_requested.load() && (o.duration_seconds <= 0 || elapsed() < o.duration_seconds))
+    std::this_thread::sleep_for(50ms);
+  spdlog::info(g_stop_requested.load() ? "stop requested: finishing the encoder outputs"
+                                       : "duration reached: finishing the encoder outputs");
+  summary.seconds = elapsed();
+  summary.encoder = (*role)->stop(self);
+  for (const auto& out : summary.encoder->outputs)
+    if (!out.last_error.empty()) summary.errors.push_back(out.last_error);
+  telemetry.stop(self);
+  if (control) control->stop();
+  if (router) self->send_exit(router, caf::exit_reason::user_shutdown);
+  write_summary(o, summary);
+  return 0;
+}
+
 }  // namespace
 
 int run_node(const NodeOptions& options) {
@@ -161,6 +266,9 @@ int run_node(const NodeOptions& options) {
     return 0;
   }
 
+  if (!self_node->has_role("device") && !self_node->has_role("mixer"))
+    return run_encoder_node(o, mesh_cfg, *self_node);
+
   std::string record_path;
   auto dev = choose_device(o, record_path);
   if (auto ok = device::validate(dev); !ok) {
@@ -168,11 +276,39 @@ int run_node(const NodeOptions& options) {
     return 2;
   }
 
+  RunSummary summary;
+  // Telemetry (store, meter, /metrics) outlives the actor system that feeds it.
+  TelemetryPlane telemetry(telemetry_settings(o, *self_node));
+  const bool telemetry_here = self_node->has_role("telemetry");
+  // The audio PUB outlives the actor system: the mixer's tap may use it until the end.
+  std::unique_ptr<mesh::AudioPublisher> audio_pub;
+  if (o.mesh) {
+    auto pub = mesh::AudioPublisher::start(self_node->endpoints.audio, self_node->name + "/mixer");
+    if (pub) {
+      audio_pub = std::move(*pub);
+      spdlog::info("audio stream {}/master on {}", self_node->name, audio_pub->endpoint());
+    } else {
+      spdlog::error("{}: remote encoders cannot take this node's mix", error_sentence(pub.error()));
+      summary.errors.push_back(error_sentence(pub.error()));
+    }
+  }
+
   caf::actor_system_config cfg;
   cfg.add_error_category(caf::atom("crowdmesh"), render_error);
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
-  RunSummary summary;
+
+  std::unique_ptr<EncoderRole> encoder_role;
+  if (self_node->has_role("encoder") && !self_node->encoder.outputs.empty()) {
+    const bool offline = dev.backend == "virtual" && !dev.realtime;
+    auto role = EncoderRole::start(sys, self_node->encoder.outputs, resolve_audio_source(mesh_cfg, self_node->encoder.source),
+                                   self_node->encoder.stream, offline ? 600.0 : 2.0);
+    if (!role) {
+      std::cerr << "audio_node: " << error_sentence(role.error()) << "\n";
+      return 2;
+    }
+    encoder_role = std::move(*role);
+  }
 
   stretch::StretchConfig scfg;
   scfg.source.device_rate_hz = dev.sample_rate_hz;
@@ -190,6 +326,13 @@ int run_node(const NodeOptions& options) {
   mcfg.mixer.channels = dev.channels;
   mcfg.stretch = stretch;
   mcfg.offline = dev.backend == "virtual" && !dev.realtime;
+  if (audio_pub || telemetry_here || (encoder_role && self_node->encoder.source.empty())) {
+    auto stream = std::make_shared<MasterStream>(
+        self_node->name + "/master", audio_pub.get(),
+        encoder_role && self_node->encoder.source.empty() ? encoder_role->inbox() : nullptr,
+        telemetry_here ? telemetry.master_meter() : nullptr);
+    mcfg.tap = [stream](const AudioBlock& b, const std::string& title) { stream->on_block(b, title); };
+  }
   auto mixer = mixer::spawn_mixer_actor(sys, mcfg);
 
   device::DeviceActorConfig dcfg;
@@ -206,6 +349,7 @@ int run_node(const NodeOptions& options) {
 
   caf::actor router;
   std::unique_ptr<ControlPlane> control;
+  auto doctor = std::make_shared<DoctorService>(dev.sample_rate_hz, dev.backend + (dev.device.empty() ? "" : " " + dev.device));
   RouterConfig rcfg;
   if (o.mesh) {
     rcfg.node = self_node->name;
@@ -235,11 +379,30 @@ int run_node(const NodeOptions& options) {
     rcfg.tempo = tempo_actor;
     rcfg.stretch = stretch;
     rcfg.tempo_node = mesh_cfg.tempo_node;
+    rcfg.telemetry = [&telemetry, &control] { return telemetry.snapshot(control.get()); };
+    rcfg.doctor = [doctor](const crowdmesh::v1::RunDoctor& req, ReplyFn reply) { doctor->run(req, std::move(reply)); };
     router = spawn_command_router(sys, rcfg);
     control = ControlPlane::start(mesh_cfg, *self_node, router, mesh_clock, summary.errors,
-                                  [stretch](const crowdmesh::v1::Envelope& env) { forward_tempo_event(stretch, env); });
+                                  [stretch, &telemetry](const crowdmesh::v1::Envelope& env) {
+                                    if (!telemetry.on_peer_event(env)) forward_tempo_event(stretch, env);
+                                  });
+  }
+  if (auto ok = telemetry.start_metrics(); !ok) {
+    spdlog::error("{}", error_sentence(ok.error()));
+    summary.errors.push_back(error_sentence(ok.error()));
+  }
+  if (telemetry_here) {
+    telemetry::TelemetryActorConfig tcfg;
+    tcfg.device = device;
+    tcfg.backend = dev.backend;
+    tcfg.mixer = mixer;
+    tcfg.tempo = tempo_actor;
+    tcfg.tempo_node = mesh_cfg.tempo_node.empty() ? self_node->name : mesh_cfg.tempo_node;
+    if (encoder_role) tcfg.encoder = encoder_role->actor();
+    telemetry.start_actor(sys, tcfg, mesh_clock, control.get());
   }
   auto shutdown = [&] {
+    telemetry.stop(self);  // it publishes through the gateway and asks every actor: stop it first
     if (tempo_actor) {  // it publishes through the gateway: stop it first
       self->send_exit(tempo_actor, caf::exit_reason::user_shutdown);
       self->wait_for(tempo_actor);
@@ -330,16 +493,14 @@ int run_node(const NodeOptions& options) {
   }
   self->request(mixer, 2s, status_atom_v).receive([&](mixer::MixerStatus& s) { summary.mixer = s; },
                                                   [](caf::error&) {});
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  summary.max_rss_kib = static_cast<std::uint64_t>(usage.ru_maxrss);
-  if (!o.summary_json_path.empty()) {
-    std::ofstream out(o.summary_json_path);
-    out << to_json(summary) << "\n";
-    if (!out) spdlog::error("cannot write the summary to {}", o.summary_json_path);
+  if (encoder_role) {
+    summary.encoder = encoder_role->stop(self);
+    for (const auto& out : summary.encoder->outputs)
+      if (!out.last_error.empty()) summary.errors.push_back(out.last_error);
   }
-  std::cout << to_line(summary) << std::endl;
+  write_summary(o, summary);
   shutdown();
+  if (audio_pub) audio_pub->stop();
   return 0;
 }
 

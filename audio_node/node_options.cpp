@@ -1,5 +1,9 @@
 #include "node_options.hpp"
 
+#include <algorithm>
+
+#include "common/mesh_config.hpp"
+
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -87,6 +91,25 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
       ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
   app.add_option("--control", o.control_bind, "Control endpoint to bind (ROUTER), e.g. tcp://127.0.0.1:7700");
   app.add_option("--events", o.events_bind, "Events endpoint to bind (PUB), e.g. tcp://127.0.0.1:7701");
+  std::string roles;
+  app.add_option("--roles", roles,
+                 "Roles this process hosts, comma-separated (device, mixer, stretch, tempo, encoder, telemetry, osc); "
+                 "e.g. --roles encoder on a spare machine");
+  app.add_option("--encode", o.encode,
+                 "PRESET[,KEY=VALUE...]:SINK, repeatable: encode the mix (presets mobile, hifi, podcast, opus, flac, "
+                 "mp3; sinks file:PATH with strftime fields, icecast://USER:PASS@HOST:PORT/MOUNT); see docs/ENCODERS.md");
+  app.add_option("--source", o.audio_source,
+                 "Stream to encode: a node name of --config or an audio endpoint (tcp://HOST:7702); default: this node's mixer");
+  app.add_option("--stream", o.audio_stream, "Name of the stream to encode (default: master)");
+  app.add_option("--audio", o.audio_bind, "Audio stream endpoint to bind (PUB), e.g. tcp://127.0.0.1:7702");
+  app.add_option("--telemetry-interval", o.telemetry_interval_ms,
+                 "Telemetry publishing period, ms (10-10000; default 100 = 10 Hz)")
+      ->check(CLI::Range(10, 10000))->capture_default_str();
+  app.add_option("--metrics-port", o.metrics_port,
+                 "Serve Prometheus metrics on this TCP port (http://HOST:PORT/metrics); 0 = off")
+      ->capture_default_str();
+  app.add_option("--metrics-bind", o.metrics_bind,
+                 "Address for --metrics-port (default: the host of the control endpoint, e.g. 127.0.0.1)");
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))->capture_default_str();
   try {
@@ -128,6 +151,25 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   for (const char* opt : {"--backend", "--device", "--sample-rate", "--buffer-size", "--channels"})
     if (app.count(opt) > 0) o.explicit_options.insert(opt);
   o.backend_explicit = app.count("--backend") > 0;
+  if (!roles.empty()) {
+    std::vector<std::string> list;
+    std::size_t start = 0;
+    while (start <= roles.size()) {
+      const auto end = roles.find(',', start);
+      auto r = roles.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      if (!r.empty()) {
+        if (std::find(kKnownRoles.begin(), kKnownRoles.end(), r) == kKnownRoles.end()) {
+          std::cerr << "audio_node: --roles: '" << r << "' is not a role; allowed: device, mixer, stretch, tempo, "
+                    << "encoder, telemetry, osc\n";
+          return {std::nullopt, 2};
+        }
+        list.push_back(r);
+      }
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    o.roles = list;
+  }
   return {o, 0};
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -53,6 +54,14 @@ struct NodeOptions {
   std::string events_bind;                  ///< --events: overrides the node's events endpoint
   std::set<std::string> explicit_options;   ///< device options given on the command line (win over the config)
   std::string log_level = "info";           ///< --log-level
+  std::optional<std::vector<std::string>> roles;  ///< --roles: overrides the node's roles (comma list)
+  std::vector<std::string> encode;          ///< --encode PRESET[,KEY=VALUE...]:SINK (repeatable; implies role encoder)
+  std::optional<std::string> audio_source;  ///< --source: node name or endpoint of the stream to encode
+  std::optional<std::string> audio_stream;  ///< --stream: stream name to encode (default "master")
+  std::string audio_bind;                   ///< --audio: overrides the node's audio PUB endpoint
+  std::uint32_t telemetry_interval_ms = 100;  ///< --telemetry-interval: publishing period, ms (10..10000)
+  std::uint16_t metrics_port = 0;           ///< --metrics-port: Prometheus endpoint (0 = none)
+  std::string metrics_bind;                 ///< --metrics-bind: its address (default: the control endpoint's host)
 };
 
 /// Parses argv. Returns the options, or an exit code when parsing ended the

@@ -6,6 +6,40 @@
 
 namespace crowdmesh::node {
 
+nlohmann::json to_json(const encoder::EncoderStats& s) {
+  nlohmann::json j{{"stream_id", s.stream_id},
+                   {"source", s.source},
+                   {"sample_rate_hz", s.format.sample_rate_hz},
+                   {"channels", s.format.channels},
+                   {"title", s.title},
+                   {"chunks", s.chunks},
+                   {"frames_in", s.frames_in},
+                   {"gaps", s.gaps},
+                   {"lost_chunks", s.lost_chunks},
+                   {"concealed_frames", s.concealed_frames},
+                   {"late_chunks", s.late_chunks},
+                   {"dropped_chunks", s.dropped_chunks},
+                   {"backlog_frames", s.backlog_frames},
+                   {"format_changes", s.format_changes},
+                   {"restarts", s.restarts}};
+  j["outputs"] = nlohmann::json::array();
+  for (const auto& o : s.outputs)
+    j["outputs"].push_back({{"name", o.name},
+                            {"codec", o.codec},
+                            {"bitrate_kbps", o.bitrate_kbps},
+                            {"state", encoder::to_string(o.sink.state)},
+                            {"target", o.sink.target},
+                            {"last_error", o.last_error.empty() ? o.sink.last_error : o.last_error},
+                            {"frames_in", o.frames_in},
+                            {"bytes_out", o.bytes_out},
+                            {"realtime_factor", o.realtime_factor},
+                            {"streams", o.streams},
+                            {"reconnects", o.sink.reconnects},
+                            {"bytes_dropped", o.sink.bytes_dropped},
+                            {"errors", o.errors}});
+  return j;
+}
+
 std::string to_json(const RunSummary& s) {
   const auto& st = s.device.stats;
   nlohmann::json j;
@@ -52,6 +86,7 @@ std::string to_json(const RunSummary& s) {
     j["decks"].push_back(dj);
   }
   j["max_rss_kib"] = s.max_rss_kib;
+  if (s.encoder) j["encoder"] = to_json(*s.encoder);
   j["errors"] = s.errors;
   j["not_ready"] = s.not_ready;
   return j.dump(2);
@@ -60,6 +95,20 @@ std::string to_json(const RunSummary& s) {
 std::string to_line(const RunSummary& s) {
   const auto& st = s.device.stats;
   char buf[256];
+  std::string enc;
+  if (s.encoder) {
+    std::snprintf(buf, sizeof buf, "encoded %.2f s to %zu output(s): %llu gap(s), %llu dropped",
+                  s.encoder->format.sample_rate_hz ? static_cast<double>(s.encoder->frames_in) / s.encoder->format.sample_rate_hz : 0.0,
+                  s.encoder->outputs.size(), static_cast<unsigned long long>(s.encoder->gaps),
+                  static_cast<unsigned long long>(s.encoder->dropped_chunks));
+    enc = buf;
+    for (const auto& o : s.encoder->outputs) enc += "; " + o.name + " " + encoder::to_string(o.sink.state) + " " + o.sink.target;
+  }
+  if (!s.played) {
+    std::string line = enc.empty() ? "nothing encoded" : enc;
+    if (!s.errors.empty()) line += "; " + std::to_string(s.errors.size()) + " error(s), see log";
+    return line;
+  }
   std::snprintf(buf, sizeof buf, "played %.2f s on %s: %llu xruns, callback p50/p99/max %u/%u/%u us (period %.0f us)",
                 st.sample_rate_hz > 0 ? static_cast<double>(st.frames_played) / st.sample_rate_hz : 0.0,
                 s.device.backend.c_str(), static_cast<unsigned long long>(st.xruns), st.callback_us_p50,
@@ -71,6 +120,7 @@ std::string to_line(const RunSummary& s) {
       decks += (decks.empty() ? "" : ", ") + to_string(d.deck) + " " + mixer::to_string(b.state);
   if (!decks.empty()) line += "; decks: " + decks;
   if (!s.device.record_path.empty()) line += "; recorded to " + s.device.record_path;
+  if (!enc.empty()) line += "; " + enc;
   if (!s.errors.empty()) line += "; " + std::to_string(s.errors.size()) + " error(s), see log";
   return line;
 }

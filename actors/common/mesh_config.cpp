@@ -367,7 +367,7 @@ class MeshParser {
     NodeConfig n;
     n.name = name;
     const std::string p = child("nodes", name);
-    check_keys(t, p, {"roles", "control", "events", "audio", "device", "osc"});
+    check_keys(t, p, {"roles", "control", "events", "audio", "device", "osc", "encoder"});
 
     if (const toml::node* r = t.get("roles")) {
       auto arr = r->as_array();
@@ -399,6 +399,7 @@ class MeshParser {
                    !t.get("audio"));
 
     if (const toml::table* d = table_at(t, "device", p)) read_device(*d, p + ".device", n.device);
+    if (const toml::table* e = table_at(t, "encoder", p)) read_encoder(*e, p + ".encoder", n.encoder);
 
     const toml::table* o = table_at(t, "osc", p);
     if (o) {
@@ -445,6 +446,21 @@ class MeshParser {
     read_int(t, "sample_rate", p, 8000, 384000, "Hz", d.sample_rate_hz);
     read_int(t, "buffer_size", p, 16, 8192, "frames", d.buffer_frames);
     read_int(t, "channels", p, 1, 32, "channels", d.channels);
+  }
+
+  void read_encoder(const toml::table& t, const std::string& p, EncoderSettings& e) const {
+    check_keys(t, p, {"outputs", "source", "stream"});
+    if (const toml::node* o = t.get("outputs")) {
+      auto arr = o->as_array();
+      if (!arr) wrong_type(*o, p + ".outputs", "an array of \"PRESET:SINK\" strings");
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        auto str = (*arr)[i].as_string();
+        if (!str) wrong_type((*arr)[i], p + ".outputs[" + std::to_string(i) + "]", "a \"PRESET:SINK\" string");
+        e.outputs.push_back(str->get());
+      }
+    }
+    read_string(t, "source", p, e.source);
+    read_string(t, "stream", p, e.stream);
   }
 
   void read_osc(const toml::table& t, const std::string& p, OscSettings& o) const {

@@ -60,6 +60,19 @@ struct OscSettings {
   std::string bind = "127.0.0.1";
 };
 
+/// What a node with the "encoder" role encodes. TOML table `[nodes.NAME.encoder]`.
+struct EncoderSettings {
+  /// Outputs, each `PRESET[,KEY=VALUE...]:SINK` as for `audio_node --encode`
+  /// (validated when the node starts). TOML `outputs`, an array of strings.
+  std::vector<std::string> outputs;
+  /// Where the stream comes from: empty = this node's own mixer; a node name
+  /// (its `audio` endpoint) or a ZeroMQ endpoint ("tcp://10.0.0.11:7702").
+  /// TOML `source`.
+  std::string source;
+  /// Stream name: "master" matches "<node>/master". TOML `stream`.
+  std::string stream = "master";
+};
+
 /// One audio_node process of the mesh. TOML table `[nodes.NAME]`.
 struct NodeConfig {
   /// Node name, the TOML table key: 1..64 characters of A–Z, a–z, 0–9, '-'
@@ -74,6 +87,8 @@ struct NodeConfig {
   DeviceSettings device;
   /// OSC bridge settings.
   OscSettings osc;
+  /// Encoder outputs and source (used with the "encoder" role).
+  EncoderSettings encoder;
 
   /// True when `role` is in roles.
   bool has_role(const std::string& role) const;

@@ -60,6 +60,8 @@ struct SinkStatus {
   std::uint64_t streams = 0;        ///< files opened / streams begun
   std::uint64_t reconnects = 0;     ///< Icecast: successful connections after the first
   double retry_in_seconds = 0;      ///< Icecast in backoff/auth_failed: time to the next attempt
+  std::uint64_t errors = 0;            ///< failed writes (file); failed connections and sends (Icecast)
+  std::uint64_t connect_attempts = 0;  ///< Icecast: connection attempts so far (successful or not)
 };
 
 /// Destination of one encoder output. The owner (an encoder output) drives it

@@ -60,7 +60,7 @@ class StreamEncoder {
   virtual ~StreamEncoder() = default;
   /// Encodes `frames` frames of `format().channels` interleaved floats.
   /// Samples outside −1..1 are clipped by the codec's integer conversion
-  /// where it has one (FLAC/MP3 16-bit); NaN is treated as 0.
+  /// where it has one (FLAC 24-bit, MP3 16-bit); NaN is treated as 0.
   /// Errors: errc::io_error when the output refused bytes (the sentence names
   /// the codec), errc::internal when the codec library fails (with its message).
   virtual caf::expected<void> encode(const float* interleaved, std::size_t frames) = 0;
@@ -81,7 +81,8 @@ class StreamEncoder {
 /// it) and writes the stream headers at once.
 /// Errors: errc::value_out_of_range naming the setting, its value and its
 /// allowed range (bitrate, level, complexity, rate, channels: 1..8 for Opus
-/// and FLAC, 1..2 for MP3; MP3 rates are LAME's 8..48 kHz set);
+/// and FLAC, 1..2 for MP3; rates 8000..192000 Hz for Opus and FLAC, LAME's
+/// 8..48 kHz set for MP3);
 /// errc::internal with the library's message when it refuses to start.
 caf::expected<std::unique_ptr<StreamEncoder>> make_stream_encoder(const CodecSettings& settings, PcmFormat format,
                                                                   ByteOutput& out, const StreamMetadata& meta = {});

@@ -1,9 +1,12 @@
 #include "mixer/mixer_actor.hpp"
 
+#include <filesystem>
+
 #include <chrono>
 #include <cmath>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "caf/all.hpp"
 #include "common/error.hpp"
@@ -61,6 +64,9 @@ struct MixerActorState {
   // The stretch-side handle of every attached reader, for per-deck stretch settings.
   std::map<std::pair<int, std::uint32_t>, std::weak_ptr<stretch::FileSource>> sources;
   std::uint64_t next_generation = 1;
+  std::function<void(const AudioBlock&, const std::string&)> tap;
+  std::string title;
+  std::uint64_t title_age_frames = ~std::uint64_t{0} / 2;
   std::map<std::uint64_t, PendingStart> starts;
   std::uint64_t next_start = 1;
 
@@ -87,6 +93,15 @@ struct MixerActorState {
     b.pts_ns = pts_ns;
     mixer->render(b.samples->data(), frames, pts_ns);
     next_frame += frames;
+    if (tap) {
+      // The title needs a status snapshot: refresh it about once a second.
+      if (title_age_frames >= static_cast<std::uint64_t>(cfg.sample_rate_hz)) {
+        title = now_playing(mixer->status());
+        title_age_frames = 0;
+      }
+      title_age_frames += frames;
+      tap(b, title);
+    }
     return b;
   }
 
@@ -127,6 +142,7 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
   self->state.mixer = std::make_unique<Mixer>(cfg.mixer);
   self->state.stretch = cfg.stretch;
   self->state.offline = cfg.offline;
+  self->state.tap = cfg.tap;
   return {
       [=](load_atom, const std::string& deck, std::uint32_t id, const std::string& path, bool loop,
           double native_bpm) -> caf::result<BufferStatus> {
@@ -338,7 +354,25 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         }
         self->delayed_send(self, kStartPoll, retry_atom_v, key);
       },
-      [=](status_atom) { return self->state.mixer->status(); },
+      [=](stall_atom, std::uint32_t ms) {
+        spdlog::warn("mixer: stalled for {} ms on request (diagnostics)", ms);
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+        return true;
+      },
+      [=](status_atom) {
+        auto& st = self->state;
+        auto status = st.mixer->status();
+        const double rate = st.mixer->config().sample_rate_hz;
+        for (const auto& [key, weak] : st.sources) {
+          auto src = weak.lock();
+          if (!src || key.first < 0 || static_cast<std::size_t>(key.first) >= status.decks.size()) continue;
+          auto& d = status.decks[static_cast<std::size_t>(key.first)];
+          const double reserve = static_cast<double>(src->available()) / rate;
+          d.reserve_seconds = d.reserve_seconds < 0 ? reserve : std::min(d.reserve_seconds, reserve);
+          if (d.stretch_method.empty()) d.stretch_method = stretch::to_string(src->method());
+        }
+        return status;
+      },
       [=](render_atom, std::uint32_t frames, std::int64_t pts_ns) -> caf::result<AudioBlock> {
         if (frames == 0 || frames > kMaxRenderFrames)
           return make_error(errc::value_out_of_range, "render of " + std::to_string(frames) +
@@ -359,6 +393,15 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
 }
 
 }  // namespace
+
+std::string now_playing(const MixerStatus& status) {
+  const BufferStatus* best = nullptr;
+  for (const auto& d : status.decks)
+    for (const auto& b : d.buffers)
+      if (b.state == BufferState::playing && (!best || b.position_seconds < best->position_seconds)) best = &b;
+  if (!best) return {};
+  return std::filesystem::path(best->info.path).stem().string();
+}
 
 MixerActor spawn_mixer_actor(caf::actor_system& sys, const MixerActorConfig& cfg) {
   return sys.spawn(mixer_actor, cfg);

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ namespace crowdmesh::mixer {
 ///   first frame whose PTS ≥ at_ns (sample-accurate, on every node that got it).
 ///   Replies when scheduled (scheduled_at_ns set), before the start happens.
 /// - (status_atom) → MixerStatus (resets the level meters).
+/// - (stall_atom, milliseconds) → true after blocking the actor that long
+///   (diagnostics: a slow mixer starves the device ring, which telemetry must show).
 /// - (render_atom, frames, pts_ns) → AudioBlock of `frames` frames (device
 ///   demand); pts_ns = mesh time of the block's first frame at the speakers
 ///   (0 = unknown).
@@ -56,6 +59,7 @@ using MixerActor = caf::typed_actor<
     caf::replies_to<seek_atom, std::string, double>::with<DeckStatus>,
     caf::replies_to<method_atom, std::string, std::string>::with<DeckStatus>,
     caf::replies_to<master_atom, double>::with<double>,
+    caf::replies_to<stall_atom, std::uint32_t>::with<bool>,
     caf::replies_to<start_atom, std::vector<std::string>, double>::with<StartReport>,
     caf::replies_to<start_atom, std::vector<std::string>, double, std::int64_t>::with<StartReport>,
     caf::replies_to<status_atom>::with<MixerStatus>,
@@ -72,7 +76,17 @@ struct MixerActorConfig {
   /// Offline rendering (virtual device as fast as possible): a render waits for
   /// readers that are behind instead of counting an underrun.
   bool offline = false;
+  /// Optional tap on the master bus (encoders, the audio PUB): called in the
+  /// mixer actor after each rendered block with the block (shared samples,
+  /// never written again by the mixer) and what plays now (see now_playing()).
+  /// Must not block: queue or drop.
+  std::function<void(const AudioBlock& block, const std::string& title)> tap;
 };
+
+/// "What plays now" for stream metadata: the file name (without folder and
+/// extension) of the playing buffer that started most recently (the smallest
+/// play-head position); empty when nothing plays.
+std::string now_playing(const MixerStatus& status);
 
 /// Spawns the mixer actor.
 MixerActor spawn_mixer_actor(caf::actor_system& sys, const MixerActorConfig& cfg);

@@ -47,6 +47,11 @@ struct DeckStatus {
   double rms_dbfs = -200;               ///< since the previous status()
   double peak_dbfs = -200;
   std::vector<BufferStatus> buffers;
+  /// Decoded audio ready ahead of the play head in the emptiest of the deck's
+  /// FIFOs, seconds (-1: no buffer attached). Filled by the mixer actor.
+  double reserve_seconds = -1;
+  /// How the deck follows the tempo: "playback_rate" or "soundtouch" (empty: no buffer).
+  std::string stretch_method;
 };
 
 /// Snapshot of the whole mixer.

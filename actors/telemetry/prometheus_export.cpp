@@ -1,0 +1,152 @@
+#include "telemetry/prometheus_export.hpp"
+
+#include "telemetry/prometheus_text.hpp"
+
+namespace crowdmesh::telemetry {
+
+namespace {
+
+const char* deck_name(int wire) {
+  static const char* names[] = {"?", "A", "B", "C", "D"};
+  return wire >= 1 && wire <= 4 ? names[wire] : names[0];
+}
+
+void device(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::DeviceStats& d) {
+  b.counter("crowdmesh_device_xruns_total", "Device xruns: callbacks with a ring shortfall or a driver-reported xrun.")
+      .add(n, static_cast<double>(d.xruns()));
+  b.counter("crowdmesh_device_underrun_frames_total", "Frames of silence written because the output ring was short.")
+      .add(n, static_cast<double>(d.underrun_frames()));
+  b.counter("crowdmesh_device_frames_played_total", "Frames handed to the device.")
+      .add(n, static_cast<double>(d.frames_played()));
+  b.counter("crowdmesh_device_callbacks_total", "Audio callbacks run.").add(n, static_cast<double>(d.callbacks()));
+  b.gauge("crowdmesh_device_callback_seconds", "Audio callback duration (quantile 1 = the longest).");
+  for (auto [q, v] : {std::pair{"0.5", d.callback_us_p50()}, std::pair{"0.99", d.callback_us_p99()},
+                      std::pair{"1", d.callback_us_max()}}) {
+    auto l = n;
+    l.emplace_back("quantile", q);
+    b.add(l, v * 1e-6);
+  }
+  b.gauge("crowdmesh_device_period_seconds", "Budget of one callback: period frames / sample rate.")
+      .add(n, d.period_us() * 1e-6);
+  b.gauge("crowdmesh_device_ring_fill_frames", "Frames queued in the output ring.")
+      .add(n, d.ring_fill_frames());
+  b.gauge("crowdmesh_device_ring_capacity_frames", "Capacity of the output ring, frames.")
+      .add(n, d.ring_capacity_frames());
+}
+
+void mixer(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::MixerStats& m) {
+  auto deck_gauge = [&](const char* name, const char* help, auto value) {
+    b.gauge(name, help);
+    for (const auto& d : m.decks()) {
+      auto l = n;
+      l.emplace_back("deck", deck_name(d.deck()));
+      b.add(l, value(d));
+    }
+  };
+  using D = crowdmesh::v1::MixerStats::DeckStats;
+  deck_gauge("crowdmesh_deck_playing", "1 when a buffer of the deck plays.", [](const D& d) { return d.playing() ? 1.0 : 0.0; });
+  deck_gauge("crowdmesh_deck_position_seconds", "Play-head position in the file.", [](const D& d) { return d.position_seconds(); });
+  deck_gauge("crowdmesh_deck_rms_dbfs", "Post-fader RMS level over the last interval.", [](const D& d) { return d.rms_dbfs(); });
+  deck_gauge("crowdmesh_deck_peak_dbfs", "Post-fader peak level over the last interval.", [](const D& d) { return d.peak_dbfs(); });
+  deck_gauge("crowdmesh_deck_gain_db", "Deck gain.", [](const D& d) { return d.gain_db(); });
+  deck_gauge("crowdmesh_deck_reserve_seconds", "Decoded audio ready ahead of the play head.", [](const D& d) { return d.reserve_seconds(); });
+  deck_gauge("crowdmesh_deck_silent", "1 when playing below -60 dBFS for 2 s or more.", [](const D& d) { return d.silent() ? 1.0 : 0.0; });
+  b.counter("crowdmesh_deck_underrun_frames_total", "Frames of silence mixed because the deck FIFO was short.");
+  for (const auto& d : m.decks()) {
+    auto l = n;
+    l.emplace_back("deck", deck_name(d.deck()));
+    b.add(l, static_cast<double>(d.fifo_underrun_frames()));
+  }
+  b.gauge("crowdmesh_master_rms_dbfs", "Master RMS level over the last interval.").add(n, m.master_rms_dbfs());
+  b.gauge("crowdmesh_master_peak_dbfs", "Master peak level over the last interval.").add(n, m.master_peak_dbfs());
+  b.gauge("crowdmesh_master_momentary_lufs", "EBU R128 momentary loudness of the master bus (-120: no signal).")
+      .add(n, m.master_momentary_lufs());
+  b.gauge("crowdmesh_master_short_term_lufs", "EBU R128 short-term loudness of the master bus (-120: no signal).")
+      .add(n, m.master_short_term_lufs());
+  b.gauge("crowdmesh_master_silent", "1 when the master stayed below -60 dBFS for 2 s or more.")
+      .add(n, m.master_silent() ? 1.0 : 0.0);
+  b.gauge("crowdmesh_master_limiter_reduction_db", "Gain reduction of the master limiter.")
+      .add(n, m.limiter_gain_reduction_db());
+}
+
+void encoder(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::EncoderTelemetry& e) {
+  b.counter("crowdmesh_encoder_gaps_total", "Sequence gaps in the encoded stream (loss or own drops).")
+      .add(n, static_cast<double>(e.gaps()));
+  b.counter("crowdmesh_encoder_lost_chunks_total", "Chunks missing in those gaps (concealed).")
+      .add(n, static_cast<double>(e.lost_chunks()));
+  b.counter("crowdmesh_encoder_dropped_chunks_total", "Chunks dropped on arrival because the encoder was behind.")
+      .add(n, static_cast<double>(e.dropped_chunks()));
+  b.gauge("crowdmesh_encoder_backlog_frames", "Frames received but not yet encoded.")
+      .add(n, static_cast<double>(e.backlog_frames()));
+  auto per_output = [&](const char* name, const char* help, bool counter, auto value) {
+    if (counter) b.counter(name, help);
+    else b.gauge(name, help);
+    for (const auto& o : e.outputs()) {
+      auto l = n;
+      l.emplace_back("encoder", o.name());
+      b.add(l, value(o));
+    }
+  };
+  using O = crowdmesh::v1::EncoderTelemetry::Output;
+  per_output("crowdmesh_encoder_frames_total", "Frames encoded by the output.", true,
+             [](const O& o) { return static_cast<double>(o.frames_in()); });
+  per_output("crowdmesh_encoder_bytes_total", "Encoded bytes produced by the output.", true,
+             [](const O& o) { return static_cast<double>(o.bytes_out()); });
+  per_output("crowdmesh_encoder_realtime_factor", "Audio seconds encoded per CPU second.", false,
+             [](const O& o) { return o.realtime_factor(); });
+  per_output("crowdmesh_encoder_reconnects_total", "Icecast reconnections after the first connection.", true,
+             [](const O& o) { return static_cast<double>(o.reconnects()); });
+  per_output("crowdmesh_encoder_sink_up", "1 when the sink is open (file) or connected (Icecast).", false,
+             [](const O& o) { return o.sink_state() == "open" || o.sink_state() == "connected" ? 1.0 : 0.0; });
+}
+
+void links(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::LinkStats& s) {
+  b.gauge("crowdmesh_link_up", "1 when the peer was heard within the heartbeat liveness.");
+  for (const auto& l : s.links()) {
+    auto x = n;
+    x.emplace_back("peer", l.node());
+    b.add(x, l.alive() ? 1.0 : 0.0);
+  }
+  b.gauge("crowdmesh_link_rtt_seconds", "Round trip of the last clock probe to the peer.");
+  for (const auto& l : s.links()) {
+    auto x = n;
+    x.emplace_back("peer", l.node());
+    b.add(x, l.rtt_ms() * 1e-3);
+  }
+  b.gauge("crowdmesh_clock_offset_seconds", "This node's mesh clock offset estimate (mesh - local).")
+      .add(n, static_cast<double>(s.clock_offset_ns()) * 1e-9);
+}
+
+void process(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::ProcessStats& p) {
+  b.gauge("crowdmesh_process_cpu_ratio", "CPU used by the node over the last interval (1 = one core).")
+      .add(n, p.cpu_percent() / 100.0);
+  b.gauge("crowdmesh_process_resident_memory_bytes", "Resident memory of the node process.")
+      .add(n, static_cast<double>(p.rss_bytes()));
+  b.gauge("crowdmesh_process_threads", "Threads of the node process.").add(n, p.threads());
+}
+
+}  // namespace
+
+std::string render_node_metrics(const std::string& node, const std::vector<crowdmesh::v1::Telemetry>& samples) {
+  MetricsBuilder b;
+  const MetricLabels n{{"node", node}};
+  for (const auto& t : samples) {
+    switch (t.stats_case()) {
+      case crowdmesh::v1::Telemetry::kDevice: device(b, n, t.device()); break;
+      case crowdmesh::v1::Telemetry::kMixer: mixer(b, n, t.mixer()); break;
+      case crowdmesh::v1::Telemetry::kTempo:
+        b.gauge("crowdmesh_tempo_bpm", "Mesh tempo.");
+        b.add({{"node", node}, {"kind", "current"}}, t.tempo().current_bpm());
+        b.add({{"node", node}, {"kind", "target"}}, t.tempo().target_bpm());
+        b.gauge("crowdmesh_tempo_movement", "Last total movement reported by the detector (0..1).").add(n, t.tempo().movement());
+        break;
+      case crowdmesh::v1::Telemetry::kEncoder: encoder(b, n, t.encoder()); break;
+      case crowdmesh::v1::Telemetry::kLinks: links(b, n, t.links()); break;
+      case crowdmesh::v1::Telemetry::kProcess: process(b, n, t.process()); break;
+      default: break;
+    }
+  }
+  return b.render();
+}
+
+}  // namespace crowdmesh::telemetry

@@ -1,0 +1,114 @@
+#include "telemetry/telemetry_actor.hpp"
+
+#include <map>
+
+#include "caf/all.hpp"
+#include "telemetry/process_stats.hpp"
+#include "telemetry/stats_proto.hpp"
+
+namespace crowdmesh::telemetry {
+
+namespace {
+
+/// Seconds a playing deck must stay below kSilenceDbfs to be flagged silent.
+constexpr double kSilenceSeconds = 2.0;
+constexpr double kSilenceDbfs = -60.0;
+
+struct TelemetryState {
+  TelemetryActorConfig cfg;
+  ProcessSampler process;
+  std::map<std::string, std::uint64_t> sequence;  // per actor
+  std::map<int, std::int64_t> quiet_since_ns;      // per deck: playing below -60 dBFS since
+
+  void emit(const std::string& actor, crowdmesh::v1::Telemetry t) {
+    t.set_node(cfg.node);
+    t.set_actor(actor);
+    t.set_time_ns(cfg.mesh_time_ns ? cfg.mesh_time_ns() : 0);
+    t.set_sequence(sequence[actor]++);
+    if (cfg.publish) cfg.publish("tele." + cfg.node + "." + actor, t);
+  }
+
+  void mark_silence(crowdmesh::v1::MixerStats& m, std::int64_t now_ns) {
+    for (auto& d : *m.mutable_decks()) {
+      const int key = d.deck();
+      if (!d.playing() || d.rms_dbfs() > kSilenceDbfs) {
+        quiet_since_ns.erase(key);
+        continue;
+      }
+      auto it = quiet_since_ns.emplace(key, now_ns).first;
+      d.set_silent(static_cast<double>(now_ns - it->second) * 1e-9 >= kSilenceSeconds);
+    }
+  }
+};
+
+using Self = TelemetryActor::stateful_pointer<TelemetryState>;
+
+TelemetryActor::behavior_type telemetry_actor(Self self, TelemetryActorConfig cfg) {
+  self->state.cfg = std::move(cfg);
+  self->state.process.sample();  // starts the CPU interval
+  self->delayed_send(self, self->state.cfg.interval, tick_atom_v);
+  return {
+      [=](tick_atom) {
+        auto& st = self->state;
+        const auto timeout = st.cfg.interval;
+        {
+          crowdmesh::v1::Telemetry t;
+          *t.mutable_process() = to_proto(st.process.sample());
+          st.emit("process", std::move(t));
+        }
+        if (st.cfg.links) {
+          crowdmesh::v1::Telemetry t;
+          *t.mutable_links() = st.cfg.links();
+          st.emit("links", std::move(t));
+        }
+        if (st.cfg.device)
+          self->request(st.cfg.device, timeout, stats_atom_v)
+              .then(
+                  [=](device::DeviceStats& s) {
+                    crowdmesh::v1::Telemetry t;
+                    *t.mutable_device() = to_proto(s, self->state.cfg.backend);
+                    self->state.emit("device", std::move(t));
+                  },
+                  [](caf::error&) {});
+        if (st.cfg.mixer)
+          self->request(st.cfg.mixer, timeout, status_atom_v)
+              .then(
+                  [=](mixer::MixerStatus& s) {
+                    auto& st = self->state;
+                    crowdmesh::v1::Telemetry t;
+                    auto master = st.cfg.master_meter ? st.cfg.master_meter->take() : std::nullopt;
+                    *t.mutable_mixer() = to_proto(s, master);
+                    st.mark_silence(*t.mutable_mixer(), st.cfg.mesh_time_ns ? st.cfg.mesh_time_ns() : 0);
+                    st.emit("mixer", std::move(t));
+                  },
+                  [](caf::error&) {});
+        if (st.cfg.tempo)
+          self->request(st.cfg.tempo, timeout, status_atom_v)
+              .then(
+                  [=](tempo::TempoReport& r) {
+                    crowdmesh::v1::Telemetry t;
+                    *t.mutable_tempo() = to_proto(r, self->state.cfg.tempo_node);
+                    self->state.emit("tempo", std::move(t));
+                  },
+                  [](caf::error&) {});
+        if (st.cfg.encoder)
+          self->request(st.cfg.encoder, timeout, stats_atom_v)
+              .then(
+                  [=](encoder::EncoderStats& s) {
+                    crowdmesh::v1::Telemetry t;
+                    *t.mutable_encoder() = to_proto(s);
+                    self->state.emit("encoder", std::move(t));
+                  },
+                  [](caf::error&) {});
+        self->delayed_send(self, st.cfg.interval, tick_atom_v);
+      },
+  };
+}
+
+}  // namespace
+
+TelemetryActor spawn_telemetry_actor(caf::actor_system& sys, TelemetryActorConfig cfg) {
+  return sys.spawn(telemetry_actor, std::move(cfg));
+}
+
+}  // namespace crowdmesh::telemetry

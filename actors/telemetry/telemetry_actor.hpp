@@ -1,0 +1,54 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "caf/actor_system.hpp"
+#include "caf/typed_actor.hpp"
+#include "common/atoms.hpp"
+#include "crowdmesh/v1/stats.pb.h"
+#include "device/device_actor.hpp"
+#include "encoder/encoder_actor.hpp"
+#include "mixer/mixer_actor.hpp"
+#include "telemetry/master_meter.hpp"
+#include "tempo/tempo_actor.hpp"
+
+namespace crowdmesh::telemetry {
+
+/// The telemetry actor's interface: it runs on its own timer (tick_atom) and
+/// answers nothing else.
+using TelemetryActor = caf::typed_actor<caf::reacts_to<tick_atom>>;
+
+/// What the telemetry actor samples and where it sends the samples. Every
+/// actor handle may be invalid (that role does not run here).
+struct TelemetryActorConfig {
+  std::string node;                              ///< this node's name (topics tele.<node>.<actor>)
+  std::chrono::milliseconds interval{100};       ///< sampling period (10 Hz by default)
+  device::DeviceActor device;
+  std::string backend;                           ///< device backend description, for DeviceStats.backend
+  mixer::MixerActor mixer;
+  std::shared_ptr<MasterMeter> master_meter;     ///< master loudness/clipping/silence, fed by the mixer tap
+  tempo::TempoActor tempo;
+  std::string tempo_node;
+  encoder::EncoderActor encoder;
+  /// This node's links (the gateway's view); null = no mesh.
+  std::function<crowdmesh::v1::LinkStats()> links;
+  /// Mesh time now, ns (Telemetry.time_ns).
+  std::function<std::int64_t()> mesh_time_ns;
+  /// Receives each sample with its topic ("tele.<node>.<actor>"); called on
+  /// the telemetry actor's thread. Must not block (publish + store).
+  std::function<void(const std::string& topic, const crowdmesh::v1::Telemetry& sample)> publish;
+};
+
+/// Spawns the telemetry actor (ARCHITECTURE.md, telemetry row): every
+/// interval it asks each local actor for its stats (with a timeout of one
+/// interval, so a stuck actor skips samples instead of piling up requests),
+/// samples the process (CPU %, RSS) and the links, and hands one Telemetry
+/// per actor — numbered per actor, stamped with mesh time — to `publish`.
+/// It never touches the real-time path: the device actor answers from the
+/// atomic counters the callback already keeps.
+TelemetryActor spawn_telemetry_actor(caf::actor_system& sys, TelemetryActorConfig cfg);
+
+}  // namespace crowdmesh::telemetry

@@ -1,0 +1,98 @@
+#include "telemetry_plane.hpp"
+
+#include "caf/all.hpp"
+#include "mesh/monotonic_clock.hpp"
+#include "spdlog/spdlog.h"
+#include "telemetry/prometheus_export.hpp"
+
+namespace crowdmesh::node {
+
+namespace v1 = crowdmesh::v1;
+
+namespace {
+
+v1::LinkStats link_stats(mesh::MeshGateway& g) {
+  v1::LinkStats s;
+  for (const auto& p : g.nodes()) {
+    if (p.self) continue;
+    auto* l = s.add_links();
+    l->set_node(p.name);
+    l->set_alive(p.alive);
+    l->set_rtt_ms(p.clock_rtt_ms);
+    l->set_clock_offset_ns(p.clock_offset_ns);
+    l->set_last_heard_age_ms(p.last_heard_age_ms);
+  }
+  const auto st = g.stats();
+  s.set_clock_offset_ns(g.clock_offset_ns());
+  s.set_forwarded(st.forwarded);
+  s.set_timeouts(st.timeouts);
+  s.set_publish_dropped(st.publish_dropped);
+  return s;
+}
+
+}  // namespace
+
+TelemetryPlane::TelemetryPlane(TelemetrySettings settings)
+    : settings_(std::move(settings)),
+      meter_(std::make_shared<telemetry::MasterMeter>()),
+      store_(std::make_unique<TelemetryStore>(settings_.interval_ms)) {}
+
+TelemetryPlane::~TelemetryPlane() { server_.reset(); }
+
+caf::expected<void> TelemetryPlane::start_metrics() {
+  if (settings_.metrics_port == 0) return caf::unit;
+  auto* store = store_.get();
+  auto node = settings_.node;
+  auto server = telemetry::MetricsServer::start(settings_.metrics_bind, settings_.metrics_port, [store, node] {
+    return telemetry::render_node_metrics(node, store->samples_of(node));
+  });
+  if (!server) return server.error();
+  server_ = std::move(*server);
+  spdlog::info("Prometheus metrics on http://{}:{}/metrics", settings_.metrics_bind, server_->port());
+  return caf::unit;
+}
+
+void TelemetryPlane::start_actor(caf::actor_system& sys, telemetry::TelemetryActorConfig cfg, MeshClock& clock,
+                                 ControlPlane* control) {
+  cfg.node = settings_.node;
+  cfg.interval = std::chrono::milliseconds(settings_.interval_ms);
+  cfg.master_meter = meter_;
+  cfg.mesh_time_ns = [&clock] { return clock.now_ns(); };
+  if (control && control->gateway()) {
+    auto* g = control->gateway();
+    cfg.links = [g] { return link_stats(*g); };
+  }
+  auto* store = store_.get();
+  const std::string source = settings_.node + "/telemetry";
+  cfg.publish = [store, &clock, source](const std::string& topic, const v1::Telemetry& t) {
+    store->put(t, mesh::monotonic_now_ns());
+    v1::Envelope env;
+    env.set_source(source);
+    *env.mutable_telemetry() = t;
+    clock.publish(topic, std::move(env));
+  };
+  actor_ = telemetry::spawn_telemetry_actor(sys, std::move(cfg));
+}
+
+void TelemetryPlane::stop(caf::scoped_actor& self) {
+  if (actor_) {
+    self->send_exit(actor_, caf::exit_reason::user_shutdown);
+    self->wait_for(actor_);
+    actor_ = telemetry::TelemetryActor{};
+  }
+  server_.reset();
+}
+
+bool TelemetryPlane::on_peer_event(const v1::Envelope& env) {
+  if (!env.has_telemetry()) return false;
+  store_->put(env.telemetry(), mesh::monotonic_now_ns());
+  return true;
+}
+
+v1::TelemetrySnapshot TelemetryPlane::snapshot(ControlPlane* control) const {
+  std::vector<mesh::PeerState> nodes;
+  if (control && control->gateway()) nodes = control->gateway()->nodes();
+  return store_->snapshot(nodes, mesh::monotonic_now_ns());
+}
+
+}  // namespace crowdmesh::node

@@ -1,0 +1,57 @@
+#include "telemetry_store.hpp"
+
+#include <algorithm>
+
+namespace crowdmesh::node {
+
+void TelemetryStore::put(const crowdmesh::v1::Telemetry& sample, std::int64_t now_ns) {
+  if (sample.node().empty() || sample.actor().empty()) return;
+  std::lock_guard<std::mutex> lock(m_);
+  auto& e = nodes_[sample.node()][sample.actor()];
+  if (e.received_ns != 0 && sample.sequence() != 0 && sample.sequence() <= e.sample.sequence()) return;
+  e.sample = sample;
+  e.received_ns = now_ns;
+}
+
+crowdmesh::v1::TelemetrySnapshot TelemetryStore::snapshot(const std::vector<mesh::PeerState>& nodes,
+                                                          std::int64_t now_ns) const {
+  crowdmesh::v1::TelemetrySnapshot snap;
+  snap.set_interval_ms(interval_ms_);
+  std::lock_guard<std::mutex> lock(m_);
+  std::vector<std::string> order;
+  for (const auto& n : nodes) order.push_back(n.name);
+  for (const auto& [name, _] : nodes_)
+    if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+  for (const auto& name : order) {
+    auto* nt = snap.add_nodes();
+    nt->set_node(name);
+    auto peer = std::find_if(nodes.begin(), nodes.end(), [&](const mesh::PeerState& p) { return p.name == name; });
+    if (peer != nodes.end()) {
+      nt->set_alive(peer->alive);
+      for (const auto& r : peer->roles) nt->add_roles(r);
+    }
+    std::int64_t newest = 0;
+    auto it = nodes_.find(name);
+    if (it != nodes_.end())
+      for (const auto& [actor, e] : it->second) {
+        *nt->add_samples() = e.sample;
+        newest = std::max(newest, e.received_ns);
+      }
+    const std::int64_t age_ms = newest == 0 ? -1 : (now_ns - newest) / 1'000'000;
+    nt->set_age_ms(age_ms);
+    nt->set_stale(age_ms < 0 || age_ms > 3 * static_cast<std::int64_t>(interval_ms_));
+    if (peer == nodes.end()) nt->set_alive(!nt->stale());
+  }
+  return snap;
+}
+
+std::vector<crowdmesh::v1::Telemetry> TelemetryStore::samples_of(const std::string& node) const {
+  std::vector<crowdmesh::v1::Telemetry> out;
+  std::lock_guard<std::mutex> lock(m_);
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) return out;
+  for (const auto& [actor, e] : it->second) out.push_back(e.sample);
+  return out;
+}
+
+}  // namespace crowdmesh::node
