@@ -1,6 +1,7 @@
 #include "encoder_role.hpp"
 
 #include <chrono>
+#include <thread>
 
 #include "caf/all.hpp"
 #include "common/error.hpp"
@@ -60,7 +61,23 @@ encoder::EncoderStats EncoderRole::stats(caf::scoped_actor& self) {
 
 encoder::EncoderStats EncoderRole::stop(caf::scoped_actor& self) {
   if (stopped_) return final_;
-  if (subscriber_) subscriber_->stop();
+  if (subscriber_) {
+    // Take what is still in flight (the sender's last blocks) before closing:
+    // wait until nothing arrived for 200 ms, at most 1 s.
+    auto last = subscriber_->stats().received;
+    auto quiet_since = std::chrono::steady_clock::now();
+    const auto deadline = quiet_since + 1s;
+    while (std::chrono::steady_clock::now() < deadline &&
+           std::chrono::steady_clock::now() - quiet_since < 200ms) {
+      std::this_thread::sleep_for(20ms);
+      const auto now = subscriber_->stats().received;
+      if (now != last) {
+        last = now;
+        quiet_since = std::chrono::steady_clock::now();
+      }
+    }
+    subscriber_->stop();
+  }
   self->request(actor_, 30s, stop_atom_v)
       .receive([&](encoder::EncoderStats& r) { final_ = std::move(r); },
                [](caf::error& e) { spdlog::error("encoder: stop failed: {}", error_sentence(e)); });

@@ -25,6 +25,7 @@
 #include "tempo/bpm_config_json.hpp"
 #include "tempo/tempo_actor.hpp"
 #include "tempo_events.hpp"
+#include "encoder/preset.hpp"
 #include "encoder_role.hpp"
 #include "master_stream.hpp"
 #include "doctor_service.hpp"
@@ -255,6 +256,10 @@ int run_node(const NodeOptions& options) {
       return 2;
     }
     mesh_cfg.movement_bpm = *table;
+  }
+  if (o.list_presets) {
+    std::cout << encoder::describe_presets();
+    return 0;
   }
   if (o.list_devices) {
     auto list = device::list_devices();

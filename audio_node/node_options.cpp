@@ -98,6 +98,7 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   app.add_option("--encode", o.encode,
                  "PRESET[,KEY=VALUE...]:SINK, repeatable: encode the mix (presets mobile, hifi, podcast, opus, flac, "
                  "mp3; sinks file:PATH with strftime fields, icecast://USER:PASS@HOST:PORT/MOUNT); see docs/ENCODERS.md");
+  app.add_flag("--list-presets", o.list_presets, "List the encoder presets and their keys, and exit");
   app.add_option("--source", o.audio_source,
                  "Stream to encode: a node name of --config or an audio endpoint (tcp://HOST:7702); default: this node's mixer");
   app.add_option("--stream", o.audio_stream, "Name of the stream to encode (default: master)");

@@ -47,6 +47,7 @@ struct NodeOptions {
   bool loop = false;                        ///< --loop
   double start_timeout_seconds = 10;        ///< --start-timeout
   bool list_devices = false;                ///< --list-devices
+  bool list_presets = false;                ///< --list-presets
   std::string config_path;                  ///< --config: the mesh TOML (empty: one-node mesh on loopback)
   std::string node_name;                    ///< --name: this node in the config (default: "local" / the only node)
   bool mesh = true;                         ///< --mesh on|off: gateway + OSC bridge

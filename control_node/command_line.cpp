@@ -174,6 +174,13 @@ struct Raw {
   std::string at, in, ready_timeout;
   std::string topic;
   std::string count;
+  bool once = false;
+  std::string interval_ms;
+  std::string periods;
+  std::string device;
+  std::string probes;
+  std::string actor;
+  std::string ms;
 };
 
 void add_deck(CLI::App* sub, Raw& raw) {
@@ -189,6 +196,40 @@ void add_ramp(CLI::App* sub, Raw& raw) {
 caf::expected<std::string> build_command(const std::string& name, const Raw& raw, Request& req) {
   v1::Command& cmd = *req.envelope.mutable_command();
   auto deck = [&]() { return to_deck(raw.deck); };
+  if (name == "top") {
+    cmd.mutable_get_telemetry();
+    return std::string{"telemetry"};
+  }
+  if (name == "doctor") {
+    auto* d = cmd.mutable_run_doctor();
+    std::string list = raw.periods;
+    std::size_t start = 0;
+    while (!list.empty() && start <= list.size()) {
+      const auto end = list.find(',', start);
+      const auto item = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      auto p = to_integer(item, "--periods", 16, 8192, "frames");
+      if (!p) return p.error();
+      d->add_period_frames(static_cast<std::uint32_t>(*p));
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    if (!raw.seconds.empty()) {
+      auto s = to_double(raw.seconds, "--seconds");
+      if (!s) return s.error();
+      if (!std::isfinite(*s) || *s <= 0 || *s > 10)
+        return out_of_range("--seconds " + format_number(*s) + " is out of range (allowed: more than 0, up to 10 s)");
+      d->set_seconds_per_period(*s);
+    }
+    d->set_device(raw.device);
+    return std::string{"device"};
+  }
+  if (name == "stall") {
+    auto ms = to_integer(raw.ms, "stall MS", 1, 5000, "ms");
+    if (!ms) return ms.error();
+    cmd.mutable_stall()->set_actor(raw.actor);
+    cmd.mutable_stall()->set_milliseconds(static_cast<std::uint32_t>(*ms));
+    return raw.actor;
+  }
   if (name == "nodes") {
     cmd.mutable_get_nodes();
     return std::string{"gateway"};
@@ -474,6 +515,19 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args,
   eq->add_option("LOW", raw.low, "Low band gain in dB")->required();
   eq->add_option("MID", raw.mid, "Mid band gain in dB")->required();
   eq->add_option("HIGH", raw.high, "High band gain in dB")->required();
+  auto* top = app.add_subcommand("top", "Show the whole mesh live: devices, decks, tempo, encoders, links, process");
+  top->add_flag("--once", raw.once, "Print one snapshot and exit (with --json: one JSON document)");
+  top->add_option("--interval", raw.interval_ms, "Refresh period, ms (50..5000, default 250)")->type_name("MS");
+  auto* doctor = app.add_subcommand("doctor", "Diagnose a node: devices, rates, busy, buffer size advice, links");
+  doctor->add_option("--periods", raw.periods, "Period sizes to measure, frames (default 128,256,512)")
+      ->type_name("LIST");
+  doctor->add_option("--seconds", raw.seconds, "Seconds of measurement per period size (default 1)")->type_name("S");
+  doctor->add_option("--device", raw.device, "Device to measure: index or name (default: the default output)");
+  doctor->add_option("--probes", raw.probes, "Round trips per link for the link check (default 100; 0 = skip)")
+      ->type_name("N");
+  auto* stall = app.add_subcommand("stall", "Diagnostics: block an actor (mixer) for MS ms, as an overloaded machine would");
+  stall->add_option("ACTOR", raw.actor, "Actor to stall: mixer")->required();
+  stall->add_option("MS", raw.ms, "Milliseconds (1..5000)")->required();
   auto* watch = app.add_subcommand("watch", "Print events and telemetry as JSON lines");
   watch->add_option("--topic", raw.topic, "Topic prefix, e.g. tele. or evt.room1.")
       ->type_name("PREFIX");
@@ -533,6 +587,31 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args,
   if (!actor) return actor.error();
   req.envelope.set_target(req.target_node + "/" + *actor);
 
+  if (req.command == "top") {
+    req.kind = Request::Kind::top;
+    req.top_once = raw.once;
+    if (!raw.interval_ms.empty()) {
+      auto ms = to_integer(raw.interval_ms, "--interval", 50, 5000, "ms");
+      if (!ms) return ms.error();
+      req.top_interval = std::chrono::milliseconds{*ms};
+    }
+  }
+  if (req.command == "doctor") {
+    req.kind = Request::Kind::doctor;
+    if (!raw.probes.empty()) {
+      auto n = to_integer(raw.probes, "--probes", 0, 10000, "");
+      if (!n) return n.error();
+      req.doctor_probes = static_cast<int>(*n);
+    }
+    if (raw.timeout_ms.empty()) {
+      const auto& d = req.envelope.command().run_doctor();
+      const int periods = d.period_frames_size() > 0 ? d.period_frames_size() : 3;
+      const double each = d.seconds_per_period() > 0 ? d.seconds_per_period() : 1.0;
+      req.timeout = std::chrono::milliseconds{static_cast<std::int64_t>(periods * (each + 1.0) * 1000) + 5000};
+    }
+  }
+  if (req.command == "stall" && raw.timeout_ms.empty())
+    req.timeout = std::chrono::milliseconds{req.envelope.command().stall().milliseconds() + 3000};
   if (raw.timeout_ms.empty()) {
     if (req.command == "load")
       req.timeout = std::chrono::milliseconds{kDefaultLoadTimeoutMs};

@@ -2,9 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
+
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "common/error.hpp"
+#include "control_node/link_check.hpp"
 #include "control_node/reply_printer.hpp"
+#include "control_node/top_view.hpp"
 
 namespace crowdmesh::control {
 namespace {
@@ -22,6 +28,12 @@ int exit_status_of(const caf::error& error) {
 int worst(int a, int b) {
   auto rank = [](int status) { return status == kExitTimeout ? 3 : status == kExitOk ? 0 : 1; };
   return rank(a) >= rank(b) ? a : b;
+}
+
+int terminal_width() {
+  winsize w{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col >= 40) return w.ws_col;
+  return 100;
 }
 
 }  // namespace
@@ -51,7 +63,92 @@ int CommandRunner::run(Request request, const std::atomic<bool>& stop) {
   if (request.start_in_seconds) {
     if (auto resolved = resolve_start_in(request); !resolved) return fail(resolved.error());
   }
+  if (request.kind == Request::Kind::top) return run_top(request, stop);
+  if (request.kind == Request::Kind::doctor) return run_doctor(request);
   return request.broadcast() ? run_broadcast(request) : run_single(request);
+}
+
+int CommandRunner::run_top(Request& request, const std::atomic<bool>& stop) {
+  const bool tty = ::isatty(STDOUT_FILENO) == 1;
+  std::uint64_t poll = 0;
+  for (;;) {
+    request.envelope.set_correlation_id(request.envelope.correlation_id() + 1);
+    if (request.envelope.correlation_id() == 0) request.envelope.set_correlation_id(1);
+    const auto asked = std::chrono::steady_clock::now();
+    auto reply = client_.request(request.envelope, request.timeout);
+    const bool ok = reply && ReplyPrinter::is_ok(*reply) && reply->reply().ok().has_telemetry();
+    if (request.top_once) {
+      if (!reply) return fail(reply.error());
+      if (!ok) return print_reply(*reply, request.json, false);
+      const auto& snap = reply->reply().ok().telemetry();
+      if (request.json) out_ << top_json(snap).dump(2) << "\n";
+      else out_ << render_top(snap, TopStyle{terminal_width(), tty, request.connect_endpoint});
+      return kExitOk;
+    }
+    std::string screen;
+    if (ok) {
+      screen = request.json ? top_json(reply->reply().ok().telemetry()).dump() + "\n"
+                            : render_top(reply->reply().ok().telemetry(),
+                                         TopStyle{terminal_width(), tty, request.connect_endpoint});
+    } else {
+      const std::string why = !reply ? error_sentence(reply.error()) : ReplyPrinter::error_text(*reply);
+      screen = "control_node top: no telemetry from " + request.connect_endpoint + ": " + why + " (retrying)\n";
+    }
+    if (!request.json && tty) out_ << "\x1b[H\x1b[2J";
+    out_ << screen << std::flush;
+    ++poll;
+    while (!stop.load() && std::chrono::steady_clock::now() - asked < request.top_interval)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (stop.load()) return kExitOk;
+  }
+}
+
+int CommandRunner::run_doctor(Request& request) {
+  auto reply = client_.request(request.envelope, request.timeout);
+  if (!reply) return fail(reply.error());
+  if (!ReplyPrinter::is_ok(*reply) || !reply->reply().ok().has_doctor()) return print_reply(*reply, request.json, false);
+  const auto& report = reply->reply().ok().doctor();
+  nlohmann::json links = nlohmann::json::array();
+  std::vector<std::string> findings;
+  if (request.doctor_probes > 0) {
+    auto nodes = client_.request(probe_for(request, "", 3), request.timeout > std::chrono::milliseconds(2000)
+                                                                 ? std::chrono::milliseconds(2000)
+                                                                 : request.timeout);
+    if (nodes && ReplyPrinter::is_ok(*nodes) && nodes->reply().ok().has_nodes()) {
+      std::uint64_t offset = 10;
+      for (const auto& n : nodes->reply().ok().nodes().nodes()) {
+        if (!n.alive()) {
+          findings.push_back("Node " + n.name() + " is not alive: its link was not checked.");
+          links.push_back({{"node", n.name()}, {"alive", false}});
+          continue;
+        }
+        const LinkCheck c = check_link(client_, [&](std::uint64_t k) { return probe_for(request, n.name(), offset + k); },
+                                       request.doctor_probes, std::chrono::milliseconds(500));
+        offset += static_cast<std::uint64_t>(request.doctor_probes) + 1;
+        links.push_back(to_json(n.name(), c));
+        for (auto& f : link_findings(n.name(), c)) findings.push_back(std::move(f));
+      }
+    } else {
+      findings.push_back("The node list could not be read, so no link was checked.");
+    }
+  }
+  if (request.json) {
+    nlohmann::json j = nlohmann::json::parse(report.json(), nullptr, false);
+    if (j.is_discarded()) j = nlohmann::json::object();
+    j["node_findings"] = report.findings();
+    j["links"] = links;
+    j["link_findings"] = findings;
+    j["node"] = reply->source();
+    out_ << j.dump(2) << "\n";
+  } else {
+    out_ << "doctor: " << reply->source() << "\n" << report.text();
+    if (request.doctor_probes > 0) {
+      out_ << "Links (" << request.doctor_probes << " round trips each, through " << request.connect_endpoint << "):\n";
+      for (const auto& l : links) out_ << "  " << format_link(l) << "\n";
+      for (const auto& f : findings) out_ << "  - " << f << "\n";
+    }
+  }
+  return kExitOk;
 }
 
 int CommandRunner::run_watch(const Request& request, const std::atomic<bool>& stop) {

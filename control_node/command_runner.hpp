@@ -37,6 +37,8 @@ class CommandRunner {
   int run_watch(const Request& request, const std::atomic<bool>& stop);
   int run_single(Request& request);
   int run_broadcast(Request& request);
+  int run_top(Request& request, const std::atomic<bool>& stop);
+  int run_doctor(Request& request);
   /// Resolves request.start_in_seconds into envelope.execute_at_ns.
   caf::expected<void> resolve_start_in(Request& request);
   /// A get_nodes envelope to "<node>/gateway" numbered after the request.

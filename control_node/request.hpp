@@ -26,6 +26,8 @@ struct Request {
     send,     ///< send `envelope`, print the reply (or replies for target "*")
     watch,    ///< subscribe to `events_endpoint` and print envelopes as JSON lines
     message,  ///< print `text` (help, version) and exit 0
+    top,      ///< poll GetTelemetry (`envelope`) every `top_interval` and draw the mesh
+    doctor,   ///< send RunDoctor (`envelope`), print the report, then check every link
   };
   Kind kind = Kind::send;
   /// Subcommand name as typed ("status", "gain", ...).
@@ -50,6 +52,11 @@ struct Request {
   std::string topic_prefix;
   /// `watch --count`: stop after this many envelopes; 0 = until Ctrl-C.
   std::uint64_t watch_count = 0;
+  /// `top`: refresh period; `top --once`: print one snapshot and exit.
+  std::chrono::milliseconds top_interval{250};
+  bool top_once = false;
+  /// `doctor --probes N`: probes per link (0 = skip the link check).
+  int doctor_probes = 100;
   /// Kind::message: the text to print (help or version).
   std::string text;
 

@@ -84,14 +84,38 @@ void init_libshout_once() {
   std::call_once(once, [] { shout_init(); });
 }
 
-struct ShoutDeleter {
-  void operator()(shout_t* s) const {
-    if (s == nullptr) return;
-    shout_close(s);
-    shout_free(s);
+// libshout 2.4.6's shout_free() only frees a handle that is still connected
+// (an inverted check), and freeing a connected one leaks its connection. So
+// handles are never freed: a closed handle goes back to this process-wide
+// pool and the next sink thread reconfigures it (memory bounded by the number
+// of sinks alive at once).
+// Both live until the process ends (never destroyed: a sink thread may still
+// hand its handle back during static destruction).
+std::mutex& pool_mutex() {
+  static auto* m = new std::mutex;
+  return *m;
+}
+std::vector<shout_t*>& pool() {
+  static auto* handles = new std::vector<shout_t*>;
+  return *handles;
+}
+shout_t* take_handle() {
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex());
+    if (!pool().empty()) {
+      shout_t* sh = pool().back();
+      pool().pop_back();
+      return sh;
+    }
   }
-};
-using ShoutPtr = std::unique_ptr<shout_t, ShoutDeleter>;
+  return shout_new();
+}
+void give_handle(shout_t* sh) {
+  if (sh == nullptr) return;
+  shout_close(sh);
+  std::lock_guard<std::mutex> lock(pool_mutex());
+  pool().push_back(sh);
+}
 
 std::string shout_error_text(int code) {
   switch (code) {
@@ -108,20 +132,14 @@ std::string shout_error_text(int code) {
   }
 }
 
-/// A configured, not yet connected, non-blocking libshout handle; null and
-/// `error` set when libshout refuses a setting.
-ShoutPtr make_shout(const IcecastTarget& t, Codec codec, const SinkOptions& o, const StreamInfo& info,
-                    std::string& error) {
-  ShoutPtr sh(shout_new());
-  if (!sh) {
-    error = "libshout: out of memory";
-    return nullptr;
-  }
+/// Configures a closed handle for `t` (non-blocking); false and `error` set
+/// when libshout refuses a setting.
+bool configure(shout_t* s, const IcecastTarget& t, Codec codec, const SinkOptions& o, const StreamInfo& info,
+               std::string& error) {
   auto check = [&](int rc, const char* what) {
     if (rc == SHOUTERR_SUCCESS || !error.empty()) return;
     error = std::string("libshout refused ") + what + ": " + shout_error_text(rc);
   };
-  shout_t* s = sh.get();
   check(shout_set_host(s, t.host.c_str()), "the host");
   check(shout_set_port(s, static_cast<unsigned short>(t.port)), "the port");
   check(shout_set_user(s, t.user.c_str()), "the user");
@@ -134,7 +152,7 @@ ShoutPtr make_shout(const IcecastTarget& t, Codec codec, const SinkOptions& o, c
         "the format");
   check(shout_set_agent(s, "Crowdmesh"), "the user agent");
   check(shout_set_public(s, 0), "public=0");
-  if (!o.stream_name.empty()) check(shout_set_meta(s, SHOUT_META_NAME, o.stream_name.c_str()), "the stream name");
+  check(shout_set_meta(s, SHOUT_META_NAME, o.stream_name.c_str()), "the stream name");
   if (info.bitrate_kbps > 0)
     check(shout_set_audio_info(s, SHOUT_AI_BITRATE, std::to_string(info.bitrate_kbps).c_str()), "the bitrate");
   if (info.format.sample_rate_hz > 0)
@@ -143,8 +161,7 @@ ShoutPtr make_shout(const IcecastTarget& t, Codec codec, const SinkOptions& o, c
   if (info.format.channels > 0)
     check(shout_set_audio_info(s, SHOUT_AI_CHANNELS, std::to_string(info.format.channels).c_str()), "the channels");
   check(shout_set_nonblocking(s, 1), "non-blocking mode");
-  if (!error.empty()) return nullptr;
-  return sh;
+  return error.empty();
 }
 
 /// Waits `d` or until stop; true when stopping.
@@ -273,6 +290,7 @@ void run(std::shared_ptr<IcecastSink::Shared> shared, IcecastTarget t, Codec cod
   const std::string where = t.host + ":" + std::to_string(t.port);
   int failures = 0;
   bool ever_connected = false;
+  shout_t* sh = take_handle();
   for (;;) {
     StreamInfo info;
     {
@@ -283,17 +301,22 @@ void run(std::shared_ptr<IcecastSink::Shared> shared, IcecastTarget t, Codec cod
       ++s.status.connect_attempts;
       info = s.info;
     }
+    if (sh == nullptr) sh = take_handle();
+    if (sh == nullptr) {
+      schedule_retry(s, SinkState::failed, "icecast " + t.display() + ": libshout: out of memory", o.backoff_max_seconds);
+      continue;
+    }
     std::string setup_error;
-    ShoutPtr sh = make_shout(t, codec, o, info, setup_error);
-    if (!sh) {
+    shout_close(sh);
+    if (!configure(sh, t, codec, o, info, setup_error)) {
       ++failures;
       schedule_retry(s, SinkState::failed, "icecast " + t.display() + ": " + setup_error, o.backoff_max_seconds);
       continue;
     }
-    const int rc = connect(sh.get(), s);
+    const int rc = connect(sh, s);
     if (rc == kStopped) break;
     if (rc != SHOUTERR_CONNECTED) {
-      sh.reset();
+      shout_close(sh);
       if (rc == SHOUTERR_NOLOGIN) {
         schedule_retry(s, SinkState::auth_failed,
                        "icecast " + where + " refused source login for " + t.mount + " as '" + t.user +
@@ -328,14 +351,15 @@ void run(std::shared_ptr<IcecastSink::Shared> shared, IcecastTarget t, Codec cod
     spdlog::info("icecast sink: connected to {}{}", t.display(), ever_connected ? " again" : "");
     ever_connected = true;
 
-    const int end = pump(sh.get(), s, codec, where);
-    sh.reset();
+    const int end = pump(sh, s, codec, where);
+    shout_close(sh);
     if (end == kStopped) break;
     failures = 1;
     schedule_retry(s, SinkState::backoff,
                    "icecast " + where + " dropped the source connection for " + t.mount + ": " + shout_error_text(end),
                    backoff_seconds(o, failures));
   }
+  give_handle(sh);
   std::lock_guard<std::mutex> lock(s.mutex);
   s.connected = false;
   s.status.state = SinkState::closed;

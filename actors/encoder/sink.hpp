@@ -99,10 +99,14 @@ class Sink : public ByteOutput {
 /// Parses a sink URL and creates the sink (nothing is opened or connected
 /// before begin_stream()):
 ///   file:PATH                       (PATH may hold strftime fields, e.g. %Y%m%d-%H%M%S; relative
-///                                    paths are made absolute against the working directory)
-///   icecast://USER:PASS@HOST:PORT/MOUNT   (Icecast 2 over HTTP; USER defaults to "source")
-/// Errors: errc::value_out_of_range naming the URL and the accepted forms;
-/// errc::unsupported_format when the codec cannot go to that sink (FLAC to Icecast).
+///                                    paths are made absolute against the working directory;
+///                                    file:///abs/path is accepted too)
+///   icecast://USER:PASS@HOST:PORT/MOUNT   (Icecast 2 over HTTP; USER defaults to "source" in the
+///                                    forms :PASS@ and PASS@; PORT defaults to 8000; HOST may be
+///                                    [IPv6]; USER and PASS may hold %XX escapes)
+/// Errors: errc::value_out_of_range naming the URL (password shown as ***) and the
+/// accepted forms, or naming an out-of-range option; errc::unsupported_format when
+/// the codec cannot go to that sink (FLAC to Icecast).
 caf::expected<std::unique_ptr<Sink>> make_sink(const std::string& url, Codec codec, const SinkOptions& options = {});
 
 }  // namespace crowdmesh::encoder

@@ -17,6 +17,8 @@
 
 #include <sndfile.h>
 
+#include "spdlog/spdlog.h"
+
 #include "common/error.hpp"
 #include "encoder/encoder_pipeline.hpp"
 #include "mesh/audio_publisher.hpp"
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s IN.wav PRESET[,KEY=VALUE...] OUT_FILE [BLOCK_FRAMES]\n", argv[0]);
     return 2;
   }
+  spdlog::set_level(spdlog::level::warn);  // stdout carries the JSON result only
   const std::uint32_t block = argc > 4 ? static_cast<std::uint32_t>(std::stoul(argv[4])) : 256;
   SF_INFO info{};
   SNDFILE* f = sf_open(argv[1], SFM_READ, &info);

@@ -13,6 +13,7 @@
 #include "audio_files.hpp"
 #include "child_process.hpp"
 #include "common/error.hpp"
+#include "icecast_server.hpp"
 #include "mesh/audio_subscriber.hpp"
 #include "node_process.hpp"
 
@@ -250,6 +251,61 @@ TEST_F(EncoderNodeTest, UnwritablePathIsNamedAndTheNodeKeepsPlaying) {
   EXPECT_NEAR(r.summary["seconds_played"].get<double>(), 3.0, 0.01);
   EXPECT_NE(r.summary["errors"].dump().find(blocked + "/mix.flac"), std::string::npos) << r.summary["errors"].dump();
   EXPECT_EQ(run_quiet({"/usr/bin/opusinfo", path("ok.opus")}), 0) << "the other output is unaffected";
+}
+
+TEST_F(EncoderNodeTest, IcecastListenersDecodeTheOpusAndMp3MountsOfTheNode) {
+  IcecastServer icecast;
+  ASSERT_EQ(icecast.start(), "");
+  const std::string base = std::string("icecast://source:") + IcecastServer::kSourcePassword + "@127.0.0.1:" +
+                           std::to_string(icecast.port());
+  const pid_t node = spawn_process(
+      {AUDIO_NODE_BIN, "--a", music_ + "/frontiers.mp3", "--b", music_ + "/machine_wars.mp3", "--backend", "virtual",
+       "--realtime", "true", "--duration", "14", "--mesh", "off", "--encode", "mobile:" + base + "/room-a.opus",
+       "--encode", "mp3:" + base + "/room-a.mp3", "--summary-json", path("node.json")},
+      path("node.out"), path("node.err"));
+  pids_.push_back(node);
+  // Both mounts are listed once the node streams.
+  std::string status;
+  for (int i = 0; i < 100; ++i) {
+    status = IcecastServer::http_get(icecast.port(), "/status-json.xsl");
+    if (status.find("/room-a.opus") != std::string::npos && status.find("/room-a.mp3") != std::string::npos) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_NE(status.find("/room-a.opus"), std::string::npos) << status << icecast.error_log();
+  EXPECT_NE(status.find("/room-a.mp3"), std::string::npos) << status;
+  EXPECT_NE(status.find("audio/mpeg"), std::string::npos) << status;
+  EXPECT_NE(status.find("audio/ogg"), std::string::npos) << status;
+  // A listener decodes 5 s from each mount (both at once).
+  std::vector<pid_t> listeners;
+  for (const char* mount : {"room-a.opus", "room-a.mp3"})
+    listeners.push_back(spawn_process({"/usr/bin/ffmpeg", "-v", "error", "-i",
+                                       "http://127.0.0.1:" + std::to_string(icecast.port()) + "/" + mount, "-t", "5",
+                                       "-f", "null", "-"},
+                                      path(std::string(mount) + ".out"), path(std::string(mount) + ".err")));
+  for (std::size_t i = 0; i < listeners.size(); ++i)
+    EXPECT_EQ(wait_for_exit(listeners[i], 20s).value_or(-1), 0) << shell("cat '" + path(i ? "room-a.mp3.err" : "room-a.opus.err") + "'");
+  EXPECT_EQ(wait_for_exit(node, 30s).value_or(-1), 0);
+  pids_.erase(std::remove(pids_.begin(), pids_.end(), node), pids_.end());
+  auto summary = read_json(path("node.json"));
+  ASSERT_FALSE(summary.is_null());
+  for (const auto& o : summary["encoder"]["outputs"]) {
+    EXPECT_EQ(o["reconnects"], 0) << o.dump();
+    EXPECT_GT(o["bytes_out"].get<double>(), 50000) << o.dump();
+  }
+}
+
+TEST_F(EncoderNodeTest, WrongIcecastPasswordIsReportedWhileTheNodePlaysOn) {
+  IcecastServer icecast;
+  ASSERT_EQ(icecast.start(), "");
+  auto r = run_audio_node({"--a", music_ + "/frontiers.mp3", "--backend", "virtual", "--realtime", "true",
+                           "--duration", "4", "--mesh", "off", "--encode",
+                           "mobile:icecast://source:wrong@127.0.0.1:" + std::to_string(icecast.port()) + "/x.opus"},
+                          dir_);
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_NEAR(r.summary["seconds_played"].get<double>(), 4.0, 0.01);
+  const auto& o = r.summary["encoder"]["outputs"][0];
+  EXPECT_EQ(o["state"], "auth_failed") << o.dump();
+  EXPECT_NE(o["last_error"].get<std::string>().find("x.opus"), std::string::npos) << o.dump();
 }
 
 }  // namespace

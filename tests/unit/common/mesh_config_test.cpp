@@ -428,5 +428,29 @@ TEST(MeshConfigTest, LoadingADirectoryIsUnreadable) {
   EXPECT_HAS(error_sentence(cfg.error()), "is a directory");
 }
 
+TEST(MeshConfigTest, EncoderTableGivesOutputsSourceAndStream) {
+  auto cfg = parsed(R"([nodes.archive]
+roles = ["encoder"]
+control = "tcp://127.0.0.1:7800"
+[nodes.archive.encoder]
+source = "room-a"
+outputs = ["hifi:file:/rec/a.flac", "mobile:file:/rec/a.opus"]
+)");
+  const auto& e = cfg.nodes.front().encoder;
+  EXPECT_EQ(e.source, "room-a");
+  EXPECT_EQ(e.stream, "master");
+  ASSERT_EQ(e.outputs.size(), 2u);
+  EXPECT_EQ(e.outputs[1], "mobile:file:/rec/a.opus");
+}
+
+TEST(MeshConfigTest, EncoderOutputsMustBeStrings) {
+  EXPECT_HAS(error_of(R"([nodes.archive]
+roles = ["encoder"]
+[nodes.archive.encoder]
+outputs = [3]
+)"),
+             "nodes.archive.encoder.outputs[0]");
+}
+
 }  // namespace
 }  // namespace crowdmesh

@@ -5,6 +5,6 @@ crowdmesh_add_unit_test(sink_unit_tests
   LIBS crowdmesh_sinks crowdmesh_test_support
   LABEL unit)
 crowdmesh_add_unit_test(icecast_sink_tests
-  SOURCES icecast_sink_test.cpp icecast_server.cpp
+  SOURCES icecast_sink_test.cpp
   LIBS crowdmesh_sinks crowdmesh_test_support nlohmann_json::nlohmann_json
   LABEL integration)
