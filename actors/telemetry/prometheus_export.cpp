@@ -19,13 +19,11 @@ void device(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::Devic
   b.counter("crowdmesh_device_frames_played_total", "Frames handed to the device.")
       .add(n, static_cast<double>(d.frames_played()));
   b.counter("crowdmesh_device_callbacks_total", "Audio callbacks run.").add(n, static_cast<double>(d.callbacks()));
-  b.gauge("crowdmesh_device_callback_seconds", "Audio callback duration (quantile 1 = the longest).");
-  for (auto [q, v] : {std::pair{"0.5", d.callback_us_p50()}, std::pair{"0.99", d.callback_us_p99()},
-                      std::pair{"1", d.callback_us_max()}}) {
-    auto l = n;
-    l.emplace_back("quantile", q);
-    b.add(l, v * 1e-6);
-  }
+  b.gauge("crowdmesh_device_callback_p50_seconds", "Audio callback duration, median over the device's window.")
+      .add(n, d.callback_us_p50() * 1e-6);
+  b.gauge("crowdmesh_device_callback_p99_seconds", "Audio callback duration, 99th percentile.")
+      .add(n, d.callback_us_p99() * 1e-6);
+  b.gauge("crowdmesh_device_callback_max_seconds", "Longest audio callback.").add(n, d.callback_us_max() * 1e-6);
   b.gauge("crowdmesh_device_period_seconds", "Budget of one callback: period frames / sample rate.")
       .add(n, d.period_us() * 1e-6);
   b.gauge("crowdmesh_device_ring_fill_frames", "Frames queued in the output ring.")

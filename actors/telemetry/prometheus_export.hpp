@@ -11,8 +11,9 @@ namespace crowdmesh::telemetry {
 /// prefix `crowdmesh_`, base units in names (`_seconds`, `_bytes`), counters
 /// ending in `_total`, labels `node`, `deck`, `encoder`, `peer`. Families:
 ///  - device: `crowdmesh_device_xruns_total`, `_underrun_frames_total`,
-///    `_frames_played_total`, `_callbacks_total`, `crowdmesh_device_callback_seconds{quantile}`
-///    (0.5, 0.99, 1 = max), `crowdmesh_device_period_seconds`,
+///    `_frames_played_total`, `_callbacks_total`, `crowdmesh_device_callback_p50_seconds`,
+///    `_p99_seconds`, `_max_seconds` (gauges: promtool reserves `quantile` for
+///    summaries), `crowdmesh_device_period_seconds`,
 ///    `crowdmesh_device_ring_fill_frames`, `crowdmesh_device_ring_capacity_frames`;
 ///  - mixer: per deck `crowdmesh_deck_playing`, `_position_seconds`, `_rms_dbfs`,
 ///    `_peak_dbfs`, `_gain_db`, `_reserve_seconds`, `_silent`,

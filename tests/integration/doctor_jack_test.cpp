@@ -13,7 +13,13 @@
 
 #include "common/error.hpp"
 #include "device/device_probe.hpp"
+#include "audio_files.hpp"
+#include "child_process.hpp"
 #include "jack_server.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 
 namespace crowdmesh::device {
 namespace {
@@ -98,3 +104,48 @@ TEST_F(DoctorJackTest, TimingAt128256512CountsCallbacksAndRecommendsAMeasuredSiz
 
 }  // namespace
 }  // namespace crowdmesh::device
+
+namespace crowdmesh::test {
+namespace {
+
+// `control_node doctor` as an installer runs it: against a node whose process
+// sees the JACK server (JACK_DEFAULT_SERVER inherited), over the mesh.
+TEST(DoctorCommandJackTest, DoctorListsTheJackDeviceAndRecommendsABufferThroughControlNode) {
+  if (!JackServer::installed()) GTEST_SKIP() << "jackd is not installed (Debian package jackd2)";
+  JackServer server;
+  ASSERT_EQ(server.start(48000, 256, false), "");
+  const std::string dir = make_temp_dir("crowdmesh-doctor");
+  const int port = 31000 + ::getpid() % 2000;
+  const std::string control = "tcp://127.0.0.1:" + std::to_string(port);
+  const pid_t node = spawn_process({AUDIO_NODE_BIN, "--backend", "virtual", "--name", "room-a", "--control", control,
+                                    "--events", "tcp://127.0.0.1:" + std::to_string(port + 1), "--audio",
+                                    "tcp://127.0.0.1:" + std::to_string(port + 2), "--duration", "60"},
+                                   dir + "/node.out", dir + "/node.log");
+  ASSERT_GT(node, 0);
+  const pid_t ctl = spawn_process({CONTROL_NODE_BIN, "--connect", control, "--json", "doctor", "--periods", "256,512",
+                                   "--seconds", "0.5", "--probes", "20"},
+                                  dir + "/doctor.json", dir + "/doctor.err");
+  const int status = wait_for_exit(ctl, std::chrono::seconds(30)).value_or(-1);
+  terminate_process(node);
+  server.stop();
+  std::ifstream in(dir + "/doctor.json");
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_EQ(status, 0) << j.dump(2);
+  ASSERT_FALSE(j.is_discarded());
+  bool jack_at_48k = false;
+  for (const auto& d : j["devices"]) {
+    const std::string api = d.dump();
+    if (api.find("JACK") != std::string::npos && api.find("48000") != std::string::npos) jack_at_48k = true;
+  }
+  EXPECT_TRUE(jack_at_48k) << j["devices"].dump(2);
+  ASSERT_TRUE(j["buffer_advice"].is_object()) << j.dump(2);
+  const int rec = j["buffer_advice"].value("recommended_period_frames", 0);
+  EXPECT_TRUE(rec == 256 || rec == 512) << j["buffer_advice"].dump(2);
+  ASSERT_EQ(j["links"].size(), 1u) << "the node itself";
+  EXPECT_EQ(j["links"][0]["answered"], 20);
+  std::printf("doctor: %s\n", j["findings"].dump().c_str());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace crowdmesh::test

@@ -80,7 +80,9 @@ class TelemetryTest : public ::testing::Test {
     return nullptr;
   }
 
-  // Waits until every named node reports device, mixer and process telemetry.
+  // Waits until every named node reports device, mixer and process telemetry
+  // and is fresh (a node still loading its tracks can miss a few intervals),
+  // and until each has heard every other (heartbeats every 500 ms).
   nlohmann::json wait_reporting(const std::vector<std::string>& names, std::chrono::milliseconds timeout) {
     nlohmann::json t;
     const auto deadline = Clock::now() + timeout;
@@ -89,8 +91,10 @@ class TelemetryTest : public ::testing::Test {
       bool all = true;
       for (const auto& n : names) {
         const auto* x = node_of(t, n);
-        all = all && x && (*x)["alive"] == true && !(*x)["device"].is_null() && !(*x)["process"].is_null() &&
-              !(*x)["decks"].empty();
+        all = all && x && (*x)["alive"] == true && (*x)["stale"] == false && !(*x)["device"].is_null() &&
+              !(*x)["process"].is_null() && !(*x)["decks"].empty();
+        if (x)
+          for (const auto& l : (*x)["links"]) all = all && l.value("alive", false);
       }
       if (all) return t;
       std::this_thread::sleep_for(100ms);
