@@ -8,9 +8,10 @@ void TelemetryStore::put(const crowdmesh::v1::Telemetry& sample, std::int64_t no
   if (sample.node().empty() || sample.actor().empty()) return;
   std::lock_guard<std::mutex> lock(m_);
   auto& e = nodes_[sample.node()][sample.actor()];
-  if (e.received_ns != 0 && sample.sequence() != 0 && sample.sequence() <= e.sample.sequence()) return;
+  if (e.valid && sample.sequence() != 0 && sample.sequence() <= e.sample.sequence()) return;
   e.sample = sample;
   e.received_ns = now_ns;
+  e.valid = true;
 }
 
 crowdmesh::v1::TelemetrySnapshot TelemetryStore::snapshot(const std::vector<mesh::PeerState>& nodes,
@@ -31,13 +32,15 @@ crowdmesh::v1::TelemetrySnapshot TelemetryStore::snapshot(const std::vector<mesh
       for (const auto& r : peer->roles) nt->add_roles(r);
     }
     std::int64_t newest = 0;
+    bool heard = false;
     auto it = nodes_.find(name);
     if (it != nodes_.end())
       for (const auto& [actor, e] : it->second) {
         *nt->add_samples() = e.sample;
-        newest = std::max(newest, e.received_ns);
+        newest = heard ? std::max(newest, e.received_ns) : e.received_ns;
+        heard = true;
       }
-    const std::int64_t age_ms = newest == 0 ? -1 : (now_ns - newest) / 1'000'000;
+    const std::int64_t age_ms = heard ? (now_ns - newest) / 1'000'000 : -1;
     nt->set_age_ms(age_ms);
     nt->set_stale(age_ms < 0 || age_ms > 3 * static_cast<std::int64_t>(interval_ms_));
     if (peer == nodes.end()) nt->set_alive(!nt->stale());

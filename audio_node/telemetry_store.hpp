@@ -35,6 +35,7 @@ class TelemetryStore {
   struct Entry {
     crowdmesh::v1::Telemetry sample;
     std::int64_t received_ns = 0;
+    bool valid = false;
   };
   std::uint32_t interval_ms_;
   mutable std::mutex m_;

@@ -21,11 +21,22 @@ void ChunkSequencer::fade(float* s, std::size_t frames, bool fade_in) const {
   }
 }
 
+float* ChunkSequencer::held_for_writing() {
+  if (!held_copied_) {
+    const std::size_t n = held_frames_ * format_.channels;
+    held_.assign(held_shared_->begin(), held_shared_->begin() + static_cast<std::ptrdiff_t>(n));
+    held_copied_ = true;
+    held_shared_.reset();
+  }
+  return held_.data();
+}
+
 void ChunkSequencer::hold(const StreamChunk& c) {
-  const std::size_t n = static_cast<std::size_t>(c.block.frames) * format_.channels;
-  held_.assign(c.block.samples->begin(), c.block.samples->begin() + static_cast<std::ptrdiff_t>(n));
+  held_shared_ = c.block.samples;  // the sender never writes a block it sent
+  held_copied_ = false;
+  held_frames_ = c.block.frames;
   if (fade_in_next_) {
-    fade(held_.data(), c.block.frames, true);
+    fade(held_for_writing(), c.block.frames, true);
     fade_in_next_ = false;
   }
   holding_ = true;
@@ -37,8 +48,9 @@ void ChunkSequencer::hold(const StreamChunk& c) {
 
 void ChunkSequencer::release(SequencedAudioListener& out) {
   if (!holding_) return;
-  out.on_audio(held_.data(), held_.size() / format_.channels);
+  out.on_audio(held_copied_ ? held_.data() : held_shared_->data(), held_frames_);
   holding_ = false;
+  held_shared_.reset();
 }
 
 void ChunkSequencer::conceal(std::uint64_t frames, SequencedAudioListener& out) {
@@ -65,7 +77,7 @@ void ChunkSequencer::push(const StreamChunk& c, SequencedAudioListener& out) {
     return;
   }
   if (f != format_) {
-    if (holding_) fade(held_.data(), held_.size() / format_.channels, false);
+    if (holding_) fade(held_for_writing(), held_frames_, false);
     release(out);
     ++counters_.format_changes;
     format_ = f;
@@ -85,7 +97,7 @@ void ChunkSequencer::push(const StreamChunk& c, SequencedAudioListener& out) {
     return;
   }
   // A gap, or a new beginning: fade out what we hold first.
-  if (holding_) fade(held_.data(), held_.size() / format_.channels, false);
+  if (holding_) fade(held_for_writing(), held_frames_, false);
   release(out);
   fade_in_next_ = true;
   if (sender_restarted) {

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "common/stream_chunk.hpp"
@@ -63,6 +64,7 @@ class ChunkSequencer {
   void release(SequencedAudioListener& out);
   void conceal(std::uint64_t frames, SequencedAudioListener& out);
   void fade(float* samples, std::size_t frames, bool fade_in) const;
+  float* held_for_writing();  // copies the held samples once, before a fade changes them
 
   double fade_ms_;
   double max_conceal_seconds_;
@@ -74,7 +76,12 @@ class ChunkSequencer {
   std::uint64_t next_frame_ = 0;     // first_frame expected next
   std::uint32_t last_frames_ = 0;    // length of the last chunk
   bool fade_in_next_ = false;
-  std::vector<float> held_;          // interleaved samples of the held chunk
+  // The held chunk: its shared samples as they came (no copy), or a private
+  // copy once a fade had to change them.
+  std::shared_ptr<std::vector<float>> held_shared_;
+  std::vector<float> held_;
+  bool held_copied_ = false;
+  std::size_t held_frames_ = 0;
   std::vector<float> silence_;
 };
 

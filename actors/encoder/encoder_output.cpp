@@ -94,9 +94,13 @@ caf::expected<void> EncoderOutput::open(PcmFormat format, const std::string& tit
 void EncoderOutput::write(const float* interleaved, std::size_t frames) {
   if (!codec_ || failed_ || !format_) return;
   const double t0 = thread_cpu_seconds();
-  scratch_.assign(interleaved, interleaved + frames * format_->channels);
-  if (effects_) effects_->process(scratch_.data(), frames);
-  if (auto ok = codec_->encode(scratch_.data(), frames); !ok) fail(ok.error());
+  const float* pcm = interleaved;
+  if (effects_ && effects_->settings().any()) {  // effects work in place: on a copy
+    scratch_.assign(interleaved, interleaved + frames * format_->channels);
+    effects_->process(scratch_.data(), frames);
+    pcm = scratch_.data();
+  }
+  if (auto ok = codec_->encode(pcm, frames); !ok) fail(ok.error());
   frames_in_ += frames;
   cpu_seconds_ += thread_cpu_seconds() - t0;
 }

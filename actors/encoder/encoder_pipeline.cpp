@@ -37,7 +37,11 @@ void EncoderPipeline::on_audio(const float* interleaved, std::size_t frames) {
 
 void EncoderPipeline::push(const StreamChunk& chunk) {
   if (stopped_) return;
-  if (stream_id_.empty()) stream_id_ = chunk.stream_id;
+  if (stream_id_.empty()) {
+    stream_id_ = chunk.stream_id;
+    spdlog::info("encoder: joined stream {} at block {} (frame {})", stream_id_, chunk.sequence,
+                 chunk.block.first_frame);
+  }
   if (chunk.title != title_) {
     title_ = chunk.title;
     for (auto& o : outputs_) o->set_title(title_);

@@ -107,7 +107,8 @@ caf::expected<std::unique_ptr<AudioSubscriber>> AudioSubscriber::start(const std
   impl->handler = std::move(handler);
   try {
     impl->sub.set(zmq::sockopt::linger, 0);
-    impl->sub.set(zmq::sockopt::reconnect_ivl, 100);
+    // Retry often: a sender that starts after us must not lose its first blocks.
+    impl->sub.set(zmq::sockopt::reconnect_ivl, 10);
     impl->sub.set(zmq::sockopt::rcvhwm, 4096);
     impl->sub.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(max_message_bytes) + 64);
     impl->sub.set(zmq::sockopt::subscribe, "");

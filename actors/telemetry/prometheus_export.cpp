@@ -20,12 +20,12 @@ void device(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::Devic
       .add(n, static_cast<double>(d.frames_played()));
   b.counter("crowdmesh_device_callbacks_total", "Audio callbacks run.").add(n, static_cast<double>(d.callbacks()));
   b.gauge("crowdmesh_device_callback_p50_seconds", "Audio callback duration, median over the device's window.")
-      .add(n, d.callback_us_p50() * 1e-6);
+      .add(n, d.callback_us_p50() / 1e6);
   b.gauge("crowdmesh_device_callback_p99_seconds", "Audio callback duration, 99th percentile.")
-      .add(n, d.callback_us_p99() * 1e-6);
-  b.gauge("crowdmesh_device_callback_max_seconds", "Longest audio callback.").add(n, d.callback_us_max() * 1e-6);
+      .add(n, d.callback_us_p99() / 1e6);
+  b.gauge("crowdmesh_device_callback_max_seconds", "Longest audio callback.").add(n, d.callback_us_max() / 1e6);
   b.gauge("crowdmesh_device_period_seconds", "Budget of one callback: period frames / sample rate.")
-      .add(n, d.period_us() * 1e-6);
+      .add(n, d.period_us() / 1e6);
   b.gauge("crowdmesh_device_ring_fill_frames", "Frames queued in the output ring.")
       .add(n, d.ring_fill_frames());
   b.gauge("crowdmesh_device_ring_capacity_frames", "Capacity of the output ring, frames.")
@@ -109,10 +109,10 @@ void links(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::LinkSt
   for (const auto& l : s.links()) {
     auto x = n;
     x.emplace_back("peer", l.node());
-    b.add(x, l.rtt_ms() * 1e-3);
+    b.add(x, l.rtt_ms() / 1e3);
   }
   b.gauge("crowdmesh_clock_offset_seconds", "This node's mesh clock offset estimate (mesh - local).")
-      .add(n, static_cast<double>(s.clock_offset_ns()) * 1e-9);
+      .add(n, static_cast<double>(s.clock_offset_ns()) / 1e9);
 }
 
 void process(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::ProcessStats& p) {

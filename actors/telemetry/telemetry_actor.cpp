@@ -19,6 +19,9 @@ struct TelemetryState {
   ProcessSampler process;
   std::map<std::string, std::uint64_t> sequence;  // per actor
   std::map<int, std::int64_t> quiet_since_ns;      // per deck: playing below -60 dBFS since
+  // One request in flight per actor: a busy or stuck actor skips samples
+  // instead of collecting requests (and no per-request timer is needed).
+  bool device_pending = false, mixer_pending = false, tempo_pending = false, encoder_pending = false;
 
   void emit(const std::string& actor, crowdmesh::v1::Telemetry t) {
     t.set_node(cfg.node);
@@ -50,7 +53,6 @@ TelemetryActor::behavior_type telemetry_actor(Self self, TelemetryActorConfig cf
   return {
       [=](tick_atom) {
         auto& st = self->state;
-        const auto timeout = st.cfg.interval;
         {
           crowdmesh::v1::Telemetry t;
           *t.mutable_process() = to_proto(st.process.sample());
@@ -61,45 +63,57 @@ TelemetryActor::behavior_type telemetry_actor(Self self, TelemetryActorConfig cf
           *t.mutable_links() = st.cfg.links();
           st.emit("links", std::move(t));
         }
-        if (st.cfg.device)
-          self->request(st.cfg.device, timeout, stats_atom_v)
+        if (st.cfg.device && !st.device_pending) {
+          st.device_pending = true;
+          self->request(st.cfg.device, caf::infinite, stats_atom_v)
               .then(
                   [=](device::DeviceStats& s) {
+                    self->state.device_pending = false;
                     crowdmesh::v1::Telemetry t;
                     *t.mutable_device() = to_proto(s, self->state.cfg.backend);
                     self->state.emit("device", std::move(t));
                   },
-                  [](caf::error&) {});
-        if (st.cfg.mixer)
-          self->request(st.cfg.mixer, timeout, status_atom_v)
+                  [=](caf::error&) { self->state.device_pending = false; });
+        }
+        if (st.cfg.mixer && !st.mixer_pending) {
+          st.mixer_pending = true;
+          self->request(st.cfg.mixer, caf::infinite, status_atom_v)
               .then(
                   [=](mixer::MixerStatus& s) {
                     auto& st = self->state;
+                    st.mixer_pending = false;
                     crowdmesh::v1::Telemetry t;
                     auto master = st.cfg.master_meter ? st.cfg.master_meter->take() : std::nullopt;
                     *t.mutable_mixer() = to_proto(s, master);
                     st.mark_silence(*t.mutable_mixer(), st.cfg.mesh_time_ns ? st.cfg.mesh_time_ns() : 0);
                     st.emit("mixer", std::move(t));
                   },
-                  [](caf::error&) {});
-        if (st.cfg.tempo)
-          self->request(st.cfg.tempo, timeout, status_atom_v)
+                  [=](caf::error&) { self->state.mixer_pending = false; });
+        }
+        if (st.cfg.tempo && !st.tempo_pending) {
+          st.tempo_pending = true;
+          self->request(st.cfg.tempo, caf::infinite, status_atom_v)
               .then(
                   [=](tempo::TempoReport& r) {
+                    self->state.tempo_pending = false;
                     crowdmesh::v1::Telemetry t;
                     *t.mutable_tempo() = to_proto(r, self->state.cfg.tempo_node);
                     self->state.emit("tempo", std::move(t));
                   },
-                  [](caf::error&) {});
-        if (st.cfg.encoder)
-          self->request(st.cfg.encoder, timeout, stats_atom_v)
+                  [=](caf::error&) { self->state.tempo_pending = false; });
+        }
+        if (st.cfg.encoder && !st.encoder_pending) {
+          st.encoder_pending = true;
+          self->request(st.cfg.encoder, caf::infinite, stats_atom_v)
               .then(
                   [=](encoder::EncoderStats& s) {
+                    self->state.encoder_pending = false;
                     crowdmesh::v1::Telemetry t;
                     *t.mutable_encoder() = to_proto(s);
                     self->state.emit("encoder", std::move(t));
                   },
-                  [](caf::error&) {});
+                  [=](caf::error&) { self->state.encoder_pending = false; });
+        }
         self->delayed_send(self, st.cfg.interval, tick_atom_v);
       },
   };

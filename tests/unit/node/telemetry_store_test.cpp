@@ -1,0 +1,72 @@
+#include <gtest/gtest.h>
+
+#include "telemetry_store.hpp"
+
+namespace crowdmesh::node {
+namespace {
+
+constexpr std::int64_t kMs = 1'000'000;
+
+crowdmesh::v1::Telemetry sample(const std::string& node, const std::string& actor, std::uint64_t seq) {
+  crowdmesh::v1::Telemetry t;
+  t.set_node(node);
+  t.set_actor(actor);
+  t.set_sequence(seq);
+  t.mutable_process()->set_cpu_percent(static_cast<double>(seq));
+  return t;
+}
+
+mesh::PeerState peer(const std::string& name, bool alive) {
+  mesh::PeerState p;
+  p.name = name;
+  p.alive = alive;
+  p.roles = {"device", "mixer"};
+  return p;
+}
+
+TEST(TelemetryStoreTest, KeepsTheLatestSampleOfEachActor) {
+  TelemetryStore store(100);
+  store.put(sample("room-a", "process", 1), 0);
+  store.put(sample("room-a", "process", 2), 10 * kMs);
+  store.put(sample("room-a", "device", 7), 10 * kMs);
+  auto samples = store.samples_of("room-a");
+  ASSERT_EQ(samples.size(), 2u);
+  for (const auto& s : samples)
+    if (s.actor() == "process") EXPECT_EQ(s.sequence(), 2u);
+}
+
+TEST(TelemetryStoreTest, OlderSequenceIsIgnoredButARestartAtZeroIsTaken) {
+  TelemetryStore store(100);
+  store.put(sample("room-a", "process", 5), 0);
+  store.put(sample("room-a", "process", 4), 1 * kMs);
+  EXPECT_EQ(store.samples_of("room-a")[0].sequence(), 5u);
+  store.put(sample("room-a", "process", 0), 2 * kMs);
+  EXPECT_EQ(store.samples_of("room-a")[0].sequence(), 0u) << "the node restarted";
+}
+
+TEST(TelemetryStoreTest, NodeIsStaleAfterThreeMissedIntervals) {
+  TelemetryStore store(100);
+  store.put(sample("room-b", "process", 1), 0);
+  auto fresh = store.snapshot({peer("room-b", true)}, 300 * kMs);
+  ASSERT_EQ(fresh.nodes_size(), 1);
+  EXPECT_FALSE(fresh.nodes(0).stale());
+  EXPECT_EQ(fresh.nodes(0).age_ms(), 300);
+  auto late = store.snapshot({peer("room-b", true)}, 301 * kMs);
+  EXPECT_TRUE(late.nodes(0).stale());
+  EXPECT_TRUE(late.nodes(0).alive()) << "alive comes from the heartbeats, not from telemetry";
+}
+
+TEST(TelemetryStoreTest, KnownNodeWithoutTelemetryIsListedStaleWithItsLiveness) {
+  TelemetryStore store(100);
+  auto snap = store.snapshot({peer("room-a", true), peer("room-c", false)}, 0);
+  ASSERT_EQ(snap.nodes_size(), 2);
+  EXPECT_EQ(snap.nodes(1).node(), "room-c");
+  EXPECT_FALSE(snap.nodes(1).alive());
+  EXPECT_TRUE(snap.nodes(1).stale());
+  EXPECT_EQ(snap.nodes(1).age_ms(), -1);
+  EXPECT_EQ(snap.nodes(1).roles_size(), 2);
+  EXPECT_EQ(snap.interval_ms(), 100u);
+}
+
+}  // namespace
+}  // namespace crowdmesh::node
