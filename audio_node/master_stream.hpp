@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/audio_block.hpp"
 #include "encoder/encoder_actor.hpp"
@@ -10,27 +11,48 @@
 
 namespace crowdmesh::node {
 
-/// The node's master stream: numbers the mixer's blocks (sequence +1 per
-/// block from 0, stream id "<node>/master") and hands each to the audio PUB
-/// (remote encoders), to the local encoder and to the telemetry master meter,
-/// any of which may be absent.
+/// The node's master stream: hands each block the mixer renders to the local
+/// encoder (as it comes) and to the telemetry master meter, and publishes it
+/// on the audio PUB (remote encoders) in chunks of at least
+/// `publish_frames` frames — one message per ~21 ms instead of one per
+/// device period, which cuts the per-message cost of the mesh path (ZeroMQ,
+/// protobuf, wake-ups) by the same factor. Each path numbers its own chunks
+/// (sequence +1 from 0, stream id "<node>/master"). Any path may be absent.
 /// Neither can slow the mixer: both only queue or drop (counted).
 /// Thread contract: on_block() from the mixer actor only.
 class MasterStream {
  public:
+  /// Default size of a published chunk, frames (1024 = 21.3 ms at 48 kHz).
+  static constexpr std::uint32_t kPublishFrames = 1024;
+
   MasterStream(std::string stream_id, mesh::AudioPublisher* publisher, std::shared_ptr<encoder::EncoderInbox> inbox,
-               std::shared_ptr<telemetry::MasterMeter> meter)
-      : stream_id_(std::move(stream_id)), publisher_(publisher), inbox_(std::move(inbox)), meter_(std::move(meter)) {}
+               std::shared_ptr<telemetry::MasterMeter> meter, std::uint32_t publish_frames = kPublishFrames)
+      : stream_id_(std::move(stream_id)),
+        publisher_(publisher),
+        inbox_(std::move(inbox)),
+        meter_(std::move(meter)),
+        publish_frames_(publish_frames == 0 ? 1 : publish_frames) {}
   /// The mixer tap (MixerActorConfig::tap).
   void on_block(const AudioBlock& block, const std::string& title);
+  /// Publishes the chunk being gathered (at the end of a run). Call only when
+  /// the mixer renders no more (the device has stopped).
+  void flush();
   const std::string& stream_id() const { return stream_id_; }
 
  private:
+  void publish(const AudioBlock& block, const std::string& title);
+
   std::string stream_id_;
   mesh::AudioPublisher* publisher_;
   std::shared_ptr<encoder::EncoderInbox> inbox_;
   std::shared_ptr<telemetry::MasterMeter> meter_;
-  std::uint64_t sequence_ = 0;
+  std::uint32_t publish_frames_;
+  std::uint64_t local_sequence_ = 0;
+  std::uint64_t published_sequence_ = 0;
+  // The chunk being gathered for the PUB.
+  std::shared_ptr<std::vector<float>> pending_;
+  AudioBlock pending_block_;
+  std::string pending_title_;
 };
 
 }  // namespace crowdmesh::node

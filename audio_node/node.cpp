@@ -331,8 +331,9 @@ int run_node(const NodeOptions& options) {
   mcfg.mixer.channels = dev.channels;
   mcfg.stretch = stretch;
   mcfg.offline = dev.backend == "virtual" && !dev.realtime;
+  std::shared_ptr<MasterStream> master_stream;
   if (audio_pub || telemetry_here || (encoder_role && self_node->encoder.source.empty())) {
-    auto stream = std::make_shared<MasterStream>(
+    auto stream = master_stream = std::make_shared<MasterStream>(
         self_node->name + "/master", audio_pub.get(),
         encoder_role && self_node->encoder.source.empty() ? encoder_role->inbox() : nullptr,
         telemetry_here ? telemetry.master_meter() : nullptr);
@@ -498,6 +499,7 @@ int run_node(const NodeOptions& options) {
   }
   self->request(mixer, 2s, status_atom_v).receive([&](mixer::MixerStatus& s) { summary.mixer = s; },
                                                   [](caf::error&) {});
+  if (master_stream) master_stream->flush();  // the device has stopped: no more blocks
   if (encoder_role) {
     summary.encoder = encoder_role->stop(self);
     for (const auto& out : summary.encoder->outputs)

@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::set_level(spdlog::level::warn);  // stdout carries the JSON result only
-  const std::uint32_t block = argc > 4 ? static_cast<std::uint32_t>(std::stoul(argv[4])) : 256;
+  // 1024 frames: the size a node publishes (audio_node/master_stream.hpp).
+  const std::uint32_t block = argc > 4 ? static_cast<std::uint32_t>(std::stoul(argv[4])) : 1024;
   SF_INFO info{};
   SNDFILE* f = sf_open(argv[1], SFM_READ, &info);
   if (!f) {
