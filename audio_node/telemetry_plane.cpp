@@ -35,7 +35,7 @@ v1::LinkStats link_stats(mesh::MeshGateway& g) {
 TelemetryPlane::TelemetryPlane(TelemetrySettings settings)
     : settings_(std::move(settings)),
       meter_(std::make_shared<telemetry::MasterMeter>()),
-      store_(std::make_unique<TelemetryStore>(settings_.interval_ms)) {}
+      store_(std::make_unique<telemetry::TelemetryStore>(settings_.interval_ms)) {}
 
 TelemetryPlane::~TelemetryPlane() { server_.reset(); }
 

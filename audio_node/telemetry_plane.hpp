@@ -10,7 +10,7 @@
 #include "telemetry/master_meter.hpp"
 #include "telemetry/metrics_server.hpp"
 #include "telemetry/telemetry_actor.hpp"
-#include "telemetry_store.hpp"
+#include "telemetry/telemetry_store.hpp"
 
 namespace crowdmesh::node {
 
@@ -55,7 +55,7 @@ class TelemetryPlane {
  private:
   TelemetrySettings settings_;
   std::shared_ptr<telemetry::MasterMeter> meter_;
-  std::unique_ptr<TelemetryStore> store_;
+  std::unique_ptr<telemetry::TelemetryStore> store_;
   std::unique_ptr<telemetry::MetricsServer> server_;
   telemetry::TelemetryActor actor_;
 };

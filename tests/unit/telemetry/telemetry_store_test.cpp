@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "telemetry_store.hpp"
+#include "telemetry/telemetry_store.hpp"
 
-namespace crowdmesh::node {
+namespace crowdmesh::telemetry {
 namespace {
 
 constexpr std::int64_t kMs = 1'000'000;
@@ -69,4 +69,4 @@ TEST(TelemetryStoreTest, KnownNodeWithoutTelemetryIsListedStaleWithItsLiveness) 
 }
 
 }  // namespace
-}  // namespace crowdmesh::node
+}  // namespace crowdmesh::telemetry

@@ -1,8 +1,8 @@
-#include "telemetry_store.hpp"
+#include "telemetry/telemetry_store.hpp"
 
 #include <algorithm>
 
-namespace crowdmesh::node {
+namespace crowdmesh::telemetry {
 
 void TelemetryStore::put(const crowdmesh::v1::Telemetry& sample, std::int64_t now_ns) {
   if (sample.node().empty() || sample.actor().empty()) return;
@@ -57,4 +57,4 @@ std::vector<crowdmesh::v1::Telemetry> TelemetryStore::samples_of(const std::stri
   return out;
 }
 
-}  // namespace crowdmesh::node
+}  // namespace crowdmesh::telemetry

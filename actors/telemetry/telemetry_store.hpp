@@ -8,7 +8,7 @@
 #include "crowdmesh/v1/stats.pb.h"
 #include "mesh/mesh_gateway.hpp"
 
-namespace crowdmesh::node {
+namespace crowdmesh::telemetry {
 
 /// The latest telemetry sample of every (node, actor) this node hears: its
 /// own (from its telemetry actor) and its peers' (tele.* on their event
@@ -42,4 +42,4 @@ class TelemetryStore {
   std::map<std::string, std::map<std::string, Entry>> nodes_;
 };
 
-}  // namespace crowdmesh::node
+}  // namespace crowdmesh::telemetry
