@@ -1,4 +1,5 @@
 #include "command_router.hpp"
+#include "common/local_clock.hpp"
 
 #include <chrono>
 #include <memory>
@@ -19,12 +20,6 @@ namespace v1 = crowdmesh::v1;
 using namespace std::chrono_literals;
 constexpr auto kActorTimeout = 30s;
 constexpr double kDefaultNativeBpm = 120;  // a load without --bpm (SPEC C2: base 120)
-
-std::int64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 v1::Reply ok_deck(const mixer::DeckStatus& d) {
   v1::Reply r;
@@ -79,7 +74,7 @@ v1::Reply status_reply(const RouterConfig& cfg, const StatusParts& p) {
   mixer::to_proto(p.mixer, *st);
   st->set_node(cfg.node);
   st->set_software_version(CROWDMESH_VERSION);
-  st->set_clock_offset_ns(cfg.mesh_time_ns() - monotonic_ns());
+  st->set_clock_offset_ns(cfg.mesh_time_ns() - local_now_ns());
   st->set_current_bpm(p.bpm);
   if (p.device) {
     const auto& ds = p.device->stats;
@@ -414,7 +409,7 @@ void execute(Self self, const v1::Envelope& env, const ReplyFn& reply) {
 }
 
 caf::behavior command_router(caf::stateful_actor<RouterState>* self, RouterConfig cfg) {
-  if (!cfg.mesh_time_ns) cfg.mesh_time_ns = monotonic_ns;
+  if (!cfg.mesh_time_ns) cfg.mesh_time_ns = local_now_ns;
   self->state.cfg = std::move(cfg);
   return {
       [=](const NodeRequest& req) {

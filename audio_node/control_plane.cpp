@@ -1,4 +1,5 @@
 #include "control_plane.hpp"
+#include "common/local_clock.hpp"
 
 #include <ctime>
 
@@ -12,12 +13,6 @@ namespace crowdmesh::node {
 namespace {
 
 namespace v1 = crowdmesh::v1;
-
-std::int64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 // Sends the OSC message's prelude commands one after the other, then the
 // command itself; the OSC reply is the last answer (or the first error).
@@ -48,7 +43,7 @@ void MeshClock::publish(const std::string& topic, v1::Envelope env) {
 
 std::int64_t MeshClock::now_ns() const {
   if (auto* g = gateway_.load()) return g->mesh_time_ns();
-  return monotonic_ns();
+  return time_->now_ns();
 }
 
 mesh::GatewayConfig gateway_config(const MeshConfig& mesh, const NodeConfig& self) {
@@ -77,7 +72,9 @@ std::unique_ptr<ControlPlane> ControlPlane::start(const MeshConfig& mesh, const 
   };
   mesh::EventHandler events;
   if (on_event) events = [on_event](const std::string&, const v1::Envelope& env) { on_event(env); };
-  auto gw = mesh::MeshGateway::start(gateway_config(mesh, self), handler, events);
+  auto gcfg = gateway_config(mesh, self);
+  gcfg.mesh_time = clock.time_source();  // the device's playout thread reads the same function
+  auto gw = mesh::MeshGateway::start(gcfg, handler, events);
   if (gw) {
     cp->gateway_ = std::move(*gw);
     clock.attach(cp->gateway_.get());

@@ -8,6 +8,7 @@
 
 #include "caf/actor.hpp"
 #include "common/mesh_config.hpp"
+#include "common/mesh_time.hpp"
 #include "mesh/mesh_gateway.hpp"
 #include "osc/osc_bridge.hpp"
 
@@ -24,9 +25,13 @@ class MeshClock {
   void publish(const std::string& topic, crowdmesh::v1::Envelope env);
   /// Uses this gateway from now on (nullptr: local clock, no publishing).
   void attach(mesh::MeshGateway* gateway) { gateway_.store(gateway); }
+  /// The node's mesh time function: the gateway's clock estimator writes it,
+  /// the device's playout thread reads it (local time until a gateway runs).
+  std::shared_ptr<MeshTimeSource> time_source() const { return time_; }
 
  private:
   std::atomic<mesh::MeshGateway*> gateway_{nullptr};
+  std::shared_ptr<MeshTimeSource> time_ = std::make_shared<MeshTimeSource>();
 };
 
 /// A node's control plane: the mesh gateway (ZeroMQ, commands from any node)

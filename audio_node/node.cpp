@@ -249,6 +249,12 @@ int run_node(const NodeOptions& options) {
     return 2;
   }
   const NodeOptions o = with_node_device(options, *self_node, !options.config_path.empty());
+  if (o.test_clock.offset_ns != 0 || o.test_clock.skew_ppm != 0.0) {
+    // Before any thread reads the local clock (see inject_local_clock_error).
+    inject_local_clock_error(o.test_clock);
+    spdlog::warn("local clock deliberately off by {} us and {} ppm (--test-clock-*: tests only)",
+                 static_cast<double>(o.test_clock.offset_ns) / 1e3, o.test_clock.skew_ppm);
+  }
   if (!o.bpm_config_path.empty()) {
     auto table = tempo::load_bpm_config_json(o.bpm_config_path);
     if (!table) {
@@ -331,6 +337,8 @@ int run_node(const NodeOptions& options) {
   mcfg.mixer.channels = dev.channels;
   mcfg.stretch = stretch;
   mcfg.offline = dev.backend == "virtual" && !dev.realtime;
+  // Real-pace devices: the device's playout thread renders the mixer directly.
+  if (!mcfg.offline) mcfg.render_port = std::make_shared<mixer::RenderPort>();
   std::shared_ptr<MasterStream> master_stream;
   if (audio_pub || telemetry_here || (encoder_role && self_node->encoder.source.empty())) {
     auto stream = master_stream = std::make_shared<MasterStream>(
@@ -346,11 +354,9 @@ int run_node(const NodeOptions& options) {
   dcfg.mixer = mixer;
   dcfg.record_path = record_path;
   dcfg.total_frames = static_cast<std::uint64_t>(o.duration_seconds * dev.sample_rate_hz + 0.5);
-  dcfg.mesh_offset_ns = [&mesh_clock] {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return mesh_clock.now_ns() - (static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec);
-  };
+  dcfg.mesh_time = mesh_clock.time_source();
+  dcfg.render_port = mcfg.render_port;
+  dcfg.node_name = self_node->name;
   auto device = device::spawn_device_actor(sys, dcfg);
 
   caf::actor router;

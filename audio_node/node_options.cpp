@@ -1,6 +1,7 @@
 #include "node_options.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/mesh_config.hpp"
 
@@ -46,6 +47,21 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   app.add_option("--realtime", realtime,
                  "Virtual backend: true = real pace, false = as fast as possible (offline render)")
       ->check(CLI::IsMember({"true", "false"}))->capture_default_str();
+  app.add_option("--output-trim-us", o.device.output_trim_us,
+                 "Fixed output delay of the card (codec, amplifier) added to its DAC times, us (-100000..100000)")
+      ->capture_default_str();
+  app.add_option("--virtual-skew-ppm", o.device.virtual_skew_ppm,
+                 "Virtual device at real pace: its crystal error, ppm (-1000..1000), like a real card")
+      ->capture_default_str();
+  app.add_option("--truth-log", o.device.truth_log_path,
+                 "Virtual device at real pace: write when each frame reached the DAC on the host's raw clock");
+  double test_clock_offset_us = 0;
+  app.add_option("--test-clock-offset-us", test_clock_offset_us,
+                 "TESTS ONLY: add this error to the node's local clock, us (several nodes on one machine)")
+      ->check(CLI::Range(-1e9, 1e9));
+  app.add_option("--test-clock-skew-ppm", o.test_clock.skew_ppm,
+                 "TESTS ONLY: run the node's local clock this many ppm fast (-1000..1000)")
+      ->check(CLI::Range(-1000.0, 1000.0));
   app.add_option("--quality", quality,
                  "Sample-rate conversion: sinc_best, sinc_medium, sinc_fastest, linear, zero_order_hold")
       ->capture_default_str();
@@ -147,6 +163,7 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   }
   o.quality = *q;
   o.device.realtime = realtime == "true";
+  o.test_clock.offset_ns = static_cast<std::int64_t>(std::llround(test_clock_offset_us * 1e3));
   o.mesh = mesh == "on";
   o.stretch_method = *stretch::parse_stretch_method(method);
   for (const char* opt : {"--backend", "--device", "--sample-rate", "--buffer-size", "--channels"})

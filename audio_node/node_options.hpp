@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/local_clock.hpp"
 #include "device/device_config.hpp"
 #include "stretch/resampler_quality.hpp"
 #include "stretch/soundtouch_stretcher.hpp"
@@ -63,6 +64,9 @@ struct NodeOptions {
   std::uint32_t telemetry_interval_ms = 100;  ///< --telemetry-interval: publishing period, ms (10..10000)
   std::uint16_t metrics_port = 0;           ///< --metrics-port: Prometheus endpoint (0 = none)
   std::string metrics_bind;                 ///< --metrics-bind: its address (default: the control endpoint's host)
+  /// --test-clock-offset-us / --test-clock-skew-ppm: a deliberate local clock
+  /// error for sync tests (several nodes on one machine disagree like Pis).
+  LocalClockInjection test_clock;
 };
 
 /// Parses argv. Returns the options, or an exit code when parsing ended the

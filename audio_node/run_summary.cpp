@@ -57,6 +57,16 @@ std::string to_json(const RunSummary& s) {
   j["record_path"] = s.device.record_path;
   j["recorded_frames"] = s.device.recorded_frames;
   j["first_frame_mesh_ns"] = s.device.first_frame_mesh_ns;
+  if (st.playout) {
+    j["playout"] = {{"scheduling", s.device.playout_scheduling},
+                    {"dac_time_source", s.device.dac_time_source},
+                    {"sync_error_us", st.sync_error_us},
+                    {"rate_correction_ppm", st.rate_correction_ppm},
+                    {"locked", st.sync_locked},
+                    {"realigns", st.realigns},
+                    {"initial_alignments", st.initial_alignments},
+                    {"wake_timeouts", s.device.playout_wake_timeouts}};
+  }
   j["tap_overflow_frames"] = st.tap_overflow_frames;
   j["mixer_underrun_frames"] = s.mixer.underrun_frames;
   j["limited_frames"] = s.mixer.limited_frames;

@@ -6,8 +6,10 @@
 
 #include "caf/all.hpp"
 #include "common/error.hpp"
+#include "common/local_clock.hpp"
 #include "common/log.hpp"
 #include "device/backend_factory.hpp"
+#include "device/playout_thread.hpp"
 #include "device/virtual_backend.hpp"
 #include "device/wav_recorder.hpp"
 
@@ -23,6 +25,7 @@ struct DeviceActorState {
   DeviceActorConfig cfg;
   std::unique_ptr<DeviceCallback> cb;
   std::unique_ptr<AudioBackend> backend;
+  std::unique_ptr<PlayoutThread> playout;  // real-pace devices with a render port
   VirtualBackend* offline_clock = nullptr;  // set when paced by data
   std::unique_ptr<WavRecorder> recorder;
   std::vector<float> tap_scratch;
@@ -41,6 +44,7 @@ struct DeviceActorState {
   // callback object (and its rings) go away.
   ~DeviceActorState() {
     if (backend) backend->stop();
+    if (playout) playout->stop();
   }
 
   std::chrono::microseconds pump_interval() const {
@@ -71,20 +75,46 @@ struct DeviceActorState {
     }
   }
 
-  std::int64_t offset_ns() const { return cfg.mesh_offset_ns ? cfg.mesh_offset_ns() : 0; }
-
-  // Mesh time at which frame `k` reaches the device; 0 before the first callback.
+  // Mesh time at which frame `k` reaches the device (offline renders: the
+  // nominal rate from the first callback); 0 before the first callback.
   std::int64_t pts_of(std::uint64_t k) const {
     const auto first = cb ? cb->first_callback_ns() : 0;
     if (first == 0) return 0;
-    return first + offset_ns() +
-           static_cast<std::int64_t>(static_cast<double>(k) * 1e9 / cfg.device.sample_rate_hz);
+    const std::int64_t offset = cfg.mesh_time ? cfg.mesh_time->offset_ns() + local_now_ns() - steady_now_ns() : 0;
+    return first + offset + static_cast<std::int64_t>(static_cast<double>(k) * 1e9 / cfg.device.sample_rate_hz);
+  }
+
+  static std::int64_t steady_now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+
+  DeviceStats stats() const {
+    if (!cb) return DeviceStats{};
+    auto s = cb->stats();
+    if (playout) {
+      const auto p = playout->stats();
+      s.playout = true;
+      s.sync_error_us = p.stage.filtered_error_ns / 1e3;
+      s.rate_correction_ppm = p.stage.correction_ppm;
+      s.sync_locked = p.stage.locked;
+      s.realigns = p.stage.realigns;
+      s.initial_alignments = p.stage.initial_alignments;
+    }
+    return s;
   }
 
   DeviceRunReport report() const {
     DeviceRunReport r;
     r.first_frame_mesh_ns = pts_of(0);
-    if (cb) r.stats = cb->stats();
+    if (playout) {
+      const auto p = playout->stats();
+      r.first_frame_mesh_ns = PlayoutThread::pts_of(p.first_mesh_frame, cfg.device.sample_rate_hz);
+      r.playout_scheduling = p.scheduling;
+      r.dac_time_source = p.dac_time_source;
+      r.playout_wake_timeouts = p.wake_timeouts;
+    }
+    r.stats = stats();
     if (backend) r.backend = backend->description();
     r.channels = cfg.device.channels;
     if (recorder) {
@@ -97,6 +127,7 @@ struct DeviceActorState {
   void end_run() {
     if (ended) return;
     if (backend) backend->stop();
+    if (playout) playout->stop();
     drain_tap();
     if (recorder) recorder->close();
     ended = true;
@@ -130,7 +161,7 @@ void start_backend(Self self) {
 
 void demand(Self self) {
   auto& st = self->state;
-  if (st.outstanding || st.ended || !st.cb) return;
+  if (st.outstanding || st.ended || !st.cb || st.playout) return;
   auto& ring = st.cb->output_ring();
   const std::size_t space = ring.write_available();
   const std::size_t fill = ring.capacity() - space;
@@ -198,6 +229,7 @@ DeviceActor::behavior_type device_actor(Self self, DeviceActorConfig cfg) {
         if (!backend) return backend.error();
         st.backend = std::move(*backend);
         if (st.backend->paced_by_data()) st.offline_clock = dynamic_cast<VirtualBackend*>(st.backend.get());
+        if (auto* v = dynamic_cast<VirtualBackend*>(st.backend.get())) v->set_truth_log_node(st.cfg.node_name);
         st.cb = std::make_unique<DeviceCallback>(st.cfg.device);
         if (!st.cfg.record_path.empty()) {
           auto rec = WavRecorder::open(st.cfg.record_path, st.cfg.device.sample_rate_hz,
@@ -207,8 +239,24 @@ DeviceActor::behavior_type device_actor(Self self, DeviceActorConfig cfg) {
           st.tap_scratch.resize(8192 * static_cast<std::size_t>(st.cfg.device.channels));
           st.cb->set_tap_enabled(true);
         }
-        st.prefilling = true;
         st.start_promise = self->make_response_promise<DeviceStats>();
+        if (st.cfg.render_port && !st.offline_clock) {
+          PlayoutConfig pcfg;
+          pcfg.channels = st.cfg.device.channels;
+          pcfg.sample_rate_hz = st.cfg.device.sample_rate_hz;
+          pcfg.period_frames = st.cfg.device.period_frames;
+          pcfg.target_periods = st.cfg.device.target_periods;
+          pcfg.mesh_time = st.cfg.mesh_time;
+          pcfg.render_port = st.cfg.render_port;
+          st.playout = std::make_unique<PlayoutThread>(pcfg, *st.cb);
+          if (auto ok = st.playout->start(); !ok) return ok.error();
+          spdlog::info("device: playout thread {} on the mesh timeline from frame {}",
+                       st.playout->stats().scheduling, st.playout->stats().first_mesh_frame);
+          start_backend(self);
+          self->send(self, pump_atom_v);
+          return st.start_promise;
+        }
+        st.prefilling = true;
         demand(self);
         self->send(self, pump_atom_v);
         return st.start_promise;
@@ -233,10 +281,7 @@ DeviceActor::behavior_type device_actor(Self self, DeviceActorConfig cfg) {
         st.stop_at = std::chrono::steady_clock::now() + std::chrono::microseconds(3 * period_us);
       },
       [=](status_atom) { return self->state.report(); },
-      [=](stats_atom) -> caf::result<DeviceStats> {
-        if (!self->state.cb) return DeviceStats{};
-        return self->state.cb->stats();
-      },
+      [=](stats_atom) -> caf::result<DeviceStats> { return self->state.stats(); },
       [=](pump_atom) {
         auto& st = self->state;
         if (st.ended) return;

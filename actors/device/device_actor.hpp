@@ -12,6 +12,8 @@
 #include "device/device_callback.hpp"
 #include "device/device_config.hpp"
 #include "device/device_stats.hpp"
+#include "common/mesh_time.hpp"
+#include "mixer/render_port.hpp"
 #include "mixer/mixer_actor.hpp"
 
 namespace crowdmesh::device {
@@ -22,8 +24,14 @@ struct DeviceActorConfig {
   mixer::MixerActor mixer;      ///< renders the frames the device asks for
   std::string record_path;      ///< WAV of exactly what is played; empty = no recording
   std::uint64_t total_frames = 0;  ///< stop after this many frames (0 = until stop_atom)
-  /// Mesh clock offset now (mesh − CLOCK_MONOTONIC), ns; null = 0 (one node).
-  std::function<std::int64_t()> mesh_offset_ns;
+  /// The node's mesh time function; null = local time (one node).
+  std::shared_ptr<const MeshTimeSource> mesh_time;
+  /// Real-pace devices: the mixer the playout thread renders directly (drift-
+  /// locked playout on the mesh timeline). Null, or an offline render: the
+  /// actor asks the mixer by message (credit-based demand).
+  std::shared_ptr<mixer::RenderPort> render_port;
+  /// Node name, written in a virtual device's truth log header.
+  std::string node_name;
 };
 
 /// What a finished run did: the device's counters plus the recording.
@@ -36,6 +44,9 @@ struct DeviceRunReport {
   /// Mesh time at which frame 0 (the recording's first frame) was played, ns;
   /// 0 when the device never ran.
   std::int64_t first_frame_mesh_ns = 0;
+  std::string playout_scheduling;  ///< playout thread's scheduling ("SCHED_FIFO 60" or why not); empty = none
+  std::string dac_time_source;     ///< where DAC times came from (driver, stream_latency, virtual_clock)
+  std::uint64_t playout_wake_timeouts = 0;  ///< playout waits that saw no period (device stalled)
 };
 
 /// The device actor's interface.
@@ -48,11 +59,11 @@ struct DeviceRunReport {
 /// - (stop_atom): ends the run now (short fade-out first on a clocked device).
 /// - (stats_atom) → DeviceStats: counters now (wait-free reads).
 /// - (status_atom) → DeviceRunReport: counters, backend and recording so far.
-/// - (pump_atom): internal demand timer: keeps the ring at its target fill
-///   (credit-based demand: the device's consumption sets the pace). Each
-///   render request carries the block's PTS: frame k leaves at
-///   first_callback + k / rate on the mesh clock (nominal rate; the device's
-///   DAC time and drift tracking come with multi-room playback).
+/// - (pump_atom): internal timer: drains the recording tap and ends the run.
+///   With a render_port on a real-pace device, a PlayoutThread renders and
+///   keeps the ring full (drift-locked to the mesh clock); otherwise (offline
+///   renders) the timer also keeps the ring at its target fill by asking the
+///   mixer (credit-based demand), each request carrying the block's PTS.
 using DeviceActor = caf::typed_actor<caf::replies_to<start_atom>::with<DeviceStats>,
                                      caf::replies_to<finish_atom>::with<DeviceRunReport>,
                                      caf::reacts_to<stop_atom>,
@@ -70,13 +81,15 @@ typename Inspector::result_type inspect(Inspector& f, DeviceStats& x) {
   return f(caf::meta::type_name("DeviceStats"), x.frames_played, x.callbacks, x.xruns,
            x.device_xruns, x.underrun_frames, x.tap_overflow_frames, x.input_overflow_frames,
            x.callback_us_p50, x.callback_us_p99, x.callback_us_max, x.ring_fill, x.ring_capacity,
-           x.period_us, x.sample_rate_hz, x.period_frames);
+           x.period_us, x.sample_rate_hz, x.period_frames, x.playout, x.sync_error_us,
+           x.rate_correction_ppm, x.sync_locked, x.realigns, x.initial_alignments);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeviceRunReport& x) {
   return f(caf::meta::type_name("DeviceRunReport"), x.stats, x.backend, x.channels, x.record_path,
-           x.recorded_frames, x.first_frame_mesh_ns);
+           x.recorded_frames, x.first_frame_mesh_ns, x.playout_scheduling, x.dac_time_source,
+           x.playout_wake_timeouts);
 }
 
 }  // namespace crowdmesh::device

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/local_clock.hpp"
 #include "rt/rt_context.hpp"
 
 namespace crowdmesh::device {
@@ -20,7 +21,8 @@ DeviceCallback::DeviceCallback(const DeviceConfig& config)
     : channels_(config.channels),
       input_channels_(config.input_channels),
       sample_rate_hz_(config.sample_rate_hz),
-      period_frames_(config.period_frames) {
+      period_frames_(config.period_frames),
+      output_trim_ns_(static_cast<std::int64_t>(config.output_trim_us) * 1000) {
   const auto period = static_cast<std::size_t>(std::max(config.period_frames, 1));
   const auto out_frames = 4 * static_cast<std::size_t>(std::max(config.target_periods, 1)) * period;
   const auto one_second = static_cast<std::size_t>(std::max(config.sample_rate_hz, 1));
@@ -54,17 +56,30 @@ void DeviceCallback::apply_gain(float* out, std::size_t frames) noexcept {
   current_gain_ = target;
 }
 
-void DeviceCallback::process(float* out, const float* in, std::size_t frames,
-                             bool device_xrun) noexcept {
+void DeviceCallback::process(float* out, const float* in, std::size_t frames, bool device_xrun,
+                             std::int64_t dac_local_ns, DacTimeSource source) noexcept {
   rt::RtContextScope rt_scope;
   const auto t0 = std::chrono::steady_clock::now();
   const auto ch = static_cast<std::size_t>(channels_);
   if (first_callback_ns_.load(std::memory_order_relaxed) == 0)
     first_callback_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count(),
                              std::memory_order_release);
+  if (dac_local_ns == 0) {
+    dac_local_ns = local_now_ns() + fallback_latency_ns_.load(std::memory_order_relaxed);
+    source = DacTimeSource::stream_latency;
+  }
 
   const std::size_t got = output_ring_->read(out, frames);
   const std::size_t shortfall = frames - got;
+  DacTiming timing;
+  timing.device_frame = frames_played_.load(std::memory_order_relaxed);
+  timing.ring_frame = ring_frames_read_;
+  timing.dac_local_ns = dac_local_ns + output_trim_ns_;
+  timing.frames = static_cast<std::uint32_t>(frames);
+  timing.ring_frames_read = static_cast<std::uint32_t>(got);
+  timing.source = static_cast<std::uint32_t>(source);
+  dac_timing_.store(timing);
+  ring_frames_read_ += got;
   if (shortfall > 0) {
     std::memset(out + got * ch, 0, shortfall * ch * sizeof(float));
     bump(underrun_frames_, shortfall);
@@ -92,6 +107,7 @@ void DeviceCallback::process(float* out, const float* in, std::size_t frames,
 
   bump(frames_played_, frames);
   bump(callbacks_, 1);
+  if (auto* signal = period_signal_.load(std::memory_order_acquire)) signal->post();
   const auto elapsed = std::chrono::steady_clock::now() - t0;
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
   durations_.record(us < 0 ? 0u : static_cast<std::uint32_t>(std::min<long long>(us, UINT32_MAX)));
@@ -115,6 +131,18 @@ DeviceStats DeviceCallback::stats() const noexcept {
   s.period_frames = period_frames_;
   s.period_us = sample_rate_hz_ > 0 ? 1e6 * period_frames_ / sample_rate_hz_ : 0.0;
   return s;
+}
+
+
+
+const char* to_string(DacTimeSource s) noexcept {
+  switch (s) {
+    case DacTimeSource::driver: return "driver";
+    case DacTimeSource::stream_latency: return "stream_latency";
+    case DacTimeSource::virtual_clock: return "virtual_clock";
+    case DacTimeSource::none: break;
+  }
+  return "none";
 }
 
 }  // namespace crowdmesh::device

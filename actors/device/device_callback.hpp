@@ -4,9 +4,12 @@
 #include <cstdint>
 #include <memory>
 
+#include "device/dac_timing.hpp"
 #include "device/device_config.hpp"
 #include "device/device_stats.hpp"
+#include "device/period_signal.hpp"
 #include "rt/duration_histogram.hpp"
+#include "rt/seqlock.hpp"
 #include "rt/spsc_ring.hpp"
 
 namespace crowdmesh::device {
@@ -45,8 +48,24 @@ class DeviceCallback {
   /// RT thread. Fills `out` (frames × channels() interleaved floats) from the
   /// output ring; copies `in` (frames × input_channels() interleaved floats,
   /// or nullptr = silence) to the input ring if there is one. `device_xrun` is
-  /// the driver's under/overflow flag for this block. Wait-free.
-  void process(float* out, const float* in, std::size_t frames, bool device_xrun) noexcept;
+  /// the driver's under/overflow flag for this block. `dac_local_ns`: local
+  /// clock (common/local_clock.hpp) at which out's first frame reaches the DAC,
+  /// as the backend knows it (`source` says how); 0 = unknown: the callback
+  /// then uses the local clock now + the stream latency set with
+  /// set_fallback_latency_ns(). output_trim_us (DeviceConfig) is added either
+  /// way. Publishes dac_timing() and posts the period signal. Wait-free.
+  void process(float* out, const float* in, std::size_t frames, bool device_xrun,
+               std::int64_t dac_local_ns = 0, DacTimeSource source = DacTimeSource::none) noexcept;
+
+  /// Any thread: when the last period started reaches the DAC, with the frame
+  /// counters at that instant (seqlock read; dac_local_ns == 0 before the first).
+  DacTiming dac_timing() const noexcept { return dac_timing_.load(); }
+  /// Not real-time, before start: the stream's output latency (PortAudio's
+  /// Pa_GetStreamInfo()->outputLatency), ns, used when a period has no DAC time.
+  void set_fallback_latency_ns(std::int64_t ns) noexcept { fallback_latency_ns_.store(ns, std::memory_order_relaxed); }
+  /// Not real-time, while stopped: a signal posted after every period (nullptr = none).
+  /// The signal must outlive the running backend.
+  void set_period_signal(PeriodSignal* signal) noexcept { period_signal_.store(signal, std::memory_order_release); }
 
   /// Producer side (device actor) of the ring the callback plays from.
   rt::SpscRing& output_ring() noexcept { return *output_ring_; }
@@ -99,6 +118,12 @@ class DeviceCallback {
   std::atomic<bool> tap_enabled_{false};
   std::atomic<float> target_gain_{1.0f};
   float current_gain_ = 1.0f;  // RT thread only
+
+  std::int64_t output_trim_ns_ = 0;
+  std::atomic<std::int64_t> fallback_latency_ns_{0};
+  std::atomic<PeriodSignal*> period_signal_{nullptr};
+  rt::Seqlock<DacTiming> dac_timing_;
+  std::uint64_t ring_frames_read_ = 0;  // RT thread only
 
   // Written by the RT thread only (load + store), read by any thread.
   std::atomic<std::int64_t> first_callback_ns_{0};

@@ -1,5 +1,7 @@
 #include "device/device_config.hpp"
 
+#include <cmath>
+
 #include "common/error.hpp"
 
 namespace crowdmesh::device {
@@ -23,6 +25,15 @@ caf::expected<void> validate(const DeviceConfig& config) {
   if (auto r = check_range("input channels", config.input_channels, 0, 32); !r) return r;
   if (auto r = check_range("period (frames)", config.period_frames, 16, 8192); !r) return r;
   if (auto r = check_range("target fill (periods)", config.target_periods, 2, 64); !r) return r;
+  if (auto r = check_range("output trim (us)", config.output_trim_us, -100000, 100000); !r) return r;
+  if (!std::isfinite(config.virtual_skew_ppm) || std::fabs(config.virtual_skew_ppm) > 1000.0)
+    return make_error(errc::value_out_of_range, "virtual device skew " + std::to_string(config.virtual_skew_ppm) +
+                                                    " ppm is out of range (allowed -1000..1000)");
+  if ((config.virtual_skew_ppm != 0.0 || !config.truth_log_path.empty()) &&
+      (config.backend != "virtual" || !config.realtime))
+    return make_error(errc::value_out_of_range,
+                      "a virtual skew or truth log needs the virtual backend at real pace (--backend virtual "
+                      "--realtime true)");
   return {};
 }
 

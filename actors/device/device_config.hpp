@@ -25,6 +25,18 @@ struct DeviceConfig {
   /// Virtual backend only: true = real pace (one period per period time);
   /// false = as fast as data arrives (offline rendering, never underruns).
   bool realtime = true;
+  /// Fixed delay between the DAC time the host API reports and the sound
+  /// leaving the card (a codec's or amplifier's own latency), µs, added to
+  /// every period's DAC time (−100000..100000). Measure it once per card model.
+  int output_trim_us = 0;
+  /// Virtual backend, real pace only: the virtual card's crystal error, ppm
+  /// (−1000..1000): it plays sample_rate_hz × (1 + ppm·1e-6) frames per second
+  /// of the host's raw clock, as a real card that is off by that much.
+  double virtual_skew_ppm = 0.0;
+  /// Virtual backend, real pace only: a ground-truth log of when each device
+  /// frame reached the (virtual) DAC on the host's raw clock (see
+  /// device/truth_log.hpp); empty = none.
+  std::string truth_log_path;
 };
 
 /// Checks every field's range and the backend name. Errors:

@@ -23,6 +23,13 @@ struct DeviceStats {
   double period_us = 0.0;                 ///< one period in µs (period_frames / rate)
   int sample_rate_hz = 0;                 ///< device rate, Hz
   int period_frames = 0;                  ///< frames per period
+  // Drift-locked playout (zero / false on offline renders, which have no DAC).
+  bool playout = false;                   ///< the playout thread drives this device
+  double sync_error_us = 0.0;             ///< DAC time − PTS of the last observed frame, µs (filtered)
+  double rate_correction_ppm = 0.0;       ///< resampling correction now, ppm (+ = card slower than the mesh)
+  bool sync_locked = false;               ///< the playout loop holds the error within its lock bound
+  std::uint64_t realigns = 0;             ///< frame drops/inserts after the initial alignment
+  std::uint64_t initial_alignments = 0;   ///< drops/inserts before the first lock
 };
 
 }  // namespace crowdmesh::device

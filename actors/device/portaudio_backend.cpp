@@ -3,6 +3,7 @@
 #include <portaudio.h>
 
 #include "common/error.hpp"
+#include "common/local_clock.hpp"
 #include "device/device_callback.hpp"
 #include "device/device_list.hpp"
 #include "device/portaudio_session.hpp"
@@ -13,11 +14,25 @@ namespace {
 constexpr PaStreamCallbackFlags kXrunFlags =
     paOutputUnderflow | paOutputOverflow | paInputOverflow | paInputUnderflow;
 
+// The DAC time of this buffer on our local clock: PortAudio gives it on the
+// stream's clock (outputBufferDacTime) together with that clock's "now"
+// (currentTime); the difference is the latency still ahead, added to our clock
+// read here. Host APIs that fill no timeInfo (zeros) leave it to the callback's
+// fallback (local now + the stream's outputLatency).
 int pa_callback(const void* input, void* output, unsigned long frames,
-                const PaStreamCallbackTimeInfo*, PaStreamCallbackFlags flags, void* user) {
+                const PaStreamCallbackTimeInfo* time_info, PaStreamCallbackFlags flags, void* user) {
   auto* cb = static_cast<DeviceCallback*>(user);
+  std::int64_t dac_local_ns = 0;
+  DacTimeSource source = DacTimeSource::none;
+  if (time_info != nullptr && time_info->outputBufferDacTime > 0 && time_info->currentTime > 0) {
+    const double ahead_s = time_info->outputBufferDacTime - time_info->currentTime;
+    if (ahead_s >= 0 && ahead_s < 1.0) {
+      dac_local_ns = local_now_ns() + static_cast<std::int64_t>(ahead_s * 1e9);
+      source = DacTimeSource::driver;
+    }
+  }
   cb->process(static_cast<float*>(output), static_cast<const float*>(input),
-              static_cast<std::size_t>(frames), (flags & kXrunFlags) != 0);
+              static_cast<std::size_t>(frames), (flags & kXrunFlags) != 0, dac_local_ns, source);
   return paContinue;
 }
 }  // namespace
@@ -65,6 +80,8 @@ caf::expected<void> PortAudioBackend::start(DeviceCallback& cb) {
                               paNoFlag, &pa_callback, &cb);
   if (err != paNoError)
     return make_error(errc::device_error, "cannot open " + what + ": " + Pa_GetErrorText(err));
+  if (const PaStreamInfo* si = Pa_GetStreamInfo(stream); si != nullptr && si->outputLatency > 0)
+    cb.set_fallback_latency_ns(static_cast<std::int64_t>(si->outputLatency * 1e9));
   err = Pa_StartStream(stream);
   if (err != paNoError) {
     Pa_CloseStream(stream);

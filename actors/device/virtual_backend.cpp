@@ -7,7 +7,12 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <cerrno>
+#include <cmath>
+#include <ctime>
+
 #include "common/error.hpp"
+#include "common/local_clock.hpp"
 #include "device/device_callback.hpp"
 
 namespace crowdmesh::device {
@@ -22,6 +27,11 @@ caf::expected<void> VirtualBackend::start(DeviceCallback& cb) {
   if (cb.channels() != config_.channels || cb.input_channels() != config_.input_channels ||
       cb.sample_rate_hz() != config_.sample_rate_hz || cb.period_frames() != config_.period_frames)
     return make_error(errc::internal, "device callback was built for another channel count, rate or period");
+  if (config_.realtime && !config_.truth_log_path.empty() && !truth_) {
+    auto log = TruthLog::open(config_.truth_log_path, config_.sample_rate_hz, config_.virtual_skew_ppm, truth_node_);
+    if (!log) return log.error();
+    truth_ = std::move(*log);
+  }
   out_.assign(static_cast<std::size_t>(config_.period_frames) * static_cast<std::size_t>(config_.channels), 0.0f);
   stop_requested_.store(false, std::memory_order_relaxed);
   finish_requested_.store(false, std::memory_order_relaxed);
@@ -51,19 +61,50 @@ caf::expected<void> VirtualBackend::start(DeviceCallback& cb) {
 }
 
 void VirtualBackend::run_realtime(DeviceCallback& cb) noexcept {
-  using clock = std::chrono::steady_clock;
-  const auto period = std::chrono::duration_cast<clock::duration>(
-      std::chrono::duration<double>(static_cast<double>(config_.period_frames) / config_.sample_rate_hz));
+  // The virtual card's crystal: one period lasts frames / (rate × (1 + skew)) of
+  // the host's raw clock. Deadlines lie on a grid anchored in raw time, so
+  // sleeping late never accumulates; the buffer computed at deadline n plays
+  // during the next period (DAC time = deadline n + one period), as a
+  // double-buffered card does.
   const auto frames = static_cast<std::size_t>(config_.period_frames);
-  auto deadline = clock::now();
+  const double period_ns =
+      static_cast<double>(frames) * 1e9 / (config_.sample_rate_hz * (1.0 + config_.virtual_skew_ppm * 1e-6));
+  const auto period = static_cast<std::int64_t>(std::llround(period_ns));
+  std::int64_t anchor = raw_now_ns();
+  std::uint64_t n = 0;
+  std::uint64_t device_frame = 0;
   bool late = false;
   while (!stop_requested_.load(std::memory_order_acquire)) {
-    cb.process(out_.data(), nullptr, frames, late);
-    deadline += period;
-    const auto now = clock::now();
-    late = now >= deadline + period;
-    if (late) deadline = now;  // resynchronise: no burst, no accumulated lag
-    std::this_thread::sleep_until(deadline);
+    const auto deadline = anchor + static_cast<std::int64_t>(std::llround(static_cast<double>(n) * period_ns));
+    const auto dac_raw = deadline + period;
+    cb.process(out_.data(), nullptr, frames, late, local_from_raw(dac_raw), DacTimeSource::virtual_clock);
+    if (truth_) truth_->add(device_frame, dac_raw);
+    device_frame += frames;
+    ++n;
+    auto next = anchor + static_cast<std::int64_t>(std::llround(static_cast<double>(n) * period_ns));
+    const auto now = raw_now_ns();
+    late = now >= next + period;
+    if (late) {
+      // Resynchronise: no burst, no accumulated lag. The truth log gets the end
+      // of the old segment so the jump is exact.
+      if (truth_) truth_->add(device_frame, next + period);
+      anchor = now;
+      n = 0;
+      next = now;
+    }
+    sleep_until_raw(next);
+  }
+}
+
+void VirtualBackend::sleep_until_raw(std::int64_t raw_deadline_ns) noexcept {
+  const auto wait = raw_deadline_ns - raw_now_ns();
+  if (wait <= 0) return;
+  timespec mono{};
+  ::clock_gettime(CLOCK_MONOTONIC, &mono);
+  const auto ns = mono.tv_nsec + wait;
+  mono.tv_sec += static_cast<time_t>(ns / 1'000'000'000);
+  mono.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+  while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &mono, nullptr) == EINTR) {
   }
 }
 
@@ -95,8 +136,14 @@ void VirtualBackend::stop() noexcept {
 }
 
 std::string VirtualBackend::description() const {
-  return "virtual " + std::to_string(config_.sample_rate_hz) + " Hz " + std::to_string(config_.period_frames) +
-         " frames " + std::to_string(config_.channels) + " ch " +
+  std::string skew;
+  if (config_.virtual_skew_ppm != 0.0) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, " skew %+.1f ppm", config_.virtual_skew_ppm);
+    skew = buf;
+  }
+  return "virtual " + std::to_string(config_.sample_rate_hz) + " Hz" + skew + " " +
+         std::to_string(config_.period_frames) + " frames " + std::to_string(config_.channels) + " ch " +
          (config_.realtime ? "realtime (" + priority_ + ")" : std::string("as fast as data arrives"));
 }
 

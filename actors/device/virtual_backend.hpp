@@ -1,5 +1,7 @@
 #pragma once
 #include <atomic>
+#include <cstdint>
+#include <memory>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -7,16 +9,22 @@
 
 #include "device/audio_backend.hpp"
 #include "device/device_config.hpp"
+#include "device/truth_log.hpp"
 
 namespace crowdmesh::device {
 
 /// A device without hardware: a clock thread that calls the same
 /// DeviceCallback::process() as PortAudio does, one period at a time.
 ///
-/// realtime = true: one call per period on absolute steady_clock deadlines
-/// (sleep_until), so the pace does not drift. When a deadline is missed by a
-/// whole period or more, the clock resynchronises to now instead of bursting
-/// to catch up, and flags that call as a device xrun, like a real driver.
+/// realtime = true: one call per period on absolute deadlines of the host's raw
+/// clock (CLOCK_MONOTONIC_RAW), so the pace does not drift; with
+/// virtual_skew_ppm the card runs at rate × (1 + ppm·1e-6) against that clock,
+/// like a real card's crystal. Each call gets the DAC time of its buffer (the
+/// next period: the card is double-buffered) and, with truth_log_path, writes
+/// the ground truth of every period (TruthLog). When a deadline is missed by a
+/// whole period or more (the host woke the thread late: host lateness, not a
+/// producer fault), the clock resynchronises to now instead of bursting to
+/// catch up, and flags that call as a device xrun, like a real driver.
 ///
 /// realtime = false (paced_by_data()): a call whenever the output ring holds a
 /// full period and, if the tap is on, the tap ring has room for one — polled
@@ -59,9 +67,15 @@ class VirtualBackend final : public AudioBackend {
   /// Any thread: the clock thread has ended (drained after finish(), or stopped).
   bool done() const noexcept { return done_.load(std::memory_order_acquire); }
 
+  /// Before start(): the node name written in the truth log's header.
+  void set_truth_log_node(std::string node) { truth_node_ = std::move(node); }
+  /// The truth log, when one is written (nullptr otherwise).
+  const TruthLog* truth_log() const noexcept { return truth_.get(); }
+
  private:
   void run_realtime(DeviceCallback& cb) noexcept;
   void run_paced_by_data(DeviceCallback& cb) noexcept;
+  static void sleep_until_raw(std::int64_t raw_deadline_ns) noexcept;
 
   DeviceConfig config_;
   std::vector<float> out_;
@@ -69,7 +83,9 @@ class VirtualBackend final : public AudioBackend {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> finish_requested_{false};
   std::atomic<bool> done_{false};
-  std::string priority_ = "not started";  // the clock thread's scheduling, for description()
+  std::string priority_ = "not started";
+  std::string truth_node_;
+  std::unique_ptr<TruthLog> truth_;  // the clock thread's scheduling, for description()
 };
 
 }  // namespace crowdmesh::device

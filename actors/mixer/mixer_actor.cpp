@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "mixer/mixer.hpp"
+#include "mixer/render_port.hpp"
 
 namespace crowdmesh::mixer {
 
@@ -54,8 +56,27 @@ struct PendingStart {
   caf::typed_response_promise<StartReport> promise;
 };
 
+// The mixer core, locked for the duration of each `mixer->...` expression when a
+// render thread shares it through a RenderPort (execute-around pointer).
+class GuardedMixer {
+ public:
+  struct Access {
+    std::unique_lock<rt::PiMutex> lock;
+    Mixer* mixer;
+    Mixer* operator->() const { return mixer; }
+  };
+  Access operator->() const { return Access{lock(), core.get()}; }
+  std::unique_lock<rt::PiMutex> lock() const {
+    return port ? port->lock() : std::unique_lock<rt::PiMutex>();
+  }
+  explicit operator bool() const { return static_cast<bool>(core); }
+
+  std::unique_ptr<Mixer> core;
+  std::shared_ptr<RenderPort> port;
+};
+
 struct MixerActorState {
-  std::unique_ptr<Mixer> mixer;
+  GuardedMixer mixer;
   stretch::StretchActor stretch;
   bool offline = false;
   std::uint64_t next_frame = 0;
@@ -82,7 +103,12 @@ struct MixerActorState {
     return fresh;
   }
 
+  ~MixerActorState() {
+    if (mixer.port) mixer.port->detach();
+  }
+
   AudioBlock render(std::uint32_t frames, std::int64_t pts_ns) {
+    auto lk = mixer.lock();
     const auto& cfg = mixer->config();
     AudioBlock b;
     b.samples = take_block(static_cast<std::size_t>(frames) * static_cast<std::size_t>(cfg.channels));
@@ -139,10 +165,20 @@ using Self = MixerActor::stateful_pointer<MixerActorState>;
 DeckStatus deck_status(Self self, DeckId d) { return self->state.mixer->deck(d).status(); }
 
 MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
-  self->state.mixer = std::make_unique<Mixer>(cfg.mixer);
+  self->state.mixer.core = std::make_unique<Mixer>(cfg.mixer);
   self->state.stretch = cfg.stretch;
   self->state.offline = cfg.offline;
   self->state.tap = cfg.tap;
+  if (cfg.render_port) {
+    self->state.mixer.port = cfg.render_port;
+    // The render thread renders through this (under the port's lock) while the
+    // actor lives; ~MixerActorState detaches it.
+    auto* st = &self->state;
+    cfg.render_port->attach([st](float* out, std::size_t frames, std::int64_t pts_ns) {
+      const auto b = st->render(static_cast<std::uint32_t>(frames), pts_ns);
+      std::memcpy(out, b.samples->data(), b.samples->size() * sizeof(float));
+    });
+  }
   return {
       [=](load_atom, const std::string& deck, std::uint32_t id, const std::string& path, bool loop,
           double native_bpm) -> caf::result<BufferStatus> {
@@ -261,10 +297,13 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         if (!std::isfinite(seconds) || seconds < 0)
           return make_error(errc::value_out_of_range, fmt::format("seek position {:g}", seconds) +
                                                           " s is out of range (allowed: 0 s or more)");
-        auto& dk = self->state.mixer->deck(*d);
         std::vector<std::pair<std::uint32_t, BufferStatus>> targets;
-        for (const auto& kv : dk.buffers())
-          if (kv.second->reader()) targets.emplace_back(kv.first, kv.second->status());
+        {
+          auto lk = self->state.mixer.lock();
+          auto& dk = self->state.mixer->deck(*d);
+          for (const auto& kv : dk.buffers())
+            if (kv.second->reader()) targets.emplace_back(kv.first, kv.second->status());
+        }
         if (targets.empty())
           return make_error(errc::not_ready, "deck " + deck + " has no loaded buffer to seek");
         auto rp = self->make_response_promise<DeckStatus>();
@@ -356,6 +395,7 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
       },
       [=](stall_atom, std::uint32_t ms) {
         spdlog::warn("mixer: stalled for {} ms on request (diagnostics)", ms);
+        auto lk = self->state.mixer.lock();  // a render thread waits too: the device ring starves
         std::this_thread::sleep_for(std::chrono::milliseconds(ms));
         return true;
       },

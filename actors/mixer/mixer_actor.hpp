@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "common/audio_block.hpp"
 #include "mixer/mixer_config.hpp"
 #include "mixer/mixer_messages.hpp"
+#include "mixer/render_port.hpp"
 #include "stretch/stretch_actor.hpp"
 
 namespace crowdmesh::mixer {
@@ -81,6 +83,10 @@ struct MixerActorConfig {
   /// never written again by the mixer) and what plays now (see now_playing()).
   /// Must not block: queue or drop.
   std::function<void(const AudioBlock& block, const std::string& title)> tap;
+  /// Optional: lets the device's playout thread render this mixer directly
+  /// (real-time devices); the actor then holds the port's lock whenever it
+  /// touches the mixer core. The tap is then called on the render thread.
+  std::shared_ptr<RenderPort> render_port;
 };
 
 /// "What plays now" for stream metadata: the file name (without folder and

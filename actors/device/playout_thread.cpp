@@ -1,0 +1,138 @@
+#include "device/playout_thread.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <system_error>
+
+#include <pthread.h>
+#include <sched.h>
+
+#include "common/error.hpp"
+
+namespace crowdmesh::device {
+
+std::int64_t PlayoutThread::mesh_frame_at(std::int64_t mesh_ns, int rate_hz) noexcept {
+  const __int128 num = static_cast<__int128>(mesh_ns) * rate_hz;
+  __int128 m = num / 1'000'000'000;
+  if (m * 1'000'000'000 < num) ++m;  // ceil for positive times
+  return static_cast<std::int64_t>(m);
+}
+
+std::int64_t PlayoutThread::pts_of(std::int64_t m, int rate_hz) noexcept { return PlayoutStage::pts_ns(m, rate_hz); }
+
+PlayoutThread::PlayoutThread(PlayoutConfig cfg, DeviceCallback& cb) : cfg_(std::move(cfg)), cb_(cb) {}
+
+PlayoutThread::~PlayoutThread() { stop(); }
+
+caf::expected<void> PlayoutThread::start() {
+  if (thread_.joinable()) return make_error(errc::device_error, "the playout thread is already running");
+  if (!cfg_.mesh_time) cfg_.mesh_time = std::make_shared<MeshTimeSource>();
+  const auto period = static_cast<std::size_t>(cfg_.period_frames);
+  const auto ch = static_cast<std::size_t>(cfg_.channels);
+  // The first frame plays about one ring fill (+ a period of device buffer) from now.
+  const auto lead_ns = static_cast<std::int64_t>((cfg_.target_periods + 1) * 1e9 * cfg_.period_frames /
+                                                 cfg_.sample_rate_hz);
+  next_mesh_frame_ = mesh_frame_at(cfg_.mesh_time->now_ns() + lead_ns, cfg_.sample_rate_hz);
+  PlayoutStage::Config scfg;
+  scfg.channels = cfg_.channels;
+  scfg.rate_hz = cfg_.sample_rate_hz;
+  scfg.first_mesh_frame = next_mesh_frame_;
+  scfg.max_frames_per_call = 4 * period;
+  try {
+    stage_ = std::make_unique<PlayoutStage>(scfg);
+  } catch (const std::exception& e) {
+    return make_error(errc::device_error, std::string("cannot build the playout stage: ") + e.what());
+  }
+  in_.assign(8 * period * ch, 0.0f);
+  out_.assign(period * ch, 0.0f);
+  {
+    std::lock_guard<std::mutex> lk(stats_mutex_);
+    stats_.first_mesh_frame = next_mesh_frame_;
+  }
+  fill();
+  cb_.set_period_signal(&signal_);
+  stop_.store(false, std::memory_order_relaxed);
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (const std::system_error& e) {
+    cb_.set_period_signal(nullptr);
+    return make_error(errc::device_error, std::string("cannot start the playout thread: ") + e.what());
+  }
+  sched_param sp{};
+  sp.sched_priority = std::min(cfg_.priority, sched_get_priority_max(SCHED_FIFO));
+  const int rc = pthread_setschedparam(thread_.native_handle(), SCHED_FIFO, &sp);
+  std::lock_guard<std::mutex> lk(stats_mutex_);
+  stats_.scheduling = rc == 0 ? "SCHED_FIFO " + std::to_string(sp.sched_priority)
+                              : std::string("normal priority: ") + std::strerror(rc);
+  return {};
+}
+
+void PlayoutThread::stop() noexcept {
+  if (!thread_.joinable()) return;
+  stop_.store(true, std::memory_order_release);
+  signal_.post();
+  thread_.join();
+  cb_.set_period_signal(nullptr);
+}
+
+PlayoutStats PlayoutThread::stats() const {
+  std::lock_guard<std::mutex> lk(stats_mutex_);
+  return stats_;
+}
+
+void PlayoutThread::observe() noexcept {
+  const auto t = cb_.dac_timing();
+  if (t.dac_local_ns == 0 || t.ring_frames_read == 0) return;
+  if (t.ring_frame == last_timing_version_ && last_timing_version_ != 0) return;
+  last_timing_version_ = t.ring_frame;
+  stage_->observe(t.ring_frame, cfg_.mesh_time->mesh_at(t.dac_local_ns));
+  std::lock_guard<std::mutex> lk(stats_mutex_);
+  stats_.dac_time_source = to_string(static_cast<DacTimeSource>(t.source));
+}
+
+void PlayoutThread::fill() noexcept {
+  auto& ring = cb_.output_ring();
+  const auto period = static_cast<std::size_t>(cfg_.period_frames);
+  const auto ch = static_cast<std::size_t>(cfg_.channels);
+  const auto target = static_cast<std::size_t>(cfg_.target_periods) * period;
+  std::uint64_t failures = 0;
+  while (ring.capacity() - ring.write_available() < target && ring.write_available() >= period &&
+         !stop_.load(std::memory_order_relaxed)) {
+    const std::size_t want = std::min(stage_->input_frames_wanted(period), in_.size() / ch);
+    if (want > 0) {
+      if (!cfg_.render_port ||
+          !cfg_.render_port->render(in_.data(), want, PlayoutStage::pts_ns(next_mesh_frame_, cfg_.sample_rate_hz))) {
+        std::memset(in_.data(), 0, want * ch * sizeof(float));
+        ++failures;
+      }
+      next_mesh_frame_ += static_cast<std::int64_t>(want);
+      stage_->push(in_.data(), want);
+    }
+    const std::size_t got = stage_->pull(out_.data(), period);
+    if (got == 0) break;
+    ring.write(out_.data(), got);
+  }
+  std::lock_guard<std::mutex> lk(stats_mutex_);
+  stats_.render_failures += failures;
+  stats_.stage = stage_->stats();
+}
+
+void PlayoutThread::run() noexcept {
+  const auto period_ns = std::chrono::nanoseconds(
+      static_cast<std::int64_t>(1e9 * cfg_.period_frames / cfg_.sample_rate_hz));
+  while (!stop_.load(std::memory_order_acquire)) {
+    const bool woke = signal_.wait_for(4 * period_ns);
+    if (stop_.load(std::memory_order_acquire)) break;
+    {
+      std::lock_guard<std::mutex> lk(stats_mutex_);
+      if (woke) ++stats_.wakeups;
+      else ++stats_.wake_timeouts;
+    }
+    observe();
+    fill();
+  }
+}
+
+}  // namespace crowdmesh::device

@@ -1,0 +1,101 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "caf/expected.hpp"
+#include "common/mesh_time.hpp"
+#include "device/device_callback.hpp"
+#include "device/period_signal.hpp"
+#include "device/playout_stage.hpp"
+#include "mixer/render_port.hpp"
+
+namespace crowdmesh::device {
+
+/// Settings of the playout thread.
+struct PlayoutConfig {
+  int channels = 2;          ///< interleaved output channels
+  int sample_rate_hz = 48000;  ///< nominal rate of the mesh timeline and of the card, Hz
+  int period_frames = 256;   ///< device period, frames
+  int target_periods = 4;    ///< ring fill kept ahead of the device, periods
+  /// SCHED_FIFO priority of the thread: below the device's (the virtual clock
+  /// asks 70; JACK's clients run near 70–80), above every normal thread.
+  int priority = 60;
+  /// The node's mesh time function (written by the mesh gateway).
+  std::shared_ptr<const MeshTimeSource> mesh_time;
+  /// The mixer to render from.
+  std::shared_ptr<mixer::RenderPort> render_port;
+};
+
+/// What the playout thread reports (telemetry, doctor, the run summary).
+struct PlayoutStats {
+  PlayoutStage::Stats stage;        ///< error, correction, realigns (see PlayoutStage)
+  std::uint64_t wakeups = 0;         ///< periods the thread woke for
+  std::uint64_t wake_timeouts = 0;   ///< waits that ended without a period signal (device stalled or stopped)
+  std::uint64_t render_failures = 0;  ///< blocks rendered as silence because no mixer was attached
+  std::int64_t first_mesh_frame = 0;  ///< mesh frame of the first frame played (PTS grid index)
+  std::string scheduling;            ///< e.g. "SCHED_FIFO 60" or why it runs at normal priority
+  std::string dac_time_source;       ///< where DAC times come from (DacTimeSource name)
+};
+
+/// Render + drift-locked playout on a dedicated thread (ARCHITECTURE.md,
+/// "Clocks and multi-room"): woken by the device after every period (a
+/// PeriodSignal posted by the callback), it reads the period's DAC time,
+/// maps it to mesh time, lets the PlayoutStage steer its resampling ratio,
+/// then renders mesh frames through the RenderPort and keeps the device's
+/// output ring `target_periods` full. No CAF timer or actor is on this path,
+/// so a busy actor pool cannot starve the ring.
+///
+/// Mesh timeline: frame m of the shared grid has PTS = m × 1e9 / rate (ns on
+/// the mesh clock); every node uses the same grid, so a scheduled start lands
+/// on the same frame everywhere.
+///
+/// Thread contract: start()/stop()/stats() from the owning (device actor)
+/// thread; the playout thread is the only one that renders and writes the ring.
+class PlayoutThread {
+ public:
+  /// Keeps the config and the callback (which must outlive this object).
+  PlayoutThread(PlayoutConfig cfg, DeviceCallback& cb);
+  ~PlayoutThread();
+  PlayoutThread(const PlayoutThread&) = delete;
+  PlayoutThread& operator=(const PlayoutThread&) = delete;
+
+  /// Prefills the ring (target_periods of audio starting on the mesh grid one
+  /// fill ahead of now), registers the period signal with the callback and
+  /// starts the thread. Call before the backend starts. Errors:
+  /// errc::device_error when the thread cannot be created.
+  caf::expected<void> start();
+  /// Ends the thread and joins it; idempotent.
+  void stop() noexcept;
+  /// A snapshot (locks briefly; not for the audio callback).
+  PlayoutStats stats() const;
+
+  /// Mesh grid frame at or after mesh time `mesh_ns` for `rate_hz`.
+  static std::int64_t mesh_frame_at(std::int64_t mesh_ns, int rate_hz) noexcept;
+  /// PTS of mesh grid frame `m`, ns.
+  static std::int64_t pts_of(std::int64_t m, int rate_hz) noexcept;
+
+ private:
+  void run() noexcept;
+  void fill() noexcept;
+  void observe() noexcept;
+
+  PlayoutConfig cfg_;
+  DeviceCallback& cb_;
+  PeriodSignal signal_;
+  std::unique_ptr<PlayoutStage> stage_;
+  std::vector<float> in_;
+  std::vector<float> out_;
+  std::int64_t next_mesh_frame_ = 0;  // the mixer's next frame on the mesh grid
+  std::uint64_t last_timing_version_ = 0;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex stats_mutex_;
+  PlayoutStats stats_;
+};
+
+}  // namespace crowdmesh::device
