@@ -37,6 +37,7 @@ TEST_PKGS=(
   ffmpeg                          # ffprobe, ebur128 loudness and Icecast listener checks
   icecast2                        # a real Icecast server for the Icecast sink tests
   prometheus                      # a real Prometheus server + promtool for the /metrics tests
+  python3-numpy python3-scipy     # tests/integration/sync_analyser.py (room alignment from recordings)
 )
 
 SUDO=""
