@@ -65,6 +65,7 @@ std::string to_json(const RunSummary& s) {
                     {"locked", st.sync_locked},
                     {"realigns", st.realigns},
                     {"initial_alignments", st.initial_alignments},
+                    {"realigns_after_lock", s.device.realigns_after_lock},
                     {"wake_timeouts", s.device.playout_wake_timeouts}};
   }
   j["tap_overflow_frames"] = st.tap_overflow_frames;

@@ -30,6 +30,23 @@ v1::LinkStats link_stats(mesh::MeshGateway& g) {
   return s;
 }
 
+v1::ClockStats clock_stats(const mesh::MeshGateway& g) {
+  const mesh::MeshClockStats c = g.clock_stats();
+  v1::ClockStats s;
+  s.set_offset_ns(c.offset_ns);
+  s.set_drift_ppm(c.skew_ppm);
+  s.set_round_trip_ns(c.rtt_ns);
+  s.set_reference_node(c.reference);
+  s.set_estimated_error_ns(c.estimated_error_ns);
+  s.set_steps(c.steps);
+  s.set_relocks(c.relocks);
+  s.set_locked(c.locked);
+  s.set_probes_used(static_cast<std::uint32_t>(c.probes_used));
+  s.set_probes_rejected(c.probes_rejected);
+  s.set_min_round_trip_ns(c.min_rtt_ns);
+  return s;
+}
+
 }  // namespace
 
 TelemetryPlane::TelemetryPlane(TelemetrySettings settings)
@@ -61,6 +78,7 @@ void TelemetryPlane::start_actor(caf::actor_system& sys, telemetry::TelemetryAct
   if (control && control->gateway()) {
     auto* g = control->gateway();
     cfg.links = [g] { return link_stats(*g); };
+    cfg.clock = [g] { return clock_stats(*g); };
   }
   auto* store = store_.get();
   const std::string source = settings_.node + "/telemetry";

@@ -119,8 +119,8 @@ std::string table(const std::vector<Row>& rows, const std::string& indent) {
 }
 
 std::string node_list_table(const v1::NodeList& list) {
-  std::vector<Row> rows{{"NODE", "ALIVE", "ROLES", "LAST HEARD", "CLOCK OFFSET", "RTT",
-                         "ENDPOINT"}};
+  std::vector<Row> rows{{"NODE", "ALIVE", "ROLES", "LAST HEARD", "CLOCK OFFSET", "SKEW", "SYNC ERROR",
+                         "RTT", "ENDPOINT"}};
   for (const auto& node : list.nodes()) {
     std::string roles;
     for (const auto& role : node.roles()) roles += (roles.empty() ? "" : ",") + role;
@@ -129,8 +129,13 @@ std::string node_list_table(const v1::NodeList& list) {
         : node.last_heartbeat_age_ms() < 0
             ? "never"
             : std::to_string(node.last_heartbeat_age_ms()) + " ms ago";
+    const bool never = !node.self() && node.last_heartbeat_age_ms() < 0;
+    const std::string sync = never                 ? "-"
+                             : !node.clock_locked() ? "unlocked"
+                                                    : fixed(static_cast<double>(node.clock_error_ns()) / 1e6, 3) + " ms";
     rows.push_back({node.name() + (node.self() ? " *" : ""), node.alive() ? "yes" : "NO",
                     roles.empty() ? "-" : roles, heard, offset_ms(node.clock_offset_ns()),
+                    signed_fixed(node.clock_skew_ppm(), 2) + " ppm", sync,
                     fixed(node.clock_rtt_ms(), 2) + " ms", node.control_endpoint()});
   }
   return table(rows, "  ");

@@ -153,8 +153,16 @@ nlohmann::json tempo_json(const v1::TempoStats& t) {
 nlohmann::json clock_json(const v1::ClockStats& c) {
   return {
       {"offset_ms", static_cast<double>(c.offset_ns()) / 1e6},
-      {"drift_ppm", number(c.drift_ppm())},
+      {"skew_ppm", number(c.drift_ppm())},
+      {"estimated_error_ms", c.estimated_error_ns() < 0 ? nlohmann::json(nullptr)
+                                                        : nlohmann::json(static_cast<double>(c.estimated_error_ns()) / 1e6)},
       {"round_trip_ms", static_cast<double>(c.round_trip_ns()) / 1e6},
+      {"min_round_trip_ms", static_cast<double>(c.min_round_trip_ns()) / 1e6},
+      {"locked", c.locked()},
+      {"steps", c.steps()},
+      {"relocks", c.relocks()},
+      {"probes_used", c.probes_used()},
+      {"probes_rejected", c.probes_rejected()},
       {"reference_node", c.reference_node()},
   };
 }
@@ -516,9 +524,16 @@ void tempo_lines(View& v, const v1::TempoStats& t) {
 
 void clock_lines(View& v, const v1::ClockStats& c) {
   Line line;
-  line.add("  clock   offset " + signed_fixed(static_cast<double>(c.offset_ns()) / 1e6, 3) + " ms  drift " +
-           signed_fixed(c.drift_ppm(), 2) + " ppm  rtt " + fixed(static_cast<double>(c.round_trip_ns()) / 1e6, 2) +
-           " ms");
+  line.add("  clock   offset " + signed_fixed(static_cast<double>(c.offset_ns()) / 1e6, 3) + " ms  skew " +
+           signed_fixed(c.drift_ppm(), 2) + " ppm");
+  if (!c.locked()) {
+    line.add("  UNLOCKED", kYellow);
+  } else {
+    line.add("  err " + fixed(static_cast<double>(c.estimated_error_ns()) / 1e6, 3) + " ms");
+  }
+  line.add("  rtt " + fixed(static_cast<double>(c.round_trip_ns()) / 1e6, 2) + " ms", nullptr, 2);
+  if (c.steps() > 0) line.add("  steps " + std::to_string(c.steps()), kYellow, 1);
+  if (c.relocks() > 0) line.add("  relocks " + std::to_string(c.relocks()), kYellow, 1);
   if (!c.reference_node().empty()) line.add("  ref ").elastic(c.reference_node(), Elide::end, 6);
   v.put(line);
 }

@@ -113,6 +113,7 @@ struct DeviceActorState {
       r.playout_scheduling = p.scheduling;
       r.dac_time_source = p.dac_time_source;
       r.playout_wake_timeouts = p.wake_timeouts;
+      r.realigns_after_lock = p.realigns_after_lock;
     }
     r.stats = stats();
     if (backend) r.backend = backend->description();

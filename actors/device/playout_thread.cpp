@@ -117,6 +117,11 @@ void PlayoutThread::fill() noexcept {
   std::lock_guard<std::mutex> lk(stats_mutex_);
   stats_.render_failures += failures;
   stats_.stage = stage_->stats();
+  if (!ever_locked_ && stats_.stage.locked) {
+    ever_locked_ = true;
+    realigns_at_lock_ = stats_.stage.realigns;
+  }
+  if (ever_locked_) stats_.realigns_after_lock = stats_.stage.realigns - realigns_at_lock_;
 }
 
 void PlayoutThread::run() noexcept {

@@ -34,6 +34,9 @@ struct PlayoutConfig {
 /// What the playout thread reports (telemetry, doctor, the run summary).
 struct PlayoutStats {
   PlayoutStage::Stats stage;        ///< error, correction, realigns (see PlayoutStage)
+  /// Realigns since the loop first locked (a stall or a clock step after lock;
+  /// the "realigns after lock" figure).
+  std::uint64_t realigns_after_lock = 0;
   std::uint64_t wakeups = 0;         ///< periods the thread woke for
   std::uint64_t wake_timeouts = 0;   ///< waits that ended without a period signal (device stalled or stopped)
   std::uint64_t render_failures = 0;  ///< blocks rendered as silence because no mixer was attached
@@ -92,6 +95,8 @@ class PlayoutThread {
   std::vector<float> out_;
   std::int64_t next_mesh_frame_ = 0;  // the mixer's next frame on the mesh grid
   std::uint64_t last_timing_version_ = 0;
+  bool ever_locked_ = false;
+  std::uint64_t realigns_at_lock_ = 0;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   mutable std::mutex stats_mutex_;

@@ -1,8 +1,11 @@
 #pragma once
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "common/mesh_time.hpp"
 
 namespace crowdmesh::mesh {
 
@@ -31,9 +34,14 @@ struct GatewayConfig {
   std::string events_bind = "tcp://127.0.0.1:7701";
   /// The other nodes (static list from the mesh config). Must not contain `node`.
   std::vector<PeerConfig> peers;
-  /// Node whose monotonic clock is mesh time; empty or own name = this node.
-  /// Otherwise it must be one of `peers`.
+  /// Node whose local clock (CLOCK_MONOTONIC_RAW, common/local_clock.hpp) is
+  /// mesh time; empty or own name = this node. Otherwise it must be one of `peers`.
   std::string clock_reference;
+  /// The node's mesh time function. The gateway is its only writer: identity
+  /// on the reference node, otherwise the clock estimator's segment after
+  /// every accepted probe and every probe tick (left as it is until the first
+  /// lock). Null: the gateway makes its own.
+  std::shared_ptr<crowdmesh::MeshTimeSource> mesh_time;
   /// Largest accepted envelope frame, bytes.
   std::size_t max_message_bytes = 1 << 20;
   /// How long a forwarded command waits for the peer's reply.
@@ -43,7 +51,8 @@ struct GatewayConfig {
   /// Missed heartbeats before a peer is dead: alive = heard within
   /// liveness × heartbeat_interval.
   int liveness = 3;
-  /// Clock probe period after the start burst.
+  /// Clock probe period once locked; probes go at 10 Hz while locking (before
+  /// the lock and for 3 s after the first probe of a lock).
   std::chrono::milliseconds clock_probe_interval{1000};
 };
 

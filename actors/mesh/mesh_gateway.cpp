@@ -20,9 +20,9 @@
 #include <zmq.hpp>
 
 #include "common/error.hpp"
+#include "common/local_clock.hpp"
 #include "common/log.hpp"
-#include "mesh/clock_offset_estimator.hpp"
-#include "mesh/monotonic_clock.hpp"
+#include "mesh/clock_estimator.hpp"
 #include "mesh/rate_limited_log.hpp"
 
 namespace crowdmesh::mesh {
@@ -37,8 +37,6 @@ constexpr std::size_t kMaxQueuedPublishes = 10000;
 constexpr std::size_t kDrainBudget = 1000;         // messages per socket per poll round
 constexpr std::size_t kKeptFrames = 3;             // frames kept of a multipart message
 constexpr int kReconnectIvlMs = 100;
-constexpr int kClockBurst = 8;
-constexpr std::int64_t kClockBurstSpacingNs = 10'000'000;
 constexpr std::size_t kMaxProbesInFlight = 64;
 constexpr const char* kPeerRoutingPrefix = "mesh:";
 constexpr std::chrono::seconds kLoadBudget{30};  // a forwarded LoadBuffer decodes ahead before replying
@@ -170,6 +168,9 @@ struct MeshGateway::Impl {
     std::int64_t last_heard_ns = -1;
     std::int64_t clock_offset_ns = 0;
     double clock_rtt_ms = 0;
+    double clock_skew_ppm = 0;
+    std::int64_t clock_error_ns = -1;
+    bool clock_locked = false;
     // Gateway thread only.
     bool was_alive = false;
   };
@@ -202,8 +203,8 @@ struct MeshGateway::Impl {
   std::mutex stop_mutex;
   bool stopped = false;
   mutable std::mutex state_mutex;
-  std::atomic<std::int64_t> offset_ns{0};
-  std::atomic<std::int64_t> rtt_ns{0};
+  std::shared_ptr<MeshTimeSource> mesh_time;  // written by the gateway thread only
+  MeshClockStats clock;                       // guarded by state_mutex (offset_ns unused)
   Counters counters;
   std::int64_t alive_window_ns = 0;
 
@@ -215,16 +216,15 @@ struct MeshGateway::Impl {
   std::uint64_t next_id = 1;
   std::uint64_t probe_sequence = 0;
   int reference_peer = -1;
-  int burst_remaining = kClockBurst;
   std::int64_t next_heartbeat_ns = 0;
   std::int64_t next_probe_ns = 0;
-  ClockOffsetEstimator estimator;
+  ClockEstimator estimator;
   RateLimitedLog rlog;
   std::vector<zmq::message_t> frames;
 
   // ---- helpers -----------------------------------------------------------
 
-  std::int64_t mesh_now() const { return monotonic_now_ns() + offset_ns.load(std::memory_order_relaxed); }
+  std::int64_t mesh_now() const { return mesh_time->now_ns(); }
 
   bool alive_at(const Peer& p, std::int64_t now) const {
     return p.last_heard_ns >= 0 && now - p.last_heard_ns <= alive_window_ns;
@@ -238,7 +238,7 @@ struct MeshGateway::Impl {
   }
 
   void log_bad(const std::string& kind, const std::string& text) {
-    rlog.warn(kind, monotonic_now_ns(), "mesh " + cfg.node + ": " + text);
+    rlog.warn(kind, local_now_ns(), "mesh " + cfg.node + ": " + text);
   }
 
   // Receives one whole multipart message without blocking; keeps the first
@@ -348,10 +348,7 @@ struct MeshGateway::Impl {
     if (alive) {
       spdlog::info("mesh {}: node {} is alive", cfg.node, p.cfg.name);
       publish_event("peer.up", "node " + p.cfg.name + " is alive", {{"node", p.cfg.name}});
-      if (static_cast<int>(index) == reference_peer) {
-        burst_remaining = kClockBurst;
-        next_probe_ns = now;
-      }
+      if (static_cast<int>(index) == reference_peer) next_probe_ns = now;
     } else {
       spdlog::warn("mesh {}: node {} is not alive (nothing heard for {} ms)", cfg.node, p.cfg.name,
                    alive_window_ns / 1'000'000);
@@ -522,6 +519,9 @@ struct MeshGateway::Impl {
       n->set_last_heartbeat_age_ms(s.last_heard_age_ms);
       n->set_clock_offset_ns(s.clock_offset_ns);
       n->set_clock_rtt_ms(s.clock_rtt_ms);
+      n->set_clock_skew_ppm(s.clock_skew_ppm);
+      n->set_clock_error_ns(s.clock_error_ns);
+      n->set_clock_locked(s.clock_locked);
       n->set_control_endpoint(s.control_endpoint);
     }
     return reply;
@@ -530,7 +530,7 @@ struct MeshGateway::Impl {
   void forward(const std::string& routing_id, const Envelope& env, std::size_t index, const std::string& actor) {
     Peer& p = *peers[index];
     const std::string reply_source = p.cfg.name + "/" + actor;
-    const std::int64_t now = monotonic_now_ns();
+    const std::int64_t now = local_now_ns();
     bool alive;
     {
       std::lock_guard<std::mutex> lock(state_mutex);
@@ -645,6 +645,14 @@ struct MeshGateway::Impl {
         p.clock_rtt_ms = std::strtod(it->second.c_str(), nullptr);
         if (!std::isfinite(p.clock_rtt_ms)) p.clock_rtt_ms = 0;
       }
+      if (auto it = f.find("clock_skew_ppm"); it != f.end()) {
+        p.clock_skew_ppm = std::strtod(it->second.c_str(), nullptr);
+        if (!std::isfinite(p.clock_skew_ppm)) p.clock_skew_ppm = 0;
+      }
+      if (auto it = f.find("clock_error_ns"); it != f.end()) {
+        p.clock_error_ns = std::strtoll(it->second.c_str(), nullptr, 10);
+      }
+      if (auto it = f.find("clock_locked"); it != f.end()) p.clock_locked = it->second == "1";
     }
     if (on_event) {
       try {
@@ -668,21 +676,45 @@ struct MeshGateway::Impl {
     env.set_correlation_id(id);
     auto* probe = env.mutable_clock_probe();
     probe->set_sequence(++probe_sequence);
-    const std::int64_t t1 = monotonic_now_ns();
+    const std::int64_t t1 = local_now_ns();
     probe->set_t1_ns(t1);
-    env.set_send_time_ns(t1 + offset_ns.load(std::memory_order_relaxed));
+    env.set_send_time_ns(mesh_time->mesh_at(t1));
     const std::string bytes = encode_envelope(env);
     bool sent = false;
     try {
       sent = ref.dealer.send(zmq::buffer(bytes), zmq::send_flags::dontwait).has_value();
     } catch (const zmq::error_t&) {
     }
-    if (sent) {
-      probes[id] = t1;
-      if (burst_remaining > 0) --burst_remaining;
+    if (sent) probes[id] = t1;
+    update_clock(now);  // the slew proceeds between answers too
+    next_probe_ns = now + estimator.probe_interval_ns(now);
+  }
+
+  // Publishes the estimator's current piece of the mesh time function and
+  // refreshes the stats other threads read; logs lock, steps and re-locks.
+  void update_clock(std::int64_t now) {
+    const auto before = estimator.stats(now);
+    mesh_time->publish(estimator.segment_at(now));
+    const auto st = estimator.stats(now);
+    const std::string& ref = peers[static_cast<std::size_t>(reference_peer)]->cfg.name;
+    if (st.steps > before.steps) {
+      spdlog::warn("mesh {}: mesh clock stepped (more than 1 ms from the estimate of {}), {} steps so far",
+                   cfg.node, ref, st.steps);
     }
-    next_probe_ns = now + (burst_remaining > 0 ? kClockBurstSpacingNs
-                                               : std::chrono::nanoseconds(cfg.clock_probe_interval).count());
+    if (st.locked && !clock.locked) {  // `clock` is written on this thread only
+      spdlog::info("mesh {}: mesh clock locked to {}: offset {} ns, skew {:.3f} ppm, error {} ns, {} probes",
+                   cfg.node, ref, st.offset_ns, st.skew_ppm, st.estimated_error_ns, st.probes_used);
+    }
+    std::lock_guard<std::mutex> lock(state_mutex);
+    clock.locked = st.locked;
+    clock.skew_ppm = st.skew_ppm;
+    clock.estimated_error_ns = st.estimated_error_ns;
+    clock.rtt_ns = st.last_rtt_ns;
+    clock.min_rtt_ns = st.min_rtt_ns;
+    clock.probes_used = st.probes_used;
+    clock.probes_rejected = st.probes_rejected;
+    clock.steps = st.steps;
+    clock.relocks = st.relocks;
   }
 
   void on_probe_answer(const Envelope& env, std::int64_t t4) {
@@ -699,9 +731,12 @@ struct MeshGateway::Impl {
       log_bad("bad_probe", error_sentence(sample.error()));
       return;
     }
-    offset_ns.store(estimator.offset_ns(), std::memory_order_relaxed);
-    rtt_ns.store(estimator.last_delay_ns(), std::memory_order_relaxed);
+    if (sample->relocked) {
+      spdlog::warn("mesh {}: the clock of reference {} jumped (restart?): re-locking", cfg.node,
+                   peers[static_cast<std::size_t>(reference_peer)]->cfg.name);
+    }
     bump(counters.clock_samples);
+    update_clock(local_now_ns());
   }
 
   // ---- timers ------------------------------------------------------------
@@ -724,16 +759,19 @@ struct MeshGateway::Impl {
     }
     if (now >= next_heartbeat_ns) {
       next_heartbeat_ns = now + std::chrono::nanoseconds(cfg.heartbeat_interval).count();
-      char rtt[32];
-      std::snprintf(rtt, sizeof rtt, "%.3f", static_cast<double>(rtt_ns.load()) / 1e6);
+      const MeshClockStats c = clock_stats();
+      char rtt[32], skew[32];
+      std::snprintf(rtt, sizeof rtt, "%.3f", static_cast<double>(c.rtt_ns) / 1e6);
+      std::snprintf(skew, sizeof skew, "%.3f", c.skew_ppm);
       publish_event("heartbeat", cfg.node + " is alive",
                     {{"roles", join(cfg.roles, ",")},
                      {"control_endpoint", control_ep},
-                     {"clock_offset_ns", std::to_string(offset_ns.load())},
+                     {"clock_offset_ns", std::to_string(c.offset_ns)},
                      {"clock_rtt_ms", rtt},
-                     {"clock_reference", reference_peer >= 0
-                                             ? peers[static_cast<std::size_t>(reference_peer)]->cfg.name
-                                             : cfg.node}});
+                     {"clock_skew_ppm", skew},
+                     {"clock_error_ns", std::to_string(c.estimated_error_ns)},
+                     {"clock_locked", c.locked ? "1" : "0"},
+                     {"clock_reference", c.reference}});
       for (std::size_t i = 0; i < peers.size(); ++i) {
         bool alive;
         {
@@ -796,11 +834,11 @@ struct MeshGateway::Impl {
       items.push_back({p->dealer.handle(), 0, ZMQ_POLLIN, 0});
       items.push_back({p->sub.handle(), 0, ZMQ_POLLIN, 0});
     }
-    next_heartbeat_ns = monotonic_now_ns();
+    next_heartbeat_ns = local_now_ns();
     next_probe_ns = next_heartbeat_ns;
     while (!stop_requested.load(std::memory_order_acquire)) {
       try {
-        zmq::poll(items, std::chrono::milliseconds(poll_timeout_ms(monotonic_now_ns())));
+        zmq::poll(items, std::chrono::milliseconds(poll_timeout_ms(local_now_ns())));
       } catch (const zmq::error_t& e) {
         if (e.num() == ETERM) break;
         continue;  // EINTR
@@ -823,19 +861,19 @@ struct MeshGateway::Impl {
             for (std::size_t n = 0; n < kDrainBudget; ++n) {
               const std::size_t total = recv_message(peers[i]->dealer);
               if (total == 0) break;
-              on_dealer_message(i, total, monotonic_now_ns());
+              on_dealer_message(i, total, local_now_ns());
             }
           }
           if (items[3 + 2 * i].revents & ZMQ_POLLIN) {
             for (std::size_t n = 0; n < kDrainBudget; ++n) {
               const std::size_t total = recv_message(peers[i]->sub);
               if (total == 0) break;
-              on_sub_message(i, total, monotonic_now_ns());
+              on_sub_message(i, total, local_now_ns());
             }
           }
         }
         drain_mailbox();
-        on_timers(monotonic_now_ns());
+        on_timers(local_now_ns());
       } catch (const std::exception& e) {
         // A bug or a ZeroMQ failure on one message: log and keep serving.
         log_bad("loop", std::string("gateway loop error: ") + e.what());
@@ -843,17 +881,31 @@ struct MeshGateway::Impl {
     }
   }
 
+  MeshClockStats clock_stats() const {
+    MeshClockStats c;
+    {
+      std::lock_guard<std::mutex> lock(state_mutex);
+      c = clock;
+    }
+    c.offset_ns = mesh_time->offset_ns();
+    return c;
+  }
+
   std::vector<PeerState> snapshot() const {
     std::vector<PeerState> out;
-    const std::int64_t now = monotonic_now_ns();
+    const std::int64_t now = local_now_ns();
+    const MeshClockStats c = clock_stats();
     PeerState self;
     self.name = cfg.node;
     self.roles = cfg.roles;
     self.alive = true;
     self.self = true;
     self.last_heard_age_ms = 0;
-    self.clock_offset_ns = offset_ns.load(std::memory_order_relaxed);
-    self.clock_rtt_ms = static_cast<double>(rtt_ns.load(std::memory_order_relaxed)) / 1e6;
+    self.clock_offset_ns = c.offset_ns;
+    self.clock_rtt_ms = static_cast<double>(c.rtt_ns) / 1e6;
+    self.clock_skew_ppm = c.skew_ppm;
+    self.clock_error_ns = c.estimated_error_ns;
+    self.clock_locked = c.locked;
     self.control_endpoint = control_ep;
     out.push_back(std::move(self));
     std::lock_guard<std::mutex> lock(state_mutex);
@@ -865,6 +917,9 @@ struct MeshGateway::Impl {
       s.last_heard_age_ms = p->last_heard_ns < 0 ? -1 : (now - p->last_heard_ns) / 1'000'000;
       s.clock_offset_ns = p->clock_offset_ns;
       s.clock_rtt_ms = p->clock_rtt_ms;
+      s.clock_skew_ppm = p->clock_skew_ppm;
+      s.clock_error_ns = p->clock_error_ns;
+      s.clock_locked = p->clock_locked;
       s.control_endpoint = p->cfg.control_endpoint;
       out.push_back(std::move(s));
     }
@@ -941,6 +996,10 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
   g.on_event = std::move(on_event);
   g.gateway_source = g.cfg.node + "/gateway";
   g.alive_window_ns = std::chrono::nanoseconds(g.cfg.heartbeat_interval).count() * g.cfg.liveness;
+  g.mesh_time = g.cfg.mesh_time ? g.cfg.mesh_time : std::make_shared<MeshTimeSource>();
+  ClockEstimatorConfig ecfg;
+  ecfg.slow_probe_interval_ns = std::chrono::nanoseconds(g.cfg.clock_probe_interval).count();
+  g.estimator = ClockEstimator(ecfg);
   const auto max_zmq_bytes = static_cast<std::int64_t>(g.cfg.max_message_bytes + kMaxSizeSlackBytes);
 
   g.mailbox->efd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -997,6 +1056,14 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
     return make_error(errc::io_error, "cannot " + step + ": " + e.what());
   }
 
+  g.clock.reference = g.reference_peer >= 0 ? g.peers[static_cast<std::size_t>(g.reference_peer)]->cfg.name
+                                            : g.cfg.node;
+  if (g.reference_peer < 0) {  // the reference: mesh time is this node's local time
+    g.clock.is_reference = true;
+    g.clock.locked = true;
+    g.clock.estimated_error_ns = 0;
+    g.mesh_time->publish(MeshTimeSegment{});
+  }
   spdlog::info("mesh {}: control {} events {}, {} peers, clock reference {}", g.cfg.node, g.control_ep,
                g.events_ep, g.peers.size(),
                g.reference_peer >= 0 ? g.peers[static_cast<std::size_t>(g.reference_peer)]->cfg.name
@@ -1059,6 +1126,8 @@ std::string MeshGateway::control_endpoint() const { return impl_->control_ep; }
 std::string MeshGateway::events_endpoint() const { return impl_->events_ep; }
 const std::string& MeshGateway::node() const { return impl_->cfg.node; }
 std::int64_t MeshGateway::mesh_time_ns() const { return impl_->mesh_now(); }
-std::int64_t MeshGateway::clock_offset_ns() const { return impl_->offset_ns.load(std::memory_order_relaxed); }
+std::int64_t MeshGateway::clock_offset_ns() const { return impl_->mesh_time->offset_ns(); }
+MeshClockStats MeshGateway::clock_stats() const { return impl_->clock_stats(); }
+std::shared_ptr<const MeshTimeSource> MeshGateway::mesh_time() const { return impl_->mesh_time; }
 
 }  // namespace crowdmesh::mesh

@@ -44,7 +44,41 @@ struct PeerState {
   std::int64_t clock_offset_ns = 0;
   /// Round trip of its last clock probe, ms.
   double clock_rtt_ms = 0;
+  /// Its fitted skew against the reference, ppm (heartbeat).
+  double clock_skew_ppm = 0;
+  /// Its estimated mesh time error, ns; −1 = unknown (heartbeat).
+  std::int64_t clock_error_ns = -1;
+  /// Its mesh clock is locked (heartbeat; always true on the reference).
+  bool clock_locked = false;
   std::string control_endpoint;
+};
+
+/// This node's mesh clock as the gateway's ClockEstimator sees it
+/// (MeshGateway::clock_stats(); ClockStats telemetry).
+struct MeshClockStats {
+  /// Node whose clock is mesh time.
+  std::string reference;
+  /// This node is the reference: mesh = local, always locked, all figures 0.
+  bool is_reference = false;
+  /// Locked (ClockEstimatorStats::locked); before the first lock mesh = local.
+  bool locked = false;
+  /// Mesh − local time now, ns (the published function).
+  std::int64_t offset_ns = 0;
+  /// Fitted skew of the reference against this node's local clock, ppm.
+  double skew_ppm = 0;
+  /// Estimated error of mesh time, ns (ClockEstimatorStats::estimated_error_ns); −1 = no probe yet.
+  std::int64_t estimated_error_ns = -1;
+  /// Round trip of the last accepted probe / smallest in the window, ns.
+  std::int64_t rtt_ns = 0;
+  std::int64_t min_rtt_ns = 0;
+  /// Probes in the current fit.
+  std::size_t probes_used = 0;
+  /// Probes never fitted (outlier gate, jump suspects), since start.
+  std::uint64_t probes_rejected = 0;
+  /// Steps of the mesh time function past 1 ms (not the first alignment).
+  std::uint64_t steps = 0;
+  /// Re-locks after a jump of the reference clock.
+  std::uint64_t relocks = 0;
 };
 
 /// Counters since start. Each is incremented once per event named.
@@ -113,11 +147,18 @@ class MeshGateway {
   std::string events_endpoint() const;
   /// This node's name.
   const std::string& node() const;
-  /// Mesh time now, ns: CLOCK_MONOTONIC + the estimated offset to the
-  /// reference node (0 on the reference). Lock-free.
+  /// Mesh time now, ns: the mesh time function (GatewayConfig::mesh_time) at
+  /// crowdmesh::local_now_ns(); local time on the reference node and before
+  /// the first lock. Lock-free (seqlock read).
   std::int64_t mesh_time_ns() const;
-  /// The current offset estimate (mesh − local), ns. Lock-free.
+  /// Mesh − local time now, ns (0 on the reference). Lock-free.
   std::int64_t clock_offset_ns() const;
+  /// The clock estimate now (offset, skew, error, RTT, steps, re-locks,
+  /// lock state, reference). Thread-safe (a short mutex).
+  MeshClockStats clock_stats() const;
+  /// The mesh time function this gateway writes (GatewayConfig::mesh_time or
+  /// its own). Readers: any thread.
+  std::shared_ptr<const crowdmesh::MeshTimeSource> mesh_time() const;
 
  private:
   struct Impl;

@@ -1,5 +1,7 @@
 #include "telemetry/prometheus_export.hpp"
 
+#include <cmath>
+
 #include "telemetry/prometheus_text.hpp"
 
 namespace crowdmesh::telemetry {
@@ -115,6 +117,18 @@ void links(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::LinkSt
       .add(n, static_cast<double>(s.clock_offset_ns()) / 1e9);
 }
 
+void clock(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::ClockStats& c) {
+  b.gauge("crowdmesh_clock_skew_ppm", "Fitted skew of the reference clock against this node's local clock.")
+      .add(n, c.drift_ppm());
+  b.gauge("crowdmesh_clock_error_seconds", "Estimated error of this node's mesh time (NaN before the first probe).")
+      .add(n, c.estimated_error_ns() < 0 ? std::nan("") : static_cast<double>(c.estimated_error_ns()) / 1e9);
+  b.counter("crowdmesh_clock_steps_total", "Steps of the mesh time function past the step threshold.")
+      .add(n, static_cast<double>(c.steps()));
+  b.counter("crowdmesh_clock_relocks_total", "Re-locks after a jump of the reference clock.")
+      .add(n, static_cast<double>(c.relocks()));
+  b.gauge("crowdmesh_clock_locked", "1 when the mesh clock is locked to the reference.").add(n, c.locked() ? 1.0 : 0.0);
+}
+
 void process(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::ProcessStats& p) {
   b.gauge("crowdmesh_process_cpu_ratio", "CPU used by the node over the last interval (1 = one core).")
       .add(n, p.cpu_percent() / 100.0);
@@ -140,6 +154,7 @@ std::string render_node_metrics(const std::string& node, const std::vector<crowd
         break;
       case crowdmesh::v1::Telemetry::kEncoder: encoder(b, n, t.encoder()); break;
       case crowdmesh::v1::Telemetry::kLinks: links(b, n, t.links()); break;
+      case crowdmesh::v1::Telemetry::kClock: clock(b, n, t.clock()); break;
       case crowdmesh::v1::Telemetry::kProcess: process(b, n, t.process()); break;
       default: break;
     }

@@ -27,6 +27,9 @@ namespace crowdmesh::telemetry {
 ///    `_reconnects_total`, `_sink_up` (1 when open/connected);
 ///  - links: `crowdmesh_link_up{peer}`, `crowdmesh_link_rtt_seconds{peer}`,
 ///    `crowdmesh_clock_offset_seconds`;
+///  - clock: `crowdmesh_clock_skew_ppm`, `crowdmesh_clock_error_seconds` (NaN
+///    before the first probe), `crowdmesh_clock_steps_total`,
+///    `crowdmesh_clock_relocks_total`, `crowdmesh_clock_locked`;
 ///  - process: `crowdmesh_process_cpu_ratio` (1 = one core),
 ///    `crowdmesh_process_resident_memory_bytes`, `crowdmesh_process_threads`.
 /// Thread contract: pure function.

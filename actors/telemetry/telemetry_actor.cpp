@@ -63,6 +63,11 @@ TelemetryActor::behavior_type telemetry_actor(Self self, TelemetryActorConfig cf
           *t.mutable_links() = st.cfg.links();
           st.emit("links", std::move(t));
         }
+        if (st.cfg.clock) {
+          crowdmesh::v1::Telemetry t;
+          *t.mutable_clock() = st.cfg.clock();
+          st.emit("clock", std::move(t));
+        }
         if (st.cfg.device && !st.device_pending) {
           st.device_pending = true;
           self->request(st.cfg.device, caf::infinite, stats_atom_v)

@@ -35,6 +35,9 @@ struct TelemetryActorConfig {
   encoder::EncoderActor encoder;
   /// This node's links (the gateway's view); null = no mesh.
   std::function<crowdmesh::v1::LinkStats()> links;
+  /// This node's mesh clock estimate (the gateway's ClockEstimator), sampled
+  /// as actor "clock"; null = no mesh. Must not block.
+  std::function<crowdmesh::v1::ClockStats()> clock;
   /// Mesh time now, ns (Telemetry.time_ns).
   std::function<std::int64_t()> mesh_time_ns;
   /// Receives each sample with its topic ("tele.<node>.<actor>"); called on
@@ -45,7 +48,7 @@ struct TelemetryActorConfig {
 /// Spawns the telemetry actor (ARCHITECTURE.md, telemetry row): every
 /// interval it asks each local actor for its stats (one request in flight per
 /// actor, so a stuck actor skips samples instead of piling up requests),
-/// samples the process (CPU %, RSS) and the links, and hands one Telemetry
+/// samples the process (CPU %, RSS), the links and the mesh clock, and hands one Telemetry
 /// per actor — numbered per actor, stamped with mesh time — to `publish`.
 /// It never touches the real-time path: the device actor answers from the
 /// atomic counters the callback already keeps.

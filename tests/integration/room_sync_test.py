@@ -19,6 +19,7 @@ Usage: room_sync_test.py BUILD_DIR [--seconds 60] [--lock-seconds 20]
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -117,11 +118,12 @@ def main():
         figures["rooms"][name] = {
             "card_skew_ppm": card_ppm, "clock_skew_ppm": clock_ppm,
             "rate_correction_ppm": po.get("rate_correction_ppm"), "sync_error_us": po.get("sync_error_us"),
-            "realigns": po.get("realigns"), "initial_alignments": po.get("initial_alignments"),
+            "realigns": po.get("realigns"), "realigns_after_lock": po.get("realigns_after_lock"),
+            "initial_alignments": po.get("initial_alignments"),
             "underrun_frames": s.get("underrun_frames"), "host_lateness_periods": s.get("device_xruns"),
             "xruns": s.get("xruns")}
         print(f"{name}: card {card_ppm:+.0f} ppm, clock {clock_ppm:+.0f} ppm -> correction "
-              f"{po.get('rate_correction_ppm', float('nan')):+.2f} ppm, realigns {po.get('realigns')}, "
+              f"{po.get('rate_correction_ppm', float('nan')):+.2f} ppm, realigns {po.get('realigns')} ({po.get('realigns_after_lock')} after lock), "
               f"underrun frames {s.get('underrun_frames')}, host lateness {s.get('device_xruns')} periods")
         if not po:
             failures.append(f"{name}: no playout figures in the summary (drift-locked playout did not run)")
@@ -130,8 +132,11 @@ def main():
         # late is not (reported above, asserted nowhere).
         if s.get("underrun_frames", 0) != 0 and s.get("device_xruns", 0) == 0:
             failures.append(f"{name}: {s['underrun_frames']} producer underrun frames")
-        if po.get("realigns", 0) != 0 and s.get("device_xruns", 0) == 0:
-            failures.append(f"{name}: {po['realigns']} realigns after lock")
+        # A virtual clock woken a period late resynchronises (a jump of real play
+        # time), which one realign corrects: more realigns than that is ours.
+        if po.get("realigns_after_lock", 0) > s.get("device_xruns", 0):
+            failures.append(f"{name}: {po['realigns_after_lock']} realigns after lock with "
+                            f"{s.get('device_xruns', 0)} host-lateness periods")
     analysis = f"{work}/sync.json"
     cmd = ["/usr/bin/python3", os.path.join(ROOT, "tests", "integration", "sync_analyser.py"), "--window", "0.5",
            "--json", analysis, "--start-after", str(2 + a.lock_seconds),
@@ -153,6 +158,8 @@ def main():
         print("room_sync_test: FAILED:\n  " + "\n  ".join(failures) + f"\n(files in {work})", file=sys.stderr)
         return 1
     print("room_sync_test: passed")
+    if not a.keep:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -32,6 +32,9 @@ v1::Envelope node_list_reply() {
   a->add_roles("mixer");
   a->set_alive(true);
   a->set_self(true);
+  a->set_clock_locked(true);
+  a->set_clock_skew_ppm(-12.345);
+  a->set_clock_error_ns(25'000);
   a->set_control_endpoint("tcp://127.0.0.1:7700");
   auto* b = nodes->add_nodes();
   b->set_name("room-b");
@@ -80,10 +83,10 @@ TEST(ReplyPrinterTest, NodeListIsATable) {
   const std::string text = ReplyPrinter::text(node_list_reply());
   EXPECT_EQ(text,
             "room-a: ok — 2 nodes\n"
-            "  NODE      ALIVE  ROLES         LAST HEARD  CLOCK OFFSET  RTT      ENDPOINT\n"
-            "  room-a *  yes    device,mixer  self        0.000 ms      0.00 ms  "
+            "  NODE      ALIVE  ROLES         LAST HEARD  CLOCK OFFSET  SKEW        SYNC ERROR  RTT      ENDPOINT\n"
+            "  room-a *  yes    device,mixer  self        0.000 ms      -12.35 ppm  0.025 ms    0.00 ms  "
             "tcp://127.0.0.1:7700\n"
-            "  room-b    NO     device        never       +1.500 ms     0.00 ms  "
+            "  room-b    NO     device        never       +1.500 ms     0.00 ppm    -           0.00 ms  "
             "tcp://10.0.0.2:7700\n");
 }
 

@@ -129,6 +129,19 @@ v1::TelemetrySnapshot two_node_snapshot() {
   p->set_threads(17);
   p->set_uptime_seconds(3600.5);
 
+  auto* c = add_sample(a, "clock", 17)->mutable_clock();
+  c->set_offset_ns(-1'234'567);
+  c->set_drift_ppm(12.345);
+  c->set_round_trip_ns(250'000);
+  c->set_reference_node("room-r");
+  c->set_estimated_error_ns(18'000);
+  c->set_steps(2);
+  c->set_relocks(1);
+  c->set_locked(true);
+  c->set_probes_used(29);
+  c->set_probes_rejected(4);
+  c->set_min_round_trip_ns(180'000);
+
   auto* b = snap.add_nodes();
   b->set_node("room-b");
   b->set_alive(true);
@@ -205,7 +218,7 @@ TEST(TopViewTest, JsonCarriesNodeStateDecksAndMaster) {
   EXPECT_EQ(n["stale"], false);
   EXPECT_EQ(n["age_ms"], 40);
   EXPECT_EQ(n["roles"], nlohmann::json({"device", "mixer", "encoder"}));
-  ASSERT_EQ(n["samples"].size(), 6U);
+  ASSERT_EQ(n["samples"].size(), 7U);
   EXPECT_EQ(n["samples"][0]["actor"], "device");
   EXPECT_EQ(n["samples"][0]["kind"], "device");
   EXPECT_EQ(n["samples"][0]["sequence"], 11);
@@ -238,6 +251,33 @@ TEST(TopViewTest, JsonCarriesNodeStateDecksAndMaster) {
   EXPECT_DOUBLE_EQ(m["gain_db"].get<double>(), -1.0);
   EXPECT_EQ(m["blocks"], 900);
   EXPECT_EQ(m["next_pts_ns"], 123456789);
+}
+
+TEST(TopViewTest, JsonCarriesTheClockEstimate) {
+  const auto c = top_json(two_node_snapshot())["nodes"][0]["clock"];
+  EXPECT_DOUBLE_EQ(c["offset_ms"].get<double>(), -1.234567);
+  EXPECT_DOUBLE_EQ(c["skew_ppm"].get<double>(), 12.345);
+  EXPECT_DOUBLE_EQ(c["estimated_error_ms"].get<double>(), 0.018);
+  EXPECT_DOUBLE_EQ(c["round_trip_ms"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(c["min_round_trip_ms"].get<double>(), 0.18);
+  EXPECT_EQ(c["locked"], true);
+  EXPECT_EQ(c["steps"], 2);
+  EXPECT_EQ(c["relocks"], 1);
+  EXPECT_EQ(c["probes_used"], 29);
+  EXPECT_EQ(c["probes_rejected"], 4);
+  EXPECT_EQ(c["reference_node"], "room-r");
+}
+
+TEST(TopViewTest, TextShowsClockSkewErrorAndSteps) {
+  auto snap = two_node_snapshot();
+  std::string line = line_with(render_top(snap, TopStyle{140, false, ""}), "clock   offset");
+  EXPECT_NE(line.find("offset -1.235 ms  skew +12.35 ppm  err 0.018 ms  rtt 0.25 ms  steps 2  relocks 1  ref room-r"),
+            std::string::npos)
+      << line;
+  snap.mutable_nodes(0)->mutable_samples(6)->mutable_clock()->set_locked(false);
+  line = line_with(render_top(snap, TopStyle{140, false, ""}), "clock   offset");
+  EXPECT_NE(line.find("UNLOCKED"), std::string::npos) << line;
+  EXPECT_EQ(line.find("err "), std::string::npos) << line;
 }
 
 TEST(TopViewTest, JsonCarriesTempoEncoderLinksAndProcess) {

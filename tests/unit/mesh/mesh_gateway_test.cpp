@@ -135,6 +135,7 @@ class MeshGatewayTest : public ::testing::Test {
     cfg.heartbeat_interval = kInterval;
     cfg.liveness = kLiveness;
     cfg.clock_probe_interval = milliseconds(200);
+    if (i == 2) cfg.mesh_time = room_c_time_;
     return cfg;
   }
 
@@ -197,6 +198,7 @@ class MeshGatewayTest : public ::testing::Test {
   }
 
   zmq::context_t ctx_{1};
+  std::shared_ptr<MeshTimeSource> room_c_time_ = std::make_shared<MeshTimeSource>();
   int base_port_ = 0;
   std::string last_error_;
   std::unique_ptr<MeshGateway> gateways_[3];
@@ -461,6 +463,46 @@ TEST_F(MeshGatewayTest, ClockOffsetBetweenGatewaysIsWithinOneMillisecond) {
     EXPECT_LE(std::abs(mine - ref), 1'000'000) << kNames[i];
     EXPECT_GT(gateways_[i]->nodes()[0].clock_rtt_ms, 0.0) << kNames[i];
   }
+}
+
+TEST_F(MeshGatewayTest, ClockLocksToTheReferenceAndIsReportedInStatsAndHeartbeats) {
+  // All three gateways read the same raw clock: the true offset and skew are 0.
+  ASSERT_TRUE(wait_until([&] { return gateways_[1]->clock_stats().locked && gateways_[2]->clock_stats().locked; },
+                         milliseconds(5000)));
+  const auto ref = gateways_[0]->clock_stats();
+  EXPECT_TRUE(ref.is_reference);
+  EXPECT_TRUE(ref.locked);
+  EXPECT_EQ(ref.reference, "room-a");
+  EXPECT_EQ(ref.offset_ns, 0);
+  EXPECT_EQ(ref.estimated_error_ns, 0);
+  for (int i = 1; i < 3; ++i) {
+    const auto c = gateways_[i]->clock_stats();
+    std::printf("%s locked: offset %lld ns, skew %.3f ppm, error %lld ns, rtt %lld ns, %zu probes\n", kNames[i],
+                static_cast<long long>(c.offset_ns), c.skew_ppm, static_cast<long long>(c.estimated_error_ns),
+                static_cast<long long>(c.rtt_ns), c.probes_used);
+    EXPECT_FALSE(c.is_reference) << kNames[i];
+    EXPECT_EQ(c.reference, "room-a") << kNames[i];
+    EXPECT_LE(std::abs(c.offset_ns), 1'000'000) << kNames[i];
+    EXPECT_LE(std::abs(c.skew_ppm), 500.0) << kNames[i];
+    EXPECT_GE(c.estimated_error_ns, 0) << kNames[i];
+    EXPECT_GT(c.rtt_ns, 0) << kNames[i];
+    EXPECT_GE(c.probes_used, 8u) << kNames[i];
+    EXPECT_EQ(c.steps, 0u) << kNames[i];
+    EXPECT_EQ(c.relocks, 0u) << kNames[i];
+  }
+  // room-c writes the MeshTimeSource it was given.
+  EXPECT_EQ(gateways_[2]->mesh_time().get(), room_c_time_.get());
+  EXPECT_GT(room_c_time_->segment().local_anchor_ns, 0);
+  EXPECT_LE(std::abs(room_c_time_->now_ns() - gateways_[0]->mesh_time_ns()), 1'000'000);
+  // Heartbeats carry the lock state and skew to the other nodes.
+  ASSERT_TRUE(wait_until([&] {
+    const auto b = node_seen_by(0, "room-b");
+    return b && b->clock_locked && b->clock_error_ns >= 0;
+  }, milliseconds(3000)));
+  const auto a = node_seen_by(1, "room-a");
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->clock_locked);
+  EXPECT_EQ(a->clock_error_ns, 0);
 }
 
 TEST_F(MeshGatewayTest, ClockProbeIsAnsweredWithTheReferenceTimes) {

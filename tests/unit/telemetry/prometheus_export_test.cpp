@@ -54,6 +54,14 @@ std::vector<v1::Telemetry> every_kind() {
   t.Clear();
   t.mutable_process()->set_rss_bytes(30 << 20);
   out.push_back(t);
+  t.Clear();
+  auto* c = t.mutable_clock();
+  c->set_drift_ppm(-12.5);
+  c->set_estimated_error_ns(25'000);
+  c->set_steps(2);
+  c->set_relocks(1);
+  c->set_locked(true);
+  out.push_back(t);
   return out;
 }
 
@@ -69,7 +77,12 @@ TEST(PrometheusExportTest, EveryKindRendersUnderItsNameWithNodeAndKeyLabels) {
                            "crowdmesh_encoder_bytes_total{node=\"room-a\",encoder=\"mobile\"} 12345",
                            "crowdmesh_encoder_sink_up{node=\"room-a\",encoder=\"mobile\"} 1",
                            "crowdmesh_link_up{node=\"room-a\",peer=\"room-b\"} 1",
-                           "crowdmesh_process_resident_memory_bytes{node=\"room-a\"} 31457280"})
+                           "crowdmesh_process_resident_memory_bytes{node=\"room-a\"} 31457280",
+                           "crowdmesh_clock_skew_ppm{node=\"room-a\"} -12.5",
+                           "crowdmesh_clock_error_seconds{node=\"room-a\"} 2.5e-05",
+                           "crowdmesh_clock_steps_total{node=\"room-a\"} 2",
+                           "crowdmesh_clock_relocks_total{node=\"room-a\"} 1",
+                           "crowdmesh_clock_locked{node=\"room-a\"} 1"})
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
 }
 
@@ -82,6 +95,14 @@ TEST(PrometheusExportTest, PromtoolAcceptsTheOutputWithoutLintWarnings) {
   std::ifstream in(dir + "/out.txt");
   std::string lint((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(lint, "");
+}
+
+TEST(PrometheusExportTest, ClockErrorIsNaNBeforeTheFirstProbe) {
+  v1::Telemetry t;
+  t.mutable_clock()->set_estimated_error_ns(-1);
+  const std::string text = render_node_metrics("room-b", {t});
+  EXPECT_NE(text.find("crowdmesh_clock_error_seconds{node=\"room-b\"} NaN"), std::string::npos) << text;
+  EXPECT_NE(text.find("crowdmesh_clock_locked{node=\"room-b\"} 0"), std::string::npos) << text;
 }
 
 TEST(PrometheusExportTest, NoSamplesGiveNoMetrics) {
