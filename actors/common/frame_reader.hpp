@@ -30,6 +30,11 @@ class FrameReader {
   virtual void set_loop(bool loop) noexcept = 0;
   /// Any thread: the current loop setting.
   virtual bool loop() const noexcept = 0;
+  /// Consumer: the next frame read() returns reaches the DAC at mesh time
+  /// `pts_ns` (the mixer calls it before each read of a playing buffer), so the
+  /// producer can apply a change (a tempo) at the frame presented at a given
+  /// mesh time. Wait-free. Default: ignored.
+  virtual void mark_presentation(std::int64_t pts_ns) noexcept { (void)pts_ns; }
 };
 
 }  // namespace crowdmesh

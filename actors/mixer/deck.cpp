@@ -57,14 +57,14 @@ void Deck::stop() {
 
 void Deck::update_target() { gain_.set_target(muted_ ? 0.0f : gain_linear_); }
 
-void Deck::render_add(float* dst, std::size_t frames) {
+void Deck::render_add(float* dst, std::size_t frames, std::int64_t pts_ns) {
   const std::size_t samples = frames * static_cast<std::size_t>(cfg_.channels);
   bool any = false;
   for (auto& kv : buffers_) {
     if (kv.second->state() != BufferState::playing) continue;
     if (!any) std::fill(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(samples), 0.0f);
     any = true;
-    kv.second->render_add(scratch_.data(), frames);
+    kv.second->render_add(scratch_.data(), frames, pts_ns);
   }
   if (!any) return;
   eq_.process(scratch_.data(), frames);

@@ -49,7 +49,8 @@ class Deck {
   bool set_eq_db(dsp::EqBand band, float gain_db) { return eq_.set_band_db(band, gain_db); }
 
   /// Mixes this deck's `frames` frames into `dst` (interleaved).
-  void render_add(float* dst, std::size_t frames);
+  /// `pts_ns`: mesh time of dst's first frame at the DAC (0 = unknown).
+  void render_add(float* dst, std::size_t frames, std::int64_t pts_ns = 0);
   /// True when a playing buffer waits for its reader (see DeckBuffer::starving).
   bool starving(std::size_t frames) const;
 

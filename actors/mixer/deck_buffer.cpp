@@ -64,8 +64,9 @@ void DeckBuffer::update_target() {
   if (!stopping_) gain_.set_target(muted_ ? 0.0f : gain_linear_);
 }
 
-void DeckBuffer::render_add(float* dst, std::size_t frames) {
+void DeckBuffer::render_add(float* dst, std::size_t frames, std::int64_t pts_ns) {
   if (state_ != BufferState::playing || !reader_) return;
+  if (pts_ns != 0) reader_->mark_presentation(pts_ns);
   const std::size_t ch = static_cast<std::size_t>(channels_);
   const std::size_t fifo = reader_->available();
   const std::size_t got = reader_->read(scratch_.data(), frames);

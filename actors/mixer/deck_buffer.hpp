@@ -44,7 +44,9 @@ class DeckBuffer {
   /// Mixes `frames` frames into `dst` (interleaved, channels) when playing:
   /// reads the reader, counts a shortfall while the reader has not finished as
   /// underrun frames, turns to `ended` when the reader finished.
-  void render_add(float* dst, std::size_t frames);
+  /// `pts_ns`: mesh time at which dst's first frame reaches the DAC (0 =
+  /// unknown), passed on to the reader (FrameReader::mark_presentation()).
+  void render_add(float* dst, std::size_t frames, std::int64_t pts_ns = 0);
 
   /// True when playing and the reader holds fewer than `frames` frames but has
   /// not finished (an offline render should wait for the reader).

@@ -178,22 +178,30 @@ void Mixer::render(float* out, std::size_t frames, std::int64_t pts_ns) {
     const auto at = delta <= 0 ? std::size_t{0} : static_cast<std::size_t>(std::ceil(delta));
     if (at >= frames) break;
     if (at > done) {
-      render_pass(out + done * ch, at - done);
+      render_pass(out + done * ch, at - done, pts_after(pts_ns, done));
       done = at;
     }
     for (auto d : scheduled_.front().decks)
       if (!play(d)) ++scheduled_failures_;
     scheduled_.erase(scheduled_.begin());
   }
-  render_pass(out + done * ch, frames - done);
+  render_pass(out + done * ch, frames - done, pts_after(pts_ns, done));
 }
 
-void Mixer::render_pass(float* out, std::size_t frames) {
+std::int64_t Mixer::pts_after(std::int64_t pts_ns, std::size_t frames) const {
+  if (pts_ns == 0) return 0;
+  return pts_ns + static_cast<std::int64_t>(std::llround(static_cast<double>(frames) * 1e9 / cfg_.sample_rate_hz));
+}
+
+void Mixer::render_pass(float* out, std::size_t frames, std::int64_t pts_ns) {
   const std::size_t ch = static_cast<std::size_t>(cfg_.channels);
+  std::size_t done = 0;
   while (frames > 0) {
     const std::size_t n = std::min(frames, cfg_.max_block_frames);
     std::fill(out, out + n * ch, 0.0f);
-    for (auto& d : decks_) d->render_add(out, n);
+    const auto pts = pts_after(pts_ns, done);
+    for (auto& d : decks_) d->render_add(out, n, pts);
+    done += n;
     master_gain_.apply(out, n, cfg_.channels);
     limiter_.process(out, n);
     master_meter_.process(out, n, cfg_.channels);

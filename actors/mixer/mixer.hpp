@@ -114,7 +114,9 @@ class Mixer {
   std::vector<ScheduledStart> scheduled_;  // sorted by at_ns
   std::uint64_t scheduled_failures_ = 0;
 
-  void render_pass(float* out, std::size_t frames);
+  void render_pass(float* out, std::size_t frames, std::int64_t pts_ns);
+  // PTS of the frame `frames` after one with PTS pts_ns (0 stays unknown).
+  std::int64_t pts_after(std::int64_t pts_ns, std::size_t frames) const;
 };
 
 }  // namespace crowdmesh::mixer

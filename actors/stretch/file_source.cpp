@@ -382,6 +382,17 @@ std::size_t FileSource::read(float* dst, std::size_t frames) noexcept {
   return n;
 }
 
+void FileSource::mark_presentation(std::int64_t pts_ns) noexcept {
+  presentation_.store(PresentationMark{frames_read_.load(std::memory_order_relaxed), pts_ns});
+}
+
+std::optional<std::int64_t> FileSource::presented_frame_at(std::int64_t pts_ns) const noexcept {
+  const auto m = presentation_.load();
+  if (m.pts_ns == 0) return std::nullopt;
+  const double frames = static_cast<double>(pts_ns - m.pts_ns) * cfg_.device_rate_hz / 1e9;
+  return m.frames_read + static_cast<std::int64_t>(std::ceil(frames - 1e-6));
+}
+
 std::size_t FileSource::available() const noexcept { return ring_.read_available(); }
 
 bool FileSource::finished() const noexcept {

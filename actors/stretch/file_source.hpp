@@ -3,11 +3,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "caf/expected.hpp"
 #include "common/frame_reader.hpp"
+#include "rt/seqlock.hpp"
 #include "rt/spsc_ring.hpp"
 #include "stretch/resampler_quality.hpp"
 #include "stretch/samplerate_resampler.hpp"
@@ -126,6 +128,17 @@ class FileSource final : public FrameReader {
   /// Device frames delivered by read() so far (also readable from any thread).
   /// Under a tempo ratio ≠ 1 this is NOT file time: use file_position_seconds().
   std::int64_t frames_read() const noexcept override;
+  /// The next frame read() returns reaches the DAC at mesh time pts_ns
+  /// (published wait-free for the producer: presented_frame_at()).
+  void mark_presentation(std::int64_t pts_ns) noexcept override;
+
+  /// Producer thread (or any): the FIFO frame index (counted like
+  /// frames_written()) that reaches the DAC at mesh time `pts_ns`, from the
+  /// consumer's last mark_presentation() — assuming the buffer keeps playing
+  /// without underrun; nullopt before any mark (not playing yet). A tempo change
+  /// scheduled at mesh time T takes effect at this frame, the same frame in
+  /// every room that started the buffer at the same PTS.
+  std::optional<std::int64_t> presented_frame_at(std::int64_t pts_ns) const noexcept;
 
   // ---- any thread ----
 
@@ -230,6 +243,11 @@ class FileSource final : public FrameReader {
   std::atomic<bool> loop_{false};
   std::atomic<std::int64_t> frames_written_{0};
   std::atomic<std::int64_t> frames_read_{0};
+  struct PresentationMark {
+    std::int64_t frames_read = 0;  // consumer position at the mark
+    std::int64_t pts_ns = 0;       // mesh time that frame reaches the DAC; 0 = no mark
+  };
+  rt::Seqlock<PresentationMark> presentation_;
   std::atomic<std::uint64_t> decode_errors_{0};
   std::atomic<double> tempo_req_{1.0};
   std::atomic<int> method_req_{0};

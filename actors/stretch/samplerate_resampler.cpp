@@ -81,6 +81,12 @@ caf::expected<SamplerateResampler::Result> SamplerateResampler::process(
 
 caf::expected<void> SamplerateResampler::set_ratio(double ratio) {
   if (!ratio_ok(ratio)) return make_error(errc::value_out_of_range, ratio_range_sentence(ratio));
+  // A step, not libsamplerate's glide across the next call: where the change
+  // lands must not depend on how the caller happens to cut its blocks (rooms
+  // that change tempo at the same frame must stay sample-aligned). The
+  // waveform stays continuous; only the playback rate steps.
+  if (src_set_ratio(static_cast<SRC_STATE*>(state_), ratio) != 0)
+    return make_error(errc::value_out_of_range, ratio_range_sentence(ratio));
   ratio_ = ratio;
   return {};
 }

@@ -48,8 +48,9 @@ class SamplerateResampler {
   caf::expected<Result> process(const float* in, std::size_t in_frames, float* out,
                                 std::size_t out_capacity, bool end_of_input);
 
-  /// Sets the conversion ratio (output / input rate). libsamplerate glides from the
-  /// old ratio to the new one across the next process() call (no click). Errors:
+  /// Sets the conversion ratio (output / input rate) from the next output frame on
+  /// (a step: src_set_ratio, so the change lands at the same frame however the
+  /// caller cuts its blocks; the waveform stays continuous). Errors:
   /// errc::value_out_of_range when outside kMinRatio..kMaxRatio or not finite.
   caf::expected<void> set_ratio(double ratio);
   /// Current ratio (output rate / input rate).

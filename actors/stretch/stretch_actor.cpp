@@ -1,12 +1,14 @@
 #include "stretch/stretch_actor.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <ctime>
 #include <vector>
 
 #include "caf/all.hpp"
 #include "common/error.hpp"
+#include "common/local_clock.hpp"
 #include "common/log.hpp"
 #include "stretch/fill_policy.hpp"
 
@@ -14,15 +16,23 @@ namespace crowdmesh::stretch {
 
 namespace {
 
-std::int64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+// A mesh tempo change: from the frame presented at mesh time at_ns on.
+struct TempoChange {
+  std::int64_t at_ns;
+  double bpm;
+  std::uint64_t seq;  // arrival order (ties at the same time)
+};
+
+bool before(const TempoChange& a, std::int64_t at_ns, std::uint64_t seq) {
+  return a.at_ns < at_ns || (a.at_ns == at_ns && a.seq <= seq);
 }
 
 struct Tracked {
   std::weak_ptr<FileSource> source;
   double native_bpm;
+  // The last change this source applied (its at_ns and seq); later ones pending.
+  std::int64_t applied_at_ns = INT64_MIN;
+  std::uint64_t applied_seq = 0;
 };
 
 struct StretchState {
@@ -31,37 +41,82 @@ struct StretchState {
   FillMode mode = FillMode::relaxed;
   StretchStats stats;
   std::vector<Tracked> sources;
-  double bpm = 120;
-  std::vector<std::pair<std::int64_t, double>> pending;  // (apply_at_ns, bpm), sorted
+  double bpm = 120;                  // the tempo at mesh time now (status, new sources)
+  std::vector<TempoChange> pending;  // sorted by (at_ns, seq)
+  std::uint64_t next_seq = 1;
 
-  std::int64_t now() const { return cfg.mesh_time_ns ? cfg.mesh_time_ns() : monotonic_ns(); }
+  std::int64_t now() const { return cfg.mesh_time_ns ? cfg.mesh_time_ns() : local_now_ns(); }
+
+  void apply(Tracked& t, FileSource& s, const TempoChange& c) {
+    s.set_tempo_ratio(c.bpm / t.native_bpm);
+    t.applied_at_ns = c.at_ns;
+    t.applied_seq = c.seq;
+  }
+
+  // Applies the source's pending tempo changes at the FIFO frame presented at
+  // their mesh time (fills exactly up to it first), then tops the FIFO up.
+  // A source that is not playing yet (no presentation mark) changes when the
+  // mesh time passes. A change that arrives after its frame was written already
+  // applies at once and is counted late.
+  void fill_source(Tracked& t, FileSource& s, std::int64_t t_now) {
+    for (const auto& c : pending) {
+      if (before(c, t.applied_at_ns, t.applied_seq)) continue;
+      const auto frame = s.presented_frame_at(c.at_ns);
+      if (!frame) {
+        if (c.at_ns > t_now) break;
+        apply(t, s, c);
+        continue;
+      }
+      const auto written = s.frames_written();
+      if (written < *frame) {
+        s.fill(static_cast<std::size_t>(*frame - written));
+        if (s.frames_written() < *frame) {
+          if (s.input_ended()) apply(t, s, c);
+          return;  // the FIFO is full up to the change: wait for the mixer
+        }
+      } else if (written > *frame) {
+        ++stats.late_tempo_changes;
+        stats.late_tempo_frames += static_cast<std::uint64_t>(written - *frame);
+      }
+      apply(t, s, c);
+    }
+    s.fill();
+  }
 
   // Applies the tempo updates that are due, then tops up every live source;
   // forgets the sources nobody holds any more.
   void fill_all() {
     const auto t = now();
-    bool changed = false;
-    while (!pending.empty() && pending.front().first <= t) {
-      changed = changed || pending.front().second != bpm;
-      bpm = pending.front().second;
-      pending.erase(pending.begin());
-    }
+    for (const auto& c : pending)
+      if (c.at_ns <= t) bpm = c.bpm;
     std::size_t min_reserve = SIZE_MAX, capacity = 0, live = 0;
     auto it = sources.begin();
     while (it != sources.end()) {
       if (auto s = it->source.lock()) {
-        if (changed) s->set_tempo_ratio(bpm / it->native_bpm);
+        fill_source(*it, *s, t);
         const auto reserve = s->available();
         if (reserve < min_reserve && !s->input_ended()) {
           min_reserve = reserve;
           capacity = s->fifo_capacity();
         }
-        s->fill();
         ++live;
         ++it;
       } else {
         it = sources.erase(it);
       }
+    }
+    // Forget changes every source has applied (or long past: a stalled source
+    // then takes the newest at its next fill).
+    while (!pending.empty()) {
+      const auto& c = pending.front();
+      if (c.at_ns > t) break;  // `bpm` (the tempo now) still needs it
+      bool all = c.at_ns < t - 30'000'000'000LL;
+      if (!all) {
+        all = true;
+        for (const auto& tr : sources) all = all && before(c, tr.applied_at_ns, tr.applied_seq);
+      }
+      if (!all) break;
+      pending.erase(pending.begin());
     }
     const auto next = min_reserve == SIZE_MAX ? FillMode::relaxed : policy.mode_for(min_reserve, capacity);
     if (next == FillMode::emergency && mode != FillMode::emergency) {
@@ -112,7 +167,14 @@ StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<Stretch
         src->set_loop(loop);
         src->fill();
         std::shared_ptr<FileSource> shared = std::move(src);
-        self->state.sources.push_back(Tracked{shared, native_bpm});
+        // It starts at the tempo of now; changes still pending apply to it too.
+        Tracked tr{shared, native_bpm};
+        for (const auto& c : self->state.pending)
+          if (c.at_ns <= self->state.now()) {
+            tr.applied_at_ns = c.at_ns;
+            tr.applied_seq = c.seq;
+          }
+        self->state.sources.push_back(tr);
         spdlog::info("stretch: opened {} ({} {} Hz, {} ch) at {:.3f} s", shared->info().path,
                      shared->info().format, shared->info().file_rate_hz,
                      shared->info().file_channels, start_seconds);
@@ -124,9 +186,12 @@ StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<Stretch
       },
       [=](tempo_atom, double bpm, std::int64_t apply_at_ns) {
         if (!std::isfinite(bpm) || bpm <= 0) return;
-        auto& p = self->state.pending;
-        p.insert(std::upper_bound(p.begin(), p.end(), std::make_pair(apply_at_ns, bpm)),
-                 std::make_pair(apply_at_ns, bpm));
+        auto& st = self->state;
+        const TempoChange c{apply_at_ns, bpm, st.next_seq++};
+        auto pos = std::upper_bound(st.pending.begin(), st.pending.end(), c, [](const TempoChange& a, const TempoChange& b) {
+          return a.at_ns < b.at_ns || (a.at_ns == b.at_ns && a.seq < b.seq);
+        });
+        st.pending.insert(pos, c);
       },
       [=](tick_atom) {
         self->state.fill_all();

@@ -29,19 +29,23 @@ struct StretchStats {
   std::uint32_t sources = 0;         ///< live sources
   double bpm = 0;                    ///< the mesh tempo applied now
   std::uint64_t emergencies = 0;     ///< times the reserve fell below the emergency mark
+  /// Tempo changes that arrived after their frame was already in a FIFO
+  /// (applied at once, a little late), and by how many frames in total.
+  std::uint64_t late_tempo_changes = 0;
+  std::uint64_t late_tempo_frames = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, StretchStats& x) {
   return f(caf::meta::type_name("StretchStats"), x.mode, x.min_reserve_frames, x.fifo_capacity_frames, x.sources,
-           x.bpm, x.emergencies);
+           x.bpm, x.emergencies, x.late_tempo_changes, x.late_tempo_frames);
 }
 
 /// Settings of the stretch actor (one per node).
 struct StretchConfig {
   SourceConfig source;                                   ///< device rate/channels, quality, FIFO size, method
   double initial_bpm = 120;                              ///< the mesh tempo until the tempo actor says otherwise
-  std::function<std::int64_t()> mesh_time_ns;            ///< mesh clock; null = CLOCK_MONOTONIC
+  std::function<std::int64_t()> mesh_time_ns;            ///< mesh clock; null = the local clock
 };
 
 /// Largest / smallest native BPM a track may declare.

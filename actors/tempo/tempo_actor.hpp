@@ -46,7 +46,12 @@ struct TempoActorConfig {
   /// (now + apply_lead): local stretch actor and the mesh's event socket.
   std::function<void(double bpm, std::int64_t apply_at_ns)> publish;
   std::chrono::milliseconds tick{20};            ///< publish period while the tempo moves
-  std::chrono::milliseconds apply_lead{100};     ///< lead so every room gets it before it applies
+  /// Lead from a decision to its mesh time: every room must get it before the
+  /// deck FIFOs (StretchConfig/SourceConfig::fifo_frames, 65 536 frames = 1.37 s
+  /// at 48 kHz) hold the frame it applies to, so that each room changes at the
+  /// same frame (see the stretch actor). Latency from apply_at to the audible
+  /// change: 0 frames.
+  std::chrono::milliseconds apply_lead{1500};
 };
 
 /// Spawns the tempo actor; it publishes the initial tempo at once.

@@ -47,7 +47,10 @@ def main():
     ap.add_argument("--assert-p99-us", type=float, default=100.0)
     ap.add_argument("--assert-max-us", type=float, default=300.0)
     ap.add_argument("--keep", default="")
+    ap.add_argument("--tempo-change", type=int, default=1, help="1: change the mesh tempo to 126 BPM mid-run")
     ap.add_argument("--json", default="")
+    ap.add_argument("--port-offset", type=int, default=0,
+                    help="shift every TCP/UDP port of deploy/mesh.local.toml (run beside other tests)")
     a = ap.parse_args()
     node_bin = os.path.join(a.build, "audio_node", "audio_node")
     ctl_bin = os.path.join(a.build, "control_node", "control_node")
@@ -58,15 +61,24 @@ def main():
     work = a.keep or tempfile.mkdtemp(prefix="crowdmesh-sync-")
     os.makedirs(work, exist_ok=True)
     procs = {}
+    config = os.path.join(ROOT, "deploy", "mesh.local.toml")
+    if a.port_offset:
+        text = open(config).read()
+        for port in (7700, 7701, 7702, 7710, 7711, 7712, 7720, 7721, 7722, 57122):
+            text = text.replace(f":{port}\"", f":{port + a.port_offset}\"").replace(f"[{port}]", f"[{port + a.port_offset}]")
+        config = os.path.join(work, "mesh.toml")
+        with open(config, "w") as f:
+            f.write(text)
+    connect = f"tcp://127.0.0.1:{7700 + a.port_offset}"
 
     def ctl(*args, timeout=40):
-        r = subprocess.run([ctl_bin, "--connect", "tcp://127.0.0.1:7700", *args], capture_output=True, text=True,
+        r = subprocess.run([ctl_bin, "--connect", connect, *args], capture_output=True, text=True,
                            timeout=timeout)
         return r.returncode, r.stdout + r.stderr
 
     try:
         for name, card_ppm, clock_ppm, offset_us in ROOMS:
-            args = [node_bin, "--config", os.path.join(ROOT, "deploy", "mesh.local.toml"), "--name", name,
+            args = [node_bin, "--config", config, "--name", name,
                     "--backend", "virtual", "--record", f"{work}/{name}.wav", "--truth-log", f"{work}/{name}.truth",
                     "--virtual-skew-ppm", str(card_ppm), "--test-clock-skew-ppm", str(clock_ppm),
                     "--test-clock-offset-us", str(offset_us), "--summary-json", f"{work}/{name}.json"]
@@ -85,7 +97,7 @@ def main():
         else:
             print("room_sync_test: the three nodes did not come up:\n" + out, file=sys.stderr)
             return 1
-        rc, out = ctl("--to", "*", "load", "A", os.path.join(music, "frontiers.mp3"))
+        rc, out = ctl("--to", "*", "load", "A", os.path.join(music, "frontiers.mp3"), "--loop")
         if rc != 0:
             print("room_sync_test: load failed:\n" + out, file=sys.stderr)
             return 1
@@ -93,7 +105,21 @@ def main():
         if rc != 0:
             print("room_sync_test: start failed:\n" + out, file=sys.stderr)
             return 1
-        time.sleep(2 + a.seconds)
+        # Mid-run, after lock, the tempo changes mesh-wide (control_node tempo,
+        # immediate: the tempo node stamps it 1.5 s ahead). Rooms that changed at
+        # different frames would drift apart by (126/120 - 1) of the difference:
+        # one period (5.3 ms) apart shows as 267 us, so the sync figures after
+        # the change prove "same frame" far below a period.
+        started = time.time()
+        changes = [(2 + a.lock_seconds + 0.5 * (a.seconds - a.lock_seconds), "126")] if a.tempo_change else []
+        for at, bpm in changes:
+            time.sleep(max(0.0, at - (time.time() - started)))
+            rc, out = ctl("tempo", bpm)
+            print(f"tempo {bpm} at {time.time() - started:.1f} s: {out.strip().splitlines()[0] if out.strip() else rc}")
+            if rc != 0:
+                print("room_sync_test: tempo change failed:\n" + out, file=sys.stderr)
+                return 1
+        time.sleep(max(0.0, 2 + a.seconds - (time.time() - started)))
         rc, nodes_out = ctl("nodes")
         print(nodes_out)
     finally:

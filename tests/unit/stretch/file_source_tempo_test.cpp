@@ -330,3 +330,40 @@ TEST(FileSourceTempoTest, RealTrackAt126BpmRendersTheExpectedDuration) {
 
 }  // namespace
 }  // namespace crowdmesh::stretch
+
+namespace crowdmesh::stretch {
+namespace {
+
+TEST(FileSourcePresentationTest, NoFrameIsKnownBeforeTheMixerMarksAPresentation) {
+  test::TempDir dir;
+  const auto path = dir.file("sine.wav");
+  ASSERT_TRUE(test::write_audio(path, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, test::sine(48000, 1, 48000, 440, 0.5)));
+  SourceConfig cfg;
+  auto src = FileSource::open(path, cfg);
+  ASSERT_TRUE(src) << error_sentence(src.error());
+  EXPECT_FALSE((*src)->presented_frame_at(1'000'000'000).has_value());
+}
+
+TEST(FileSourcePresentationTest, PresentedFrameFollowsTheLastMarkAtTheDeviceRate) {
+  test::TempDir dir;
+  const auto path = dir.file("sine.wav");
+  ASSERT_TRUE(test::write_audio(path, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, test::sine(96000, 1, 48000, 440, 0.5)));
+  SourceConfig cfg;  // 48 kHz device
+  auto opened = FileSource::open(path, cfg);
+  ASSERT_TRUE(opened) << error_sentence(opened.error());
+  auto& src = **opened;
+  src.fill();
+  std::vector<float> buf(1000 * 2);
+  // The mixer reads 1000 frames presented from mesh time 5 s, then marks again.
+  src.mark_presentation(5'000'000'000);
+  ASSERT_EQ(src.read(buf.data(), 1000), 1000u);
+  src.mark_presentation(5'000'000'000 + 1000LL * 1'000'000'000 / 48000);
+  // Frame 1000 is presented at the second mark; 1 s later is frame 49000.
+  EXPECT_EQ(*src.presented_frame_at(5'000'000'000 + 1000LL * 1'000'000'000 / 48000), 1000);
+  EXPECT_EQ(*src.presented_frame_at(6'000'000'000 + 1000LL * 1'000'000'000 / 48000), 49000);
+  // A time between two frames maps to the first frame presented at or after it.
+  EXPECT_EQ(*src.presented_frame_at(5'000'000'000 + 1000LL * 1'000'000'000 / 48000 + 10'000), 1001);
+}
+
+}  // namespace
+}  // namespace crowdmesh::stretch
