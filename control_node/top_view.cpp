@@ -89,6 +89,12 @@ nlohmann::json device_json(const v1::DeviceStats& d) {
       {"frames_played", d.frames_played()},
       {"xruns", d.xruns()},
       {"underrun_frames", d.underrun_frames()},
+      {"device_xruns", d.device_xruns()},
+      {"playout", d.playout()},
+      {"sync_error_us", number(d.sync_error_us())},
+      {"rate_correction_ppm", number(d.rate_correction_ppm())},
+      {"sync_locked", d.sync_locked()},
+      {"realigns", d.realigns()},
       {"callbacks", d.callbacks()},
       {"callback_us_p50", d.callback_us_p50()},
       {"callback_us_p99", d.callback_us_p99()},
@@ -463,6 +469,12 @@ void device_lines(View& v, const v1::DeviceStats& d) {
   line.add(" " + std::to_string(d.sample_rate_hz()) + " Hz " + std::to_string(d.period_frames()) + " fr", nullptr, 3);
   line.add("  ").add("xruns " + std::to_string(d.xruns()), d.xruns() > 0 ? kRed : nullptr);
   if (d.underrun_frames() > 0) line.add("  ").add("under " + std::to_string(d.underrun_frames()) + " fr", kRed);
+  if (d.playout()) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "  sync %+.1f us %+.1f ppm", d.sync_error_us(), d.rate_correction_ppm());
+    line.add(buf, d.sync_locked() ? nullptr : kYellow);
+    if (d.realigns() > 0) line.add("  realigns " + std::to_string(d.realigns()), kYellow);
+  }
   const double p50 = percent_of_period(d.callback_us_p50(), d.period_us());
   const double p99 = percent_of_period(d.callback_us_p99(), d.period_us());
   const double max = percent_of_period(d.callback_us_max(), d.period_us());

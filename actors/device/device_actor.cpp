@@ -26,6 +26,25 @@ struct DeviceActorState {
   std::unique_ptr<DeviceCallback> cb;
   std::unique_ptr<AudioBackend> backend;
   std::unique_ptr<PlayoutThread> playout;  // real-pace devices with a render port
+  std::uint64_t out_of_range_logged = 0;   // playout out-of-range reports already logged
+  bool dac_source_logged = false;
+
+  // Says once what the playout thread found (logging stays off its thread).
+  void log_playout_findings() {
+    if (!playout) return;
+    const auto p = playout->stats();
+    if (p.stage.out_of_range_reports > out_of_range_logged) {
+      out_of_range_logged = p.stage.out_of_range_reports;
+      spdlog::warn("device: the card runs {:+.0f} ppm off the mesh clock, beyond the playout's ±300 ppm: "
+                   "playing on with realigns (a wrong --sample-rate for this card?)",
+                   p.stage.measured_card_ppm);
+    }
+    if (!dac_source_logged && !p.dac_time_source.empty()) {
+      dac_source_logged = true;
+      if (p.dac_time_source == "stream_latency")
+        spdlog::warn("device: the host API gives no DAC time (timeInfo zeros): using the stream's output latency");
+    }
+  }
   VirtualBackend* offline_clock = nullptr;  // set when paced by data
   std::unique_ptr<WavRecorder> recorder;
   std::vector<float> tap_scratch;
@@ -287,6 +306,7 @@ DeviceActor::behavior_type device_actor(Self self, DeviceActorConfig cfg) {
         auto& st = self->state;
         if (st.ended) return;
         st.drain_tap();
+        st.log_playout_findings();
         demand(self);
         check_end(self);
         if (!st.ended) self->delayed_send(self, st.pump_interval(), pump_atom_v);

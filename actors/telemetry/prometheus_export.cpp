@@ -18,6 +18,14 @@ void device(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::Devic
       .add(n, static_cast<double>(d.xruns()));
   b.counter("crowdmesh_device_underrun_frames_total", "Frames of silence written because the output ring was short.")
       .add(n, static_cast<double>(d.underrun_frames()));
+  if (d.playout()) {
+    b.gauge("crowdmesh_playout_sync_error_seconds", "DAC time minus PTS of the frames playing now (filtered).")
+        .add(n, d.sync_error_us() / 1e6);
+    b.gauge("crowdmesh_playout_rate_correction_ppm", "Playout resampling correction (about minus the card's error), ppm.")
+        .add(n, d.rate_correction_ppm());
+    b.counter("crowdmesh_playout_realigns_total", "Playout frame drops/inserts after the first alignment.")
+        .add(n, static_cast<double>(d.realigns()));
+  }
   b.counter("crowdmesh_device_frames_played_total", "Frames handed to the device.")
       .add(n, static_cast<double>(d.frames_played()));
   b.counter("crowdmesh_device_callbacks_total", "Audio callbacks run.").add(n, static_cast<double>(d.callbacks()));

@@ -21,6 +21,12 @@ v1::DeviceStats to_proto(const device::DeviceStats& s, const std::string& backen
   d.set_sample_rate_hz(static_cast<std::uint32_t>(s.sample_rate_hz));
   d.set_period_frames(static_cast<std::uint32_t>(s.period_frames));
   d.set_backend(backend);
+  d.set_playout(s.playout);
+  d.set_sync_error_us(s.sync_error_us);
+  d.set_rate_correction_ppm(s.rate_correction_ppm);
+  d.set_sync_locked(s.sync_locked);
+  d.set_realigns(s.realigns);
+  d.set_device_xruns(s.device_xruns);
   return d;
 }
 

