@@ -26,7 +26,11 @@ int converter_type(PlayoutConverter c) {
   return SRC_SINC_FASTEST;
 }
 
-const char* converter_name(PlayoutConverter c) {
+std::int64_t floor_to_int(double x) { return static_cast<std::int64_t>(std::floor(x)); }
+
+}  // namespace
+
+const char* to_string(PlayoutConverter c) noexcept {
   switch (c) {
     case PlayoutConverter::sinc_fastest: return "sinc_fastest";
     case PlayoutConverter::sinc_medium: return "sinc_medium";
@@ -35,10 +39,6 @@ const char* converter_name(PlayoutConverter c) {
   }
   return "?";
 }
-
-std::int64_t floor_to_int(double x) { return static_cast<std::int64_t>(std::floor(x)); }
-
-}  // namespace
 
 std::int64_t PlayoutStage::pts_ns(std::int64_t mesh_frame, int rate_hz) noexcept {
   if (rate_hz <= 0) return 0;
@@ -112,7 +112,7 @@ PlayoutStage::PlayoutStage(const Config& config)
   int err = 0;
   src_ = src_new(converter_type(config.converter), channels_, &err);
   if (src_ == nullptr)
-    throw std::runtime_error(std::string("libsamplerate src_new(") + converter_name(config.converter) +
+    throw std::runtime_error(std::string("libsamplerate src_new(") + to_string(config.converter) +
                              ") failed: " + src_strerror(err));
   try {
     zeros_frames_ = std::max<std::size_t>(capacity_, 1024);

@@ -18,6 +18,9 @@ namespace crowdmesh::device {
 /// for it). sinc_fastest is the production default; linear is for comparison.
 enum class PlayoutConverter { sinc_fastest, sinc_medium, sinc_best, linear };
 
+/// "sinc_fastest", "sinc_medium", "sinc_best" or "linear". Pure.
+const char* to_string(PlayoutConverter c) noexcept;
+
 /// The drift-locked playout stage: converts audio rendered on the mesh timeline
 /// (mesh frame m has PTS(m) = round(m × 1e9 / rate_hz) ns on the mesh clock) to
 /// the sound card's true rate, so that every frame reaches the DAC at its PTS.

@@ -31,16 +31,6 @@ double thread_cpu_s() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-const char* name_of(PlayoutConverter c) {
-  switch (c) {
-    case PlayoutConverter::sinc_fastest: return "sinc_fastest";
-    case PlayoutConverter::sinc_medium: return "sinc_medium";
-    case PlayoutConverter::sinc_best: return "sinc_best";
-    case PlayoutConverter::linear: return "linear";
-  }
-  return "?";
-}
-
 void BM_PlayoutPeriodStereo48k(benchmark::State& state) {
   const auto converter = static_cast<PlayoutConverter>(state.range(0));
   PlayoutStage::Config cfg;
@@ -99,7 +89,7 @@ void BM_PlayoutPeriodStereo48k(benchmark::State& state) {
   state.counters["core_pct"] = 100.0 * cpu / (iterations * period_s);
   state.counters["short_pulls"] = static_cast<double>(short_pulls);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kPeriod));
-  state.SetLabel(std::string(name_of(converter)) + ", 256-frame period incl. push + observe");
+  state.SetLabel(std::string(to_string(converter)) + ", 256-frame period incl. push + observe");
 }
 
 BENCHMARK(BM_PlayoutPeriodStereo48k)
