@@ -73,14 +73,17 @@ struct TimingState {
   std::size_t capacity = 0;
   std::atomic<std::size_t> count{0};
   std::atomic<std::uint64_t> callbacks{0};
+  std::atomic<std::uint64_t> dac_times{0};
   std::atomic<int> frames_min{0};
   std::atomic<int> frames_max{0};
   int channels = 2;
 };
 
-int timing_callback(const void*, void* output, unsigned long frames, const PaStreamCallbackTimeInfo*,
+int timing_callback(const void*, void* output, unsigned long frames, const PaStreamCallbackTimeInfo* time_info,
                     PaStreamCallbackFlags flags, void* user) {
   auto* st = static_cast<TimingState*>(user);
+  if (time_info != nullptr && time_info->outputBufferDacTime > 0 && time_info->currentTime > 0)
+    st->dac_times.store(st->dac_times.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   const std::size_t n = st->count.load(std::memory_order_relaxed);
@@ -326,6 +329,7 @@ caf::expected<CallbackTiming> measure_callback_timing(int device_index, int samp
 
   t.seconds = std::chrono::duration<double>(stopped - started).count();
   t.callbacks = st.callbacks.load(std::memory_order_acquire);
+  t.dac_time_callbacks = st.dac_times.load(std::memory_order_relaxed);
   t.delivered_frames = st.frames_max.load(std::memory_order_relaxed);
   t.delivered_frames_vary =
       t.callbacks > 0 && st.frames_min.load(std::memory_order_relaxed) != t.delivered_frames;
@@ -437,6 +441,17 @@ std::vector<std::string> doctor_findings(const std::vector<DeviceCapabilities>& 
     }
   }
   if (!any_output) out.push_back("No output device: the node can only run with --backend virtual.");
+  if (advice && !advice->measured.empty()) {
+    std::uint64_t with_dac = 0;
+    for (const auto& t : advice->measured) with_dac += t.dac_time_callbacks;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f ms", advice->measured.front().output_latency_ms);
+    out.push_back(with_dac > 0
+                      ? std::string("The host API reports each period's DAC time: multi-room playout is timed from it.")
+                      : std::string("The host API gives no DAC time (timeInfo zeros): multi-room playout is timed "
+                                    "from the stream's output latency (") +
+                            buf + "); measure the card and set --output-trim-us if rooms sound apart.");
+  }
   if (advice) {
     if (advice->recommended_period_frames > 0)
       out.push_back("Recommended buffer: " + advice->reason);
@@ -509,6 +524,7 @@ void to_json(nlohmann::json& j, const CallbackTiming& t) {
                      {"jitter_p99_us", t.jitter_p99_us},
                      {"xruns", t.xruns},
                      {"output_latency_ms", t.output_latency_ms},
+                     {"dac_time_callbacks", t.dac_time_callbacks},
                      {"seconds", t.seconds}};
 }
 

@@ -54,6 +54,10 @@ struct CallbackTiming {
   bool delivered_frames_vary = false;    ///< the callback saw different frame counts
   int sample_rate_hz = 0;                ///< stream rate, Hz
   std::uint64_t callbacks = 0;           ///< callbacks seen during the whole run
+  /// Callbacks whose PaStreamCallbackTimeInfo carried a DAC time (non-zero
+  /// outputBufferDacTime and currentTime); 0 = the host API gives none, and
+  /// the node times its playout from outputLatency instead.
+  std::uint64_t dac_time_callbacks = 0;
   std::uint64_t measured_callbacks = 0;  ///< callbacks after the settling time (the statistics' basis)
   /// Wake-ups of the host: callbacks that start more than a quarter of a
   /// delivered period after the previous one. Fewer wake-ups than callbacks

@@ -214,8 +214,28 @@ TEST(DeviceProbeTest, JsonHasDevicesAdviceAndFindings) {
   EXPECT_EQ(j.at("devices")[0].at("busy"), false);
   EXPECT_EQ(j.at("buffer_advice").at("recommended_period_frames"), 256);
   EXPECT_EQ(j.at("buffer_advice").at("measured")[0].at("delivered_frames"), 256);
-  EXPECT_EQ(j.at("findings").size(), 2u);
+  // Device, DAC timing, buffer recommendation.
+  EXPECT_EQ(j.at("findings").size(), 3u);
   EXPECT_TRUE(doctor_report_json({d}, 48000, std::nullopt).at("buffer_advice").is_null());
+}
+
+TEST(DeviceProbeTest, FindingsSayWhenTheHostApiGivesNoDacTime) {
+  auto d = device(5, "system", "JACK Audio Connection Kit", 2, 2, 48000, {48000});
+  auto without = timing(256, 0, 100);
+  without.dac_time_callbacks = 0;
+  without.output_latency_ms = 10.7;
+  const auto none = doctor_findings({d}, 48000, recommend_buffer({without}));
+  const auto joined = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += x + "\n";
+    return s;
+  };
+  EXPECT_NE(joined(none).find("gives no DAC time"), std::string::npos) << joined(none);
+  EXPECT_NE(joined(none).find("10.7 ms"), std::string::npos) << joined(none);
+  auto with = without;
+  with.dac_time_callbacks = 50;
+  const auto some = doctor_findings({d}, 48000, recommend_buffer({with}));
+  EXPECT_NE(joined(some).find("reports each period's DAC time"), std::string::npos) << joined(some);
 }
 
 TEST(DeviceProbeTest, MeasureRejectsOutOfRangeArguments) {
