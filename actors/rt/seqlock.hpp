@@ -15,7 +15,8 @@ namespace crowdmesh::rt {
 /// most a few retries in practice and never blocks the writer. Model: the Linux
 /// kernel's seqcount_t and Boehm, "Can Seqlocks Get Along With Programming
 /// Language Memory Models?" (MSPC 2012): the payload is copied word by word
-/// through std::atomic so that the racy read is not undefined behaviour.
+/// through std::atomic (release stores, acquire loads) so that the racy read
+/// is not undefined behaviour.
 ///
 /// Thread contract: exactly one writer thread calls store(); any thread calls
 /// load()/try_load(). No allocation, no lock, no exception.
@@ -33,8 +34,9 @@ class Seqlock {
     std::memcpy(words, &value, sizeof(T));
     const auto s = seq_.load(std::memory_order_relaxed);
     seq_.store(s + 1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
-    for (std::size_t i = 0; i < kWords; ++i) data_[i].store(words[i], std::memory_order_relaxed);
+    // Release on each word: a reader that sees any new word also sees the odd
+    // counter (no standalone fences, which ThreadSanitizer cannot model).
+    for (std::size_t i = 0; i < kWords; ++i) data_[i].store(words[i], std::memory_order_release);
     seq_.store(s + 2, std::memory_order_release);
   }
 
@@ -43,8 +45,7 @@ class Seqlock {
     const auto s1 = seq_.load(std::memory_order_acquire);
     if (s1 & 1U) return false;
     std::uint64_t words[kWords];
-    for (std::size_t i = 0; i < kWords; ++i) words[i] = data_[i].load(std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_acquire);
+    for (std::size_t i = 0; i < kWords; ++i) words[i] = data_[i].load(std::memory_order_acquire);
     if (seq_.load(std::memory_order_relaxed) != s1) return false;
     std::memcpy(&out, words, sizeof(T));
     return true;
