@@ -97,6 +97,7 @@ PlayoutStage::PlayoutStage(const Config& config)
       capacity_(config.max_frames_per_call),
       realign_threshold_ns_(config.realign_threshold_ns),
       initial_align_threshold_ns_(config.initial_align_threshold_ns),
+      realign_after_(std::max(1, config.realign_after_observations)),
       max_correction_ppm_(config.max_correction_ppm),
       controller_([&] {
         auto s = config.controller;
@@ -326,9 +327,22 @@ void PlayoutStage::observe(std::uint64_t ring_frame, std::int64_t dac_mesh_ns) n
   aligned_once_ = true;
   const auto threshold = static_cast<double>(initial ? initial_align_threshold_ns_ : realign_threshold_ns_);
   if (std::abs(e) > threshold) {
-    realign(e, initial);
+    if (beyond_count_ == 0 || std::abs(e) < std::abs(beyond_min_error_)) beyond_min_error_ = e;
+    if (initial || ++beyond_count_ >= realign_after_) {
+      realign(initial ? e : beyond_min_error_, initial);
+      beyond_count_ = 0;
+      return;
+    }
+    // A lone late timestamp is ignored; an error that persists pushes the loop
+    // (clamped to the threshold) so a card far off still saturates it.
+    if (beyond_count_ >= 2) {
+      apply_correction(controller_.update(std::clamp(e, -threshold, threshold), dt));
+      window_.loop_samples += 1;
+      if (controller_.saturated()) window_.saturated_samples += 1;
+    }
     return;
   }
+  beyond_count_ = 0;
   apply_correction(controller_.update(e, dt));
   window_.loop_samples += 1;
   if (controller_.saturated()) window_.saturated_samples += 1;

@@ -87,6 +87,14 @@ class PlayoutStage {
     /// At the first accepted observation, align when |e| exceeds this, ns (≥ 0;
     /// default ≈ half a frame at 48 kHz).
     std::int64_t initial_align_threshold_ns = 10'000;
+    /// After the initial alignment, realign only when this many consecutive
+    /// observations are beyond realign_threshold_ns (≥ 1), by the smallest of
+    /// their errors: a driver's DAC times jitter with the callback's wake-up (a
+    /// JACK or ALSA thread woken late shifts one timestamp by milliseconds), and a
+    /// single late timestamp must not drop or insert audio. A real jump (a stall,
+    /// a clock step) persists. Observations beyond the threshold do not feed
+    /// the loop.
+    int realign_after_observations = 8;
     /// Largest rate correction, ± ppm (> 0, ≤ 100000); overrides
     /// controller.max_correction_ppm. A card further off saturates the loop: the
     /// stage then keeps realigning and reports it once (Stats::out_of_range,
@@ -244,6 +252,7 @@ class PlayoutStage {
   std::size_t capacity_;
   std::int64_t realign_threshold_ns_;
   std::int64_t initial_align_threshold_ns_;
+  int realign_after_;
   double max_correction_ppm_;
   int delay_ = 0;
   std::size_t lookahead_ = 0;
@@ -275,6 +284,8 @@ class PlayoutStage {
   std::size_t records_head_ = 0;  // index of the next record to write
 
   bool aligned_once_ = false;
+  int beyond_count_ = 0;        // consecutive observations beyond the realign threshold
+  double beyond_min_error_ = 0;  // the smallest |e| of them (signed)
   bool has_accepted_ = false;
   std::uint64_t last_accepted_ring_ = 0;
   std::uint64_t stale_before_ = 0;
