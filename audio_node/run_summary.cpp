@@ -66,6 +66,7 @@ std::string to_json(const RunSummary& s) {
                     {"realigns", st.realigns},
                     {"initial_alignments", st.initial_alignments},
                     {"realigns_after_lock", s.device.realigns_after_lock},
+                    {"frames_skipped", s.device.playout_frames_skipped},
                     {"wake_timeouts", s.device.playout_wake_timeouts}};
   }
   j["tap_overflow_frames"] = st.tap_overflow_frames;

@@ -128,11 +128,13 @@ struct DeviceActorState {
     r.first_frame_mesh_ns = pts_of(0);
     if (playout) {
       const auto p = playout->stats();
-      r.first_frame_mesh_ns = PlayoutThread::pts_of(p.first_mesh_frame, cfg.device.sample_rate_hz);
+      r.first_frame_mesh_ns = p.first_frame_dac_mesh_ns;
       r.playout_scheduling = p.scheduling;
       r.dac_time_source = p.dac_time_source;
       r.playout_wake_timeouts = p.wake_timeouts;
       r.realigns_after_lock = p.realigns_after_lock;
+      r.playout_frames_skipped = static_cast<std::int64_t>(p.stage.frames_dropped) -
+                                 static_cast<std::int64_t>(p.stage.frames_inserted) + p.stage.initial_alignment_frames;
     }
     r.stats = stats();
     if (backend) r.backend = backend->description();
@@ -270,8 +272,8 @@ DeviceActor::behavior_type device_actor(Self self, DeviceActorConfig cfg) {
           pcfg.render_port = st.cfg.render_port;
           st.playout = std::make_unique<PlayoutThread>(pcfg, *st.cb);
           if (auto ok = st.playout->start(); !ok) return ok.error();
-          spdlog::info("device: playout thread {} on the mesh timeline from frame {}",
-                       st.playout->stats().scheduling, st.playout->stats().first_mesh_frame);
+          spdlog::info("device: playout thread {} (the mesh timeline starts at the first DAC time)",
+                       st.playout->stats().scheduling);
           start_backend(self);
           self->send(self, pump_atom_v);
           return st.start_promise;

@@ -48,6 +48,7 @@ struct DeviceRunReport {
   std::string dac_time_source;     ///< where DAC times came from (driver, stream_latency, virtual_clock)
   std::uint64_t playout_wake_timeouts = 0;  ///< playout waits that saw no period (device stalled)
   std::uint64_t realigns_after_lock = 0;    ///< playout realigns after its loop first locked
+  std::int64_t playout_frames_skipped = 0;  ///< mixer frames dropped minus silent frames inserted by realigns
 };
 
 /// The device actor's interface.
@@ -90,7 +91,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeviceRunReport& x) {
   return f(caf::meta::type_name("DeviceRunReport"), x.stats, x.backend, x.channels, x.record_path,
            x.recorded_frames, x.first_frame_mesh_ns, x.playout_scheduling, x.dac_time_source,
-           x.playout_wake_timeouts, x.realigns_after_lock);
+           x.playout_wake_timeouts, x.realigns_after_lock, x.playout_frames_skipped);
 }
 
 }  // namespace crowdmesh::device

@@ -31,27 +31,17 @@ caf::expected<void> PlayoutThread::start() {
   if (!cfg_.mesh_time) cfg_.mesh_time = std::make_shared<MeshTimeSource>();
   const auto period = static_cast<std::size_t>(cfg_.period_frames);
   const auto ch = static_cast<std::size_t>(cfg_.channels);
-  // The first frame plays about one ring fill (+ a period of device buffer) from now.
-  const auto lead_ns = static_cast<std::int64_t>((cfg_.target_periods + 1) * 1e9 * cfg_.period_frames /
-                                                 cfg_.sample_rate_hz);
-  next_mesh_frame_ = mesh_frame_at(cfg_.mesh_time->now_ns() + lead_ns, cfg_.sample_rate_hz);
-  PlayoutStage::Config scfg;
-  scfg.channels = cfg_.channels;
-  scfg.rate_hz = cfg_.sample_rate_hz;
-  scfg.first_mesh_frame = next_mesh_frame_;
-  scfg.max_frames_per_call = 4 * period;
-  try {
-    stage_ = std::make_unique<PlayoutStage>(scfg);
-  } catch (const std::exception& e) {
-    return make_error(errc::device_error, std::string("cannot build the playout stage: ") + e.what());
-  }
+  stage_config_.channels = cfg_.channels;
+  stage_config_.rate_hz = cfg_.sample_rate_hz;
+  stage_config_.max_frames_per_call = 4 * period;
+  if (auto why = PlayoutStage::validate(stage_config_); !why.empty())
+    return make_error(errc::value_out_of_range, "cannot build the playout stage: " + why);
   in_.assign(8 * period * ch, 0.0f);
   out_.assign(period * ch, 0.0f);
-  {
-    std::lock_guard<std::mutex> lk(stats_mutex_);
-    stats_.first_mesh_frame = next_mesh_frame_;
-  }
-  fill();
+  // Silence until the device says when its frames reach the DAC; then the
+  // stage starts on the mesh grid at the frame that plays next, so nothing the
+  // mixer renders is dropped by a start-up alignment.
+  top_up_with_silence();
   cb_.set_period_signal(&signal_);
   stop_.store(false, std::memory_order_relaxed);
   try {
@@ -69,6 +59,39 @@ caf::expected<void> PlayoutThread::start() {
   return {};
 }
 
+void PlayoutThread::top_up_with_silence() noexcept {
+  auto& ring = cb_.output_ring();
+  const auto period = static_cast<std::size_t>(cfg_.period_frames);
+  const auto target = static_cast<std::size_t>(cfg_.target_periods) * period;
+  while (ring.capacity() - ring.write_available() < target && ring.write_available() >= period) {
+    ring.write_silence(period);
+    ring_written_ += period;
+  }
+}
+
+bool PlayoutThread::begin_timeline() noexcept {
+  const auto t = cb_.dac_timing();
+  if (t.dac_local_ns == 0) return false;
+  const auto ns_per_frame = 1e9 / cfg_.sample_rate_hz;
+  const auto dac_mesh = cfg_.mesh_time->mesh_at(t.dac_local_ns);
+  // Ring frame ring_written_ (the next one written) plays this much after the period's first.
+  const auto ahead = static_cast<double>(ring_written_ - t.ring_frame) * ns_per_frame;
+  const auto next_mesh = dac_mesh + static_cast<std::int64_t>(std::llround(ahead));
+  next_mesh_frame_ = mesh_frame_at(next_mesh, cfg_.sample_rate_hz);
+  stage_config_.first_mesh_frame = next_mesh_frame_;
+  try {
+    stage_ = std::make_unique<PlayoutStage>(stage_config_);
+  } catch (const std::exception&) {
+    return false;  // only allocation can fail here (validated in start()); silence goes on
+  }
+  stage_ring_base_ = ring_written_;
+  std::lock_guard<std::mutex> lk(stats_mutex_);
+  stats_.first_mesh_frame = next_mesh_frame_;
+  stats_.first_frame_dac_mesh_ns =
+      dac_mesh - static_cast<std::int64_t>(std::llround(static_cast<double>(t.device_frame) * ns_per_frame));
+  return true;
+}
+
 void PlayoutThread::stop() noexcept {
   if (!thread_.joinable()) return;
   stop_.store(true, std::memory_order_release);
@@ -84,10 +107,10 @@ PlayoutStats PlayoutThread::stats() const {
 
 void PlayoutThread::observe() noexcept {
   const auto t = cb_.dac_timing();
-  if (t.dac_local_ns == 0 || t.ring_frames_read == 0) return;
+  if (t.dac_local_ns == 0 || t.ring_frames_read == 0 || t.ring_frame < stage_ring_base_) return;
   if (t.ring_frame == last_timing_version_ && last_timing_version_ != 0) return;
   last_timing_version_ = t.ring_frame;
-  stage_->observe(t.ring_frame, cfg_.mesh_time->mesh_at(t.dac_local_ns));
+  stage_->observe(t.ring_frame - stage_ring_base_, cfg_.mesh_time->mesh_at(t.dac_local_ns));
   std::lock_guard<std::mutex> lk(stats_mutex_);
   stats_.dac_time_source = to_string(static_cast<DacTimeSource>(t.source));
 }
@@ -113,6 +136,7 @@ void PlayoutThread::fill() noexcept {
     const std::size_t got = stage_->pull(out_.data(), period);
     if (got == 0) break;
     ring.write(out_.data(), got);
+    ring_written_ += got;
   }
   std::lock_guard<std::mutex> lk(stats_mutex_);
   stats_.render_failures += failures;
@@ -134,6 +158,10 @@ void PlayoutThread::run() noexcept {
       std::lock_guard<std::mutex> lk(stats_mutex_);
       if (woke) ++stats_.wakeups;
       else ++stats_.wake_timeouts;
+    }
+    if (!stage_ && !begin_timeline()) {
+      top_up_with_silence();
+      continue;
     }
     observe();
     fill();

@@ -40,7 +40,10 @@ struct PlayoutStats {
   std::uint64_t wakeups = 0;         ///< periods the thread woke for
   std::uint64_t wake_timeouts = 0;   ///< waits that ended without a period signal (device stalled or stopped)
   std::uint64_t render_failures = 0;  ///< blocks rendered as silence because no mixer was attached
-  std::int64_t first_mesh_frame = 0;  ///< mesh frame of the first frame played (PTS grid index)
+  std::int64_t first_mesh_frame = 0;  ///< mesh frame of the first mixer frame played (PTS grid index)
+  /// Mesh time at which device frame 0 (a recording's first frame) reached the
+  /// DAC, from the first period's DAC time; 0 before it.
+  std::int64_t first_frame_dac_mesh_ns = 0;
   std::string scheduling;            ///< e.g. "SCHED_FIFO 60" or why it runs at normal priority
   std::string dac_time_source;       ///< where DAC times come from (DacTimeSource name)
 };
@@ -67,10 +70,12 @@ class PlayoutThread {
   PlayoutThread(const PlayoutThread&) = delete;
   PlayoutThread& operator=(const PlayoutThread&) = delete;
 
-  /// Prefills the ring (target_periods of audio starting on the mesh grid one
-  /// fill ahead of now), registers the period signal with the callback and
-  /// starts the thread. Call before the backend starts. Errors:
-  /// errc::device_error when the thread cannot be created.
+  /// Prefills the ring with target_periods of silence, registers the period
+  /// signal with the callback and starts the thread, which begins the mesh
+  /// timeline at the first DAC time the device reports (the frame that plays
+  /// next gets the mesh grid frame due then). Call before the backend starts.
+  /// Errors: errc::device_error when the thread cannot be created,
+  /// errc::value_out_of_range for a config the stage refuses.
   caf::expected<void> start();
   /// Ends the thread and joins it; idempotent.
   void stop() noexcept;
@@ -86,6 +91,8 @@ class PlayoutThread {
   void run() noexcept;
   void fill() noexcept;
   void observe() noexcept;
+  void top_up_with_silence() noexcept;
+  bool begin_timeline() noexcept;
 
   PlayoutConfig cfg_;
   DeviceCallback& cb_;
@@ -94,6 +101,9 @@ class PlayoutThread {
   std::vector<float> in_;
   std::vector<float> out_;
   std::int64_t next_mesh_frame_ = 0;  // the mixer's next frame on the mesh grid
+  PlayoutStage::Config stage_config_;
+  std::uint64_t ring_written_ = 0;     // frames written to the ring, silence included
+  std::uint64_t stage_ring_base_ = 0;  // ring frame of the stage's ring frame 0
   std::uint64_t last_timing_version_ = 0;
   bool ever_locked_ = false;
   std::uint64_t realigns_at_lock_ = 0;

@@ -48,7 +48,7 @@ TEST_F(AudioNodeTest, TwoTracksAtRealPaceGiveTwentySecondsOfMusicWithoutProducer
   const double rms = rms_dbfs(audio);
   EXPECT_GT(rms, -30.0);
   EXPECT_LT(rms, -6.0);
-// Real pace on a shared machine: producer underruns (the ring ran dry: our
+  // Real pace on a shared machine: producer underruns (the ring ran dry: our
   // fault) are asserted strictly; a virtual clock woken a whole period late by
   // the host (device_xruns, "host lateness") is reported, not asserted.
   EXPECT_EQ(r.summary["underrun_frames"], 0) << r.summary.dump(2);

@@ -109,7 +109,7 @@ TEST_F(EncoderNodeTest, SeparateEncoderProcessWritesValidMobileHifiPodcastFiles)
   std::this_thread::sleep_for(300ms);  // let it subscribe before the mixer starts
   auto mixer = run_mixer(12);
   ASSERT_EQ(mixer.exit_status, 0) << mixer.err;
-// Real pace on a shared machine: producer underruns (the ring ran dry: our
+  // Real pace on a shared machine: producer underruns (the ring ran dry: our
   // fault) are asserted strictly; a virtual clock woken a whole period late by
   // the host (device_xruns, "host lateness") is reported, not asserted.
   EXPECT_EQ(mixer.summary["underrun_frames"], 0) << mixer.summary.dump(2);
@@ -128,11 +128,17 @@ TEST_F(EncoderNodeTest, SeparateEncoderProcessWritesValidMobileHifiPodcastFiles)
   }
   const double played = mixer.summary["seconds_played"];
   const double encoded = e["frames_in"].get<double>() / 48000.0;
-  EXPECT_NEAR(encoded, played, 0.1) << "every rendered block reached the encoder";
+  // The mixer renders the mesh timeline; a realign after a host stall skips
+  // (or waits out) some of it on the device, never in the mix the encoder gets.
+  const double skipped = mixer.summary["playout"].value("frames_skipped", 0) / 48000.0;
+  EXPECT_NEAR(encoded, played + skipped, 0.1) << "every rendered block reached the encoder";
   EXPECT_EQ(run_quiet({"/usr/bin/opusinfo", path("mix.opus")}), 0);
   EXPECT_EQ(run_quiet({"/usr/bin/flac", "-t", "-s", path("mix.flac")}), 0);
   for (const char* f : {"mix.opus", "mix.flac", "mix.mp3"}) {
-    EXPECT_NEAR(probe_duration(path(f)), encoded, 0.04) << f;
+    // MP3 comes in 1152-sample frames and ffprobe counts LAME's padding: up to
+    // two frames (48 ms at 48 kHz) more than the samples encoded.
+    const double tolerance = std::string(f) == "mix.mp3" ? 2 * 1152 / 48000.0 + 0.001 : 0.04;
+    EXPECT_NEAR(probe_duration(path(f)), encoded, tolerance) << f;
   }
   EXPECT_EQ(shell("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 '" + path("mix.mp3") + "'"), "mp3");
   EXPECT_EQ(shell("ffprobe -v error -show_entries stream=bit_rate -of csv=p=0 '" + path("mix.mp3") + "'"), "192000");
