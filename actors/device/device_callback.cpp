@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include <pthread.h>
+
 #include "common/local_clock.hpp"
 #include "rt/rt_context.hpp"
 
@@ -61,6 +63,8 @@ void DeviceCallback::process(float* out, const float* in, std::size_t frames, bo
   rt::RtContextScope rt_scope;
   const auto t0 = std::chrono::steady_clock::now();
   const auto ch = static_cast<std::size_t>(channels_);
+  if (callback_thread_.load(std::memory_order_relaxed) == 0)
+    callback_thread_.store(static_cast<std::uint64_t>(pthread_self()), std::memory_order_release);
   if (first_callback_ns_.load(std::memory_order_relaxed) == 0)
     first_callback_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count(),
                              std::memory_order_release);

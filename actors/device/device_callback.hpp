@@ -91,6 +91,9 @@ class DeviceCallback {
   /// process() call started — when frame 0 went to the device; 0 before that.
   /// With the nominal rate this anchors frame k at first + k/rate.
   std::int64_t first_callback_ns() const noexcept { return first_callback_ns_.load(std::memory_order_acquire); }
+  /// Any thread: the thread running process() (pthread_t as an integer), 0
+  /// before the first call; the playout thread places its priority below it.
+  std::uint64_t callback_thread() const noexcept { return callback_thread_.load(std::memory_order_acquire); }
   /// Any thread: counters, duration percentiles and ring fill.
   DeviceStats stats() const noexcept;
 
@@ -127,6 +130,7 @@ class DeviceCallback {
 
   // Written by the RT thread only (load + store), read by any thread.
   std::atomic<std::int64_t> first_callback_ns_{0};
+  std::atomic<std::uint64_t> callback_thread_{0};  // pthread_self() of the first process() call
   std::atomic<std::uint64_t> frames_played_{0};
   std::atomic<std::uint64_t> callbacks_{0};
   std::atomic<std::uint64_t> xruns_{0};

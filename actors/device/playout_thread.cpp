@@ -69,6 +69,30 @@ void PlayoutThread::top_up_with_silence() noexcept {
   }
 }
 
+std::string PlayoutThread::place_below_callback() noexcept {
+  // The playout thread must never preempt the device's own thread: below a
+  // real-time callback (JACK/ALSA run theirs at SCHED_FIFO 70-ish), and at
+  // normal priority when the callback itself runs at normal priority (a JACK
+  // server without -R): a SCHED_FIFO render would then delay the callback and
+  // make the server count xruns.
+  const auto cb_thread = static_cast<pthread_t>(cb_.callback_thread());
+  int policy = SCHED_OTHER;
+  sched_param cb_param{};
+  if (cb_thread == 0 || pthread_getschedparam(cb_thread, &policy, &cb_param) != 0) return "unchanged";
+  if (cb_thread == pthread_self()) return "unchanged";
+  if (policy != SCHED_FIFO && policy != SCHED_RR) {
+    sched_param normal{};
+    pthread_setschedparam(pthread_self(), SCHED_OTHER, &normal);
+    return "normal priority (the device callback runs at normal priority)";
+  }
+  sched_param sp{};
+  sp.sched_priority = std::max(1, std::min(cfg_.priority, cb_param.sched_priority - 1));
+  if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) != 0)
+    return std::string("normal priority: SCHED_FIFO refused");
+  return "SCHED_FIFO " + std::to_string(sp.sched_priority) + " (device callback at " +
+         std::to_string(cb_param.sched_priority) + ")";
+}
+
 bool PlayoutThread::begin_timeline() noexcept {
   const auto t = cb_.dac_timing();
   if (t.dac_local_ns == 0) return false;
@@ -85,7 +109,9 @@ bool PlayoutThread::begin_timeline() noexcept {
     return false;  // only allocation can fail here (validated in start()); silence goes on
   }
   stage_ring_base_ = ring_written_;
+  const auto scheduling = place_below_callback();
   std::lock_guard<std::mutex> lk(stats_mutex_);
+  if (scheduling != "unchanged") stats_.scheduling = scheduling;
   stats_.first_mesh_frame = next_mesh_frame_;
   stats_.first_frame_dac_mesh_ns =
       dac_mesh - static_cast<std::int64_t>(std::llround(static_cast<double>(t.device_frame) * ns_per_frame));

@@ -93,6 +93,7 @@ class PlayoutThread {
   void observe() noexcept;
   void top_up_with_silence() noexcept;
   bool begin_timeline() noexcept;
+  std::string place_below_callback() noexcept;
 
   PlayoutConfig cfg_;
   DeviceCallback& cb_;
