@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "device/device_probe.hpp"
+#include "host_check.hpp"
 #include "mixer/mixer_proto.hpp"
 
 namespace crowdmesh::node {
@@ -57,6 +58,9 @@ v1::Reply doctor(const v1::RunDoctor& req, int mesh_rate_hz, const std::string& 
   }
   auto findings = device::doctor_findings(*devs, mesh_rate_hz, advice);
   findings.insert(findings.end(), extra.begin(), extra.end());
+  const auto host = host_findings(read_host_facts());  // docs/RASPBERRY_PI.md, the checklist
+  findings.insert(findings.end(), host.begin(), host.end());
+  extra.insert(extra.end(), host.begin(), host.end());
   if (!node_device.empty()) findings.push_back("This node plays on: " + node_device + ".");
   v1::Reply r;
   auto* d = r.mutable_ok()->mutable_doctor();

@@ -29,6 +29,9 @@
 #include "encoder_role.hpp"
 #include "master_stream.hpp"
 #include "doctor_service.hpp"
+#include "actor_system_setup.hpp"
+#include "memory_lock.hpp"
+#include "service_notifier.hpp"
 #include "telemetry_plane.hpp"
 #include "mesh/audio_publisher.hpp"
 
@@ -193,7 +196,7 @@ int run_encoder_node(const NodeOptions& o, const MeshConfig& mesh, const NodeCon
   TelemetryPlane telemetry(telemetry_settings(o, node));
   MeshClock mesh_clock;
   caf::actor_system_config cfg;
-  cfg.add_error_category(caf::atom("crowdmesh"), render_error);
+  configure_actor_system(cfg);
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   auto role = EncoderRole::start(sys, node.encoder.outputs, source, node.encoder.stream);
@@ -221,10 +224,16 @@ int run_encoder_node(const NodeOptions& o, const MeshConfig& mesh, const NodeCon
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  ServiceNotifier service;
+  service.ready("encoding " + source);
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-  while (!g_stop_requested.load() && (o.duration_seconds <= 0 || elapsed() < o.duration_seconds))
+  for (std::uint64_t loops = 1; !g_stop_requested.load() && (o.duration_seconds <= 0 || elapsed() < o.duration_seconds);
+       ++loops) {
     std::this_thread::sleep_for(50ms);
+    service.alive_if_playing(loops);  // the encoders run on their own threads: the loop itself is the liveness
+  }
+  service.stopping();
   spdlog::info(g_stop_requested.load() ? "stop requested: finishing the encoder outputs"
                                        : "duration reached: finishing the encoder outputs");
   summary.seconds = elapsed();
@@ -287,6 +296,8 @@ int run_node(const NodeOptions& options) {
     return 2;
   }
 
+  if (const auto refused = lock_memory(); !refused.empty()) spdlog::warn("{}", refused);
+
   RunSummary summary;
   // Telemetry (store, meter, /metrics) outlives the actor system that feeds it.
   TelemetryPlane telemetry(telemetry_settings(o, *self_node));
@@ -305,7 +316,7 @@ int run_node(const NodeOptions& options) {
   }
 
   caf::actor_system_config cfg;
-  cfg.add_error_category(caf::atom("crowdmesh"), render_error);
+  configure_actor_system(cfg);
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
 
@@ -474,6 +485,8 @@ int run_node(const NodeOptions& options) {
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  ServiceNotifier service;
+  service.ready("playing on " + dev.backend + (dev.device.empty() ? "" : " " + dev.device));
   self->send(device, finish_atom_v);
   bool done = false, stop_sent = false;
   // A node of a configured mesh waits for commands; a one-off run ends with its tracks.
@@ -486,6 +499,10 @@ int run_node(const NodeOptions& options) {
                   },
                   caf::after(200ms) >> [&] {
                     if (stop_sent) return;
+                    if (service.ping_interval().count() > 0)
+                      self->request(device, 1s, stats_atom_v)
+                          .receive([&](device::DeviceStats& st) { service.alive_if_playing(st.frames_played); },
+                                   [](caf::error&) {});
                     bool idle = false;
                     if (stop_when_idle)
                       self->request(mixer, 2s, status_atom_v)
@@ -498,6 +515,7 @@ int run_node(const NodeOptions& options) {
                                    [](caf::error&) {});
                     if (g_stop_requested.load() || idle) {
                       spdlog::info(idle ? "every track ended: stopping" : "stop requested: stopping");
+                      service.stopping();
                       self->send(device, stop_atom_v);
                       stop_sent = true;
                     }

@@ -121,10 +121,16 @@ std::string to_line(const RunSummary& s) {
     if (!s.errors.empty()) line += "; " + std::to_string(s.errors.size()) + " error(s), see log";
     return line;
   }
-  std::snprintf(buf, sizeof buf, "played %.2f s on %s: %llu xruns, callback p50/p99/max %u/%u/%u us (period %.0f us)",
+  // Two kinds of xrun, said apart: producer underruns (the node did not feed
+  // the ring in time: ours to fix) and late device wake-ups (the driver, or the
+  // virtual clock, woke a period late: the host's doing).
+  std::snprintf(buf, sizeof buf,
+                "played %.2f s on %s: %llu xruns (%llu frames of producer underrun, %llu late device wake-ups), "
+                "callback p50/p99/max %u/%u/%u us (period %.0f us)",
                 st.sample_rate_hz > 0 ? static_cast<double>(st.frames_played) / st.sample_rate_hz : 0.0,
-                s.device.backend.c_str(), static_cast<unsigned long long>(st.xruns), st.callback_us_p50,
-                st.callback_us_p99, st.callback_us_max, st.period_us);
+                s.device.backend.c_str(), static_cast<unsigned long long>(st.xruns),
+                static_cast<unsigned long long>(st.underrun_frames), static_cast<unsigned long long>(st.device_xruns),
+                st.callback_us_p50, st.callback_us_p99, st.callback_us_max, st.period_us);
   std::string line = buf;
   std::string decks;
   for (const auto& d : s.mixer.decks)

@@ -24,6 +24,7 @@ BUILD_PKGS=(
   libshout-dev                    # Icecast sink
   libebur128-dev                  # EBU R128 loudness (normalisation, meters)
   libmicrohttpd-dev               # Prometheus /metrics endpoint
+  libsystemd-dev                  # sd_notify readiness and watchdog (systemd service)
   googletest libgtest-dev libgmock-dev
   libbenchmark-dev
 )
@@ -38,6 +39,7 @@ TEST_PKGS=(
   icecast2                        # a real Icecast server for the Icecast sink tests
   prometheus                      # a real Prometheus server + promtool for the /metrics tests
   python3-numpy python3-scipy     # tests/integration/sync_analyser.py (room alignment from recordings)
+  stress-ng                       # CPU, memory and disk hogs for tests/bench/node_under_load.sh
 )
 
 SUDO=""

@@ -20,6 +20,10 @@ namespace {
 using namespace std::chrono_literals;
 constexpr auto kRenderTimeout = 5s;
 constexpr std::size_t kOfflineBlockFrames = 8192;
+// With a playout thread the actor only drains the recording tap (a ring of
+// >= 1 s), relays the thread's findings to the log and notices the end: 20 Hz
+// is plenty and lets an idle node sleep (every period / 4 cost ~750 wake-ups/s).
+constexpr auto kPlayoutPumpInterval = 50ms;
 
 struct DeviceActorState {
   DeviceActorConfig cfg;
@@ -68,6 +72,7 @@ struct DeviceActorState {
 
   std::chrono::microseconds pump_interval() const {
     if (offline_clock) return 1ms;
+    if (playout) return kPlayoutPumpInterval;
     const auto period_us = 1'000'000LL * cfg.device.period_frames / cfg.device.sample_rate_hz;
     return std::chrono::microseconds(std::clamp<long long>(period_us / 4, 500, 2000));
   }

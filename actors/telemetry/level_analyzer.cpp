@@ -15,6 +15,14 @@ namespace {
 // Frames handed to libebur128 per call (and scrubbed of NaN/inf when needed).
 constexpr std::size_t kChunkFrames = 1024;
 
+// After this much digital silence (all samples exactly 0) the meter's windows
+// (3 s short-term, EBU Tech 3341) hold only zeros and its K-weighting filter
+// state has decayed (its lowest pole, the 38 Hz high-pass, falls by e^-238 in
+// 1 s), so more zeros cannot change a reading: they are not handed to
+// libebur128. An idle node's master bus is digital silence for hours, and
+// metering it cost ~1 % of a core at 48 kHz.
+constexpr double kSkipSilenceAfterSeconds = 4.0;
+
 double to_db_floored(double db) noexcept {
   return std::isfinite(db) ? std::max(db, LevelAnalyzer::kFloorDb) : LevelAnalyzer::kFloorDb;
 }
@@ -50,6 +58,11 @@ struct LevelAnalyzer::Impl {
   double quiet_mean_square = 0.0;  // kSilenceThresholdDbfs as a mean square
   std::uint64_t quiet_frames = 0;
   std::uint64_t hold_frames = 0;
+
+  // Digital silence: frames of exact zeros in a row, and the run after which
+  // the loudness meter is no longer fed (kSkipSilenceAfterSeconds).
+  std::uint64_t zero_frames = 0;
+  std::uint64_t skip_zeros_after = 0;
 
   void end_block() noexcept {
     double loudest = 0.0;
@@ -90,6 +103,7 @@ struct LevelAnalyzer::Impl {
       if (++block_frames == block_len) end_block();
     }
     dirty = bad != 0;
+    zero_frames = (sum == 0.0 && bad == 0) ? zero_frames + n_frames : 0;
     sum_squares += sum;
     counted += n_frames * ch - bad;
     peak = pk;
@@ -127,6 +141,7 @@ caf::expected<LevelAnalyzer> LevelAnalyzer::create(std::uint32_t sample_rate_hz,
   impl->block_sums.assign(channels, 0.0);
   impl->quiet_mean_square = std::pow(10.0, kSilenceThresholdDbfs / 10.0);
   impl->hold_frames = static_cast<std::uint64_t>(std::llround(kSilenceHoldSeconds * sample_rate_hz));
+  impl->skip_zeros_after = static_cast<std::uint64_t>(std::llround(kSkipSilenceAfterSeconds * sample_rate_hz));
   return LevelAnalyzer(std::move(impl));
 }
 
@@ -143,7 +158,7 @@ void LevelAnalyzer::process(const float* interleaved, std::size_t frames) noexce
       for (std::size_t i = 0; i < n * ch; ++i) d.scratch[i] = std::isfinite(chunk[i]) ? chunk[i] : 0.0f;
       chunk = d.scratch.data();
     }
-    ebur128_add_frames_float(d.ebur.get(), chunk, n);
+    if (d.zero_frames <= d.skip_zeros_after) ebur128_add_frames_float(d.ebur.get(), chunk, n);
     interleaved += n * ch;
     frames -= n;
   }
@@ -155,9 +170,16 @@ LevelReport LevelAnalyzer::take() noexcept {
   r.rms_dbfs = d.counted > 0 ? amplitude_db(std::sqrt(d.sum_squares / static_cast<double>(d.counted))) : kFloorDb;
   r.peak_dbfs = amplitude_db(d.peak);
   double lufs = -HUGE_VAL;
-  r.momentary_lufs = ebur128_loudness_momentary(d.ebur.get(), &lufs) == EBUR128_SUCCESS ? to_db_floored(lufs) : kFloorDb;
+  // Both windows hold only zeros after the skip point: no need to sum them
+  // (libebur128 sums the whole 3 s window on every query).
+  const bool windows_silent = d.zero_frames > d.skip_zeros_after;
+  r.momentary_lufs = !windows_silent && ebur128_loudness_momentary(d.ebur.get(), &lufs) == EBUR128_SUCCESS
+                         ? to_db_floored(lufs)
+                         : kFloorDb;
   lufs = -HUGE_VAL;
-  r.short_term_lufs = ebur128_loudness_shortterm(d.ebur.get(), &lufs) == EBUR128_SUCCESS ? to_db_floored(lufs) : kFloorDb;
+  r.short_term_lufs = !windows_silent && ebur128_loudness_shortterm(d.ebur.get(), &lufs) == EBUR128_SUCCESS
+                          ? to_db_floored(lufs)
+                          : kFloorDb;
   r.clipped_samples = d.clipped;
   r.clipping = d.clipped > 0;
   r.silent = d.quiet_frames >= d.hold_frames;

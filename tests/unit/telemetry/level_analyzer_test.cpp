@@ -89,6 +89,26 @@ TEST(LevelAnalyzerTest, DigitalSilenceReadsTheFloorEverywhere) {
   EXPECT_EQ(r.frames, kRate);
 }
 
+TEST(LevelAnalyzerTest, MusicAfterLongDigitalSilenceReadsAsAfterAFreshStart) {
+  // The meter skips long digital silence: what follows must read exactly as on
+  // a meter whose windows were zeros all along.
+  LevelAnalyzer idle = make();
+  LevelAnalyzer fresh = make();
+  feed(idle, std::vector<float>(2 * 30 * kRate, 0.0f));
+  feed(fresh, std::vector<float>(2 * 3 * kRate, 0.0f));
+  idle.take();
+  fresh.take();
+  const auto tone = sine(0.1, 997.0, kRate / 4);
+  feed(idle, tone);
+  feed(fresh, tone);
+  const LevelReport a = idle.take(), b = fresh.take();
+  EXPECT_GT(a.momentary_lufs, LevelAnalyzer::kFloorDb);
+  EXPECT_NEAR(a.momentary_lufs, b.momentary_lufs, 1e-9);
+  EXPECT_NEAR(a.short_term_lufs, b.short_term_lufs, 1e-9);
+  feed(idle, std::vector<float>(2 * 10 * kRate, 0.0f));
+  EXPECT_EQ(idle.take().short_term_lufs, LevelAnalyzer::kFloorDb);
+}
+
 TEST(LevelAnalyzerTest, TakeStartsANewIntervalForRmsPeakAndClipping) {
   LevelAnalyzer a = make();
   std::vector<float> loud = sine(1.2, 1000.0, kRate / 10);
