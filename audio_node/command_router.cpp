@@ -52,12 +52,15 @@ void deck_request(Self self, const ReplyFn& reply, Ts&&... args) {
             [reply](caf::error& e) { reply(mixer::error_reply(e)); });
 }
 
-// Runs `steps` one after the other (each answers DeckStatus); stops at the first error.
-void deck_chain(Self self, ReplyFn reply, std::vector<std::function<void(Self, std::function<void()>, ReplyFn)>> steps,
-                std::size_t i = 0) {
-  if (i == steps.size()) return;
-  auto next = [=] { deck_chain(self, reply, steps, i + 1); };
-  steps[i](self, next, reply);
+// The one master-gain path (SetGain with a master target and SetMasterGain).
+void master_gain(Self self, const ReplyFn& reply, double gain_db, double ramp_seconds) {
+  self->request(self->state.cfg.mixer, kActorTimeout, master_atom_v, gain_db, ramp_seconds)
+      .then(
+          [reply, ramp_seconds](double db) {
+            reply(ok_message(ramp_seconds > 0 ? fmt::format("master gain {:.1f} dB over {:g} s", db, ramp_seconds)
+                                              : fmt::format("master gain {:.1f} dB", db)));
+          },
+          [reply](caf::error& e) { reply(mixer::error_reply(e)); });
 }
 
 // A node status gathered from the mixer, then the stretch actor (the tempo this
@@ -196,9 +199,16 @@ void execute(Self self, const v1::Envelope& env, const ReplyFn& reply) {
       return;
     }
     case v1::Command::kPlayBuffer: {
-      auto d = deck_of(c.play_buffer().deck());
-      if (!d) return reply(unknown_deck(c.play_buffer().deck()));
-      return deck_request(self, reply, play_atom_v, *d, c.play_buffer().buffer_id());
+      const auto& m = c.play_buffer();
+      auto d = deck_of(m.deck());
+      if (!d) return reply(unknown_deck(m.deck()));
+      if (!m.has_start_seconds()) return deck_request(self, reply, play_atom_v, *d, m.buffer_id());
+      // From a position (OSC /play_stem start_pos): move that buffer there, then play it.
+      self->request(mixer, kActorTimeout, seek_atom_v, *d, m.buffer_id(), m.start_seconds())
+          .then([self, reply, deck = *d, id = m.buffer_id()](
+                    mixer::DeckStatus&) { deck_request(self, reply, play_atom_v, deck, id); },
+                [reply](caf::error& e) { reply(mixer::error_reply(e)); });
+      return;
     }
     case v1::Command::kStopBuffer: {
       auto d = deck_of(c.stop_buffer().deck());
@@ -228,26 +238,20 @@ void execute(Self self, const v1::Envelope& env, const ReplyFn& reply) {
     }
     case v1::Command::kSetGain: {
       const auto& m = c.set_gain();
-      if (m.target().target_case() == v1::GainTarget::kMaster) {
-        self->request(mixer, kActorTimeout, master_atom_v, m.gain_db())
-            .then([reply](double db) { reply(ok_message("master gain " + std::to_string(db) + " dB")); },
-                  [reply](caf::error& e) { reply(mixer::error_reply(e)); });
-        return;
-      }
+      if (m.target().target_case() == v1::GainTarget::kMaster)
+        return master_gain(self, reply, m.gain_db(), m.ramp_seconds());
       if (m.target().target_case() == v1::GainTarget::kBuffer) {
         auto d = deck_of(m.target().buffer().deck());
         if (!d) return reply(unknown_deck(m.target().buffer().deck()));
-        return deck_request(self, reply, gain_atom_v, *d, m.target().buffer().buffer_id(), m.gain_db());
+        return deck_request(self, reply, gain_atom_v, *d, m.target().buffer().buffer_id(), m.gain_db(),
+                            m.ramp_seconds());
       }
       auto d = deck_of(m.target().deck());
       if (!d) return reply(unknown_deck(m.target().deck()));
-      return deck_request(self, reply, gain_atom_v, *d, m.gain_db());
+      return deck_request(self, reply, gain_atom_v, *d, m.gain_db(), m.ramp_seconds());
     }
     case v1::Command::kSetMasterGain:
-      self->request(mixer, kActorTimeout, master_atom_v, c.set_master_gain().gain_db())
-          .then([reply](double db) { reply(ok_message("master gain " + std::to_string(db) + " dB")); },
-                [reply](caf::error& e) { reply(mixer::error_reply(e)); });
-      return;
+      return master_gain(self, reply, c.set_master_gain().gain_db(), c.set_master_gain().ramp_seconds());
     case v1::Command::kSetMute: {
       const auto& m = c.set_mute();
       auto d = deck_of(m.target().deck());
@@ -256,14 +260,18 @@ void execute(Self self, const v1::Envelope& env, const ReplyFn& reply) {
       return deck_request(self, reply, mute_atom_v, *d, m.muted());
     }
     case v1::Command::kSetLoop: {
-      auto d = deck_of(c.set_loop().deck());
-      if (!d) return reply(unknown_deck(c.set_loop().deck()));
-      return deck_request(self, reply, loop_atom_v, *d, c.set_loop().loop());
+      const auto& m = c.set_loop();
+      auto d = deck_of(m.deck());
+      if (!d) return reply(unknown_deck(m.deck()));
+      if (m.has_buffer_id()) return deck_request(self, reply, loop_atom_v, *d, m.buffer_id(), m.loop());
+      return deck_request(self, reply, loop_atom_v, *d, m.loop());
     }
     case v1::Command::kSeek: {
-      auto d = deck_of(c.seek().deck());
-      if (!d) return reply(unknown_deck(c.seek().deck()));
-      return deck_request(self, reply, seek_atom_v, *d, c.seek().position_seconds());
+      const auto& m = c.seek();
+      auto d = deck_of(m.deck());
+      if (!d) return reply(unknown_deck(m.deck()));
+      if (m.has_buffer_id()) return deck_request(self, reply, seek_atom_v, *d, m.buffer_id(), m.position_seconds());
+      return deck_request(self, reply, seek_atom_v, *d, m.position_seconds());
     }
     case v1::Command::kSetEq: {
       auto d = deck_of(c.set_eq().deck());
@@ -343,22 +351,19 @@ void execute(Self self, const v1::Envelope& env, const ReplyFn& reply) {
       return reply(r);
     }
     case v1::Command::kSetDeckLevels: {
-      const auto levels = c.set_deck_levels().levels();
+      const auto& levels = c.set_deck_levels().levels();
       if (levels.empty()) return reply(ok_message("no levels given"));
-      std::vector<std::function<void(Self, std::function<void()>, ReplyFn)>> steps;
-      for (int i = 0; i < levels.size(); ++i) {
-        auto d = deck_of(levels[i].deck());
-        if (!d) return reply(unknown_deck(levels[i].deck()));
-        const std::string deck = *d;
-        const double db = levels[i].gain_db();
-        const bool last = i + 1 == levels.size();
-        steps.push_back([deck, db, last](Self s, std::function<void()> next, ReplyFn rep) {
-          s->request(s->state.cfg.mixer, kActorTimeout, gain_atom_v, deck, db)
-              .then([next, rep, last](mixer::DeckStatus& ds) { if (last) rep(ok_deck(ds)); else next(); },
-                    [rep](caf::error& e) { rep(mixer::error_reply(e)); });
-        });
+      std::vector<std::string> decks;
+      std::vector<double> gains_db;
+      for (const auto& level : levels) {
+        auto d = deck_of(level.deck());
+        if (!d) return reply(unknown_deck(level.deck()));
+        decks.push_back(*d);
+        gains_db.push_back(level.gain_db());
       }
-      return deck_chain(self, reply, std::move(steps));
+      // One request: the mixer checks every level, then sets them in the same frame.
+      return deck_request(self, reply, levels_atom_v, std::move(decks), std::move(gains_db),
+                          c.set_deck_levels().ramp_seconds());
     }
     case v1::Command::kGetTempo:
     case v1::Command::kSetTempo:

@@ -131,7 +131,7 @@ void apply_settings(caf::scoped_actor& self, const mixer::MixerActor& mixer, con
       report(make_error(errc::value_out_of_range, "deck " + g.deck + " gain '" + g.value + "' is not a number of dB"));
       continue;
     }
-    self->request(mixer, 2s, gain_atom_v, g.deck, db).receive([](mixer::DeckStatus&) {}, report);
+    self->request(mixer, 2s, gain_atom_v, g.deck, db, 0.0).receive([](mixer::DeckStatus&) {}, report);
   }
   for (const auto& e : o.eqs) {
     double v[3];
@@ -145,7 +145,7 @@ void apply_settings(caf::scoped_actor& self, const mixer::MixerActor& mixer, con
           .receive([](mixer::DeckStatus&) {}, report);
   }
   if (o.master_gain_db)
-    self->request(mixer, 2s, master_atom_v, *o.master_gain_db).receive([](double) {}, report);
+    self->request(mixer, 2s, master_atom_v, *o.master_gain_db, 0.0).receive([](double) {}, report);
 }
 
 // Host part of a tcp:// endpoint ("tcp://10.0.0.11:7700" → "10.0.0.11"); 127.0.0.1 otherwise.

@@ -395,7 +395,6 @@ caf::expected<std::string> build_command(const std::string& name, const Raw& raw
     auto* loop = cmd.mutable_set_loop();
     loop->set_deck(*d);
     loop->set_loop(*on);
-    loop->set_buffer_id(1);
     if (!raw.buffer.empty()) {
       auto id = to_buffer_id(raw.buffer);
       if (!id) return id.error();
@@ -506,10 +505,10 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args,
   seek->add_option("SECONDS", raw.seconds, "Position in seconds")->required();
   seek->add_option("--buffer", raw.buffer, "Only this buffer (default: every buffer)")
       ->type_name("ID");
-  auto* loop = app.add_subcommand("loop", "Switch looping of a buffer of DECK on or off");
+  auto* loop = app.add_subcommand("loop", "Switch looping of DECK (every buffer, or one with --buffer) on or off");
   add_deck(loop, raw);
   loop->add_option("STATE", raw.state, "on or off")->required();
-  loop->add_option("--buffer", raw.buffer, "Buffer id (default 1)")->type_name("ID");
+  loop->add_option("--buffer", raw.buffer, "Only this buffer (default: every buffer)")->type_name("ID");
   auto* eq = app.add_subcommand("eq", "Set the 3-band EQ of DECK (dB, -inf = kill, max +6)");
   add_deck(eq, raw);
   eq->add_option("LOW", raw.low, "Low band gain in dB")->required();

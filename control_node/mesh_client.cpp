@@ -1,4 +1,5 @@
 #include "control_node/mesh_client.hpp"
+#include "common/local_clock.hpp"
 
 #include <time.h>
 
@@ -20,11 +21,7 @@ bool answers(const v1::Envelope& reply, std::uint64_t correlation_id) {
 
 MeshClient::MeshClient() : context_{1} {}
 
-std::int64_t MeshClient::monotonic_now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
+std::int64_t MeshClient::monotonic_now_ns() { return crowdmesh::steady_now_ns(); }
 
 caf::expected<void> MeshClient::connect(const std::string& endpoint) {
   try {

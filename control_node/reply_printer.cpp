@@ -1,4 +1,5 @@
 #include "control_node/reply_printer.hpp"
+#include "common/strings.hpp"
 
 #include <google/protobuf/util/json_util.h>
 #include <nlohmann/json.hpp>
@@ -34,15 +35,6 @@ std::string deck_letter(int deck) {
   return "?";
 }
 
-std::string join(const std::vector<std::string>& parts, const std::string& separator) {
-  std::string out;
-  for (const auto& part : parts) {
-    if (part.empty()) continue;
-    if (!out.empty()) out += separator;
-    out += part;
-  }
-  return out;
-}
 
 std::string basename_of(const std::string& path) {
   const auto slash = path.find_last_of('/');
@@ -76,7 +68,7 @@ std::string buffers_summary(const v1::DeckState& deck) {
   if (deck.buffers_size() == 0) return "empty";
   std::vector<std::string> parts;
   for (const auto& buffer : deck.buffers()) parts.push_back(buffer_summary(buffer));
-  return join(parts, ", ");
+  return join_non_empty(parts, ", ");
 }
 
 std::string eq_summary(const v1::DeckState& deck) {
@@ -149,7 +141,7 @@ std::string node_status_table(const v1::NodeStatus& status) {
       {"tempo", status.current_bpm() > 0 ? fixed(status.current_bpm()) + " BPM applied on this node"
                                          : std::string("unknown")},
       {"clock", "offset " + offset_ms(status.clock_offset_ns())},
-      {"device", join({dev.backend(), dev.device()}, " ") + ", " +
+      {"device", join_non_empty({dev.backend(), dev.device()}, " ") + ", " +
                      std::to_string(dev.sample_rate_hz()) + " Hz, " +
                      std::to_string(dev.period_frames()) + " frames, " +
                      std::to_string(dev.channels()) + " ch, xruns " + std::to_string(dev.xruns()) +
@@ -167,13 +159,13 @@ std::string start_summary(const v1::StartTogetherResult& result) {
   std::vector<std::string> started;
   for (int deck : result.started()) started.push_back(deck_letter(deck));
   std::string out = started.empty() ? "started no deck"
-                                    : "started " + join(started, ", ") + " at " +
+                                    : "started " + join_non_empty(started, ", ") + " at " +
                                           std::to_string(result.start_pts_ns()) + " ns";
   std::vector<std::string> missing;
   for (const auto& not_started : result.not_started())
     missing.push_back(deck_letter(not_started.deck()) + " (" + not_started.reason().message() +
                       ")");
-  if (!missing.empty()) out += "; not started: " + join(missing, ", ");
+  if (!missing.empty()) out += "; not started: " + join_non_empty(missing, ", ");
   return out;
 }
 
@@ -184,7 +176,7 @@ std::string device_table(const v1::DeviceList& list) {
                     std::to_string(dev.max_input_channels()),
                     std::to_string(dev.max_output_channels()),
                     std::to_string(dev.default_sample_rate_hz()) + " Hz",
-                    join({dev.is_default_input() ? "in" : "", dev.is_default_output() ? "out" : ""},
+                    join_non_empty({dev.is_default_input() ? "in" : "", dev.is_default_output() ? "out" : ""},
                          "+"),
                     dev.busy() ? "busy" : ""});
   return table(rows, "  ");
@@ -245,7 +237,7 @@ std::string ReplyPrinter::text(const v1::Envelope& envelope) {
       break;
     default: break;
   }
-  const std::string body = join({ok.message(), summary}, " — ");
+  const std::string body = join_non_empty({ok.message(), summary}, " — ");
   return node_of(envelope) + ": ok" + (body.empty() ? "" : " — " + body) + "\n" + details;
 }
 

@@ -40,6 +40,7 @@ TEST_PKGS=(
   prometheus                      # a real Prometheus server + promtool for the /metrics tests
   python3-numpy python3-scipy     # tests/integration/sync_analyser.py (room alignment from recordings)
   stress-ng                       # CPU, memory and disk hogs for tests/bench/node_under_load.sh
+  python3-pyaudio python3-soundfile python3-liblo  # the original Python server, side by side in tests/bench/node_vs_original.sh
 )
 
 SUDO=""

@@ -21,8 +21,8 @@ if [ -z "$name" ] || [ "$name" = "-h" ] || [ "$name" = "--help" ]; then
   sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
-if ! [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$ ]]; then
-  echo "install-node: node name '$name' is not valid (letters, digits, '-' and '_', 1-63 characters)" >&2
+if ! [[ "$name" =~ ^[A-Za-z0-9_-]{1,64}$ ]]; then
+  echo "install-node: node name '$name' is not valid (1..64 characters of A-Z, a-z, 0-9, '-' and '_')" >&2
   exit 2
 fi
 if [ "$(id -u)" -ne 0 ]; then

@@ -19,6 +19,12 @@ std::int64_t raw_now_ns() noexcept {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
 }
 
+std::int64_t steady_now_ns() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
+}
+
 void inject_local_clock_error(const LocalClockInjection& injection) noexcept {
   const double ppm = std::isfinite(injection.skew_ppm) ? std::clamp(injection.skew_ppm, -1000.0, 1000.0) : 0.0;
   g_offset_ns = injection.offset_ns;

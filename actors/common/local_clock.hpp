@@ -28,6 +28,12 @@ void inject_local_clock_error(const LocalClockInjection& injection) noexcept;
 /// injection). Thread-safe, wait-free.
 std::int64_t local_from_raw(std::int64_t raw_ns) noexcept;
 
+/// CLOCK_MONOTONIC in ns (std::chrono::steady_clock on Linux): for intervals,
+/// timeouts, rate limits and timestamps that stay inside one process and must
+/// not follow the test-only injection above. The one helper for it.
+/// Thread-safe, wait-free, no allocation (callable from the audio callback).
+std::int64_t steady_now_ns() noexcept;
+
 /// This node's local clock in ns: local_from_raw(raw_now_ns()). The clock the
 /// mesh clock probes, the device timing and the mesh time map all use.
 /// Thread-safe, wait-free, no allocation (callable from the audio callback).

@@ -1,4 +1,6 @@
 #include "common/mesh_config.hpp"
+#include "common/strings.hpp"
+#include "common/node_name.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -24,15 +26,6 @@ struct ConfigError {
   errc code;
   std::string sentence;
 };
-
-std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
-  std::string out;
-  for (const auto& s : items) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
 
 std::string quote(const std::string& s) {
   std::string out = "\"";
@@ -172,10 +165,6 @@ std::optional<Endpoint> parse_endpoint(const std::string& text, std::string& why
   return ep;
 }
 
-bool valid_node_name(const std::string& n) {
-  return !n.empty() && n.size() <= 64 && is_bare_key(n);
-}
-
 class MeshParser {
  public:
   explicit MeshParser(std::string origin) : origin_(std::move(origin)) {}
@@ -303,17 +292,6 @@ class MeshParser {
       read_double(*th, "very_low", pt, 0, 1, "", m.very_low);
       read_double(*th, "low", pt, 0, 1, "", m.low);
       read_double(*th, "medium", pt, 0, 1, "", m.medium);
-      const std::pair<const char*, double> seq[] = {
-          {"very_very_low", m.very_very_low}, {"very_low", m.very_low}, {"low", m.low}, {"medium", m.medium}};
-      for (std::size_t i = 1; i < 4; ++i) {
-        if (seq[i].second > seq[i - 1].second) continue;
-        const toml::node* n = th->get(seq[i].first);
-        if (!n) n = th->get(seq[i - 1].first);
-        fail(n ? n->source() : th->source(),
-             pt + "." + seq[i].first + " = " + number(seq[i].second) + " is not greater than " + pt + "." +
-                 seq[i - 1].first + " = " + number(seq[i - 1].second) +
-                 "; thresholds must strictly increase: very_very_low < very_low < low < medium");
-      }
     }
     const std::string pb = "movement_bpm.bpm_targets";
     if (const toml::table* bt = table_at(t, "bpm_targets", p)) {
@@ -325,11 +303,10 @@ class MeshParser {
       read_double(*bt, "high_max", pb, 20, 300, "BPM", m.bpm_high_max);
     }
     read_double(t, "movement_max_value", p, 0, 1, "", m.movement_max_value);
-    if (m.movement_max_value <= m.medium) {
-      const toml::node* n = t.get("movement_max_value");
-      fail(n ? n->source() : t.source(),
-           "movement_bpm.movement_max_value = " + number(m.movement_max_value) +
-               " must be greater than movement_bpm.thresholds.medium = " + number(m.medium) + " and at most 1");
+    if (const auto problem = movement_table_problem(m)) {
+      const toml::node* n = t.at_path(problem->key).node();
+      if (!n) n = t.at_path(problem->other_key).node();
+      fail(n ? n->source() : t.source(), problem->message);
     }
     if (const toml::table* sm = table_at(t, "smoothing", p)) {
       check_keys(*sm, "movement_bpm.smoothing", {"transition_time_seconds"});
@@ -352,8 +329,7 @@ class MeshParser {
       const std::string name{key->str()};
       const std::string p = child("nodes", name);
       if (!valid_node_name(name))
-        fail(key->source(), "node name " + quote(name) +
-                                " is not allowed; use 1..64 characters of A-Z, a-z, 0-9, '-' and '_'");
+        fail(key->source(), "node name " + quote(name) + " is not allowed; use " + kNodeNameRule);
       auto [it, fresh] = lower_names.emplace(lower(name), name);
       if (!fresh)
         fail(key->source(), "node " + quote(name) + " duplicates node " + quote(it->second) +
@@ -605,6 +581,26 @@ MeshConfig default_mesh_config() {
   cfg.tempo_node = "local";
   cfg.origin = "<embedded default>";
   return cfg;
+}
+
+std::optional<MovementTableProblem> movement_table_problem(const MovementBpmSettings& m) {
+  const std::string pt = "movement_bpm.thresholds.";
+  const std::pair<const char*, double> seq[] = {
+      {"very_very_low", m.very_very_low}, {"very_low", m.very_low}, {"low", m.low}};
+  for (std::size_t i = 1; i < 3; ++i)
+    if (seq[i].second < seq[i - 1].second)
+      return MovementTableProblem{std::string("thresholds.") + seq[i].first,
+                                  std::string("thresholds.") + seq[i - 1].first,
+                                  pt + seq[i].first + " = " + number(seq[i].second) + " is below " + pt +
+                                      seq[i - 1].first + " = " + number(seq[i - 1].second) +
+                                      "; thresholds must not decrease: very_very_low <= very_low <= low "
+                                      "(medium may sit anywhere below movement_max_value)"};
+  if (!(m.movement_max_value > m.medium))
+    return MovementTableProblem{"movement_max_value", "thresholds.medium",
+                                "movement_bpm.movement_max_value = " + number(m.movement_max_value) +
+                                                          " must be greater than movement_bpm.thresholds.medium = " +
+                                                          number(m.medium) + " and at most 1"};
+  return std::nullopt;
 }
 
 }  // namespace crowdmesh

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -97,7 +98,7 @@ struct NodeConfig {
 /// Movement-to-BPM curve and ramp (SPEC.md C2), with the original
 /// bpm_config.json key names. TOML table `[movement_bpm]`.
 struct MovementBpmSettings {
-  /// Movement thresholds (0..1, strictly increasing). TOML
+  /// Movement thresholds (0..1; order: movement_table_problem()). TOML
   /// `movement_bpm.thresholds.very_very_low`; default 0.02.
   double very_very_low = 0.02;
   /// TOML `movement_bpm.thresholds.very_low`; default 0.05.
@@ -131,6 +132,28 @@ struct MovementBpmSettings {
   /// default 120.
   double base_bpm = 120;
 };
+
+/// What breaks the ordering rule of a movement table, if anything.
+struct MovementTableProblem {
+  /// Key to point at, under `movement_bpm` ("thresholds.low",
+  /// "movement_max_value"): parsers use it to find the line.
+  std::string key;
+  /// The key it conflicts with, pointed at when `key` is not written in the
+  /// file (it kept its default).
+  std::string other_key;
+  /// One sentence naming the keys and values and the rule.
+  std::string message;
+};
+
+/// The one ordering rule for a movement table, shared by the TOML mesh config
+/// and the original bpm_config.json (and anything else that builds one):
+///  - very_very_low <= very_low <= low (equal values leave a band empty);
+///  - medium anywhere in 0..1: the original's guide sets medium 0.08 below
+///    low 0.10 to start the rise earlier, and MovementBpmCurve lets the rise
+///    win there;
+///  - movement_max_value > medium.
+/// Ranges (0..1, 20..300 BPM) are the parsers' job. Pure.
+std::optional<MovementTableProblem> movement_table_problem(const MovementBpmSettings& m);
 
 /// The whole mesh: its nodes and mesh-wide settings. Plain data.
 struct MeshConfig {
@@ -182,8 +205,8 @@ caf::expected<MeshConfig> load_mesh_config(const std::string& path);
 /// table), wrong types, values out of range, no nodes, bad or duplicate node
 /// names (case-insensitive), unknown or repeated roles, bad endpoint syntax,
 /// ports out of 1..65535, duplicate endpoints, OSC settings on a node without
-/// the role "osc", clashing OSC ports of nodes on one host, thresholds not
-/// strictly increasing, clock_reference/tempo_node naming an unknown node (or
+/// the role "osc", clashing OSC ports of nodes on one host, a movement table
+/// that breaks movement_table_problem(), clock_reference/tempo_node naming an unknown node (or
 /// a tempo_node without the role "tempo"). Thread-safe.
 caf::expected<MeshConfig> parse_mesh_config(const std::string& toml_text, const std::string& origin);
 

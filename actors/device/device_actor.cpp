@@ -108,10 +108,6 @@ struct DeviceActorState {
     return first + offset + static_cast<std::int64_t>(static_cast<double>(k) * 1e9 / cfg.device.sample_rate_hz);
   }
 
-  static std::int64_t steady_now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  }
 
   DeviceStats stats() const {
     if (!cb) return DeviceStats{};

@@ -1,4 +1,5 @@
 #include "device/device_probe.hpp"
+#include "common/local_clock.hpp"
 
 #include <time.h>
 
@@ -84,11 +85,10 @@ int timing_callback(const void*, void* output, unsigned long frames, const PaStr
   auto* st = static_cast<TimingState*>(user);
   if (time_info != nullptr && time_info->outputBufferDacTime > 0 && time_info->currentTime > 0)
     st->dac_times.store(st->dac_times.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  const std::int64_t now_ns = steady_now_ns();
   const std::size_t n = st->count.load(std::memory_order_relaxed);
   if (n < st->capacity) {
-    st->stamps_ns[n] = static_cast<std::int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+    st->stamps_ns[n] = now_ns;
     st->underflow[n] = (flags & paOutputUnderflow) != 0 ? 1 : 0;
     st->count.store(n + 1, std::memory_order_release);
   }

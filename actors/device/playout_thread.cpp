@@ -45,7 +45,10 @@ caf::expected<void> PlayoutThread::start() {
   cb_.set_period_signal(&signal_);
   stop_.store(false, std::memory_order_relaxed);
   try {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "cm.playout");  // ps/top/perf show it by name
+      run();
+    });
   } catch (const std::system_error& e) {
     cb_.set_period_signal(nullptr);
     return make_error(errc::device_error, std::string("cannot start the playout thread: ") + e.what());

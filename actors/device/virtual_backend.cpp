@@ -38,6 +38,7 @@ caf::expected<void> VirtualBackend::start(DeviceCallback& cb) {
   done_.store(false, std::memory_order_relaxed);
   try {
     thread_ = std::thread([this, &cb] {
+      pthread_setname_np(pthread_self(), "cm.device");  // ps/top/perf show the device clock by name
       if (config_.realtime) {
         run_realtime(cb);
       } else {

@@ -26,6 +26,7 @@ SmoothedGain::SmoothedGain(float sample_rate_hz, float time_constant_ms, float i
 }
 
 void SmoothedGain::set_target(float linear_gain) noexcept {
+  ramp_left_ = 0;
   const float now = current();
   target_ = linear_gain;
   snap_ = snap_for(linear_gain);
@@ -33,7 +34,22 @@ void SmoothedGain::set_target(float linear_gain) noexcept {
   error_ = std::fabs(e) <= snap_ ? 0.0f : e;
 }
 
+void SmoothedGain::ramp_to(float linear_gain, std::uint64_t frames) noexcept {
+  if (frames == 0) {
+    set_target(linear_gain);
+    return;
+  }
+  const float now = current();
+  target_ = linear_gain;
+  snap_ = snap_for(linear_gain);
+  error_ = now - linear_gain;
+  ramp_left_ = frames;
+  ramp_error0_ = static_cast<double>(error_);
+  ramp_inv_frames_ = 1.0 / static_cast<double>(frames);
+}
+
 void SmoothedGain::jump_to(float linear_gain) noexcept {
+  ramp_left_ = 0;
   target_ = linear_gain;
   snap_ = snap_for(linear_gain);
   error_ = 0.0f;

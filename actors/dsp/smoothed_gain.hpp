@@ -1,6 +1,7 @@
 #pragma once
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 namespace crowdmesh::dsp {
 
@@ -12,6 +13,11 @@ namespace crowdmesh::dsp {
 /// within kSnapTolerance · max(1, |target|) the gain snaps to the target exactly (so a
 /// settled gain of 1 is bit-transparent and no subnormal values are ever produced).
 /// After n time constants the remaining error is e^-n of the step (1 % after ~4.6).
+///
+/// Ramps: ramp_to() moves the gain linearly (in amplitude) from its current value to a
+/// new target over an exact number of frames, then holds it exactly: a fade or a
+/// crossfade of a given length (OSC /fade, SetGain.ramp_seconds). set_target() or
+/// jump_to() during a ramp end it.
 ///
 /// Thread contract: not thread-safe; one owner thread (normally the audio thread) calls
 /// everything. All methods except the constructor are real-time safe: noexcept, no
@@ -34,10 +40,16 @@ class SmoothedGain {
   float target() const noexcept { return target_; }
   /// The linear gain applied to the most recent frame.
   float current() const noexcept { return target_ + error_; }
-  /// True when the current gain equals the target (snapped within the tolerance).
-  bool settled() const noexcept { return error_ == 0.0f; }
+  /// True when the current gain equals the target (snapped within the tolerance)
+  /// and no ramp runs.
+  bool settled() const noexcept { return error_ == 0.0f && ramp_left_ == 0; }
   /// Sets target and current gain at once (no ramp). Real-time safe.
   void jump_to(float linear_gain) noexcept;
+  /// Linear ramp from the current gain to `linear_gain`, reached exactly at the
+  /// `frames`-th frame from now (0 = set_target()). Real-time safe.
+  void ramp_to(float linear_gain, std::uint64_t frames) noexcept;
+  /// Frames left in the running ramp (0 when none).
+  std::uint64_t ramp_frames_left() const noexcept { return ramp_left_; }
   /// Per-frame pole p (error multiplier per frame), in [0, 1).
   float pole() const noexcept { return pole_; }
   /// Time constant in frames (samples at the sample rate); 0 when unsmoothed.
@@ -45,6 +57,11 @@ class SmoothedGain {
 
   /// Advances the ramp by one frame and returns the gain for that frame.
   float next() noexcept {
+    if (ramp_left_ > 0) {
+      --ramp_left_;
+      error_ = static_cast<float>(ramp_error0_ * static_cast<double>(ramp_left_) * ramp_inv_frames_);
+      return target_ + error_;
+    }
     float e = error_ * pole_;
     e = std::fabs(e) <= snap_ ? 0.0f : e;
     error_ = e;
@@ -64,6 +81,10 @@ class SmoothedGain {
   float target_;
   float error_ = 0.0f;  // current - target
   float snap_;
+  // Running ramp: error = ramp_error0_ × frames left / frames in total.
+  std::uint64_t ramp_left_ = 0;
+  double ramp_error0_ = 0.0;
+  double ramp_inv_frames_ = 0.0;
 };
 
 }  // namespace crowdmesh::dsp

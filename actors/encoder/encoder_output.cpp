@@ -1,4 +1,5 @@
 #include "encoder/encoder_output.hpp"
+#include "common/local_clock.hpp"
 
 #include <ctime>
 
@@ -15,11 +16,6 @@ double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-std::int64_t steady_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
-}
 
 }  // namespace
 
@@ -37,7 +33,7 @@ caf::expected<std::unique_ptr<EncoderOutput>> EncoderOutput::create(const Encode
 void EncoderOutput::fail(const caf::error& e) {
   ++errors_;
   failed_ = true;
-  failed_at_ns_ = now_ns_ ? now_ns_ : steady_ns();
+  failed_at_ns_ = now_ns_ ? now_ns_ : steady_now_ns();
   const auto sentence = "encoder output " + spec_.output.name + ": " + error_sentence(e);
   if (sentence != last_error_) spdlog::error("{} (retrying every {:.0f} s)", sentence, kRetrySeconds);
   last_error_ = sentence;

@@ -1,4 +1,5 @@
 #include "encoder/file_sink.hpp"
+#include "common/local_clock.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,10 +19,6 @@ namespace crowdmesh::encoder {
 
 namespace {
 
-std::int64_t steady_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string absolute_pattern(const std::string& pattern) {
   if (!pattern.empty() && pattern.front() == '/') return pattern;

@@ -1,4 +1,5 @@
 #include "encoder/preset.hpp"
+#include "common/strings.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -81,15 +82,6 @@ const std::vector<Preset>& presets() {
     return t;
   }();
   return table;
-}
-
-std::string join(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (const std::string& s : items) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
 }
 
 std::string num(double v) {
@@ -298,12 +290,12 @@ caf::expected<OutputSettings> make_preset(const std::string& spec) {
     const auto eq = token.find('=');
     if (eq == std::string::npos) {
       return bad("setting '" + token + "' in '" + spec + "' has no value: use KEY=VALUE with a key of " +
-                 join({std::begin(kKeys), std::end(kKeys)}, ", "));
+                 join(kKeys, ", "));
     }
     const std::string key = trim(token.substr(0, eq));
     const std::string value = trim(token.substr(eq + 1));
     if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
-      return bad("unknown key '" + key + "' in '" + spec + "': use " + join({std::begin(kKeys), std::end(kKeys)}, ", "));
+      return bad("unknown key '" + key + "' in '" + spec + "': use " + join(kKeys, ", "));
     }
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
       return bad("key '" + key + "' is given twice in '" + spec + "'");

@@ -1,4 +1,5 @@
 #include "encoder/stream_encoder.hpp"
+#include "common/strings.hpp"
 
 #include <algorithm>
 #include <array>
@@ -21,12 +22,6 @@ constexpr std::array<std::uint32_t, 9> kMp3Rates{8000, 11025, 12000, 16000, 2205
 constexpr std::uint32_t kMinRateHz = 8000;
 constexpr std::uint32_t kMaxRateHz = 192000;
 
-template <std::size_t N, typename T>
-std::string join(const std::array<T, N>& values) {
-  std::string s;
-  for (std::size_t i = 0; i < N; ++i) s += (i ? ", " : "") + std::to_string(values[i]);
-  return s;
-}
 
 caf::error out_of_range(Codec c, const std::string& what, long long value, const std::string& unit,
                         const std::string& allowed) {
@@ -39,9 +34,9 @@ caf::error check(const CodecSettings& s, PcmFormat f) {
   if (c == Codec::mp3) {
     if (f.channels < 1 || f.channels > 2) return out_of_range(c, "channel count", f.channels, "", "1..2");
     if (std::find(kMp3Rates.begin(), kMp3Rates.end(), f.sample_rate_hz) == kMp3Rates.end())
-      return out_of_range(c, "sample rate", f.sample_rate_hz, " Hz", "(allowed: " + join(kMp3Rates) + " Hz)");
+      return out_of_range(c, "sample rate", f.sample_rate_hz, " Hz", "(allowed: " + join_numbers(kMp3Rates) + " Hz)");
     if (std::find(kMp3Bitrates.begin(), kMp3Bitrates.end(), s.bitrate_kbps) == kMp3Bitrates.end())
-      return out_of_range(c, "bitrate", s.bitrate_kbps, " kb/s", "(allowed: " + join(kMp3Bitrates) + " kb/s)");
+      return out_of_range(c, "bitrate", s.bitrate_kbps, " kb/s", "(allowed: " + join_numbers(kMp3Bitrates) + " kb/s)");
   } else {
     if (f.channels < 1 || f.channels > 8) return out_of_range(c, "channel count", f.channels, "", "1..8");
     if (f.sample_rate_hz < kMinRateHz || f.sample_rate_hz > kMaxRateHz)

@@ -1,4 +1,9 @@
 #include "mesh/mesh_gateway.hpp"
+#include "mesh/forward_table.hpp"
+#include "common/strings.hpp"
+#include "common/node_name.hpp"
+
+#include <pthread.h>
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -41,15 +46,6 @@ constexpr std::size_t kMaxProbesInFlight = 64;
 constexpr const char* kPeerRoutingPrefix = "mesh:";
 constexpr std::chrono::seconds kLoadBudget{30};  // a forwarded LoadBuffer decodes ahead before replying
 
-std::string join(const std::vector<std::string>& parts, const char* sep) {
-  std::string out;
-  for (const auto& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
-  }
-  return out;
-}
-
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -61,10 +57,6 @@ std::vector<std::string> split_commas(const std::string& text) {
     start = comma + 1;
   }
   return out;
-}
-
-bool valid_node_name(const std::string& name) {
-  return static_cast<bool>(parse_address(name + "/x")) && name != "*";
 }
 
 std::string payload_name(const Envelope& env) {
@@ -174,13 +166,6 @@ struct MeshGateway::Impl {
     // Gateway thread only.
     bool was_alive = false;
   };
-  struct Forward {
-    std::string routing_id;
-    std::string request_source;
-    std::uint64_t original_id = 0;
-    std::size_t peer = 0;
-    std::string reply_source;
-  };
   struct Local {
     std::string routing_id;
     std::string request_source;
@@ -209,8 +194,7 @@ struct MeshGateway::Impl {
   std::int64_t alive_window_ns = 0;
 
   // Gateway thread only.
-  std::unordered_map<std::uint64_t, Forward> forwards;
-  std::deque<std::pair<std::int64_t, std::uint64_t>> forward_deadlines;  // sorted by deadline
+  ForwardTable forwards;
   std::unordered_map<std::uint64_t, Local> locals;
   std::unordered_map<std::uint64_t, std::int64_t> probes;  // correlation id → t1
   std::uint64_t next_id = 1;
@@ -561,10 +545,8 @@ struct MeshGateway::Impl {
       return;
     }
     bump(counters.forwarded);
-    forwards[id] = Forward{routing_id, env.source(), env.correlation_id(), index, reply_source};
-    // Deadlines differ per command: keep the queue sorted.
-    const std::pair<std::int64_t, std::uint64_t> entry{now + forward_budget_ns(env), id};
-    forward_deadlines.insert(std::upper_bound(forward_deadlines.begin(), forward_deadlines.end(), entry), entry);
+    forwards.add(id, ForwardEntry{routing_id, env.source(), env.correlation_id(), index, reply_source},
+                 now + forward_budget_ns(env));
   }
 
   // How long a forwarded command may take before the requester is told it timed
@@ -597,18 +579,16 @@ struct MeshGateway::Impl {
     }
     Envelope& env = std::get<Envelope>(decoded);
     if (env.has_reply()) {
-      auto it = forwards.find(env.correlation_id());
-      if (it == forwards.end() || it->second.peer != index) {
+      auto f = forwards.take_reply(env.correlation_id(), index);
+      if (!f) {
         bump(counters.late_replies);
         log_bad("late_reply", "dropped a reply from " + printable(env.source()) + " (correlation id " +
                                   std::to_string(env.correlation_id()) + "): no request waits for it");
         return;
       }
-      Forward f = std::move(it->second);
-      forwards.erase(it);
-      env.set_correlation_id(f.original_id);
-      env.set_target(f.request_source);
-      send_to_router(f.routing_id, env, false);
+      env.set_correlation_id(f->original_id);
+      env.set_target(f->request_source);
+      send_to_router(f->routing_id, env, false);
     } else if (env.has_clock_probe()) {
       on_probe_answer(env, recv_local_ns);
     } else {
@@ -742,13 +722,7 @@ struct MeshGateway::Impl {
   // ---- timers ------------------------------------------------------------
 
   void on_timers(std::int64_t now) {
-    while (!forward_deadlines.empty() && forward_deadlines.front().first <= now) {
-      const std::uint64_t id = forward_deadlines.front().second;
-      forward_deadlines.pop_front();
-      auto it = forwards.find(id);
-      if (it == forwards.end()) continue;
-      Forward f = std::move(it->second);
-      forwards.erase(it);
+    for (const ForwardEntry& f : forwards.take_expired(now)) {
       bump(counters.timeouts);
       const std::string& name = peers[f.peer]->cfg.name;
       const std::string msg = "node " + name + " did not answer within " +
@@ -784,9 +758,9 @@ struct MeshGateway::Impl {
     if (reference_peer >= 0 && now >= next_probe_ns) send_probe(now);
   }
 
-  int poll_timeout_ms(std::int64_t now) const {
+  int poll_timeout_ms(std::int64_t now) {
     std::int64_t next = next_heartbeat_ns;
-    if (!forward_deadlines.empty()) next = std::min(next, forward_deadlines.front().first);
+    if (const auto d = forwards.next_deadline()) next = std::min(next, *d);
     if (reference_peer >= 0) next = std::min(next, next_probe_ns);
     if (next <= now) return 0;
     const std::int64_t ms = (next - now + 999'999) / 1'000'000;
@@ -945,14 +919,14 @@ caf::error validate(const GatewayConfig& cfg) {
   if (!valid_node_name(cfg.node)) {
     return make_error(errc::value_out_of_range,
                       "node name '" + printable(cfg.node) +
-                          "' is invalid: use 1-64 characters of A-Z a-z 0-9 . _ -");
+                          "' is invalid: use " + kNodeNameRule);
   }
   std::set<std::string> names{cfg.node};
   for (const auto& p : cfg.peers) {
     if (!valid_node_name(p.name)) {
       return make_error(errc::value_out_of_range,
                         "peer name '" + printable(p.name) +
-                            "' is invalid: use 1-64 characters of A-Z a-z 0-9 . _ -");
+                            "' is invalid: use " + kNodeNameRule);
     }
     if (!names.insert(p.name).second) {
       return make_error(errc::value_out_of_range,
@@ -1068,7 +1042,10 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
                g.events_ep, g.peers.size(),
                g.reference_peer >= 0 ? g.peers[static_cast<std::size_t>(g.reference_peer)]->cfg.name
                                      : g.cfg.node);
-  g.thread = std::thread([&g] { g.run(); });
+  g.thread = std::thread([&g] {
+    pthread_setname_np(pthread_self(), "cm.mesh");  // ps/top/perf show the gateway by name
+    g.run();
+  });
   return std::unique_ptr<MeshGateway>(new MeshGateway(std::move(impl)));
 }
 

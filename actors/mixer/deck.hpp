@@ -43,7 +43,14 @@ class Deck {
   /// Stops every buffer.
   void stop();
 
-  void set_gain(float linear) { gain_linear_ = linear; update_target(); }
+  /// Deck fader, linear; reached over `ramp_frames` frames (a linear fade,
+  /// SmoothedGain::ramp_to), or smoothed (0). A muted deck takes the new gain
+  /// when unmuted.
+  void set_gain(float linear, std::uint64_t ramp_frames = 0) {
+    gain_linear_ = linear;
+    if (ramp_frames > 0 && !muted_) gain_.ramp_to(linear, ramp_frames);
+    else update_target();
+  }
   void set_mute(bool muted) { muted_ = muted; update_target(); }
   /// See dsp::DjEq::set_band_db.
   bool set_eq_db(dsp::EqBand band, float gain_db) { return eq_.set_band_db(band, gain_db); }

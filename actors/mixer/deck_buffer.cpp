@@ -1,4 +1,5 @@
 #include "mixer/deck_buffer.hpp"
+#include "dsp/sanitize.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -70,6 +71,7 @@ void DeckBuffer::render_add(float* dst, std::size_t frames, std::int64_t pts_ns)
   const std::size_t ch = static_cast<std::size_t>(channels_);
   const std::size_t fifo = reader_->available();
   const std::size_t got = reader_->read(scratch_.data(), frames);
+  nonfinite_samples_ += dsp::zero_nonfinite(scratch_.data(), got * ch);
   const bool short_now = got < frames && !reader_->finished();
   if (got < frames) {
     std::fill(scratch_.begin() + static_cast<std::ptrdiff_t>(got * ch),
@@ -80,9 +82,11 @@ void DeckBuffer::render_add(float* dst, std::size_t frames, std::int64_t pts_ns)
       underrun_frames_ += frames - got;
     }
   }
-  if (short_now && !underrunning_)  // one line per underrun burst (the mixer thread is not real-time)
-    spdlog::warn("mixer: buffer {} ({}) underrun: its FIFO held {} frames, the block needed {}", id_,
-                 info_.path, fifo, frames);
+  if (short_now && !underrunning_) {  // a new burst: said by take_findings(), off the render thread
+    ++underrun_bursts_;
+    burst_fifo_frames_ = fifo;
+    burst_block_frames_ = frames;
+  }
   underrunning_ = short_now;
   gain_.apply_add(scratch_.data(), dst, frames, channels_);
   if (stopping_ && gain_.current() <= kStopFloor) {
@@ -91,6 +95,23 @@ void DeckBuffer::render_add(float* dst, std::size_t frames, std::int64_t pts_ns)
     state_ = BufferState::stopped;
     update_target();
   }
+}
+
+std::vector<std::string> DeckBuffer::take_findings() {
+  std::vector<std::string> out;
+  if (underrun_bursts_ > underrun_bursts_said_) {
+    out.push_back(fmt::format("mixer: buffer {} ({}) underrun: its FIFO held {} frames, the block needed {}{}", id_,
+                              info_.path, burst_fifo_frames_, burst_block_frames_,
+                              underrun_bursts_ - underrun_bursts_said_ > 1
+                                  ? fmt::format(" ({} bursts since the last report)", underrun_bursts_ - underrun_bursts_said_)
+                                  : std::string()));
+    underrun_bursts_said_ = underrun_bursts_;
+  }
+  if (nonfinite_samples_ > 0 && nonfinite_said_ == 0)  // once per buffer: the file is broken, not the mix
+    out.push_back(fmt::format("mixer: buffer {} ({}) holds NaN/infinite samples: played as silence and counted", id_,
+                              info_.path));
+  nonfinite_said_ = nonfinite_samples_;
+  return out;
 }
 
 bool DeckBuffer::starving(std::size_t frames) const {
@@ -107,6 +128,7 @@ BufferStatus DeckBuffer::status() const {
   s.gain_db = gain_to_db(gain_linear_);
   s.muted = muted_;
   s.underrun_frames = underrun_frames_;
+  s.nonfinite_samples = nonfinite_samples_;
   s.error = error_;
   if (reader_) s.position_seconds = reader_->file_position_seconds();
   return s;

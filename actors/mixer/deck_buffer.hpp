@@ -13,8 +13,10 @@ namespace crowdmesh::mixer {
 /// One buffer (track or stem) on a deck: a reader that runs ahead of the play
 /// head, its gain/mute (smoothed) and its play state.
 ///
-/// Thread contract: owned by the mixer thread; render_add() is the consumer side
-/// of the reader. Not real-time code, but render_add() does not allocate.
+/// Thread contract: owned by the mixer (under its render lock); render_add() is
+/// the consumer side of the reader and runs on the render thread (the playout
+/// thread on a real-pace device): it neither allocates nor logs; what it
+/// notices is said by take_findings() from the mixer actor.
 class DeckBuffer {
  public:
   /// A buffer that is still loading (no reader yet).
@@ -37,7 +39,13 @@ class DeckBuffer {
   /// the position); the state turns `stopped` once the fade is done.
   void stop();
 
-  void set_gain(float linear) { gain_linear_ = linear; update_target(); }
+  /// Buffer (stem) gain, linear; over `ramp_frames` frames (a linear fade) or
+  /// smoothed (0). A muted or stopping buffer takes it when it plays again.
+  void set_gain(float linear, std::uint64_t ramp_frames = 0) {
+    gain_linear_ = linear;
+    if (ramp_frames > 0 && !muted_ && !stopping_) gain_.ramp_to(linear, ramp_frames);
+    else update_target();
+  }
   void set_mute(bool muted) { muted_ = muted; update_target(); }
   void set_loop(bool loop);
 
@@ -51,6 +59,10 @@ class DeckBuffer {
   /// True when playing and the reader holds fewer than `frames` frames but has
   /// not finished (an offline render should wait for the reader).
   bool starving(std::size_t frames) const;
+  /// Log lines for what render_add() noticed since the last call: a new
+  /// underrun burst (FIFO fill, block size, bursts since), NaN/inf in the file
+  /// (once). Not real-time (allocates); call from the mixer actor.
+  std::vector<std::string> take_findings();
 
   /// The reader (for the process that fills it), or null while loading.
   const std::shared_ptr<FrameReader>& reader() const { return reader_; }
@@ -70,7 +82,13 @@ class DeckBuffer {
   float gain_linear_ = 1.0f;
   bool muted_ = false;
   bool stopping_ = false;
-  bool underrunning_ = false;  // for one log line per underrun burst
+  bool underrunning_ = false;            // in an underrun burst now
+  std::uint64_t underrun_bursts_ = 0;    // bursts started (render thread)
+  std::uint64_t underrun_bursts_said_ = 0;  // of which take_findings() reported
+  std::size_t burst_fifo_frames_ = 0;    // the latest burst: FIFO fill and block size
+  std::size_t burst_block_frames_ = 0;
+  std::uint64_t nonfinite_samples_ = 0;  // NaN/inf read from the source, replaced by 0.0
+  std::uint64_t nonfinite_said_ = 0;
   bool loop_ = false;
   std::uint64_t underrun_frames_ = 0;
   std::string error_;

@@ -20,4 +20,14 @@ caf::expected<float> gain_db_to_linear(double gain_db, const std::string& what) 
   return db_to_gain(static_cast<float>(gain_db));
 }
 
+caf::expected<std::uint64_t> ramp_seconds_to_frames(double ramp_seconds, int sample_rate_hz, const std::string& what) {
+  if (!(ramp_seconds >= 0.0 && ramp_seconds <= kMaxRampSeconds)) {
+    std::ostringstream os;
+    os << what << " ramp " << ramp_seconds << " s is out of range (allowed 0 to " << kMaxRampSeconds
+       << " s; 0 = a short smoothed step)";
+    return make_error(errc::value_out_of_range, os.str());
+  }
+  return static_cast<std::uint64_t>(std::llround(ramp_seconds * sample_rate_hz));
+}
+
 }  // namespace crowdmesh::mixer

@@ -7,6 +7,7 @@
 #include "common/decibel.hpp"
 #include "common/error.hpp"
 #include "mixer/gain_validation.hpp"
+#include "dsp/sanitize.hpp"
 
 namespace crowdmesh::mixer {
 
@@ -105,27 +106,47 @@ caf::expected<void> Mixer::stop_buffer(DeckId d, std::uint32_t buffer_id) {
   return caf::unit;
 }
 
-caf::expected<void> Mixer::set_deck_gain_db(DeckId d, double gain_db) {
-  auto g = gain_db_to_linear(gain_db, "deck " + to_string(d) + " gain");
-  if (!g) return g.error();
-  deck(d).set_gain(*g);
+caf::expected<void> Mixer::set_deck_gain_db(DeckId d, double gain_db, double ramp_seconds) {
+  return set_deck_levels({{d, gain_db}}, ramp_seconds);
+}
+
+caf::expected<void> Mixer::set_deck_levels(const std::vector<std::pair<DeckId, double>>& levels, double ramp_seconds) {
+  std::vector<float> linear;
+  linear.reserve(levels.size());
+  std::uint64_t frames = 0;
+  for (const auto& [d, db] : levels) {
+    const std::string what = "deck " + to_string(d) + " gain";
+    auto g = gain_db_to_linear(db, what);
+    if (!g) return g.error();
+    auto f = ramp_seconds_to_frames(ramp_seconds, cfg_.sample_rate_hz, what);
+    if (!f) return f.error();
+    linear.push_back(*g);
+    frames = *f;
+  }
+  for (std::size_t i = 0; i < levels.size(); ++i) deck(levels[i].first).set_gain(linear[i], frames);
   return caf::unit;
 }
 
-caf::expected<void> Mixer::set_buffer_gain_db(DeckId d, std::uint32_t buffer_id, double gain_db) {
+caf::expected<void> Mixer::set_buffer_gain_db(DeckId d, std::uint32_t buffer_id, double gain_db,
+                                              double ramp_seconds) {
   auto* b = deck(d).find(buffer_id);
   if (!b) return unknown_buffer(deck(d), buffer_id);
-  auto g = gain_db_to_linear(gain_db, buffer_name(d, buffer_id) + " gain");
+  const std::string what = buffer_name(d, buffer_id) + " gain";
+  auto g = gain_db_to_linear(gain_db, what);
   if (!g) return g.error();
-  b->set_gain(*g);
+  auto frames = ramp_seconds_to_frames(ramp_seconds, cfg_.sample_rate_hz, what);
+  if (!frames) return frames.error();
+  b->set_gain(*g, *frames);
   return caf::unit;
 }
 
-caf::expected<void> Mixer::set_master_gain_db(double gain_db) {
+caf::expected<void> Mixer::set_master_gain_db(double gain_db, double ramp_seconds) {
   auto g = gain_db_to_linear(gain_db, "master gain");
   if (!g) return g.error();
+  auto frames = ramp_seconds_to_frames(ramp_seconds, cfg_.sample_rate_hz, "master gain");
+  if (!frames) return frames.error();
   master_linear_ = *g;
-  master_gain_.set_target(*g);
+  master_gain_.ramp_to(*g, *frames);
   return caf::unit;
 }
 
@@ -201,6 +222,7 @@ void Mixer::render_pass(float* out, std::size_t frames, std::int64_t pts_ns) {
     std::fill(out, out + n * ch, 0.0f);
     const auto pts = pts_after(pts_ns, done);
     for (auto& d : decks_) d->render_add(out, n, pts);
+    master_nonfinite_ += dsp::zero_nonfinite(out, n * ch);  // never NaN into the limiter or the DAC
     done += n;
     master_gain_.apply(out, n, cfg_.channels);
     limiter_.process(out, n);
@@ -209,6 +231,16 @@ void Mixer::render_pass(float* out, std::size_t frames, std::int64_t pts_ns) {
     out += n * ch;
     frames -= n;
   }
+}
+
+std::vector<std::string> Mixer::take_findings() {
+  std::vector<std::string> out;
+  for (auto& d : decks_)
+    for (auto& kv : d->buffers()) {
+      auto lines = kv.second->take_findings();
+      out.insert(out.end(), lines.begin(), lines.end());
+    }
+  return out;
 }
 
 bool Mixer::starving(std::size_t frames) const {
@@ -243,6 +275,7 @@ MixerStatus Mixer::status() {
   master_meter_.reset();
   s.limiter_reduction_db = limiter_.gain_reduction_db();
   s.limited_frames = limiter_.limited_frames();
+  s.master_nonfinite_samples = master_nonfinite_;
   s.frames_rendered = frames_rendered_;
   return s;
 }

@@ -56,12 +56,20 @@ class Mixer {
   /// Stops one buffer. Errors: unknown_buffer.
   caf::expected<void> stop_buffer(DeckId deck, std::uint32_t buffer_id);
 
-  /// Deck gain in dB ([kMinGainDb, kMaxGainDb], −inf = silence), smoothed.
-  caf::expected<void> set_deck_gain_db(DeckId deck, double gain_db);
-  /// Buffer gain in dB, same range. Errors also unknown_buffer.
-  caf::expected<void> set_buffer_gain_db(DeckId deck, std::uint32_t buffer_id, double gain_db);
-  /// Master gain in dB, same range.
-  caf::expected<void> set_master_gain_db(double gain_db);
+  /// Deck gain in dB ([kMinGainDb, kMaxGainDb], −inf = silence), reached in
+  /// `ramp_seconds` (0..kMaxRampSeconds; 0 = smoothed step): a linear fade in
+  /// amplitude starting at the next rendered frame and landing on the gain
+  /// exactly. Errors: value_out_of_range (gain or ramp); nothing changes then.
+  caf::expected<void> set_deck_gain_db(DeckId deck, double gain_db, double ramp_seconds = 0.0);
+  /// Several deck gains as one change: every value is checked first (one bad
+  /// value changes nothing), then all are set together, so they take effect in
+  /// the same rendered frame, each over `ramp_seconds` (a crossfade).
+  caf::expected<void> set_deck_levels(const std::vector<std::pair<DeckId, double>>& levels, double ramp_seconds = 0.0);
+  /// Buffer gain in dB, same range and ramp. Errors also unknown_buffer.
+  caf::expected<void> set_buffer_gain_db(DeckId deck, std::uint32_t buffer_id, double gain_db,
+                                         double ramp_seconds = 0.0);
+  /// Master gain in dB, same range and ramp as set_deck_gain_db().
+  caf::expected<void> set_master_gain_db(double gain_db, double ramp_seconds = 0.0);
   void set_deck_mute(DeckId deck, bool muted);
   caf::expected<void> set_buffer_mute(DeckId deck, std::uint32_t buffer_id, bool muted);
   /// Loop every buffer of the deck (buffer_id < 0) or one buffer.
@@ -89,6 +97,9 @@ class Mixer {
   /// True when a playing buffer's reader holds fewer than `frames` frames and
   /// has not finished: an offline render should let the readers catch up first.
   bool starving(std::size_t frames) const;
+  /// Log lines of every buffer's take_findings() (underrun bursts, NaN files).
+  /// Not real-time; the mixer actor calls it once a second.
+  std::vector<std::string> take_findings();
 
   /// True when some buffer is playing.
   bool any_playing() const;
@@ -103,6 +114,7 @@ class Mixer {
   MixerConfig cfg_;
   std::array<std::unique_ptr<Deck>, kDeckCount> decks_;
   dsp::SmoothedGain master_gain_;
+  std::uint64_t master_nonfinite_ = 0;  // NaN/inf found on the master bus, zeroed
   float master_linear_ = 1.0f;
   dsp::SoftLimiter limiter_;
   dsp::LevelMeter master_meter_;

@@ -1,5 +1,7 @@
 #include "mixer/mixer_actor.hpp"
 
+#include <optional>
+
 #include <filesystem>
 
 #include <chrono>
@@ -11,6 +13,7 @@
 
 #include "caf/all.hpp"
 #include "common/error.hpp"
+#include "common/strings.hpp"
 #include "common/log.hpp"
 #include "mixer/mixer.hpp"
 #include "mixer/render_port.hpp"
@@ -23,6 +26,8 @@ using namespace std::chrono_literals;
 constexpr auto kOpenTimeout = 20s;
 constexpr auto kFillTimeout = 10s;
 constexpr auto kStartPoll = 5ms;
+// What the render path noticed is logged this often (it cannot log itself).
+constexpr auto kFindingsInterval = 1s;
 
 caf::expected<DeckId> deck_of(const std::string& name) {
   if (auto d = parse_deck(name)) return *d;
@@ -164,6 +169,55 @@ using Self = MixerActor::stateful_pointer<MixerActorState>;
 
 DeckStatus deck_status(Self self, DeckId d) { return self->state.mixer->deck(d).status(); }
 
+// Moves the play position of every buffer of `deck` (or only `only`): each
+// gets a new reader opened at `seconds`, swapped in when it is ready.
+caf::result<DeckStatus> seek(Self self, const std::string& deck, std::optional<std::uint32_t> only, double seconds) {
+  auto d = deck_of(deck);
+  if (!d) return d.error();
+  if (!std::isfinite(seconds) || seconds < 0)
+    return make_error(errc::value_out_of_range, fmt::format("seek position {:g}", seconds) +
+                                                    " s is out of range (allowed: 0 s or more)");
+  std::vector<std::pair<std::uint32_t, BufferStatus>> targets;
+  {
+    auto lk = self->state.mixer.lock();
+    auto& dk = self->state.mixer->deck(*d);
+    for (const auto& kv : dk.buffers())
+      if (kv.second->reader() && (!only || kv.first == *only))
+        targets.emplace_back(kv.first, kv.second->status());
+    if (only && !dk.find(*only)) {
+      std::vector<std::string> ids;
+      for (const auto& kv : dk.buffers()) ids.push_back(std::to_string(kv.first));
+      return make_error(errc::unknown_buffer, "deck " + deck + " has no buffer " + std::to_string(*only) +
+                                                  " (loaded: " + (ids.empty() ? "none" : join(ids)) + ")");
+    }
+  }
+  if (targets.empty())
+    return make_error(errc::not_ready, "deck " + deck + " has no loaded buffer to seek");
+  auto rp = self->make_response_promise<DeckStatus>();
+  auto remaining = std::make_shared<std::size_t>(targets.size());
+  auto first_error = std::make_shared<caf::error>();
+  for (const auto& [id, bs] : targets) {
+    const std::uint32_t bid = id;
+    self->request(self->state.stretch, kOpenTimeout, open_atom_v, bs.info.path, seconds, bs.loop,
+                  bs.info.native_bpm)
+        .then(
+            [=](stretch::SourceHandle& h) mutable {
+              auto info = to_buffer_info(h.source->info(), seconds, bs.info.native_bpm);
+              if (self->state.mixer->finish_load(*d, bid, h.source, info))
+                self->state.sources[std::make_pair(index_of(*d), bid)] = h.source;
+              if (--*remaining == 0) {
+                if (*first_error) rp.deliver(*first_error);
+                else rp.deliver(deck_status(self, *d));
+              }
+            },
+            [=](caf::error& err) mutable {
+              if (!*first_error) *first_error = err;
+              if (--*remaining == 0) rp.deliver(*first_error);
+            });
+  }
+  return rp;
+}
+
 MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
   self->state.mixer.core = std::make_unique<Mixer>(cfg.mixer);
   self->state.stretch = cfg.stretch;
@@ -179,6 +233,7 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
       std::memcpy(out, b.samples->data(), b.samples->size() * sizeof(float));
     });
   }
+  self->delayed_send(self, kFindingsInterval, tick_atom_v);
   return {
       [=](load_atom, const std::string& deck, std::uint32_t id, const std::string& path, bool loop,
           double native_bpm) -> caf::result<BufferStatus> {
@@ -254,19 +309,36 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         if (!res) return res.error();
         return deck_status(self, *d);
       },
-      [=](gain_atom, const std::string& deck, std::uint32_t id, double db) -> caf::result<DeckStatus> {
+      [=](gain_atom, const std::string& deck, std::uint32_t id, double db,
+          double ramp_seconds) -> caf::result<DeckStatus> {
         auto d = deck_of(deck);
         if (!d) return d.error();
-        auto res = self->state.mixer->set_buffer_gain_db(*d, id, db);
+        auto res = self->state.mixer->set_buffer_gain_db(*d, id, db, ramp_seconds);
         if (!res) return res.error();
         return deck_status(self, *d);
       },
-      [=](gain_atom, const std::string& deck, double db) -> caf::result<DeckStatus> {
+      [=](gain_atom, const std::string& deck, double db, double ramp_seconds) -> caf::result<DeckStatus> {
         auto d = deck_of(deck);
         if (!d) return d.error();
-        auto res = self->state.mixer->set_deck_gain_db(*d, db);
+        auto res = self->state.mixer->set_deck_gain_db(*d, db, ramp_seconds);
         if (!res) return res.error();
         return deck_status(self, *d);
+      },
+      [=](levels_atom, const std::vector<std::string>& decks, const std::vector<double>& gains_db,
+          double ramp_seconds) -> caf::result<DeckStatus> {
+        if (decks.empty() || decks.size() != gains_db.size())
+          return make_error(errc::value_out_of_range, "deck levels: " + std::to_string(decks.size()) + " decks and " +
+                                                          std::to_string(gains_db.size()) +
+                                                          " gains (give one gain per deck, at least one)");
+        std::vector<std::pair<DeckId, double>> levels;
+        for (std::size_t i = 0; i < decks.size(); ++i) {
+          auto d = deck_of(decks[i]);
+          if (!d) return d.error();
+          levels.emplace_back(*d, gains_db[i]);
+        }
+        auto res = self->state.mixer->set_deck_levels(levels, ramp_seconds);
+        if (!res) return res.error();
+        return deck_status(self, levels.back().first);
       },
       [=](mute_atom, const std::string& deck, bool muted) -> caf::result<DeckStatus> {
         auto d = deck_of(deck);
@@ -281,6 +353,13 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         if (!res) return res.error();
         return deck_status(self, *d);
       },
+      [=](loop_atom, const std::string& deck, std::uint32_t buffer_id, bool loop) -> caf::result<DeckStatus> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        auto res = self->state.mixer->set_loop(*d, static_cast<std::int64_t>(buffer_id), loop);
+        if (!res) return res.error();
+        return deck_status(self, *d);
+      },
       [=](eq_atom, const std::string& deck, const std::string& band,
           double db) -> caf::result<DeckStatus> {
         auto d = deck_of(deck);
@@ -292,43 +371,10 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         return deck_status(self, *d);
       },
       [=](seek_atom, const std::string& deck, double seconds) -> caf::result<DeckStatus> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        if (!std::isfinite(seconds) || seconds < 0)
-          return make_error(errc::value_out_of_range, fmt::format("seek position {:g}", seconds) +
-                                                          " s is out of range (allowed: 0 s or more)");
-        std::vector<std::pair<std::uint32_t, BufferStatus>> targets;
-        {
-          auto lk = self->state.mixer.lock();
-          auto& dk = self->state.mixer->deck(*d);
-          for (const auto& kv : dk.buffers())
-            if (kv.second->reader()) targets.emplace_back(kv.first, kv.second->status());
-        }
-        if (targets.empty())
-          return make_error(errc::not_ready, "deck " + deck + " has no loaded buffer to seek");
-        auto rp = self->make_response_promise<DeckStatus>();
-        auto remaining = std::make_shared<std::size_t>(targets.size());
-        auto first_error = std::make_shared<caf::error>();
-        for (const auto& [id, bs] : targets) {
-          const std::uint32_t bid = id;
-          self->request(self->state.stretch, kOpenTimeout, open_atom_v, bs.info.path, seconds, bs.loop,
-                        bs.info.native_bpm)
-              .then(
-                  [=](stretch::SourceHandle& h) mutable {
-                    auto info = to_buffer_info(h.source->info(), seconds, bs.info.native_bpm);
-                    if (self->state.mixer->finish_load(*d, bid, h.source, info))
-                      self->state.sources[std::make_pair(index_of(*d), bid)] = h.source;
-                    if (--*remaining == 0) {
-                      if (*first_error) rp.deliver(*first_error);
-                      else rp.deliver(deck_status(self, *d));
-                    }
-                  },
-                  [=](caf::error& err) mutable {
-                    if (!*first_error) *first_error = err;
-                    if (--*remaining == 0) rp.deliver(*first_error);
-                  });
-        }
-        return rp;
+        return seek(self, deck, std::nullopt, seconds);
+      },
+      [=](seek_atom, const std::string& deck, std::uint32_t buffer_id, double seconds) -> caf::result<DeckStatus> {
+        return seek(self, deck, buffer_id, seconds);
       },
       [=](method_atom, const std::string& deck, const std::string& method) -> caf::result<DeckStatus> {
         auto d = deck_of(deck);
@@ -345,8 +391,8 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         if (switched == 0) return make_error(errc::not_ready, "deck " + deck + " has no loaded buffer");
         return deck_status(self, *d);
       },
-      [=](master_atom, double db) -> caf::result<double> {
-        auto res = self->state.mixer->set_master_gain_db(db);
+      [=](master_atom, double db, double ramp_seconds) -> caf::result<double> {
+        auto res = self->state.mixer->set_master_gain_db(db, ramp_seconds);
         if (!res) return res.error();
         return static_cast<double>(self->state.mixer->status().master_gain_db);
       },
@@ -378,6 +424,10 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         st.starts.emplace(key, std::move(p));
         self->delayed_send(self, kStartPoll, retry_atom_v, key);
         return rp;
+      },
+      [=](tick_atom) {
+        for (const auto& line : self->state.mixer->take_findings()) spdlog::warn("{}", line);
+        self->delayed_send(self, kFindingsInterval, tick_atom_v);
       },
       [=](retry_atom, std::uint64_t key) {
         auto& st = self->state;

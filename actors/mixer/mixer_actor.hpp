@@ -27,12 +27,19 @@ namespace crowdmesh::mixer {
 /// - (unload_atom, deck, buffer_id) → true; unknown_buffer otherwise.
 /// - (play_atom, deck), (stop_atom, deck) → DeckStatus; with a buffer id after
 ///   the deck, that buffer only (unknown_buffer lists the loaded ids).
-/// - (gain_atom, deck, buffer_id, gain_db) → DeckStatus: one buffer's gain.
-/// - (gain_atom, deck, gain_db), (mute_atom, deck, bool), (loop_atom, deck, bool),
+/// - (gain_atom, deck, buffer_id, gain_db, ramp_seconds) → DeckStatus: one buffer's gain.
+/// - (gain_atom, deck, gain_db, ramp_seconds) → DeckStatus: the deck fader,
+///   reached over ramp_seconds (a linear fade; 0 = smoothed step).
+/// - (levels_atom, decks, gains_db, ramp_seconds) → DeckStatus of the last
+///   deck: several faders as one change (all checked first, applied in the same
+///   frame, each over ramp_seconds); decks and gains_db of equal length.
+/// - (mute_atom, deck, bool), (loop_atom, deck, bool),
 ///   (eq_atom, deck, "low"|"mid"|"high", gain_db), (seek_atom, deck, seconds) → DeckStatus.
+/// - (loop_atom, deck, buffer_id, bool), (seek_atom, deck, buffer_id, seconds) →
+///   DeckStatus: one buffer only (unknown_buffer lists the loaded ids).
 /// - (method_atom, deck, "playback_rate"|"soundtouch") → DeckStatus: how every
 ///   buffer of the deck follows the tempo; switches with a short dip, no click.
-/// - (master_atom, gain_db) → the master gain now in effect, dB.
+/// - (master_atom, gain_db, ramp_seconds) → the master gain it goes to, dB.
 /// - (start_atom, decks, ready_timeout_seconds) → StartReport: waits until every
 ///   listed deck is ready or the timeout ran out, then starts the ready ones in
 ///   the same block (sample-aligned) and lists the others with the reason.
@@ -43,6 +50,8 @@ namespace crowdmesh::mixer {
 /// - (status_atom) → MixerStatus (resets the level meters).
 /// - (stall_atom, milliseconds) → true after blocking the actor that long
 ///   (diagnostics: a slow mixer starves the device ring, which telemetry must show).
+/// - (tick_atom): once a second, logs what the render path noticed (underrun
+///   bursts, NaN files; Mixer::take_findings()), which it cannot log itself.
 /// - (render_atom, frames, pts_ns) → AudioBlock of `frames` frames (device
 ///   demand); pts_ns = mesh time of the block's first frame at the speakers
 ///   (0 = unknown).
@@ -53,20 +62,24 @@ using MixerActor = caf::typed_actor<
     caf::replies_to<stop_atom, std::string>::with<DeckStatus>,
     caf::replies_to<play_atom, std::string, std::uint32_t>::with<DeckStatus>,
     caf::replies_to<stop_atom, std::string, std::uint32_t>::with<DeckStatus>,
-    caf::replies_to<gain_atom, std::string, double>::with<DeckStatus>,
-    caf::replies_to<gain_atom, std::string, std::uint32_t, double>::with<DeckStatus>,
+    caf::replies_to<gain_atom, std::string, double, double>::with<DeckStatus>,
+    caf::replies_to<levels_atom, std::vector<std::string>, std::vector<double>, double>::with<DeckStatus>,
+    caf::replies_to<gain_atom, std::string, std::uint32_t, double, double>::with<DeckStatus>,
     caf::replies_to<mute_atom, std::string, bool>::with<DeckStatus>,
     caf::replies_to<loop_atom, std::string, bool>::with<DeckStatus>,
+    caf::replies_to<loop_atom, std::string, std::uint32_t, bool>::with<DeckStatus>,
     caf::replies_to<eq_atom, std::string, std::string, double>::with<DeckStatus>,
     caf::replies_to<seek_atom, std::string, double>::with<DeckStatus>,
+    caf::replies_to<seek_atom, std::string, std::uint32_t, double>::with<DeckStatus>,
     caf::replies_to<method_atom, std::string, std::string>::with<DeckStatus>,
-    caf::replies_to<master_atom, double>::with<double>,
+    caf::replies_to<master_atom, double, double>::with<double>,
     caf::replies_to<stall_atom, std::uint32_t>::with<bool>,
     caf::replies_to<start_atom, std::vector<std::string>, double>::with<StartReport>,
     caf::replies_to<start_atom, std::vector<std::string>, double, std::int64_t>::with<StartReport>,
     caf::replies_to<status_atom>::with<MixerStatus>,
     caf::replies_to<render_atom, std::uint32_t, std::int64_t>::with<AudioBlock>,
-    caf::reacts_to<retry_atom, std::uint64_t>>;
+    caf::reacts_to<retry_atom, std::uint64_t>,
+    caf::reacts_to<tick_atom>>;
 
 /// Largest block one render request may ask for, frames.
 constexpr std::uint32_t kMaxRenderFrames = 65536;

@@ -18,4 +18,7 @@ struct MixerConfig {
 constexpr float kMinGainDb = -96.0f;
 constexpr float kMaxGainDb = 12.0f;
 
+/// Longest gain ramp (fade) a command may ask for, s; 0 = a smoothed step.
+constexpr double kMaxRampSeconds = 3600.0;
+
 }  // namespace crowdmesh::mixer

@@ -25,7 +25,7 @@ typename Inspector::result_type inspect(Inspector& f, BufferInfo& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, BufferStatus& x) {
   return f(caf::meta::type_name("BufferStatus"), x.id, x.state, x.info, x.position_seconds, x.loop,
-           x.gain_db, x.muted, x.underrun_frames, x.error);
+           x.gain_db, x.muted, x.underrun_frames, x.nonfinite_samples, x.error);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeckStatus& x) {
@@ -36,7 +36,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, MixerStatus& x) {
   return f(caf::meta::type_name("MixerStatus"), x.master_gain_db, x.decks, x.master_rms_dbfs,
            x.master_peak_dbfs, x.limiter_reduction_db, x.limited_frames, x.frames_rendered,
-           x.underrun_frames);
+           x.underrun_frames, x.master_nonfinite_samples);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, StartReport& x) {

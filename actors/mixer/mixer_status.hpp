@@ -35,6 +35,7 @@ struct BufferStatus {
   float gain_db = 0;
   bool muted = false;
   std::uint64_t underrun_frames = 0;  ///< frames the reader could not deliver in time
+  std::uint64_t nonfinite_samples = 0;  ///< NaN/±inf samples from the file, played as 0.0
   std::string error;                  ///< why it failed (state == failed)
 };
 
@@ -64,6 +65,9 @@ struct MixerStatus {
   std::uint64_t limited_frames = 0;
   std::uint64_t frames_rendered = 0;
   std::uint64_t underrun_frames = 0;  ///< sum over all buffers
+  /// NaN/±inf samples that reached the master bus (from the decks' own
+  /// processing; what files hold is counted per buffer) and were played as 0.0.
+  std::uint64_t master_nonfinite_samples = 0;
 };
 
 }  // namespace crowdmesh::mixer

@@ -1,4 +1,5 @@
 #include "tempo/bpm_config_json.hpp"
+#include "common/strings.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -26,12 +27,6 @@ class Reader {
 
   [[noreturn]] void fail(const std::string& what) const {
     throw Failure{make_error(errc::value_out_of_range, origin_ + ": " + what)};
-  }
-
-  static std::string join(std::initializer_list<const char*> keys) {
-    std::string out;
-    for (const char* k : keys) out += (out.empty() ? "" : ", ") + std::string(k);
-    return out;
   }
 
   void check_keys(const json& obj, const std::string& where, std::initializer_list<const char*> known,
@@ -89,10 +84,6 @@ class Reader {
       read_double(*th, "low", pt, 0, 1, false, "", m.low);
       read_double(*th, "medium", pt, 0, 1, false, "", m.medium);
     }
-    if (!(m.very_very_low <= m.very_low && m.very_low <= m.low))
-      fail("movement_bpm.thresholds very_very_low = " + number(m.very_very_low) + ", very_low = " +
-           number(m.very_low) + ", low = " + number(m.low) +
-           " must not decrease: very_very_low <= very_low <= low");
     if (const json* bt = object_at(*mb, "bpm_targets", p)) {
       const std::string pb = p + ".bpm_targets";
       check_keys(*bt, pb, {"very_very_low", "very_low", "low", "medium", "high_max"});
@@ -103,9 +94,7 @@ class Reader {
       read_double(*bt, "high_max", pb, 20, 300, false, "BPM", m.bpm_high_max);
     }
     read_double(*mb, "movement_max_value", p, 0, 1, true, "", m.movement_max_value);
-    if (!(m.movement_max_value > m.medium))
-      fail("movement_bpm.movement_max_value = " + number(m.movement_max_value) +
-           " must be greater than movement_bpm.thresholds.medium = " + number(m.medium) + " and at most 1");
+    if (const auto problem = movement_table_problem(m)) fail(problem->message);
     if (const json* sm = object_at(*mb, "smoothing", p)) {
       const std::string ps = p + ".smoothing";
       check_keys(*sm, ps,

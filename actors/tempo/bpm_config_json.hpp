@@ -27,8 +27,8 @@ namespace crowdmesh::tempo {
 /// Ranges: thresholds 0..1 with very_very_low <= very_low <= low; `medium`
 /// may equal or undercut `low`, as in the original's files (it ships
 /// low = medium = 0.10 and shows "medium": 0.08 to make increases easier; the
-/// rise then starts at `medium`, see MovementBpmCurve::target_bpm()); the mesh
-/// TOML is stricter (strictly increasing). movement_max_value in (medium, 1];
+/// rise then starts at `medium`, see MovementBpmCurve::target_bpm()): the one
+/// rule of movement_table_problem(), as in the mesh TOML. movement_max_value in (medium, 1];
 /// BPM targets 20..300; transition_time_seconds 0..3600.
 /// Errors: errc::file_not_found (no such file; the absolute path),
 /// errc::unreadable_file (a directory, unreadable, or not JSON: the absolute

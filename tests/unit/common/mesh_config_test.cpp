@@ -339,11 +339,24 @@ control = "tcp://10.0.0.12:7700"
   EXPECT_TRUE(cfg.nodes[1].osc.enabled);
 }
 
-TEST(MeshConfigTest, ThresholdsNotIncreasingIsAnError) {
+TEST(MeshConfigTest, DecreasingThresholdIsAnErrorAtItsLine) {
   auto s = error_of("[movement_bpm.thresholds]\nvery_low = 0.05\nlow = 0.04\n[nodes.a]\n");
   EXPECT_HAS(s, kOrigin + ":3");
-  EXPECT_HAS(s, "movement_bpm.thresholds.low = 0.04 is not greater than movement_bpm.thresholds.very_low = 0.05");
-  EXPECT_HAS(s, "very_very_low < very_low < low < medium");
+  EXPECT_HAS(s, "movement_bpm.thresholds.low = 0.04 is below movement_bpm.thresholds.very_low = 0.05");
+  EXPECT_HAS(s, "very_very_low <= very_low <= low");
+}
+
+TEST(MeshConfigTest, MovementTableFollowsTheSameRuleAsTheOriginalJson) {
+  // The original's guide sets medium below low to start the rise earlier; the
+  // JSON loader accepts it, and so must the TOML config (one rule for both).
+  auto cfg = parsed("[movement_bpm.thresholds]\nlow = 0.10\nmedium = 0.08\n[nodes.a]\n");
+  EXPECT_DOUBLE_EQ(cfg.movement_bpm.medium, 0.08);
+  MovementBpmSettings m;
+  m.very_low = m.very_very_low;  // equal thresholds leave a band empty: allowed
+  EXPECT_FALSE(movement_table_problem(m));
+  m.low = m.very_low - 0.01;
+  ASSERT_TRUE(movement_table_problem(m));
+  EXPECT_EQ(movement_table_problem(m)->key, "thresholds.low");
 }
 
 TEST(MeshConfigTest, ThresholdOutsideZeroToOneIsAnError) {

@@ -199,13 +199,15 @@ TEST(CommandLineTest, SeekRejectsNegativePosition) {
             "seek position -1 s is out of range (allowed 0 s or more)");
 }
 
-TEST(CommandLineTest, LoopOnAndOff) {
+TEST(CommandLineTest, LoopOnAndOffForTheWholeDeckOrOneBuffer) {
   const Request on_request = parse_ok({"loop", "C", "on"});
   const auto& on = command_of(on_request).set_loop();
   EXPECT_EQ(on.deck(), v1::DECK_C);
   EXPECT_TRUE(on.loop());
-  EXPECT_EQ(on.buffer_id(), 1u);
-  EXPECT_FALSE(command_of(parse_ok({"loop", "C", "OFF", "--buffer", "4"})).set_loop().loop());
+  EXPECT_FALSE(on.has_buffer_id()) << "no --buffer: every buffer of the deck";
+  const Request off_request = parse_ok({"loop", "C", "OFF", "--buffer", "4"});
+  EXPECT_FALSE(command_of(off_request).set_loop().loop());
+  EXPECT_EQ(command_of(off_request).set_loop().buffer_id(), 4u);
   EXPECT_EQ(parse_error({"loop", "C", "maybe"}), "loop state 'maybe' is not on or off");
 }
 

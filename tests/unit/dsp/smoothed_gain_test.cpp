@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace crowdmesh::dsp {
@@ -143,3 +144,50 @@ TEST(SmoothedGainTest, ZeroTimeConstantReachesTargetImmediately) {
 
 }  // namespace
 }  // namespace crowdmesh::dsp
+
+TEST(SmoothedGainRampTest, RampIsLinearAndLandsExactlyOnTheTargetAtTheLastFrame) {
+  crowdmesh::dsp::SmoothedGain g(48000.0f, 10.0f, 1.0f);
+  g.ramp_to(0.0f, 4800);  // 100 ms fade-out
+  EXPECT_EQ(g.ramp_frames_left(), 4800u);
+  float prev = 1.0f;
+  for (int i = 1; i <= 4800; ++i) {
+    const float v = g.next();
+    ASSERT_NEAR(v, 1.0f - static_cast<float>(i) / 4800.0f, 1e-6f) << "frame " << i;
+    ASSERT_LE(v, prev);
+    prev = v;
+  }
+  EXPECT_EQ(g.current(), 0.0f);
+  EXPECT_TRUE(g.settled());
+  EXPECT_EQ(g.next(), 0.0f);
+}
+
+TEST(SmoothedGainRampTest, LongRampKeepsItsLengthAndHalfwayValue) {
+  crowdmesh::dsp::SmoothedGain g(48000.0f, 10.0f, 0.0f);
+  const std::uint64_t frames = 48000ull * 600;  // a 10-minute fade-in
+  g.ramp_to(1.0f, frames);
+  for (std::uint64_t i = 0; i < frames / 2; ++i) g.next();
+  EXPECT_NEAR(g.current(), 0.5f, 1e-6f);
+  EXPECT_FALSE(g.settled());
+  for (std::uint64_t i = frames / 2; i < frames; ++i) g.next();
+  EXPECT_EQ(g.current(), 1.0f);
+  EXPECT_TRUE(g.settled());
+}
+
+TEST(SmoothedGainRampTest, SetTargetDuringARampEndsItAndSmoothsFromWhereItWas) {
+  crowdmesh::dsp::SmoothedGain g(48000.0f, 10.0f, 1.0f);
+  g.ramp_to(0.0f, 1000);
+  for (int i = 0; i < 500; ++i) g.next();
+  const float mid = g.current();
+  g.set_target(1.0f);
+  EXPECT_EQ(g.ramp_frames_left(), 0u);
+  EXPECT_NEAR(g.current(), mid, 1e-7f);  // no jump
+  EXPECT_GT(g.next(), mid);
+}
+
+TEST(SmoothedGainRampTest, ZeroFramesIsASmoothedStep) {
+  crowdmesh::dsp::SmoothedGain g(48000.0f, 10.0f, 1.0f);
+  g.ramp_to(0.5f, 0);
+  EXPECT_EQ(g.ramp_frames_left(), 0u);
+  EXPECT_EQ(g.target(), 0.5f);
+  EXPECT_GT(g.next(), 0.5f);  // the one-pole smoothing, not a jump
+}

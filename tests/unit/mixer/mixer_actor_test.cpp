@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "caf/all.hpp"
 #include "audio_files.hpp"
@@ -127,6 +129,43 @@ TEST_F(MixerActorTest, SeekMovesThePlayHeadAndKeepsPlaying) {
   for (std::size_t i = 30000 * 2; i < 48000 * 2; ++i) late += (*block.samples)[i] * (*block.samples)[i];
   EXPECT_GT(early / 40000.0, 0.05);
   EXPECT_LT(late / 36000.0, 1e-6) << "after the end of the file the deck is silent";
+}
+
+TEST_F(MixerActorTest, SeekAndLoopOfOneBufferLeaveTheOtherBufferAlone) {
+  caf::scoped_actor self{*sys_};
+  for (std::uint32_t id : {1u, 2u})
+    self->request(mixer_, 5s, load_atom_v, std::string("A"), id, dir_ + "/a.wav", false, 120.0)
+        .receive([](BufferStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  DeckStatus after;
+  self->request(mixer_, 5s, seek_atom_v, std::string("A"), std::uint32_t{2}, 1.5)
+      .receive([&](DeckStatus& d) { after = d; }, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  self->request(mixer_, 5s, loop_atom_v, std::string("A"), std::uint32_t{2}, true)
+      .receive([&](DeckStatus& d) { after = d; }, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  ASSERT_EQ(after.buffers.size(), 2u);
+  EXPECT_NEAR(after.buffers[0].position_seconds, 0.0, 1e-3) << "buffer 1 was not asked to move";
+  EXPECT_NEAR(after.buffers[1].position_seconds, 1.5, 1e-3);
+  EXPECT_FALSE(after.buffers[0].loop);
+  EXPECT_TRUE(after.buffers[1].loop);
+  self->request(mixer_, 5s, seek_atom_v, std::string("A"), std::uint32_t{7}, 1.0)
+      .receive([](DeckStatus&) { FAIL() << "buffer 7 is not loaded"; },
+               [&](caf::error& e) { EXPECT_EQ(error_sentence(e), "deck A has no buffer 7 (loaded: 1, 2)"); });
+}
+
+TEST_F(MixerActorTest, DeckLevelsNeedOneGainPerDeckAndRefuseAnUnknownDeckWholly) {
+  caf::scoped_actor self{*sys_};
+  self->request(mixer_, 5s, levels_atom_v, std::vector<std::string>{"A", "B"}, std::vector<double>{-6.0}, 0.0)
+      .receive([](DeckStatus&) { FAIL() << "two decks, one gain"; },
+               [&](caf::error& e) { EXPECT_NE(error_sentence(e).find("2 decks and 1 gains"), std::string::npos); });
+  self->request(mixer_, 5s, levels_atom_v, std::vector<std::string>{"A", "E"}, std::vector<double>{-6.0, -6.0}, 0.0)
+      .receive([](DeckStatus&) { FAIL() << "deck E does not exist"; }, [](caf::error&) {});
+  MixerStatus st;
+  self->request(mixer_, 5s, status_atom_v).receive([&](MixerStatus& s) { st = s; }, [](caf::error&) {});
+  EXPECT_NEAR(st.decks[0].gain_db, 0.0f, 1e-3f) << "deck A must not change when the request is refused";
+  self->request(mixer_, 5s, levels_atom_v, std::vector<std::string>{"A", "B"}, std::vector<double>{-6.0, -12.0}, 2.0)
+      .receive([&](DeckStatus& d) { EXPECT_EQ(d.deck, DeckId::B); }, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  self->request(mixer_, 5s, status_atom_v).receive([&](MixerStatus& s) { st = s; }, [](caf::error&) {});
+  EXPECT_NEAR(st.decks[0].gain_db, -6.0f, 1e-3f);
+  EXPECT_NEAR(st.decks[1].gain_db, -12.0f, 1e-3f);
 }
 
 TEST_F(MixerActorTest, NegativeSeekIsRefusedWithTheRange) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/decibel.hpp"
 #include "common/error.hpp"
 #include "tone_reader.hpp"
 
@@ -80,6 +81,76 @@ TEST_F(MixerTest, DeckGainChangeIsSmoothedWithoutJumps) {
   for (std::size_t i = kCh; i < out.size(); i += kCh) max_step = std::max(max_step, std::fabs(out[i] - out[i - kCh]));
   EXPECT_LT(max_step, 0.5f / 200.0f) << "a -60 dB step must ramp over many frames";
   EXPECT_LT(out[out.size() - 1], 0.01f);
+}
+
+TEST_F(MixerTest, DeckGainRampFadesLinearlyAndLandsAtTheEndOfTheRampSeconds) {
+  load(DeckId::A, 1, 0.0, 0.5f);
+  ASSERT_TRUE(mixer_.play(DeckId::A));
+  render(kRate / 10);
+  ASSERT_TRUE(mixer_.set_deck_gain_db(DeckId::A, -INFINITY, 1.0));  // a 1 s fade-out
+  auto out = render(kRate + 256);
+  EXPECT_NEAR(out[(kRate / 4) * kCh], 0.375f, 1e-3f);  // a quarter of the way: 3/4 of 0.5
+  EXPECT_NEAR(out[(kRate / 2) * kCh], 0.25f, 1e-3f);
+  EXPECT_GT(out[(kRate - 100) * kCh], 0.0f);           // still fading just before the end
+  EXPECT_EQ(out[kRate * kCh], 0.0f);                    // silent from the ramp's end on
+}
+
+TEST_F(MixerTest, DeckLevelsCrossfadeTogetherAndOneBadValueChangesNothing) {
+  load(DeckId::A, 1, 0.0, 0.2f);
+  load(DeckId::B, 1, 0.0, 0.2f);
+  ASSERT_TRUE(mixer_.play(DeckId::A));
+  ASSERT_TRUE(mixer_.play(DeckId::B));
+  ASSERT_TRUE(mixer_.set_deck_gain_db(DeckId::B, -INFINITY));
+  render(kRate / 10);
+  auto bad = mixer_.set_deck_levels({{DeckId::A, -INFINITY}, {DeckId::B, std::nan("")}}, 0.5);
+  ASSERT_FALSE(bad);
+  EXPECT_NEAR(mixer_.status().decks[0].gain_db, 0.0f, 1e-3f) << "deck A must not move when B's value is refused";
+  ASSERT_TRUE(mixer_.set_deck_levels({{DeckId::A, -INFINITY}, {DeckId::B, 0.0}}, 0.5));
+  auto out = render(kRate);
+  // A linear crossfade of two equal DC decks keeps their sum constant.
+  for (std::size_t f = 0; f < static_cast<std::size_t>(kRate); f += 997) ASSERT_NEAR(out[f * kCh], 0.2f, 1e-4f) << f;
+  EXPECT_EQ(mixer_.status().decks[0].gain_db, kSilenceDb);
+}
+
+TEST_F(MixerTest, MasterRampOutsideZeroToAnHourIsRefusedWithTheRange) {
+  for (double ramp : {-1.0, 7200.0, std::nan("")}) {
+    auto res = mixer_.set_master_gain_db(-6.0, ramp);
+    ASSERT_FALSE(res);
+    EXPECT_NE(error_sentence(res.error()).find("allowed 0 to 3600 s"), std::string::npos) << error_sentence(res.error());
+  }
+  EXPECT_NEAR(mixer_.status().master_gain_db, 0.0f, 1e-3f);
+}
+
+TEST_F(MixerTest, NanDeckPlaysAsSilenceAndLeavesTheOtherDeckIntact) {
+  load(DeckId::A, 1, 0.0, 0.25f);
+  load(DeckId::B, 1, 0.0, std::nanf(""));  // a broken float file: every sample NaN
+  ASSERT_TRUE(mixer_.play(DeckId::A));
+  ASSERT_TRUE(mixer_.play(DeckId::B));
+  render(kRate / 10);
+  auto out = render(4096);
+  for (float v : out) ASSERT_TRUE(std::isfinite(v));
+  EXPECT_NEAR(out[0], 0.25f, 1e-4f) << "deck A must play on unchanged";
+  const auto st = mixer_.status();
+  EXPECT_GT(st.decks[1].buffers.at(0).nonfinite_samples, 0u);
+  EXPECT_EQ(st.decks[0].buffers.at(0).nonfinite_samples, 0u);
+  // Said once, off the render path.
+  const auto first = mixer_.take_findings();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_NE(first[0].find("NaN/infinite samples"), std::string::npos) << first[0];
+  render(4096);
+  EXPECT_TRUE(mixer_.take_findings().empty());
+}
+
+TEST_F(MixerTest, UnderrunBurstIsSaidOnceWithTheFifoFillAndBlockSize) {
+  auto r = load(DeckId::A, 1, 0.0, 0.5f);
+  ASSERT_TRUE(mixer_.play(DeckId::A));
+  r->set_available(100);
+  render(512);  // the reader had 100 of 512 frames: a burst starts
+  render(512);  // still short: the same burst
+  auto lines = mixer_.take_findings();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("underrun: its FIFO held 100 frames, the block needed 512"), std::string::npos) << lines[0];
+  EXPECT_TRUE(mixer_.take_findings().empty());
 }
 
 TEST_F(MixerTest, RefusesNanGainAndKeepsThePreviousGain) {

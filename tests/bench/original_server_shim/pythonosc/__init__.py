@@ -1,0 +1,1 @@
+"""Benchmark stand-in for python-osc over liblo (see ../README.md)."""
