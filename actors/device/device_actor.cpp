@@ -72,9 +72,19 @@ struct DeviceActorState {
 
   std::chrono::microseconds pump_interval() const {
     if (offline_clock) return 1ms;
-    if (playout) return kPlayoutPumpInterval;
     const auto period_us = 1'000'000LL * cfg.device.period_frames / cfg.device.sample_rate_hz;
-    return std::chrono::microseconds(std::clamp<long long>(period_us / 4, 500, 2000));
+    const auto fine = std::chrono::microseconds(std::clamp<long long>(period_us / 4, 500, 2000));
+    if (!playout) return fine;
+    // A run of a given length (--duration) ends within a period of it: pump
+    // finely once the end is less than one slow interval away.
+    if (cfg.total_frames > 0 && cb) {
+      const auto played = cb->stats().frames_played;
+      const auto left = cfg.total_frames > played ? cfg.total_frames - played : 0;
+      const auto left_us = static_cast<long long>(left * 1'000'000ULL / static_cast<std::uint64_t>(cfg.device.sample_rate_hz));
+      if (left_us < std::chrono::duration_cast<std::chrono::microseconds>(kPlayoutPumpInterval).count()) return fine;
+    }
+    if (stopping) return fine;
+    return kPlayoutPumpInterval;
   }
 
   std::size_t target_fill() const {
