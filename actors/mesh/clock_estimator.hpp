@@ -11,8 +11,9 @@ namespace crowdmesh::mesh {
 
 /// Tuning of ClockEstimator. Times in ns of this node's local clock.
 struct ClockEstimatorConfig {
-  /// Probes kept in the sliding window (the oldest leaves first).
-  std::size_t max_probes = 64;
+  /// Probes kept in the sliding window (the oldest leaves first): 60 s of the
+  /// gateway's two fitted probes per second.
+  std::size_t max_probes = 128;
   /// Probes older than this (t4 before the newest t4 − window_ns) leave the
   /// window, except the newest min_fit_probes (a silent reference does not
   /// empty it).
