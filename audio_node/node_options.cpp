@@ -53,6 +53,10 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   app.add_option("--virtual-skew-ppm", o.device.virtual_skew_ppm,
                  "Virtual device at real pace: its crystal error, ppm (-1000..1000), like a real card")
       ->capture_default_str();
+  app.add_option("--virtual-buffer-periods", o.device.virtual_buffer_periods,
+                 "Virtual device at real pace: its hardware buffer in periods (2-32); late wake-ups of up to "
+                 "one less are absorbed, as a real card's buffer does")
+      ->capture_default_str();
   app.add_option("--truth-log", o.device.truth_log_path,
                  "Virtual device at real pace: write when each frame reached the DAC on the host's raw clock");
   double test_clock_offset_us = 0;

@@ -47,6 +47,7 @@ std::string to_json(const RunSummary& s) {
   j["seconds_played"] = st.sample_rate_hz > 0 ? static_cast<double>(st.frames_played) / st.sample_rate_hz : 0.0;
   j["xruns"] = st.xruns;
   j["device_xruns"] = st.device_xruns;
+  j["late_wakeups"] = st.late_wakeups;
   j["underrun_frames"] = st.underrun_frames;
   j["period_us"] = st.period_us;
   j["callback_us"] = {{"p50", st.callback_us_p50}, {"p99", st.callback_us_p99}, {"max", st.callback_us_max}};
@@ -106,7 +107,7 @@ std::string to_json(const RunSummary& s) {
 
 std::string to_line(const RunSummary& s) {
   const auto& st = s.device.stats;
-  char buf[256];
+  char buf[384];
   std::string enc;
   if (s.encoder) {
     std::snprintf(buf, sizeof buf, "encoded %.2f s to %zu output(s): %llu gap(s), %llu dropped",
@@ -123,13 +124,15 @@ std::string to_line(const RunSummary& s) {
   }
   // Two kinds of xrun, said apart: producer underruns (the node did not feed
   // the ring in time: ours to fix) and late device wake-ups (the driver, or the
-  // virtual clock, woke a period late: the host's doing).
+  // virtual clock, woke too late for the card's buffer: the host's doing); and
+  // the late wake-ups the card's buffer absorbed (host lateness, no xrun).
   std::snprintf(buf, sizeof buf,
                 "played %.2f s on %s: %llu xruns (%llu frames of producer underrun, %llu late device wake-ups), "
-                "callback p50/p99/max %u/%u/%u us (period %.0f us)",
+                "%llu late wake-ups absorbed by the buffer, callback p50/p99/max %u/%u/%u us (period %.0f us)",
                 st.sample_rate_hz > 0 ? static_cast<double>(st.frames_played) / st.sample_rate_hz : 0.0,
                 s.device.backend.c_str(), static_cast<unsigned long long>(st.xruns),
                 static_cast<unsigned long long>(st.underrun_frames), static_cast<unsigned long long>(st.device_xruns),
+                static_cast<unsigned long long>(st.late_wakeups),
                 st.callback_us_p50, st.callback_us_p99, st.callback_us_max, st.period_us);
   std::string line = buf;
   std::string decks;

@@ -123,6 +123,7 @@ DeviceStats DeviceCallback::stats() const noexcept {
   s.callbacks = callbacks_.load(std::memory_order_relaxed);
   s.xruns = xruns_.load(std::memory_order_relaxed);
   s.device_xruns = device_xruns_.load(std::memory_order_relaxed);
+  s.late_wakeups = late_wakeups_.load(std::memory_order_relaxed);
   s.underrun_frames = underrun_frames_.load(std::memory_order_relaxed);
   s.tap_overflow_frames = tap_overflow_frames_.load(std::memory_order_relaxed);
   s.input_overflow_frames = input_overflow_frames_.load(std::memory_order_relaxed);

@@ -57,6 +57,11 @@ class DeviceCallback {
   void process(float* out, const float* in, std::size_t frames, bool device_xrun,
                std::int64_t dac_local_ns = 0, DacTimeSource source = DacTimeSource::none) noexcept;
 
+  /// RT thread (the backend's): the device thread woke a period or more late
+  /// but the card's buffer absorbed it (no xrun). Counted in
+  /// DeviceStats::late_wakeups. Wait-free.
+  void count_late_wakeup() noexcept { late_wakeups_.fetch_add(1, std::memory_order_relaxed); }
+
   /// Any thread: when the last period started reaches the DAC, with the frame
   /// counters at that instant (seqlock read; dac_local_ns == 0 before the first).
   DacTiming dac_timing() const noexcept { return dac_timing_.load(); }
@@ -135,6 +140,7 @@ class DeviceCallback {
   std::atomic<std::uint64_t> callbacks_{0};
   std::atomic<std::uint64_t> xruns_{0};
   std::atomic<std::uint64_t> device_xruns_{0};
+  std::atomic<std::uint64_t> late_wakeups_{0};
   std::atomic<std::uint64_t> underrun_frames_{0};
   std::atomic<std::uint64_t> tap_overflow_frames_{0};
   std::atomic<std::uint64_t> input_overflow_frames_{0};

@@ -29,6 +29,7 @@ caf::expected<void> validate(const DeviceConfig& config) {
   if (!std::isfinite(config.virtual_skew_ppm) || std::fabs(config.virtual_skew_ppm) > 1000.0)
     return make_error(errc::value_out_of_range, "virtual device skew " + std::to_string(config.virtual_skew_ppm) +
                                                     " ppm is out of range (allowed -1000..1000)");
+  if (auto r = check_range("virtual buffer (periods)", config.virtual_buffer_periods, 2, 32); !r) return r;
   if ((config.virtual_skew_ppm != 0.0 || !config.truth_log_path.empty()) &&
       (config.backend != "virtual" || !config.realtime))
     return make_error(errc::value_out_of_range,

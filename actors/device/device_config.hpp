@@ -33,6 +33,12 @@ struct DeviceConfig {
   /// (−1000..1000): it plays sample_rate_hz × (1 + ppm·1e-6) frames per second
   /// of the host's raw clock, as a real card that is off by that much.
   double virtual_skew_ppm = 0.0;
+  /// Virtual backend, real pace only: the virtual card's hardware buffer, in
+  /// periods (2..32). A buffer computed at its deadline reaches the DAC
+  /// (buffer − 1) periods later, so the clock thread may wake up to that much
+  /// late without the card running dry (it catches up; VirtualBackend). 4 is
+  /// a common ALSA setup (a 1024-frame buffer of 256-frame periods).
+  int virtual_buffer_periods = 4;
   /// Virtual backend, real pace only: a ground-truth log of when each device
   /// frame reached the (virtual) DAC on the host's raw clock (see
   /// device/truth_log.hpp); empty = none.

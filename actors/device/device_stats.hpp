@@ -12,6 +12,8 @@ struct DeviceStats {
   std::uint64_t xruns = 0;                ///< underrun events: callbacks with a ring shortfall
                                           ///< and/or a driver-reported xrun (one per callback)
   std::uint64_t device_xruns = 0;         ///< callbacks whose driver flagged under/overflow
+  std::uint64_t late_wakeups = 0;         ///< device thread woken ≥ 1 period late, absorbed by the
+                                          ///< card's buffer (no xrun; host lateness; virtual card only)
   std::uint64_t underrun_frames = 0;      ///< frames of silence written for a ring shortfall
   std::uint64_t tap_overflow_frames = 0;  ///< played frames lost because the tap ring was full
   std::uint64_t input_overflow_frames = 0;  ///< captured frames lost because the input ring was full

@@ -1,5 +1,7 @@
 #include "device/virtual_backend.hpp"
 
+#include "device/virtual_clock_grid.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <system_error>
@@ -63,37 +65,31 @@ caf::expected<void> VirtualBackend::start(DeviceCallback& cb) {
 
 void VirtualBackend::run_realtime(DeviceCallback& cb) noexcept {
   // The virtual card's crystal: one period lasts frames / (rate × (1 + skew)) of
-  // the host's raw clock. Deadlines lie on a grid anchored in raw time, so
-  // sleeping late never accumulates; the buffer computed at deadline n plays
-  // during the next period (DAC time = deadline n + one period), as a
-  // double-buffered card does.
+  // the host's raw clock; its buffer holds virtual_buffer_periods periods
+  // (VirtualClockGrid: deadlines, DAC times, absorbed late wake-ups, xruns).
   const auto frames = static_cast<std::size_t>(config_.period_frames);
   const double period_ns =
       static_cast<double>(frames) * 1e9 / (config_.sample_rate_hz * (1.0 + config_.virtual_skew_ppm * 1e-6));
-  const auto period = static_cast<std::int64_t>(std::llround(period_ns));
-  std::int64_t anchor = raw_now_ns();
-  std::uint64_t n = 0;
+  rt::SpscRing& ring = cb.output_ring();
+  VirtualClockGrid grid(period_ns, config_.virtual_buffer_periods, raw_now_ns());
   std::uint64_t device_frame = 0;
-  bool late = false;
   while (!stop_requested_.load(std::memory_order_acquire)) {
-    const auto deadline = anchor + static_cast<std::int64_t>(std::llround(static_cast<double>(n) * period_ns));
-    const auto dac_raw = deadline + period;
-    cb.process(out_.data(), nullptr, frames, late, local_from_raw(dac_raw), DacTimeSource::virtual_clock);
+    const auto step = grid.wake(raw_now_ns());
+    // An xrun: the truth log gets the end of the old segment so the jump is exact.
+    if (step.xrun && truth_) truth_->add(device_frame, step.abandoned_dac_ns);
+    if (step.late_wakeup) cb.count_late_wakeup();
+    // Catching up: give the producer (woken late too) until the card needs it.
+    const auto dac_raw = grid.dac_time();
+    for (auto now = raw_now_ns(); grid.may_wait(now) && ring.read_available() < frames &&
+                                  !stop_requested_.load(std::memory_order_relaxed);
+         now = raw_now_ns()) {
+      sleep_until_raw(std::min(now + kCatchUpPollNs, dac_raw - static_cast<std::int64_t>(period_ns)));
+    }
+    cb.process(out_.data(), nullptr, frames, step.xrun, local_from_raw(dac_raw), DacTimeSource::virtual_clock);
     if (truth_) truth_->add(device_frame, dac_raw);
     device_frame += frames;
-    ++n;
-    auto next = anchor + static_cast<std::int64_t>(std::llround(static_cast<double>(n) * period_ns));
-    const auto now = raw_now_ns();
-    late = now >= next + period;
-    if (late) {
-      // Resynchronise: no burst, no accumulated lag. The truth log gets the end
-      // of the old segment so the jump is exact.
-      if (truth_) truth_->add(device_frame, next + period);
-      anchor = now;
-      n = 0;
-      next = now;
-    }
-    sleep_until_raw(next);
+    grid.advance();
+    sleep_until_raw(grid.deadline());
   }
 }
 
@@ -145,7 +141,9 @@ std::string VirtualBackend::description() const {
   }
   return "virtual " + std::to_string(config_.sample_rate_hz) + " Hz" + skew + " " +
          std::to_string(config_.period_frames) + " frames " + std::to_string(config_.channels) + " ch " +
-         (config_.realtime ? "realtime (" + priority_ + ")" : std::string("as fast as data arrives"));
+         (config_.realtime ? "realtime (" + priority_ + "), buffer " + std::to_string(config_.virtual_buffer_periods) +
+                                 " periods"
+                           : std::string("as fast as data arrives"));
 }
 
 }  // namespace crowdmesh::device

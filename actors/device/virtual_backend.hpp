@@ -19,12 +19,16 @@ namespace crowdmesh::device {
 /// realtime = true: one call per period on absolute deadlines of the host's raw
 /// clock (CLOCK_MONOTONIC_RAW), so the pace does not drift; with
 /// virtual_skew_ppm the card runs at rate × (1 + ppm·1e-6) against that clock,
-/// like a real card's crystal. Each call gets the DAC time of its buffer (the
-/// next period: the card is double-buffered) and, with truth_log_path, writes
-/// the ground truth of every period (TruthLog). When a deadline is missed by a
-/// whole period or more (the host woke the thread late: host lateness, not a
-/// producer fault), the clock resynchronises to now instead of bursting to
-/// catch up, and flags that call as a device xrun, like a real driver.
+/// like a real card's crystal. The card has a hardware buffer of
+/// virtual_buffer_periods (B) periods: each call gets the DAC time of its
+/// buffer, B − 1 periods after its deadline, and, with truth_log_path, the
+/// ground truth of every period is written (TruthLog). A wake-up one period or
+/// more late (host lateness, not a producer fault) is absorbed while the card
+/// still has data: the clock catches up on the same grid, waiting for the
+/// producer's frames up to one period before each missed buffer's DAC time,
+/// and counts it (DeviceCallback::count_late_wakeup). A wake-up past a
+/// buffer's DAC time is a device xrun, like a real driver's: the clock
+/// resynchronises to now instead of bursting, and flags that call.
 ///
 /// realtime = false (paced_by_data()): a call whenever the output ring holds a
 /// full period and, if the tap is on, the tap ring has room for one — polled
@@ -43,6 +47,9 @@ class VirtualBackend final : public AudioBackend {
   static constexpr int kClockPriority = 70;
   /// Longest sleep while waiting for data in paced-by-data mode.
   static constexpr std::chrono::microseconds kDataPollInterval{100};
+  /// Longest sleep, ns, while a real-pace clock catching up after a late
+  /// wake-up waits for the producer.
+  static constexpr std::int64_t kCatchUpPollNs = 100'000;
 
   /// Keeps the config; starts nothing. Not real-time.
   explicit VirtualBackend(DeviceConfig config);

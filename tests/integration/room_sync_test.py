@@ -146,11 +146,12 @@ def main():
             "rate_correction_ppm": po.get("rate_correction_ppm"), "sync_error_us": po.get("sync_error_us"),
             "realigns": po.get("realigns"), "realigns_after_lock": po.get("realigns_after_lock"),
             "initial_alignments": po.get("initial_alignments"),
-            "underrun_frames": s.get("underrun_frames"), "host_lateness_periods": s.get("device_xruns"),
-            "xruns": s.get("xruns")}
+            "underrun_frames": s.get("underrun_frames"), "device_xruns": s.get("device_xruns"),
+            "late_wakeups_absorbed": s.get("late_wakeups"), "xruns": s.get("xruns")}
         print(f"{name}: card {card_ppm:+.0f} ppm, clock {clock_ppm:+.0f} ppm -> correction "
               f"{po.get('rate_correction_ppm', float('nan')):+.2f} ppm, realigns {po.get('realigns')} ({po.get('realigns_after_lock')} after lock), "
-              f"underrun frames {s.get('underrun_frames')}, host lateness {s.get('device_xruns')} periods")
+              f"underrun frames {s.get('underrun_frames')}, host lateness: {s.get('late_wakeups')} late wake-ups "
+              f"absorbed by the card's buffer, {s.get('device_xruns')} past it (device xruns)")
         if not po:
             failures.append(f"{name}: no playout figures in the summary (drift-locked playout did not run)")
             continue
@@ -162,7 +163,7 @@ def main():
         # time), which one realign corrects: more realigns than that is ours.
         if po.get("realigns_after_lock", 0) > s.get("device_xruns", 0):
             failures.append(f"{name}: {po['realigns_after_lock']} realigns after lock with "
-                            f"{s.get('device_xruns', 0)} host-lateness periods")
+                            f"{s.get('device_xruns', 0)} device xruns (late wake-ups past the card's buffer)")
     analysis = f"{work}/sync.json"
     cmd = ["/usr/bin/python3", os.path.join(ROOT, "tests", "integration", "sync_analyser.py"), "--window", "0.5",
            "--json", analysis, "--start-after", str(2 + a.lock_seconds),

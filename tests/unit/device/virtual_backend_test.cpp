@@ -41,7 +41,7 @@ TEST(VirtualBackendTest, PacedByDataFollowsRealtimeFlag) {
 }
 
 TEST(VirtualBackendTest, DescriptionNamesRatePeriodAndPace) {
-  EXPECT_EQ(VirtualBackend(config(true)).description(), "virtual 48000 Hz 64 frames 2 ch realtime (not started)");
+  EXPECT_EQ(VirtualBackend(config(true)).description(), "virtual 48000 Hz 64 frames 2 ch realtime (not started), buffer 4 periods");
   EXPECT_EQ(VirtualBackend(config(false)).description(),
             "virtual 48000 Hz 64 frames 2 ch as fast as data arrives");
 }
