@@ -140,6 +140,15 @@ PlayoutStage::PlayoutStage(const Config& config)
     if (lookahead_ == 0) throw std::runtime_error("libsamplerate converter produced no output while probing");
     src_reset(src_);
 
+    skip_silence_ = config.skip_silence && delay_ == 0;
+    silence_history_ = std::max<std::int64_t>(kSilenceHistoryFrames, 2 * static_cast<std::int64_t>(lookahead_) + 16);
+    if (static_cast<std::size_t>(silence_history_) > zeros_frames_) {
+      zeros_frames_ = static_cast<std::size_t>(silence_history_);
+      zeros_ = std::make_unique<float[]>(zeros_frames_ * static_cast<std::size_t>(channels_));
+    }
+    prime_out_ = std::make_unique<float[]>(static_cast<std::size_t>(silence_history_) *
+                                           static_cast<std::size_t>(channels_));
+
     in_cap_ = 2 * capacity_ + lookahead_ + 64;
     in_buf_ = std::make_unique<float[]>(in_cap_ * static_cast<std::size_t>(channels_));
     records_cap_ = config.history_blocks;
@@ -209,8 +218,73 @@ bool PlayoutStage::push(const float* interleaved, std::size_t frames) noexcept {
                 interleaved + static_cast<std::size_t>(store_from - start) * ch, count * ch * sizeof(float));
     if (stored == 0) in_begin_ = store_from;
   }
+  // The last frame with sound (a scan from the end: O(1) while music plays).
+  const std::size_t samples = frames * static_cast<std::size_t>(channels_);
+  for (std::size_t i = samples; i-- > 0;) {
+    if (interleaved[i] != 0.0f) {
+      last_sound_ = std::max(last_sound_, start + static_cast<std::int64_t>(i / static_cast<std::size_t>(channels_)));
+      break;
+    }
+  }
   next_push_ = end;
   if (in_begin_ > next_push_) in_begin_ = next_push_;
+  return true;
+}
+
+bool PlayoutStage::can_skip(std::size_t frames) const noexcept {
+  if (!skip_silence_ || silence_pending_ > 0 || last_sound_ >= out_whole_ - silence_history_) return false;
+  // Only with the input this call needs (else the converter path reports the shortfall).
+  const double last = out_frac_ + static_cast<double>(frames - 1) * step_;
+  const std::int64_t need_end = out_whole_ + floor_to_int(last) + delay_ + static_cast<std::int64_t>(lookahead_) + 2;
+  return next_push_ >= need_end;
+}
+
+bool PlayoutStage::prime() noexcept {
+  // Reset at w − K (K silent frames of history) and make K outputs at the step
+  // (K + f) / K: the next output sits at w + f, as in a converter that never stopped.
+  const auto ch = static_cast<std::size_t>(channels_);
+  const std::int64_t k = silence_history_;
+  const double ratio = 1.0 / ((static_cast<double>(k) + out_frac_) / static_cast<double>(k));
+  src_reset(src_);
+  src_set_ratio(src_, ratio);
+  // Frames [w − K, w) are silent (can_skip() saw them so), and so are any
+  // before in_begin_ (not stored: an insert realign's silence the converter
+  // swallowed whole before the skip began).
+  const std::int64_t from = std::max(out_whole_, in_begin_);
+  std::int64_t zeros_left = k + (from - out_whole_);
+  std::int64_t next = from;
+  const auto wanted = static_cast<std::size_t>(k);
+  std::size_t produced = 0;
+  for (int it = 0; it < kMaxIterationsPerPull && produced < wanted; ++it) {
+    const bool zeros = zeros_left > 0;
+    const float* in = zeros_.get();
+    std::size_t avail = 0;
+    if (zeros) {
+      avail = static_cast<std::size_t>(std::min<std::int64_t>(zeros_left, static_cast<std::int64_t>(zeros_frames_)));
+    } else if (next_push_ > next && next >= in_begin_) {
+      avail = static_cast<std::size_t>(next_push_ - next);
+      in = in_buf_.get() + static_cast<std::size_t>(next - in_begin_) * ch;
+    }
+    SRC_DATA d{};
+    d.data_in = in;
+    d.input_frames = static_cast<long>(avail);
+    d.data_out = prime_out_.get() + produced * ch;
+    d.output_frames = static_cast<long>(wanted - produced);
+    d.src_ratio = ratio;
+    if (src_process(src_, &d) != 0) return false;
+    const auto used = static_cast<std::int64_t>(d.input_frames_used);
+    if (zeros)
+      zeros_left -= used;
+    else
+      next += used;
+    produced += static_cast<std::size_t>(d.output_frames_gen);
+    if (used == 0 && d.output_frames_gen == 0) break;
+  }
+  if (produced < wanted) return false;  // input short: stays behind, primed again next call
+  fed_ = next;
+  silence_pending_ = static_cast<std::uint64_t>(zeros_left);  // silent history not fed yet
+  converter_behind_ = false;
+  ++stats_.converter_primes;
   return true;
 }
 
@@ -221,9 +295,19 @@ std::size_t PlayoutStage::pull(float* out, std::size_t frames) noexcept {
   const std::int64_t start_whole = out_whole_;
   const double start_frac = out_frac_;
 
-  src_set_ratio(src_, ratio_);  // no glide: the step is constant within a pull
   std::size_t produced = 0;
-  for (int it = 0; it < kMaxIterationsPerPull && produced < n; ++it) {
+  const bool skip = can_skip(n);
+  if (skip) {
+    std::memset(out, 0, n * ch * sizeof(float));  // what the converter makes of silence
+    produced = n;
+    converter_behind_ = true;
+    stats_.silent_frames_skipped += n;
+  } else if (converter_behind_ && !prime()) {
+    ++stats_.input_shortfalls;
+    return 0;
+  }
+  src_set_ratio(src_, ratio_);  // no glide: the step is constant within a pull
+  for (int it = 0; !skip && it < kMaxIterationsPerPull && produced < n; ++it) {
     const float* in = zeros_.get();
     std::size_t avail = 0;
     const bool silence = silence_pending_ > 0;
@@ -268,6 +352,7 @@ std::size_t PlayoutStage::pull(float* out, std::size_t frames) noexcept {
     out_whole_ += static_cast<std::int64_t>(carry);
     out_frac_ -= carry;
   }
+  if (skip) fed_ = out_whole_;  // the primer feeds from the play position on
   if (produced < n) ++stats_.input_shortfalls;
   return produced;
 }
@@ -400,6 +485,7 @@ void PlayoutStage::realign(double error_ns, bool initial) noexcept {
   const std::int64_t content = std::max(first_fed, std::max(next_unplayed, content_start_));
 
   src_reset(src_);
+  converter_behind_ = false;
   silence_pending_ = static_cast<std::uint64_t>(content - first_fed);
   fed_ = content;
   content_start_ = content;

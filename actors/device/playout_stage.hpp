@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,6 +113,13 @@ class PlayoutStage {
     /// Position records kept (one per pull()); observations of ring frames older
     /// than the oldest record are ignored as invalid (> 0).
     std::size_t history_blocks = 512;
+    /// Sinc converters: while the input around the play position is digital
+    /// silence (every pushed frame from kSilenceHistoryFrames before it on is
+    /// 0.0), pull() writes zeros without running the converter — what it would
+    /// have written — and, when sound comes back, resets and primes it so that
+    /// its phase is exactly where it would have been (see pull()). An idle
+    /// node's playout then costs a scan for non-zero samples per period.
+    bool skip_silence = true;
   };
 
   /// Mesh position of a ring frame: `frame` + `fraction` (0 ≤ fraction < 1),
@@ -141,6 +149,8 @@ class PlayoutStage {
     std::uint64_t frames_inserted = 0;  ///< silent frames inserted by those realigns
     std::uint64_t out_of_range_reports = 0;  ///< times the card was found out of range (log each new one)
     std::uint64_t input_shortfalls = 0;  ///< pull() calls that returned fewer frames than asked
+    std::uint64_t silent_frames_skipped = 0;  ///< ring frames written as silence without the converter
+    std::uint64_t converter_primes = 0;       ///< converter resets and primes when sound came back
     std::uint64_t ring_frames = 0;       ///< frames pulled so far (next ring frame index)
     std::int64_t next_mesh_frame = 0;    ///< mesh frame (floor) of the next ring frame
     std::int64_t next_input_frame = 0;   ///< mesh frame the next push() starts at
@@ -183,6 +193,16 @@ class PlayoutStage {
   /// when the pushed input runs out (counted in input_shortfalls). These become
   /// ring frames stats().ring_frames … + n − 1: the caller must write exactly
   /// them to the device ring, nothing else.
+  /// Silence (Config::skip_silence): when every pushed frame from
+  /// kSilenceHistoryFrames before the play position on is 0.0 and the input
+  /// this call needs is there, the call writes zeros and advances the
+  /// positions without the converter. The first call after sound is pushed
+  /// again resets the converter at kSilenceHistoryFrames before the play
+  /// position p (whole w + fraction f), feeds it those (silent) frames and the
+  /// frames after, and discards kSilenceHistoryFrames outputs made at the step
+  /// (K + f) / K: the next output is then at p exactly, with the same (silent)
+  /// filter history as a converter that never stopped — the output matches it
+  /// to float rounding (tested).
   std::size_t pull(float* out, std::size_t frames) noexcept;
 
   /// Ring frame `ring_frame` reached the DAC at mesh time `dac_mesh_ns` (ns).
@@ -216,6 +236,11 @@ class PlayoutStage {
   int converter_delay_frames() const noexcept { return delay_; }
   /// The loop (read-only).
   const DriftController& controller() const noexcept { return controller_; }
+  /// Silent input frames kept before the play position when the converter is
+  /// primed after a silence; also how far back the input must be silent
+  /// before pull() skips the converter (> the sinc filters' half-length at
+  /// the stage's ratios: 2 × lookahead is plenty; this is a floor).
+  static constexpr std::int64_t kSilenceHistoryFrames = 256;
 
  private:
   struct Record {
@@ -241,6 +266,8 @@ class PlayoutStage {
   void realign(double error_ns, bool initial) noexcept;
   void apply_correction(double ppm) noexcept;
   void compact() noexcept;
+  bool can_skip(std::size_t frames) const noexcept;
+  bool prime() noexcept;
   std::int64_t retain_from() const noexcept;
   std::int64_t floor_out_pos() const noexcept;
 
@@ -270,6 +297,14 @@ class PlayoutStage {
   std::uint64_t silence_pending_ = 0;
   std::unique_ptr<float[]> zeros_;
   std::size_t zeros_frames_ = 0;
+  // Silence skipping: the last pushed frame with a non-zero sample (relative
+  // to m0; far below any frame before the first), whether the converter's
+  // state is behind the play position (skipped), and the primer's scratch.
+  bool skip_silence_ = true;
+  std::int64_t last_sound_ = std::numeric_limits<std::int64_t>::min() / 2;
+  bool converter_behind_ = false;
+  std::int64_t silence_history_ = kSilenceHistoryFrames;
+  std::unique_ptr<float[]> prime_out_;
 
   // Output: position of the next ring frame (relative to m0) and the step.
   std::int64_t out_whole_ = 0;

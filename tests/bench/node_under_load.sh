@@ -9,7 +9,8 @@
 #    shortfall (frames the playout thread did not render in time) and deck
 #    FIFO shortfall (frames the decoders/stretch did not supply in time);
 #  - host lateness, the host's doing, as its own figure: device wake-ups a
-#    whole period late (the virtual clock woke late) and playout wake timeouts.
+#    period or more late (absorbed by the virtual card's buffer, or past it:
+#    device xruns) and playout wake timeouts.
 # Exit status 1 when a producer underrun was counted.
 # Usage: tests/bench/node_under_load.sh [BUILD_DIR] [SECONDS]   (defaults: build 600)
 set -euo pipefail
@@ -39,7 +40,8 @@ ring, decks = s["underrun_frames"], s["mixer_underrun_frames"]
 print(f"node beside stress-ng {sys.argv[3]} for {float(sys.argv[2]):.0f} s "
       f"({s['seconds_played']:.1f} s played, peak RSS {s.get('max_rss_kib', 0) / 1024:.1f} MiB)")
 print(f"  producer underruns (ours, must be 0): device ring {ring} frames, deck FIFOs {decks} frames")
-print(f"  host lateness (the host's): {s['device_xruns']} device wake-ups a period late, "
+print(f"  host lateness (the host's): {s.get('late_wakeups', 0)} device wake-ups a period late absorbed by "
+      f"the card's buffer, {s['device_xruns']} past it (device xruns), "
       f"{p.get('wake_timeouts', 0)} playout wake timeouts, callback max {s['callback_us']['max']} us")
 print(f"  playout: realigns {p.get('realigns', 0)} (after lock {p.get('realigns_after_lock', 0)})")
 sys.exit(1 if ring or decks else 0)
