@@ -49,6 +49,8 @@ def main():
     ap.add_argument("--keep", default="")
     ap.add_argument("--tempo-change", type=int, default=1, help="1: change the mesh tempo to 126 BPM mid-run")
     ap.add_argument("--json", default="")
+    ap.add_argument("--virtual-buffer-periods", type=int, default=0,
+                    help="the virtual cards' hardware buffer, periods (0: the node's default)")
     ap.add_argument("--port-offset", type=int, default=0,
                     help="shift every TCP/UDP port of deploy/mesh.local.toml (run beside other tests)")
     a = ap.parse_args()
@@ -82,6 +84,8 @@ def main():
                     "--backend", "virtual", "--record", f"{work}/{name}.wav", "--truth-log", f"{work}/{name}.truth",
                     "--virtual-skew-ppm", str(card_ppm), "--test-clock-skew-ppm", str(clock_ppm),
                     "--test-clock-offset-us", str(offset_us), "--summary-json", f"{work}/{name}.json"]
+            if a.virtual_buffer_periods:
+                args += ["--virtual-buffer-periods", str(a.virtual_buffer_periods)]
             procs[name] = subprocess.Popen(args, stdout=open(f"{work}/{name}.out", "w"),
                                            stderr=open(f"{work}/{name}.log", "w"))
         deadline = time.time() + 20

@@ -457,11 +457,16 @@ class Correlator:
         r = sfft.irfft(cross, self.nfft)[: 2 * self.lag_grid + 1]
         lo = self.lag_grid - self.max_lag
         hi = self.lag_grid + self.max_lag
-        seg = r[lo:hi + 1]
+        # Normalised per lag (by the energy of b's window at that lag): the raw
+        # correlation favours lags that move b's window onto louder content, so
+        # across a sharp change of level (a track's start after its fade-out at
+        # a loop seam) its peak can sit tens of ms off for identical signals.
+        lags = np.arange(lo, hi + 1)
+        energy_b = b["cum"][lags + self.n] - b["cum"][lags]
+        ok = (energy_b > 0) & (a["energy"] > 0)
+        seg = np.where(ok, r[lo:hi + 1] / np.sqrt(np.where(ok, a["energy"] * energy_b, 1.0)), 0.0)
         m = lo + int(np.argmax(seg))
-        peak = r[m]
-        energy_b = b["cum"][m + self.n] - b["cum"][m]
-        norm = peak / math.sqrt(a["energy"] * energy_b) if a["energy"] > 0 and energy_b > 0 else 0.0
+        norm = float(seg[m - lo])
         if norm < self.min_corr:
             return "weak", None, norm
         if m == lo or m == hi:
@@ -469,13 +474,13 @@ class Correlator:
         # Main lobe: the contiguous stretch above half the peak; any other
         # correlation value close to the peak makes the delay ambiguous.
         left = m
-        while left > lo and seg[left - 1 - lo] > 0.5 * peak:
+        while left > lo and seg[left - 1 - lo] > 0.5 * norm:
             left -= 1
         right = m
-        while right < hi and seg[right + 1 - lo] > 0.5 * peak:
+        while right < hi and seg[right + 1 - lo] > 0.5 * norm:
             right += 1
         outside = np.concatenate([seg[: max(left - lo - 1, 0)], seg[right - lo + 2:]])
-        if len(outside) and outside.max() >= AMBIGUOUS_RATIO * peak:
+        if len(outside) and outside.max() >= AMBIGUOUS_RATIO * norm:
             return "ambiguous", None, norm
         tau = self.least_squares(a["weighted_centre"], b["ext"], m, self.parabolic_peak(r, m) - m)
         return "ok", tau - self.lag_grid, norm
