@@ -46,7 +46,10 @@ struct RouterConfig {
 /// with the resulting state, or an Error with a code and a sentence. Commands
 /// whose actor does not run here (tempo, test tone, filter) get a clear error
 /// saying so. A command with execute_at_ns in the future is held until that
-/// mesh time (timer resolution, see the issue note on sample accuracy).
+/// mesh time, at most one hour ahead (CAF timer resolution, about a
+/// millisecond); StartTogether instead hands execute_at_ns to the mixer, which
+/// starts on the first frame whose PTS reaches it. One handler per command
+/// (command_handlers.hpp).
 caf::actor spawn_command_router(caf::actor_system& sys, RouterConfig cfg);
 
 }  // namespace crowdmesh::node

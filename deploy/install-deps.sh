@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Crowdmesh: the single list of Debian packages needed to build, test, run and deploy.
 # Used by README (Quick start), .ci/run and deploy. Idempotent: installs only what is missing.
-# Usage: deploy/install-deps.sh [--runtime-only]
+# Usage: deploy/install-deps.sh            install what is missing
+#        deploy/install-deps.sh --arm64-packages   print the arm64 packages of the cross
+#                                                  build's sysroot (deploy/arm64-sysroot.sh)
 set -euo pipefail
 
 BUILD_PKGS=(
@@ -41,7 +43,23 @@ TEST_PKGS=(
   python3-numpy python3-scipy     # tests/integration/sync_analyser.py (room alignment from recordings)
   stress-ng                       # CPU, memory and disk hogs for tests/bench/node_under_load.sh
   python3-pyaudio python3-soundfile python3-liblo  # the original Python server, side by side in tests/bench/node_vs_original.sh
+  g++-aarch64-linux-gnu qemu-user-static  # arm64 cross build, its unit tests under qemu (deploy/cross-arm64.sh)
 )
+# The arm64 build dependencies, unpacked into a sysroot for the cross build
+# (not installed on the host: libcaf-dev and liblo-dev are not Multi-Arch:
+# same and cannot sit beside their amd64 versions). The C++ runtime comes
+# from the cross compiler; headers-only packages are listed like the others.
+ARM64_PKGS=(
+  libc6-dev libcaf-dev portaudio19-dev libzmq3-dev cppzmq-dev libprotobuf-dev
+  libsamplerate0-dev libsoundtouch-dev libsndfile1-dev libcli11-dev nlohmann-json3-dev
+  libspdlog-dev libtomlplusplus-dev liblo-dev libopusenc-dev libopus-dev libogg-dev
+  libflac-dev libmp3lame-dev libshout-dev libebur128-dev libmicrohttpd-dev libsystemd-dev
+  libgtest-dev libgmock-dev
+)
+if [ "${1:-}" = "--arm64-packages" ]; then
+  echo "${ARM64_PKGS[*]}"
+  exit 0
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

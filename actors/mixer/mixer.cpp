@@ -53,7 +53,18 @@ Mixer::Mixer(const MixerConfig& cfg)
   for (auto id : kAllDecks) decks_[static_cast<std::size_t>(index_of(id))] = std::make_unique<Deck>(id, cfg);
 }
 
+namespace {
+bool holds_audio(const DeckBuffer& b) {
+  return b.state() != BufferState::loading && b.state() != BufferState::failed;
+}
+}  // namespace
+
 void Mixer::begin_load(DeckId d, std::uint32_t buffer_id, std::string path) {
+  if (const auto* b = deck(d).find(buffer_id); b && holds_audio(*b)) {
+    reloads_.emplace(index_of(d), buffer_id);
+    return;
+  }
+  reloads_.erase({index_of(d), buffer_id});
   deck(d).add_loading(buffer_id, std::move(path));
 }
 
@@ -61,15 +72,23 @@ caf::expected<void> Mixer::finish_load(DeckId d, std::uint32_t buffer_id,
                                        std::shared_ptr<FrameReader> reader, BufferInfo info) {
   auto* b = deck(d).find(buffer_id);
   if (!b) return unknown_buffer(deck(d), buffer_id);
+  if (reloads_.erase({index_of(d), buffer_id}) > 0) b = &deck(d).add_loading(buffer_id, info.path);
   b->attach(std::move(reader), std::move(info));
   return caf::unit;
 }
 
 void Mixer::fail_load(DeckId d, std::uint32_t buffer_id, std::string reason) {
+  if (reloads_.erase({index_of(d), buffer_id}) > 0) return;
   if (auto* b = deck(d).find(buffer_id)) b->fail(std::move(reason));
 }
 
+bool Mixer::reloading(DeckId d) const {
+  const auto it = reloads_.lower_bound({index_of(d), 0});
+  return it != reloads_.end() && it->first == index_of(d);
+}
+
 caf::expected<void> Mixer::unload(DeckId d, std::uint32_t buffer_id) {
+  reloads_.erase({index_of(d), buffer_id});
   if (!deck(d).remove(buffer_id)) return unknown_buffer(deck(d), buffer_id);
   return caf::unit;
 }
@@ -78,6 +97,8 @@ caf::expected<void> Mixer::can_play(DeckId d) {
   auto& dk = deck(d);
   if (dk.buffers().empty())
     return make_error(errc::unknown_buffer, "deck " + to_string(d) + " has no buffer loaded");
+  if (reloading(d))
+    return make_error(errc::not_ready, "deck " + to_string(d) + " is not ready (a new file is loading)");
   if (dk.ready()) return caf::unit;
   for (const auto& kv : dk.buffers())
     if (kv.second->state() != BufferState::ended) return not_ready(*kv.second, d);
@@ -93,11 +114,26 @@ caf::expected<void> Mixer::play(DeckId d) {
 caf::expected<void> Mixer::play_buffer(DeckId d, std::uint32_t buffer_id) {
   auto* b = deck(d).find(buffer_id);
   if (!b) return unknown_buffer(deck(d), buffer_id);
+  if (reloads_.count({index_of(d), buffer_id}) > 0)
+    return make_error(errc::not_ready, buffer_name(d, buffer_id) + " is not ready (a new file is loading)");
   if (!b->play()) return not_ready(*b, d);
   return caf::unit;
 }
 
 void Mixer::stop(DeckId d) { deck(d).stop(); }
+
+std::size_t Mixer::reset(bool unload_buffers) {
+  scheduled_.clear();
+  std::size_t removed = 0;
+  for (auto& d : decks_) {
+    d->stop();
+    if (!unload_buffers) continue;
+    removed += d->buffers().size();
+    d->clear();
+  }
+  if (unload_buffers) reloads_.clear();
+  return removed;
+}
 
 caf::expected<void> Mixer::stop_buffer(DeckId d, std::uint32_t buffer_id) {
   auto* b = deck(d).find(buffer_id);

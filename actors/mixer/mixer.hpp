@@ -2,6 +2,8 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <set>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -33,14 +35,24 @@ class Mixer {
   /// The deck, always valid for a DeckId.
   Deck& deck(DeckId id) { return *decks_[static_cast<std::size_t>(index_of(id))]; }
 
-  /// Registers a buffer as loading (replacing any buffer with that id on the deck).
+  /// Registers a load. A new id (or one that is loading or failed) becomes a
+  /// loading buffer. A buffer that holds audio (ready, playing, stopped,
+  /// ended) plays on as it is until the new file opens (a reload): a load that
+  /// fails changes nothing. While a reload is pending the deck counts as
+  /// loading for play and start together (reloading()).
   void begin_load(DeckId deck, std::uint32_t buffer_id, std::string path);
-  /// Completes a load: attaches the reader. Errors: unknown_buffer when the
-  /// buffer was unloaded meanwhile (the reader is dropped).
+  /// Completes a load: attaches the reader to the loading buffer, or replaces
+  /// a reloaded buffer with a fresh one holding the new file (state ready).
+  /// Also swaps the reader of a buffer in place (seek: state, gain and loop
+  /// kept). Errors: unknown_buffer when the buffer was unloaded meanwhile (the
+  /// reader is dropped).
   caf::expected<void> finish_load(DeckId deck, std::uint32_t buffer_id,
                                   std::shared_ptr<FrameReader> reader, BufferInfo info);
-  /// Marks a load as failed with the reason (shown in status).
+  /// Marks a loading buffer as failed with the reason (shown in status); a
+  /// reloaded buffer keeps its earlier audio, untouched.
   void fail_load(DeckId deck, std::uint32_t buffer_id, std::string reason);
+  /// True while a reload of one of the deck's buffers is pending.
+  bool reloading(DeckId deck) const;
   /// Removes a buffer. Errors: unknown_buffer.
   caf::expected<void> unload(DeckId deck, std::uint32_t buffer_id);
 
@@ -53,6 +65,10 @@ class Mixer {
   caf::expected<void> play_buffer(DeckId deck, std::uint32_t buffer_id);
   /// Stops the deck (fade-out).
   void stop(DeckId deck);
+  /// Stops every deck and drops the scheduled starts; with `unload_buffers`,
+  /// also removes every buffer of every deck (OSC /mixer_cleanup). Returns the
+  /// number of buffers removed.
+  std::size_t reset(bool unload_buffers);
   /// Stops one buffer. Errors: unknown_buffer.
   caf::expected<void> stop_buffer(DeckId deck, std::uint32_t buffer_id);
 
@@ -125,6 +141,8 @@ class Mixer {
   };
   std::vector<ScheduledStart> scheduled_;  // sorted by at_ns
   std::uint64_t scheduled_failures_ = 0;
+  // Buffers (deck index, id) that hold audio while their new file opens.
+  std::set<std::pair<int, std::uint32_t>> reloads_;
 
   void render_pass(float* out, std::size_t frames, std::int64_t pts_ns);
   // PTS of the frame `frames` after one with PTS pts_ns (0 stays unknown).

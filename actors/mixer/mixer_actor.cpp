@@ -139,7 +139,7 @@ struct MixerActorState {
   // Decks of a pending start are settled when each can play or cannot load any more.
   bool settled(const PendingStart& p) {
     for (auto d : p.decks)
-      if (mixer->deck(d).loading()) return false;
+      if (mixer->deck(d).loading() || mixer->reloading(d)) return false;
     return true;
   }
 
@@ -404,9 +404,10 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         if (at_ns < 0)
           return make_error(errc::value_out_of_range, "start time must be a mesh time in ns (>= 0), got " +
                                                           std::to_string(at_ns));
-        if (!std::isfinite(timeout_s) || timeout_s < 0 || timeout_s > 600)
-          return make_error(errc::value_out_of_range, fmt::format("ready timeout {:g}", timeout_s) +
-                                                          " s is out of range (allowed: 0 to 600 s)");
+        if (!(timeout_s >= 0 && timeout_s <= kMaxReadyTimeoutSeconds))
+          return make_error(errc::value_out_of_range,
+                            fmt::format("ready timeout {:g} s is out of range (allowed: 0 to {:g} s)", timeout_s,
+                                        kMaxReadyTimeoutSeconds));
         PendingStart p;
         p.at_ns = at_ns;
         for (const auto& name : decks) {
@@ -442,6 +443,23 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
           return;
         }
         self->delayed_send(self, kStartPoll, retry_atom_v, key);
+      },
+      [=](reset_atom, bool unload_buffers) {
+        auto& st = self->state;
+        const auto removed = static_cast<std::uint32_t>(st.mixer->reset(unload_buffers));
+        if (unload_buffers) {
+          st.sources.clear();
+          st.load_generation.clear();
+        }
+        for (auto& [key, p] : st.starts) {  // starts still waiting for decks: answered, not run
+          StartReport r;
+          for (auto d : p.decks) r.not_ready.push_back(to_string(d) + ": cancelled by reset");
+          for (const auto& u : p.unknown) r.not_ready.push_back(u + ": cancelled by reset");
+          p.promise.deliver(r);
+        }
+        st.starts.clear();
+        spdlog::info("mixer: reset: every deck stopped{}", unload_buffers ? fmt::format(", {} buffers unloaded", removed) : "");
+        return removed;
       },
       [=](stall_atom, std::uint32_t ms) {
         spdlog::warn("mixer: stalled for {} ms on request (diagnostics)", ms);

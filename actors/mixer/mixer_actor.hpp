@@ -48,6 +48,9 @@ namespace crowdmesh::mixer {
 ///   first frame whose PTS ≥ at_ns (sample-accurate, on every node that got it).
 ///   Replies when scheduled (scheduled_at_ns set), before the start happens.
 /// - (status_atom) → MixerStatus (resets the level meters).
+/// - (reset_atom, unload_buffers) → buffers removed: stops every deck and,
+///   with unload_buffers, removes every buffer (loads in flight then fail
+///   with "replaced by a newer load").
 /// - (stall_atom, milliseconds) → true after blocking the actor that long
 ///   (diagnostics: a slow mixer starves the device ring, which telemetry must show).
 /// - (tick_atom): once a second, logs what the render path noticed (underrun
@@ -74,6 +77,7 @@ using MixerActor = caf::typed_actor<
     caf::replies_to<method_atom, std::string, std::string>::with<DeckStatus>,
     caf::replies_to<master_atom, double, double>::with<double>,
     caf::replies_to<stall_atom, std::uint32_t>::with<bool>,
+    caf::replies_to<reset_atom, bool>::with<std::uint32_t>,
     caf::replies_to<start_atom, std::vector<std::string>, double>::with<StartReport>,
     caf::replies_to<start_atom, std::vector<std::string>, double, std::int64_t>::with<StartReport>,
     caf::replies_to<status_atom>::with<MixerStatus>,

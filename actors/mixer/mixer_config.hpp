@@ -21,4 +21,8 @@ constexpr float kMaxGainDb = 12.0f;
 /// Longest gain ramp (fade) a command may ask for, s; 0 = a smoothed step.
 constexpr double kMaxRampSeconds = 3600.0;
 
+/// Longest wait of a "start together" for decks still loading, s (0 = start
+/// what is ready now). The mixer refuses NaN and values outside 0..this.
+constexpr double kMaxReadyTimeoutSeconds = 600.0;
+
 }  // namespace crowdmesh::mixer

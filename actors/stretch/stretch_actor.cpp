@@ -16,6 +16,10 @@ namespace crowdmesh::stretch {
 
 namespace {
 
+// Tick of an actor with no source to fill (nothing loaded): it only moves the
+// tempo now (status) forward; an open fills its source at once.
+constexpr std::chrono::milliseconds kIdleTick{500};
+
 // A mesh tempo change: from the frame presented at mesh time at_ns on.
 struct TempoChange {
   std::int64_t at_ns;
@@ -83,12 +87,22 @@ struct StretchState {
     s.fill();
   }
 
+  // The tempo at mesh time t: the newest change that is due.
+  void advance_bpm(std::int64_t t) {
+    for (const auto& c : pending)
+      if (c.at_ns <= t) bpm = c.bpm;
+  }
+
+  // How long until the next tick.
+  std::chrono::milliseconds tick_interval() const {
+    return sources.empty() ? kIdleTick : FillPolicy::interval(mode);
+  }
+
   // Applies the tempo updates that are due, then tops up every live source;
   // forgets the sources nobody holds any more.
   void fill_all() {
     const auto t = now();
-    for (const auto& c : pending)
-      if (c.at_ns <= t) bpm = c.bpm;
+    advance_bpm(t);
     std::size_t min_reserve = SIZE_MAX, capacity = 0, live = 0;
     auto it = sources.begin();
     while (it != sources.end()) {
@@ -148,6 +162,7 @@ StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<Stretch
           return make_error(errc::value_out_of_range,
                             fmt::format("start position {:g}", start_seconds) +
                                 " s is out of range (allowed: 0 s or more)");
+        self->state.advance_bpm(self->state.now());  // the idle tick may not have moved it yet
         auto scfg0 = self->state.cfg.source;
         scfg0.tempo_ratio = self->state.bpm / native_bpm;
         auto probe = FileSource::open(path, scfg0);
@@ -195,9 +210,14 @@ StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<Stretch
       },
       [=](tick_atom) {
         self->state.fill_all();
-        self->delayed_send(self, FillPolicy::interval(self->state.mode), tick_atom_v);
+        self->delayed_send(self, self->state.tick_interval(), tick_atom_v);
       },
-      [=](stats_atom) { return self->state.stats; },
+      [=](stats_atom) {
+        auto& st = self->state;
+        st.advance_bpm(st.now());
+        st.stats.bpm = st.bpm;
+        return st.stats;
+      },
   };
 }
 

@@ -183,9 +183,18 @@ TEST_F(MixerActorTest, StretchMethodSwitchesPerDeckAndRefusesUnknownNames) {
   caf::scoped_actor self{*sys_};
   self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false, 120.0)
       .receive([](BufferStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  auto method_of_a = [&] {
+    std::string method;
+    self->request(mixer_, 5s, status_atom_v)
+        .receive([&](MixerStatus& s) { method = s.decks[0].stretch_method; },
+                 [&](caf::error& e) { FAIL() << error_sentence(e); });
+    return method;
+  };
+  EXPECT_EQ(method_of_a(), "playback_rate");
   self->request(mixer_, 5s, method_atom_v, std::string("A"), std::string("soundtouch"))
       .receive([](DeckStatus& d) { EXPECT_EQ(d.buffers.size(), 1u); },
                [&](caf::error& e) { FAIL() << error_sentence(e); });
+  EXPECT_EQ(method_of_a(), "soundtouch");
   self->request(mixer_, 5s, method_atom_v, std::string("A"), std::string("granular"))
       .receive([](DeckStatus&) { FAIL() << "an unknown method must be refused"; },
                [&](caf::error& e) {

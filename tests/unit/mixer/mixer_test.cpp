@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -186,6 +187,60 @@ TEST_F(MixerTest, FailedLoadShowsTheReasonInStatus) {
   ASSERT_EQ(s.decks[3].buffers.size(), 1u);
   EXPECT_EQ(s.decks[3].buffers[0].state, BufferState::failed);
   EXPECT_EQ(s.decks[3].buffers[0].error, "file not found: /tmp/x.wav");
+}
+
+TEST_F(MixerTest, ReloadThatFailsLeavesThePlayingBufferPlaying) {
+  load(DeckId::A, 1, 440.0, 0.5f);
+  ASSERT_TRUE(mixer_.play(DeckId::A));
+  render(4800);
+  mixer_.begin_load(DeckId::A, 1, "/missing/other.wav");
+  render(4800);
+  mixer_.fail_load(DeckId::A, 1, "file not found: /missing/other.wav");
+  const auto out = render(4800);
+  auto s = mixer_.status();
+  ASSERT_EQ(s.decks[0].buffers.size(), 1u);
+  EXPECT_EQ(s.decks[0].buffers[0].state, BufferState::playing);
+  EXPECT_EQ(s.decks[0].buffers[0].info.path, "/tmp/test.wav");
+  float peak = 0;
+  for (float v : out) peak = std::max(peak, std::abs(v));
+  EXPECT_GT(peak, 0.3f) << "the deck fell silent after a failed reload";
+}
+
+TEST_F(MixerTest, ReloadThatSucceedsReplacesTheBufferReadyToPlay) {
+  load(DeckId::A, 1, 440.0, 0.5f);
+  ASSERT_TRUE(mixer_.play(DeckId::A));
+  render(4800);
+  mixer_.begin_load(DeckId::A, 1, "/tmp/next.wav");
+  EXPECT_EQ(mixer_.status().decks[0].buffers[0].state, BufferState::playing) << "playing while the new file opens";
+  EXPECT_TRUE(mixer_.reloading(DeckId::A));
+  const auto play = mixer_.play(DeckId::A);
+  ASSERT_FALSE(play) << "play must wait for the new file, as for a first load";
+  EXPECT_EQ(error_code(play.error()), errc::not_ready);
+  BufferInfo info;
+  info.path = "/tmp/next.wav";
+  ASSERT_TRUE(mixer_.finish_load(DeckId::A, 1, std::make_shared<ToneReader>(kRate, kCh, 220.0, 0.5f, 0), info));
+  auto s = mixer_.status();
+  ASSERT_EQ(s.decks[0].buffers.size(), 1u);
+  EXPECT_EQ(s.decks[0].buffers[0].state, BufferState::ready);
+  EXPECT_EQ(s.decks[0].buffers[0].info.path, "/tmp/next.wav");
+  EXPECT_FALSE(mixer_.reloading(DeckId::A));
+  EXPECT_TRUE(mixer_.play(DeckId::A));
+}
+
+TEST_F(MixerTest, ResetStopsEveryDeckDropsScheduledStartsAndCanUnloadEverything) {
+  load(DeckId::A, 1, 440.0, 0.5f);
+  load(DeckId::B, 1, 220.0, 0.5f);
+  ASSERT_TRUE(mixer_.play(DeckId::A));
+  mixer_.schedule_start({DeckId::B}, 5'000'000'000LL);
+  EXPECT_EQ(mixer_.reset(false), 0u);
+  EXPECT_EQ(mixer_.scheduled_starts(), 0u);
+  render(4800);  // the stop fades out
+  auto s = mixer_.status();
+  EXPECT_EQ(s.decks[0].buffers[0].state, BufferState::stopped);
+  EXPECT_EQ(s.decks[1].buffers[0].state, BufferState::ready);
+  EXPECT_EQ(mixer_.reset(true), 2u);
+  s = mixer_.status();
+  for (const auto& d : s.decks) EXPECT_TRUE(d.buffers.empty());
 }
 
 TEST_F(MixerTest, BufferEndsWhenItsReaderFinishes) {

@@ -221,14 +221,16 @@ TEST(OscMappingTest, TestToneDefaultsTo440HzAndAcceptsAFrequency) {
   fails("/test_tone", {F(5)}, errc::value_out_of_range);
 }
 
-TEST(OscMappingTest, MixerCleanupUnloadsBuffersAndResetDoesNot) {
+TEST(OscMappingTest, MixerCleanupUnloadsEveryBufferAndResetOnlyAsksForTheStatus) {
   auto cleanup = ok("/mixer_cleanup", {});
   ASSERT_TRUE(cleanup.command.has_reset());
   EXPECT_TRUE(cleanup.command.reset().unload_buffers());
+  EXPECT_EQ(cleanup.actor, "mixer");
+  // The original's /reset only moves a clock origin that cancels out of its
+  // start times: nothing to stop or unload.
   auto reset = ok("/reset", {});
-  ASSERT_TRUE(reset.command.has_reset());
-  EXPECT_FALSE(reset.command.reset().unload_buffers());
-  EXPECT_EQ(reset.actor, "mixer");
+  EXPECT_TRUE(reset.command.has_get_status());
+  EXPECT_EQ(reset.actor, "node");
 }
 
 TEST(OscMappingTest, SetTempoGoesToTheTempoActor) {

@@ -1,0 +1,350 @@
+// The command router with this node's real actors (mixer, stretch, tempo) and
+// no sockets: each test sends one wire command and checks the one reply.
+#include "command_router.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <future>
+#include <limits>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audio_files.hpp"
+#include "caf/all.hpp"
+#include "command_handlers.hpp"
+#include "common/error.hpp"
+#include "common/local_clock.hpp"
+#include "tempo/tempo_actor.hpp"
+
+namespace crowdmesh::node {
+namespace {
+
+namespace v1 = crowdmesh::v1;
+using namespace std::chrono_literals;
+
+class CommandRouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cfg_.add_error_category(caf::atom("crowdmesh"), render_error);
+    sys_ = std::make_unique<caf::actor_system>(cfg_);
+    dir_ = test::make_temp_dir("crowdmesh-router");
+    ASSERT_TRUE(test::write_sine_wav(dir_ + "/a.wav", 48000, 2, 30.0, 440.0));
+    stretch_ = stretch::spawn_stretch_actor(*sys_, stretch::StretchConfig{});
+    mixer::MixerActorConfig mcfg;
+    mcfg.stretch = stretch_;
+    mcfg.offline = true;
+    mixer_ = mixer::spawn_mixer_actor(*sys_, mcfg);
+    tempo::TempoActorConfig tcfg;
+    tcfg.mesh_time_ns = local_now_ns;
+    tcfg.publish = [](double, std::int64_t) {};
+    tempo_ = tempo::spawn_tempo_actor(*sys_, tcfg);
+    router_cfg_.node = "room-a";
+    router_cfg_.mixer = mixer_;
+    router_cfg_.stretch = stretch_;
+    router_cfg_.tempo = tempo_;
+  }
+  void TearDown() override {
+    std::this_thread::sleep_for(50ms);  // a second reply would come now
+    for (std::size_t i = 0; i < replies_.size(); ++i)
+      EXPECT_EQ(replies_[i]->load(), 1) << "request " << i << " must get exactly one reply";
+    caf::scoped_actor self{*sys_};
+    if (router_) self->send_exit(router_, caf::exit_reason::user_shutdown);
+    self->send_exit(mixer_, caf::exit_reason::user_shutdown);
+    self->send_exit(tempo_, caf::exit_reason::user_shutdown);
+    self->send_exit(stretch_, caf::exit_reason::user_shutdown);
+    std::filesystem::remove_all(dir_);
+  }
+
+  // The router, spawned at the first request from router_cfg_ (a test may
+  // change the config before it sends anything).
+  caf::actor router() {
+    if (!router_) router_ = spawn_command_router(*sys_, router_cfg_);
+    return router_;
+  }
+
+  // Sends one envelope and waits for its reply; every test then checks that
+  // no second reply came (TearDown).
+  v1::Reply send(const v1::Envelope& env) {
+    auto done = std::make_shared<std::promise<v1::Reply>>();
+    auto reply = done->get_future();
+    auto count = std::make_shared<std::atomic<int>>(0);
+    replies_.push_back(count);
+    caf::anon_send(router(), NodeRequest{std::make_shared<v1::Envelope>(env), [done, count](v1::Reply r) {
+                                           if (count->fetch_add(1) == 0) done->set_value(std::move(r));
+                                         }});
+    if (reply.wait_for(20s) != std::future_status::ready) {
+      ADD_FAILURE() << "no reply within 20 s";
+      return {};
+    }
+    return reply.get();
+  }
+  v1::Reply send(const v1::Command& c) {
+    v1::Envelope env;
+    *env.mutable_command() = c;
+    return send(env);
+  }
+
+  v1::Reply load_and_play_a() {
+    v1::Command load;
+    load.mutable_load_buffer()->set_deck(v1::DECK_A);
+    load.mutable_load_buffer()->set_buffer_id(1);
+    load.mutable_load_buffer()->set_path(dir_ + "/a.wav");
+    auto r = send(load);
+    EXPECT_TRUE(r.has_ok()) << r.ShortDebugString();
+    v1::Command play;
+    play.mutable_play_deck()->set_deck(v1::DECK_A);
+    return send(play);
+  }
+
+  caf::actor_system_config cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  std::string dir_;
+  stretch::StretchActor stretch_;
+  mixer::MixerActor mixer_;
+  tempo::TempoActor tempo_;
+  RouterConfig router_cfg_;
+  caf::actor router_;
+  std::vector<std::shared_ptr<std::atomic<int>>> replies_;  // per request: replies received
+};
+
+std::string error_text(const v1::Reply& r) { return r.error().message(); }
+
+TEST(CommandRouteTable, EveryCommandOfTheSchemaHasAHandler) {
+  // GetNodes included: the gateway answers it, the router says so.
+  const auto* oneof = v1::Command::descriptor()->FindOneofByName("command");
+  ASSERT_NE(oneof, nullptr);
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    const auto* field = oneof->field(i);
+    const auto* route = find_command_route(static_cast<v1::Command::CommandCase>(field->number()));
+    ASSERT_NE(route, nullptr) << field->name() << " has no handler";
+    EXPECT_NE(route->handler, nullptr) << field->name();
+    EXPECT_EQ(static_cast<int>(route->command), field->number()) << field->name();
+  }
+}
+
+TEST_F(CommandRouterTest, StartTogetherRefusesANaNReadyTimeoutWithTheRange) {
+  ASSERT_TRUE(load_and_play_a().has_ok());
+  v1::Command c;
+  c.mutable_start_together()->add_decks(v1::DECK_A);
+  c.mutable_start_together()->set_ready_timeout_seconds(std::numeric_limits<double>::quiet_NaN());
+  auto r = send(c);
+  ASSERT_TRUE(r.has_error()) << r.ShortDebugString();
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_VALUE_OUT_OF_RANGE);
+  EXPECT_NE(error_text(r).find("allowed: 0 to 600 s"), std::string::npos) << error_text(r);
+}
+
+TEST_F(CommandRouterTest, StartTogetherRefusesANegativeReadyTimeout) {
+  v1::Command c;
+  c.mutable_start_together()->add_decks(v1::DECK_A);
+  c.mutable_start_together()->set_ready_timeout_seconds(-1);
+  auto r = send(c);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_VALUE_OUT_OF_RANGE);
+  EXPECT_NE(error_text(r).find("-1 s"), std::string::npos) << error_text(r);
+}
+
+TEST_F(CommandRouterTest, ReportMovementRefusesAnUnspecifiedChannel) {
+  v1::Command c;
+  c.mutable_report_movement()->set_value(0.9);
+  auto r = send(c);
+  ASSERT_TRUE(r.has_error()) << r.ShortDebugString();
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_VALUE_OUT_OF_RANGE);
+  EXPECT_NE(error_text(r).find("movement channel 0"), std::string::npos) << error_text(r);
+  // Nothing changed: the tempo actor never saw the value.
+  v1::Command get;
+  get.mutable_get_tempo();
+  EXPECT_EQ(send(get).ok().tempo().movement(), 0.0);
+}
+
+TEST_F(CommandRouterTest, ReportMovementRefusesAnUnknownChannelNumber) {
+  v1::Command c;
+  c.mutable_report_movement()->set_channel(static_cast<v1::ReportMovement::Channel>(42));
+  c.mutable_report_movement()->set_value(0.9);
+  auto r = send(c);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_NE(error_text(r).find("movement channel 42"), std::string::npos) << error_text(r);
+}
+
+TEST_F(CommandRouterTest, ReportMovementOnTheTotalChannelReachesTheTempoActor) {
+  v1::Command c;
+  c.mutable_report_movement()->set_channel(v1::ReportMovement::CHANNEL_TOTAL);
+  c.mutable_report_movement()->set_value(0.75);
+  auto r = send(c);
+  ASSERT_TRUE(r.has_ok()) << r.ShortDebugString();
+  EXPECT_DOUBLE_EQ(r.ok().tempo().movement(), 0.75);
+}
+
+TEST_F(CommandRouterTest, ReportMovementOnAnotherChannelIsCheckedAndLeavesTheTempo) {
+  v1::Command c;
+  c.mutable_report_movement()->set_channel(v1::ReportMovement::CHANNEL_ARM);
+  c.mutable_report_movement()->set_value(-1);
+  auto bad = send(c);
+  ASSERT_TRUE(bad.has_error()) << bad.ShortDebugString();
+  EXPECT_EQ(bad.error().code(), v1::ERROR_CODE_VALUE_OUT_OF_RANGE);
+  c.mutable_report_movement()->set_value(0.9);
+  auto r = send(c);
+  ASSERT_TRUE(r.has_ok()) << r.ShortDebugString();
+  EXPECT_NE(r.ok().message().find("CHANNEL_ARM accepted"), std::string::npos) << r.ok().message();
+  v1::Command get;
+  get.mutable_get_tempo();
+  EXPECT_EQ(send(get).ok().tempo().movement(), 0.0);
+}
+
+TEST_F(CommandRouterTest, SetGainOnTheMasterAndSetMasterGainReachTheSameMasterGain) {
+  v1::Command via_gain;
+  via_gain.mutable_set_gain()->mutable_target()->set_master(true);
+  via_gain.mutable_set_gain()->set_gain_db(-6);
+  auto r1 = send(via_gain);
+  ASSERT_TRUE(r1.has_ok()) << r1.ShortDebugString();
+  EXPECT_EQ(r1.ok().message(), "master gain -6.0 dB");
+  v1::Command status;
+  status.mutable_get_status();
+  EXPECT_NEAR(send(status).ok().status().master_gain_db(), -6.0, 1e-3);
+  v1::Command via_master;
+  via_master.mutable_set_master_gain()->set_gain_db(-3);
+  via_master.mutable_set_master_gain()->set_ramp_seconds(2);
+  auto r2 = send(via_master);
+  ASSERT_TRUE(r2.has_ok()) << r2.ShortDebugString();
+  EXPECT_EQ(r2.ok().message(), "master gain -3.0 dB over 2 s");
+}
+
+TEST_F(CommandRouterTest, ReloadOfAPlayingBufferWithAMissingFileKeepsItPlaying) {
+  ASSERT_TRUE(load_and_play_a().has_ok());
+  v1::Command reload;
+  reload.mutable_load_buffer()->set_deck(v1::DECK_A);
+  reload.mutable_load_buffer()->set_buffer_id(1);
+  reload.mutable_load_buffer()->set_path(dir_ + "/missing.wav");
+  auto r = send(reload);
+  ASSERT_TRUE(r.has_error()) << r.ShortDebugString();
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_FILE_NOT_FOUND);
+  EXPECT_NE(error_text(r).find(dir_ + "/missing.wav"), std::string::npos) << error_text(r);
+  v1::Command status;
+  status.mutable_get_status();
+  auto s = send(status);
+  ASSERT_TRUE(s.has_ok());
+  const auto& deck_a = s.ok().status().decks(0);
+  ASSERT_EQ(deck_a.buffers_size(), 1);
+  EXPECT_EQ(deck_a.buffers(0).state(), v1::BUFFER_STATE_PLAYING) << s.ShortDebugString();
+  EXPECT_NE(deck_a.buffers(0).path().find("a.wav"), std::string::npos);
+}
+
+TEST_F(CommandRouterTest, ResetStopsEveryDeckAndKeepsTheBuffers) {
+  ASSERT_TRUE(load_and_play_a().has_ok());
+  v1::Command c;
+  c.mutable_reset();
+  auto r = send(c);
+  ASSERT_TRUE(r.has_ok()) << r.ShortDebugString();
+  EXPECT_EQ(r.ok().message(), "every deck stopped");
+  {  // the stop fades out over the next rendered frames (no device here: render by hand)
+    caf::scoped_actor self{*sys_};
+    self->request(mixer_, 5s, render_atom_v, std::uint32_t{4800}, std::int64_t{0})
+        .receive([](AudioBlock&) {}, [](caf::error& e) { FAIL() << error_sentence(e); });
+  }
+  v1::Command status;
+  status.mutable_get_status();
+  const auto s = send(status);
+  ASSERT_EQ(s.ok().status().decks(0).buffers_size(), 1);
+  EXPECT_EQ(s.ok().status().decks(0).buffers(0).state(), v1::BUFFER_STATE_STOPPED) << s.ShortDebugString();
+}
+
+TEST_F(CommandRouterTest, ResetWithUnloadBuffersLeavesEveryDeckEmpty) {
+  ASSERT_TRUE(load_and_play_a().has_ok());
+  v1::Command c;
+  c.mutable_reset()->set_unload_buffers(true);
+  auto r = send(c);
+  ASSERT_TRUE(r.has_ok()) << r.ShortDebugString();
+  EXPECT_EQ(r.ok().message(), "every deck stopped, 1 buffer unloaded");
+  v1::Command status;
+  status.mutable_get_status();
+  const auto s = send(status);
+  for (const auto& deck : s.ok().status().decks()) EXPECT_EQ(deck.buffers_size(), 0) << s.ShortDebugString();
+}
+
+TEST_F(CommandRouterTest, UnknownDeckIsRefusedNamingTheAllowedDecks) {
+  v1::Command c;
+  c.mutable_play_deck()->set_deck(static_cast<v1::Deck>(9));
+  auto r = send(c);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_UNKNOWN_DECK);
+  EXPECT_NE(error_text(r).find("deck 9"), std::string::npos) << error_text(r);
+  EXPECT_NE(error_text(r).find("A, B, C, D"), std::string::npos) << error_text(r);
+}
+
+TEST_F(CommandRouterTest, UnknownEqBandIsRefusedNamingTheBands) {
+  v1::Command c;
+  c.mutable_set_eq()->set_deck(v1::DECK_A);
+  c.mutable_set_eq()->set_gain_db(-6);
+  auto r = send(c);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_VALUE_OUT_OF_RANGE);
+  EXPECT_NE(error_text(r).find("low, mid, high"), std::string::npos) << error_text(r);
+}
+
+TEST_F(CommandRouterTest, DeckCommandOnANodeWithoutMixerIsRefusedNamingTheNode) {
+  router_cfg_.mixer = mixer::MixerActor{};
+  v1::Command c;
+  c.mutable_play_deck()->set_deck(v1::DECK_A);
+  auto r = send(c);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_NOT_READY);
+  EXPECT_NE(error_text(r).find("node room-a has no mixer"), std::string::npos) << error_text(r);
+  // Tempo commands do not need the mixer.
+  v1::Command get;
+  get.mutable_get_tempo();
+  EXPECT_TRUE(send(get).has_ok());
+}
+
+TEST_F(CommandRouterTest, TempoCommandWithoutTheTempoActorNamesTheTempoNode) {
+  router_cfg_.tempo = tempo::TempoActor{};
+  router_cfg_.tempo_node = "room-c";
+  v1::Command c;
+  c.mutable_set_tempo()->set_target_bpm(126);
+  auto r = send(c);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_NOT_READY);
+  EXPECT_NE(error_text(r).find("send tempo and movement to node room-c"), std::string::npos) << error_text(r);
+}
+
+TEST_F(CommandRouterTest, CommandMoreThanAnHourAheadIsRefused) {
+  v1::Envelope env;
+  env.mutable_command()->mutable_play_deck()->set_deck(v1::DECK_A);
+  env.set_execute_at_ns(local_now_ns() + 3'700'000'000'000LL);
+  auto r = send(env);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_VALUE_OUT_OF_RANGE);
+  EXPECT_NE(error_text(r).find("more than one hour ahead"), std::string::npos) << error_text(r);
+}
+
+TEST_F(CommandRouterTest, CommandWithExecuteAtIsHeldUntilThatMeshTime) {
+  v1::Envelope env;
+  env.mutable_command()->mutable_get_tempo();
+  const auto at = local_now_ns() + 300'000'000LL;
+  env.set_execute_at_ns(at);
+  auto r = send(env);
+  EXPECT_TRUE(r.has_ok()) << r.ShortDebugString();
+  EXPECT_GE(local_now_ns(), at);
+}
+
+TEST_F(CommandRouterTest, EmptyCommandGetsUnknownPayload) {
+  auto r = send(v1::Command{});
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_UNKNOWN_PAYLOAD);
+}
+
+TEST_F(CommandRouterTest, StallOfAnotherActorIsRefusedNamingTheAllowedOne) {
+  v1::Command c;
+  c.mutable_stall()->set_actor("device");
+  c.mutable_stall()->set_milliseconds(10);
+  auto r = send(c);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_NE(error_text(r).find("'device' cannot be stalled (allowed: mixer)"), std::string::npos) << error_text(r);
+}
+
+}  // namespace
+}  // namespace crowdmesh::node
