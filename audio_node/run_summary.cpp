@@ -68,7 +68,8 @@ std::string to_json(const RunSummary& s) {
                     {"initial_alignments", st.initial_alignments},
                     {"realigns_after_lock", s.device.realigns_after_lock},
                     {"frames_skipped", s.device.playout_frames_skipped},
-                    {"wake_timeouts", s.device.playout_wake_timeouts}};
+                    {"wake_timeouts", s.device.playout_wake_timeouts},
+                    {"longest_work_us", s.device.playout_longest_work_us}};
   }
   j["tap_overflow_frames"] = st.tap_overflow_frames;
   j["mixer_underrun_frames"] = s.mixer.underrun_frames;

@@ -144,6 +144,7 @@ struct DeviceActorState {
       r.dac_time_source = p.dac_time_source;
       r.playout_wake_timeouts = p.wake_timeouts;
       r.realigns_after_lock = p.realigns_after_lock;
+      r.playout_longest_work_us = static_cast<double>(p.longest_work_ns) / 1e3;
       r.playout_frames_skipped = static_cast<std::int64_t>(p.stage.frames_dropped) -
                                  static_cast<std::int64_t>(p.stage.frames_inserted) + p.stage.initial_alignment_frames;
     }

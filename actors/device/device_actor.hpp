@@ -49,6 +49,7 @@ struct DeviceRunReport {
   std::uint64_t playout_wake_timeouts = 0;  ///< playout waits that saw no period (device stalled)
   std::uint64_t realigns_after_lock = 0;    ///< playout realigns after its loop first locked
   std::int64_t playout_frames_skipped = 0;  ///< mixer frames dropped minus silent frames inserted by realigns
+  double playout_longest_work_us = 0.0;     ///< longest playout wake-up (render + resample + ring write), µs
 };
 
 /// The device actor's interface.
@@ -91,7 +92,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeviceRunReport& x) {
   return f(caf::meta::type_name("DeviceRunReport"), x.stats, x.backend, x.channels, x.record_path,
            x.recorded_frames, x.first_frame_mesh_ns, x.playout_scheduling, x.dac_time_source,
-           x.playout_wake_timeouts, x.realigns_after_lock, x.playout_frames_skipped);
+           x.playout_wake_timeouts, x.realigns_after_lock, x.playout_frames_skipped, x.playout_longest_work_us);
 }
 
 }  // namespace crowdmesh::device

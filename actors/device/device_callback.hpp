@@ -7,7 +7,7 @@
 #include "device/dac_timing.hpp"
 #include "device/device_config.hpp"
 #include "device/device_stats.hpp"
-#include "device/period_signal.hpp"
+#include "rt/wake_signal.hpp"
 #include "rt/duration_histogram.hpp"
 #include "rt/seqlock.hpp"
 #include "rt/spsc_ring.hpp"
@@ -70,7 +70,7 @@ class DeviceCallback {
   void set_fallback_latency_ns(std::int64_t ns) noexcept { fallback_latency_ns_.store(ns, std::memory_order_relaxed); }
   /// Not real-time, while stopped: a signal posted after every period (nullptr = none).
   /// The signal must outlive the running backend.
-  void set_period_signal(PeriodSignal* signal) noexcept { period_signal_.store(signal, std::memory_order_release); }
+  void set_period_signal(rt::WakeSignal* signal) noexcept { period_signal_.store(signal, std::memory_order_release); }
 
   /// Producer side (device actor) of the ring the callback plays from.
   rt::SpscRing& output_ring() noexcept { return *output_ring_; }
@@ -129,7 +129,7 @@ class DeviceCallback {
 
   std::int64_t output_trim_ns_ = 0;
   std::atomic<std::int64_t> fallback_latency_ns_{0};
-  std::atomic<PeriodSignal*> period_signal_{nullptr};
+  std::atomic<rt::WakeSignal*> period_signal_{nullptr};
   rt::Seqlock<DacTiming> dac_timing_;
   std::uint64_t ring_frames_read_ = 0;  // RT thread only
 

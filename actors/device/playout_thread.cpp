@@ -10,6 +10,8 @@
 #include <sched.h>
 
 #include "common/error.hpp"
+#include "common/local_clock.hpp"
+#include "rt/rt_context.hpp"
 
 namespace crowdmesh::device {
 
@@ -56,8 +58,8 @@ caf::expected<void> PlayoutThread::start() {
   sched_param sp{};
   sp.sched_priority = std::min(cfg_.priority, sched_get_priority_max(SCHED_FIFO));
   const int rc = pthread_setschedparam(thread_.native_handle(), SCHED_FIFO, &sp);
-  std::lock_guard<std::mutex> lk(stats_mutex_);
-  stats_.scheduling = rc == 0 ? "SCHED_FIFO " + std::to_string(sp.sched_priority)
+  std::lock_guard<std::mutex> lk(scheduling_mutex_);
+  scheduling_ = rc == 0 ? "SCHED_FIFO " + std::to_string(sp.sched_priority)
                               : std::string("normal priority: ") + std::strerror(rc);
   return {};
 }
@@ -113,10 +115,12 @@ bool PlayoutThread::begin_timeline() noexcept {
   }
   stage_ring_base_ = ring_written_;
   const auto scheduling = place_below_callback();
-  std::lock_guard<std::mutex> lk(stats_mutex_);
-  if (scheduling != "unchanged") stats_.scheduling = scheduling;
-  stats_.first_mesh_frame = next_mesh_frame_;
-  stats_.first_frame_dac_mesh_ns =
+  if (scheduling != "unchanged") {
+    std::lock_guard<std::mutex> lk(scheduling_mutex_);
+    scheduling_ = scheduling;
+  }
+  figures_.first_mesh_frame = next_mesh_frame_;
+  figures_.first_frame_dac_mesh_ns =
       dac_mesh - static_cast<std::int64_t>(std::llround(static_cast<double>(t.device_frame) * ns_per_frame));
   return true;
 }
@@ -130,8 +134,20 @@ void PlayoutThread::stop() noexcept {
 }
 
 PlayoutStats PlayoutThread::stats() const {
-  std::lock_guard<std::mutex> lk(stats_mutex_);
-  return stats_;
+  const auto f = published_.load();
+  PlayoutStats s;
+  s.stage = f.stage;
+  s.realigns_after_lock = f.realigns_after_lock;
+  s.wakeups = f.wakeups;
+  s.wake_timeouts = f.wake_timeouts;
+  s.render_failures = f.render_failures;
+  s.first_mesh_frame = f.first_mesh_frame;
+  s.first_frame_dac_mesh_ns = f.first_frame_dac_mesh_ns;
+  s.longest_work_ns = f.longest_work_ns;
+  if (f.has_dac_time_source) s.dac_time_source = to_string(static_cast<DacTimeSource>(f.dac_time_source));
+  std::lock_guard<std::mutex> lk(scheduling_mutex_);
+  s.scheduling = scheduling_;
+  return s;
 }
 
 void PlayoutThread::observe() noexcept {
@@ -140,8 +156,8 @@ void PlayoutThread::observe() noexcept {
   if (t.ring_frame == last_timing_version_ && last_timing_version_ != 0) return;
   last_timing_version_ = t.ring_frame;
   stage_->observe(t.ring_frame - stage_ring_base_, cfg_.mesh_time->mesh_at(t.dac_local_ns));
-  std::lock_guard<std::mutex> lk(stats_mutex_);
-  stats_.dac_time_source = to_string(static_cast<DacTimeSource>(t.source));
+  figures_.dac_time_source = t.source;
+  figures_.has_dac_time_source = true;
 }
 
 void PlayoutThread::fill() noexcept {
@@ -167,14 +183,13 @@ void PlayoutThread::fill() noexcept {
     ring.write(out_.data(), got);
     ring_written_ += got;
   }
-  std::lock_guard<std::mutex> lk(stats_mutex_);
-  stats_.render_failures += failures;
-  stats_.stage = stage_->stats();
-  if (!ever_locked_ && stats_.stage.locked) {
+  figures_.render_failures += failures;
+  figures_.stage = stage_->stats();
+  if (!ever_locked_ && figures_.stage.locked) {
     ever_locked_ = true;
-    realigns_at_lock_ = stats_.stage.realigns;
+    realigns_at_lock_ = figures_.stage.realigns;
   }
-  if (ever_locked_) stats_.realigns_after_lock = stats_.stage.realigns - realigns_at_lock_;
+  if (ever_locked_) figures_.realigns_after_lock = figures_.stage.realigns - realigns_at_lock_;
 }
 
 void PlayoutThread::run() noexcept {
@@ -183,17 +198,23 @@ void PlayoutThread::run() noexcept {
   while (!stop_.load(std::memory_order_acquire)) {
     const bool woke = signal_.wait_for(4 * period_ns);
     if (stop_.load(std::memory_order_acquire)) break;
-    {
-      std::lock_guard<std::mutex> lk(stats_mutex_);
-      if (woke) ++stats_.wakeups;
-      else ++stats_.wake_timeouts;
-    }
+    if (woke) ++figures_.wakeups;
+    else ++figures_.wake_timeouts;
     if (!stage_ && !begin_timeline()) {
       top_up_with_silence();
+      published_.store(figures_);
       continue;
     }
-    observe();
-    fill();
+    {
+      // From here on each wake-up is real-time work: no allocation, no lock
+      // but the render port's priority-inheriting one (allocation hook tests).
+      rt::RtContextScope rt_scope;
+      const auto t0 = steady_now_ns();
+      observe();
+      fill();
+      figures_.longest_work_ns = std::max(figures_.longest_work_ns, steady_now_ns() - t0);
+      published_.store(figures_);
+    }
   }
 }
 

@@ -10,9 +10,10 @@
 #include "caf/expected.hpp"
 #include "common/mesh_time.hpp"
 #include "device/device_callback.hpp"
-#include "device/period_signal.hpp"
+#include "rt/wake_signal.hpp"
 #include "device/playout_stage.hpp"
 #include "mixer/render_port.hpp"
+#include "rt/seqlock.hpp"
 
 namespace crowdmesh::device {
 
@@ -44,13 +45,18 @@ struct PlayoutStats {
   /// Mesh time at which device frame 0 (a recording's first frame) reached the
   /// DAC, from the first period's DAC time; 0 before it.
   std::int64_t first_frame_dac_mesh_ns = 0;
+  /// Longest time one wake-up's work (read the DAC time, render, resample,
+  /// write the ring) took, ns; more than a period or two means the ring
+  /// can run dry (the render waited for the mixer's lock, or the thread
+  /// was preempted).
+  std::int64_t longest_work_ns = 0;
   std::string scheduling;            ///< e.g. "SCHED_FIFO 60" or why it runs at normal priority
   std::string dac_time_source;       ///< where DAC times come from (DacTimeSource name)
 };
 
 /// Render + drift-locked playout on a dedicated thread (ARCHITECTURE.md,
 /// "Clocks and multi-room"): woken by the device after every period (a
-/// PeriodSignal posted by the callback), it reads the period's DAC time,
+/// rt::WakeSignal posted by the callback), it reads the period's DAC time,
 /// maps it to mesh time, lets the PlayoutStage steer its resampling ratio,
 /// then renders mesh frames through the RenderPort and keeps the device's
 /// output ring `target_periods` full. No CAF timer or actor is on this path,
@@ -79,7 +85,8 @@ class PlayoutThread {
   caf::expected<void> start();
   /// Ends the thread and joins it; idempotent.
   void stop() noexcept;
-  /// A snapshot (locks briefly; not for the audio callback).
+  /// A snapshot (any thread; never blocks the playout thread, which
+  /// publishes its figures through a seqlock once per wake-up).
   PlayoutStats stats() const;
 
   /// Mesh grid frame at or after mesh time `mesh_ns` for `rate_hz`.
@@ -97,7 +104,7 @@ class PlayoutThread {
 
   PlayoutConfig cfg_;
   DeviceCallback& cb_;
-  PeriodSignal signal_;
+  rt::WakeSignal signal_;
   std::unique_ptr<PlayoutStage> stage_;
   std::vector<float> in_;
   std::vector<float> out_;
@@ -110,8 +117,19 @@ class PlayoutThread {
   std::uint64_t realigns_at_lock_ = 0;
   std::thread thread_;
   std::atomic<bool> stop_{false};
-  mutable std::mutex stats_mutex_;
-  PlayoutStats stats_;
+  // What stats() reports, apart from the scheduling sentence: written by the
+  // playout thread only (figures_ is its working copy), read through the seqlock.
+  struct Figures {
+    PlayoutStage::Stats stage;
+    std::uint64_t realigns_after_lock = 0, wakeups = 0, wake_timeouts = 0, render_failures = 0;
+    std::int64_t first_mesh_frame = 0, first_frame_dac_mesh_ns = 0, longest_work_ns = 0;
+    std::uint32_t dac_time_source = 0;  // a DacTimeSource value; 0 = none yet
+    bool has_dac_time_source = false;
+  };
+  Figures figures_;
+  rt::Seqlock<Figures> published_;
+  mutable std::mutex scheduling_mutex_;  // set at start and once when the timeline begins
+  std::string scheduling_;
 };
 
 }  // namespace crowdmesh::device

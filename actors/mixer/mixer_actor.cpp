@@ -17,6 +17,7 @@
 #include "common/log.hpp"
 #include "mixer/mixer.hpp"
 #include "mixer/render_port.hpp"
+#include "mixer/tap_relay.hpp"
 
 namespace crowdmesh::mixer {
 
@@ -95,6 +96,9 @@ struct MixerActorState {
   std::uint64_t title_age_frames = ~std::uint64_t{0} / 2;
   std::map<std::uint64_t, PendingStart> starts;
   std::uint64_t next_start = 1;
+  // With a render thread: carries its blocks to the tap off that thread.
+  std::unique_ptr<TapRelay> relay;
+  std::uint64_t relay_drops_logged = 0;
 
   // A pooled sample vector nobody else holds any more (no allocation once warm).
   std::shared_ptr<std::vector<float>> take_block(std::size_t samples) {
@@ -110,6 +114,15 @@ struct MixerActorState {
 
   ~MixerActorState() {
     if (mixer.port) mixer.port->detach();
+  }
+
+  // The render thread's path (RenderPort::render holds the port's lock): mixes
+  // straight into the thread's buffer and hands a copy to the tap relay;
+  // nothing here allocates or waits.
+  void render_into(float* out, std::size_t frames, std::int64_t pts_ns) {
+    mixer.core->render(out, frames, pts_ns);
+    if (relay) relay->push(out, static_cast<std::uint32_t>(frames), next_frame, pts_ns);
+    next_frame += frames;
   }
 
   AudioBlock render(std::uint32_t frames, std::int64_t pts_ns) {
@@ -226,11 +239,14 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
   if (cfg.render_port) {
     self->state.mixer.port = cfg.render_port;
     // The render thread renders through this (under the port's lock) while the
-    // actor lives; ~MixerActorState detaches it.
+    // actor lives; ~MixerActorState detaches it. Its blocks reach the tap
+    // through the relay (half a second of room), never on that thread.
     auto* st = &self->state;
+    if (cfg.tap)
+      st->relay = std::make_unique<TapRelay>(cfg.tap, cfg.mixer.channels, cfg.mixer.sample_rate_hz,
+                                             static_cast<std::size_t>(cfg.mixer.sample_rate_hz / 2));
     cfg.render_port->attach([st](float* out, std::size_t frames, std::int64_t pts_ns) {
-      const auto b = st->render(static_cast<std::uint32_t>(frames), pts_ns);
-      std::memcpy(out, b.samples->data(), b.samples->size() * sizeof(float));
+      st->render_into(out, frames, pts_ns);
     });
   }
   self->delayed_send(self, kFindingsInterval, tick_atom_v);
@@ -427,7 +443,17 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         return rp;
       },
       [=](tick_atom) {
-        for (const auto& line : self->state.mixer->take_findings()) spdlog::warn("{}", line);
+        auto& st = self->state;
+        for (const auto& line : st.mixer->take_findings()) spdlog::warn("{}", line);
+        if (st.relay) {
+          st.relay->set_title(now_playing(st.mixer->status()));
+          const auto dropped = st.relay->stats().dropped;
+          if (dropped > st.relay_drops_logged)
+            spdlog::warn("mixer: {} master block(s) dropped before the recording/stream tap (its thread fell "
+                         "half a second behind; {} since start)",
+                         dropped - st.relay_drops_logged, dropped);
+          st.relay_drops_logged = dropped;
+        }
         self->delayed_send(self, kFindingsInterval, tick_atom_v);
       },
       [=](retry_atom, std::uint64_t key) {

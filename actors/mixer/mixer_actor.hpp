@@ -102,7 +102,9 @@ struct MixerActorConfig {
   std::function<void(const AudioBlock& block, const std::string& title)> tap;
   /// Optional: lets the device's playout thread render this mixer directly
   /// (real-time devices); the actor then holds the port's lock whenever it
-  /// touches the mixer core. The tap is then called on the render thread.
+  /// touches the mixer core. The tap is then called on a TapRelay thread
+  /// ("cm.tap"), in block order, never on the render thread; the title is
+  /// refreshed once a second.
   std::shared_ptr<RenderPort> render_port;
 };
 

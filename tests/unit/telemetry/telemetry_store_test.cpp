@@ -31,8 +31,11 @@ TEST(TelemetryStoreTest, KeepsTheLatestSampleOfEachActor) {
   store.put(sample("room-a", "device", 7), 10 * kMs);
   auto samples = store.samples_of("room-a");
   ASSERT_EQ(samples.size(), 2u);
-  for (const auto& s : samples)
-    if (s.actor() == "process") EXPECT_EQ(s.sequence(), 2u);
+  for (const auto& s : samples) {
+    if (s.actor() == "process") {
+      EXPECT_EQ(s.sequence(), 2u);
+    }
+  }
 }
 
 TEST(TelemetryStoreTest, OlderSequenceIsIgnoredButARestartAtZeroIsTaken) {

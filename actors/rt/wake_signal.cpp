@@ -1,11 +1,11 @@
-#include "device/period_signal.hpp"
+#include "rt/wake_signal.hpp"
 
 #include <cerrno>
 #include <ctime>
 
-namespace crowdmesh::device {
+namespace crowdmesh::rt {
 
-bool PeriodSignal::wait_for(std::chrono::nanoseconds timeout) noexcept {
+bool WakeSignal::wait_for(std::chrono::nanoseconds timeout) noexcept {
   timespec deadline{};
   ::clock_gettime(CLOCK_REALTIME, &deadline);  // sem_timedwait takes CLOCK_REALTIME
   const auto ns = deadline.tv_nsec + timeout.count();
@@ -20,4 +20,4 @@ bool PeriodSignal::wait_for(std::chrono::nanoseconds timeout) noexcept {
   return true;
 }
 
-}  // namespace crowdmesh::device
+}  // namespace crowdmesh::rt

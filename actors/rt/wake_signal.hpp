@@ -3,23 +3,24 @@
 
 #include <semaphore.h>
 
-namespace crowdmesh::device {
+namespace crowdmesh::rt {
 
-/// Wakes the playout thread once per device period. post() is called from the
-/// audio callback: sem_post(3) is async-signal-safe, never blocks and never
+/// Wakes a worker thread from a real-time thread: the device callback wakes the
+/// playout thread once per period, the render thread wakes the tap relay once
+/// per block. post() is called from the real-time side: sem_post(3) is async-signal-safe, never blocks and never
 /// allocates (one futex wake when a waiter sleeps), so it keeps the callback
 /// wait-free in the sense of ARCHITECTURE.md. Model: JACK's and PipeWire's
 /// callback → worker thread wake-ups.
 ///
 /// Thread contract: post() from the RT thread; wait_for() from one waiting thread.
-class PeriodSignal {
+class WakeSignal {
  public:
-  PeriodSignal() noexcept { ::sem_init(&sem_, 0, 0); }
-  ~PeriodSignal() { ::sem_destroy(&sem_); }
-  PeriodSignal(const PeriodSignal&) = delete;
-  PeriodSignal& operator=(const PeriodSignal&) = delete;
+  WakeSignal() noexcept { ::sem_init(&sem_, 0, 0); }
+  ~WakeSignal() { ::sem_destroy(&sem_); }
+  WakeSignal(const WakeSignal&) = delete;
+  WakeSignal& operator=(const WakeSignal&) = delete;
 
-  /// RT thread: one more period happened.
+  /// RT thread: one more event (a period, a block) happened.
   void post() noexcept { ::sem_post(&sem_); }
 
   /// Waits for a post or the timeout; true when posted. Several posts that
@@ -30,4 +31,4 @@ class PeriodSignal {
   sem_t sem_;
 };
 
-}  // namespace crowdmesh::device
+}  // namespace crowdmesh::rt
