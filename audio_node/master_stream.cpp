@@ -38,7 +38,13 @@ void MasterStream::flush() {
 void MasterStream::on_block(const AudioBlock& block, const std::string& title) {
   if (meter_) meter_->process(block);
   if (!block.samples || block.frames == 0) return;
-  if (publisher_) publish(block, title);
+  if (publisher_) {
+    if (publisher_->has_subscribers()) {
+      publish(block, title);
+    } else if (pending_) {
+      pending_.reset();  // nobody listens: gather nothing; the next listener starts on a fresh chunk
+    }
+  }
   if (inbox_) inbox_->offer(StreamChunk{stream_id_, local_sequence_++, block, title});
 }
 

@@ -19,7 +19,9 @@ namespace crowdmesh::node {
 /// protobuf, wake-ups) by the same factor. Each path numbers its own chunks
 /// (sequence +1 from 0, stream id "<node>/master"). Any path may be absent.
 /// Neither can slow the mixer: both only queue or drop (counted).
-/// Thread contract: on_block() from the mixer actor only.
+/// Thread contract: on_block() from one thread at a time (the mixer's tap
+/// relay thread, or the mixer actor when it renders offline); flush() after
+/// the last on_block() returned.
 class MasterStream {
  public:
   /// Default size of a published chunk, frames (1024 = 21.3 ms at 48 kHz).

@@ -523,7 +523,11 @@ int run_node(const NodeOptions& options) {
   }
   self->request(mixer, 2s, status_atom_v).receive([&](mixer::MixerStatus& s) { summary.mixer = s; },
                                                   [](caf::error&) {});
-  if (master_stream) master_stream->flush();  // the device has stopped: no more blocks
+  if (master_stream) {
+    // The device has stopped: no more blocks. The last ones reach the stream first.
+    self->request(mixer, 2s, finish_atom_v).receive([](bool) {}, [](caf::error&) {});
+    master_stream->flush();
+  }
   if (encoder_role) {
     summary.encoder = encoder_role->stop(self);
     for (const auto& out : summary.encoder->outputs)

@@ -1,11 +1,16 @@
 #include "mesh/audio_publisher.hpp"
 
 #include <atomic>
-#include <condition_variable>
+#include <chrono>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
 #include <zmq.hpp>
+
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "common/error.hpp"
 #include "mesh/audio_chunk_codec.hpp"
@@ -16,27 +21,72 @@ namespace crowdmesh::mesh {
 
 struct AudioPublisher::Impl {
   zmq::context_t ctx{1};
-  zmq::socket_t pub{ctx, zmq::socket_type::pub};
+  // XPUB: a PUB that also tells us who subscribes, so an unheard stream costs
+  // neither encoding nor wake-ups (MasterStream asks has_subscribers()).
+  zmq::socket_t pub{ctx, zmq::socket_type::xpub};
   std::string source;
   std::string endpoint;
   std::size_t max_queued = 512;
   mutable std::mutex m;
-  std::condition_variable cv;
   std::deque<StreamChunk> queue;
+  // Wakes the sending thread for a queued chunk or stop(); it also wakes when
+  // a (un)subscription arrives on the socket (one zmq_poll on both).
+  int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   bool stopping = false;
   std::atomic<std::uint64_t> published{0}, dropped{0};
+  std::atomic<std::int64_t> subscriptions{0};  // topics subscribed now (XPUB reports each once)
   std::thread thread;
 
+  // Reads the (un)subscription messages XPUB queued: first byte 1 = subscribe, 0 = unsubscribe.
+  void read_subscriptions() {
+    try {
+      zmq::message_t msg;
+      while (pub.recv(msg, zmq::recv_flags::dontwait)) {
+        if (msg.size() == 0) continue;
+        const auto kind = static_cast<const unsigned char*>(msg.data())[0];
+        if (kind == 1) subscriptions.fetch_add(1, std::memory_order_relaxed);
+        else if (kind == 0 && subscriptions.load(std::memory_order_relaxed) > 0)
+          subscriptions.fetch_sub(1, std::memory_order_relaxed);
+      }
+    } catch (const zmq::error_t&) {
+    }
+  }
+
+  ~Impl() {
+    if (wake_fd >= 0) ::close(wake_fd);
+  }
+
+  void wake() const {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(wake_fd, &one, sizeof one);  // EAGAIN: already pending
+  }
+
+  // Sleeps until a chunk, stop() or a (un)subscription; no timer.
+  void wait() {
+    zmq::pollitem_t items[] = {{pub.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd, ZMQ_POLLIN, 0}};
+    try {
+      zmq::poll(items, 2, std::chrono::milliseconds(-1));
+    } catch (const zmq::error_t&) {  // EINTR: look again
+    }
+    if (items[1].revents & ZMQ_POLLIN) {
+      std::uint64_t count = 0;
+      [[maybe_unused]] const auto n = ::read(wake_fd, &count, sizeof count);
+    }
+  }
+
   void run() {
-    std::unique_lock<std::mutex> lock(m);
     for (;;) {
-      cv.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty() && stopping) return;
-      StreamChunk c = std::move(queue.front());
-      queue.pop_front();
-      lock.unlock();
-      send(c);
-      lock.lock();
+      wait();
+      read_subscriptions();
+      std::unique_lock<std::mutex> lock(m);
+      while (!queue.empty()) {
+        StreamChunk c = std::move(queue.front());
+        queue.pop_front();
+        lock.unlock();
+        send(c);
+        lock.lock();
+      }
+      if (stopping) return;
     }
   }
 
@@ -68,6 +118,9 @@ caf::expected<std::unique_ptr<AudioPublisher>> AudioPublisher::start(const std::
                                                                      const std::string& source,
                                                                      std::size_t max_queued) {
   auto impl = std::make_unique<Impl>();
+  if (impl->wake_fd < 0)
+    return make_error(errc::io_error, std::string("cannot create the audio stream's wake-up eventfd: ") +
+                                          std::strerror(errno));
   impl->source = source;
   impl->max_queued = max_queued == 0 ? 1 : max_queued;
   try {
@@ -89,22 +142,30 @@ void AudioPublisher::stop() {
     if (impl_->stopping && !impl_->thread.joinable()) return;
     impl_->stopping = true;
   }
-  impl_->cv.notify_all();
+  impl_->wake();
   if (impl_->thread.joinable()) impl_->thread.join();
   impl_->pub.close();
 }
 
 bool AudioPublisher::publish(StreamChunk chunk) {
+  bool queued = false;
   {
     std::lock_guard<std::mutex> lock(impl_->m);
     if (!impl_->stopping && impl_->queue.size() < impl_->max_queued) {
       impl_->queue.push_back(std::move(chunk));
-      impl_->cv.notify_one();
-      return true;
+      queued = true;
     }
+  }
+  if (queued) {
+    impl_->wake();
+    return true;
   }
   impl_->dropped.fetch_add(1, std::memory_order_relaxed);
   return false;
+}
+
+bool AudioPublisher::has_subscribers() const noexcept {
+  return impl_->subscriptions.load(std::memory_order_relaxed) > 0;
 }
 
 std::string AudioPublisher::endpoint() const { return impl_->endpoint; }

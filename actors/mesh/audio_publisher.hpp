@@ -15,7 +15,8 @@ struct AudioPublisherStats {
   std::uint64_t queued = 0;     ///< chunks waiting now
 };
 
-/// The audio PUB of a node (ARCHITECTURE.md, port 7702): sends stream chunks
+/// The audio PUB of a node (ARCHITECTURE.md, port 7702; an XPUB socket so
+/// that it knows whether anyone listens): sends stream chunks
 /// as [topic = stream id][Envelope{audio_chunk}] frames to any number of
 /// subscribers (remote encoders, later remote devices).
 ///
@@ -43,6 +44,10 @@ class AudioPublisher {
   /// Queues one chunk; false (and counted) when the queue is full or stopped.
   /// Never blocks on the network. The samples are shared, not copied.
   bool publish(StreamChunk chunk);
+  /// True while at least one subscriber is subscribed to some topic (the
+  /// sending thread wakes on each (un)subscription as it arrives). A sender
+  /// may skip building chunks while it is false: nobody would receive them.
+  bool has_subscribers() const noexcept;
   /// The bound endpoint (real port for ":*").
   std::string endpoint() const;
   AudioPublisherStats stats() const;

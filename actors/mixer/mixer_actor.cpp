@@ -507,6 +507,10 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         }
         return status;
       },
+      [=](finish_atom) {
+        if (self->state.relay) self->state.relay->stop();
+        return true;
+      },
       [=](render_atom, std::uint32_t frames, std::int64_t pts_ns) -> caf::result<AudioBlock> {
         if (frames == 0 || frames > kMaxRenderFrames)
           return make_error(errc::value_out_of_range, "render of " + std::to_string(frames) +

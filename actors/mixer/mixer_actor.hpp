@@ -55,6 +55,9 @@ namespace crowdmesh::mixer {
 ///   (diagnostics: a slow mixer starves the device ring, which telemetry must show).
 /// - (tick_atom): once a second, logs what the render path noticed (underrun
 ///   bursts, NaN files; Mixer::take_findings()), which it cannot log itself.
+/// - (finish_atom) → true once every block rendered so far has reached the tap
+///   (the tap relay is drained and stopped). For the end of a run, after the
+///   device stopped: blocks rendered later are not tapped.
 /// - (render_atom, frames, pts_ns) → AudioBlock of `frames` frames (device
 ///   demand); pts_ns = mesh time of the block's first frame at the speakers
 ///   (0 = unknown).
@@ -81,6 +84,7 @@ using MixerActor = caf::typed_actor<
     caf::replies_to<start_atom, std::vector<std::string>, double>::with<StartReport>,
     caf::replies_to<start_atom, std::vector<std::string>, double, std::int64_t>::with<StartReport>,
     caf::replies_to<status_atom>::with<MixerStatus>,
+    caf::replies_to<finish_atom>::with<bool>,
     caf::replies_to<render_atom, std::uint32_t, std::int64_t>::with<AudioBlock>,
     caf::reacts_to<retry_atom, std::uint64_t>,
     caf::reacts_to<tick_atom>>;

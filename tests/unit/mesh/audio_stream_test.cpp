@@ -138,6 +138,19 @@ TEST(AudioPublisherTest, SubscriberReceivesTheWantedStreamInOrder) {
   EXPECT_EQ((*sub)->stats().malformed, 0u);
 }
 
+TEST(AudioPublisherTest, HasSubscribersFollowsASubscriberComingAndGoing) {
+  auto pub = mesh::AudioPublisher::start("tcp://127.0.0.1:*", "room-a/mixer");
+  ASSERT_TRUE(pub) << error_sentence(pub.error());
+  EXPECT_FALSE((*pub)->has_subscribers());
+  {
+    auto sub = mesh::AudioSubscriber::start((*pub)->endpoint(), "master", [](StreamChunk) {});
+    ASSERT_TRUE(sub) << error_sentence(sub.error());
+    // Noticed without any chunk being published (the sender wakes on the subscription).
+    EXPECT_TRUE(wait_until([&] { return (*pub)->has_subscribers(); }));
+  }
+  EXPECT_TRUE(wait_until([&] { return !(*pub)->has_subscribers(); }));
+}
+
 TEST(AudioPublisherTest, BindingABusyEndpointNamesIt) {
   auto a = mesh::AudioPublisher::start("tcp://127.0.0.1:*", "a/mixer");
   ASSERT_TRUE(a);
