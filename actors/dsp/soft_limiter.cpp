@@ -34,6 +34,20 @@ SoftLimiter::SoftLimiter(float sample_rate_hz, int channels, float ceiling_dbfs,
 
 void SoftLimiter::process(float* io, std::size_t frames) noexcept {
   const std::size_t nch = static_cast<std::size_t>(channels_);
+  if (gain_ >= 1.0f && env_ <= knee_) {
+    // At rest (no gain reduction, envelope below the knee): a block that stays
+    // below the knee passes unchanged and leaves the gain at 1, so it needs one
+    // peak scan only (digital silence, quiet passages). The envelope's exact
+    // value below the knee never matters: the next peak above it sets it.
+    float peak = 0.0f;
+    const std::size_t n = frames * nch;
+    for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::fabs(io[i]));
+    if (peak <= knee_) {
+      env_ = std::max(peak, kEnvFloor);
+      gain_out_.store(1.0f, std::memory_order_relaxed);
+      return;
+    }
+  }
   const float knee = knee_;
   const float span = span_;
   const float inv_span = 1.0f / span_;

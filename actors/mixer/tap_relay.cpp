@@ -8,11 +8,12 @@
 
 namespace crowdmesh::mixer {
 namespace {
-// The relay thread drains the queue this often: 50 wake-ups a second instead
+// The relay thread drains the queue this often: 20 wake-ups a second instead
 // of one per rendered block (the render thread posts nothing), at the cost of
 // at most this much extra latency for the tap (meters, encoders, the mesh
 // stream), far inside the half second of room.
-constexpr auto kDrainInterval = std::chrono::milliseconds(20);
+constexpr auto kDrainInterval = std::chrono::milliseconds(50);
+constexpr std::size_t kPoolSize = 16;
 constexpr std::size_t kRecords = 1024;
 }  // namespace
 
@@ -57,12 +58,22 @@ TapRelay::Stats TapRelay::stats() const noexcept {
   return Stats{relayed_.load(std::memory_order_relaxed), dropped_.load(std::memory_order_relaxed)};
 }
 
+std::shared_ptr<std::vector<float>> TapRelay::take_vector(std::size_t samples) {
+  for (auto& v : pool_)
+    if (v.use_count() == 1) {  // the tap kept no reference: reuse it
+      v->resize(samples);
+      return v;
+    }
+  auto fresh = std::make_shared<std::vector<float>>(samples);
+  if (pool_.size() < kPoolSize) pool_.push_back(fresh);
+  return fresh;
+}
+
 bool TapRelay::relay_one() {
   Record r{};
   if (!records_.try_pop(r)) return false;
   AudioBlock b;
-  b.samples = std::make_shared<std::vector<float>>(static_cast<std::size_t>(r.frames) *
-                                                   static_cast<std::size_t>(channels_));
+  b.samples = take_vector(static_cast<std::size_t>(r.frames) * static_cast<std::size_t>(channels_));
   samples_.read(b.samples->data(), r.frames);
   b.first_frame = r.first_frame;
   b.frames = r.frames;

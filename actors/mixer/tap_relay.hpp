@@ -3,9 +3,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/audio_block.hpp"
 #include "rt/spsc_queue.hpp"
@@ -23,7 +25,7 @@ namespace crowdmesh::mixer {
 /// the device ring from being refilled (a producer underrun). Here the render
 /// side only copies the samples into a preallocated SpscRing and appends a
 /// block record to an SpscQueue: wait-free, no allocation, no lock, no
-/// syscall. The relay thread drains both every 20 ms. A full relay drops the block (counted in Stats::dropped; the tap sees
+/// syscall. The relay thread drains both every 50 ms. A full relay drops the block (counted in Stats::dropped; the tap sees
 /// a jump in first_frame) rather than make the render thread wait.
 ///
 /// Thread contract: push() from one render thread; set_title()/stats()/stop()
@@ -69,6 +71,7 @@ class TapRelay {
   };
   void run();
   bool relay_one();
+  std::shared_ptr<std::vector<float>> take_vector(std::size_t samples);
 
   Tap tap_;
   int channels_;
@@ -80,6 +83,7 @@ class TapRelay {
   std::atomic<std::uint64_t> relayed_{0}, dropped_{0};
   std::mutex title_mutex_;
   std::string title_;
+  std::vector<std::shared_ptr<std::vector<float>>> pool_;  // relay thread only
   std::thread thread_;
 };
 

@@ -102,6 +102,26 @@ TEST(SoftLimiterTest, BecomesBitTransparentAgainAfterRelease) {
   EXPECT_EQ(limiter.gain_reduction_db(), 0.0f);
 }
 
+TEST(SoftLimiterTest, OutputDoesNotDependOnTheBlockSize) {
+  // Quiet passages at rest take a one-scan path per block; bursts above the
+  // knee at any offset inside a block must come out as from frame-sized calls.
+  std::vector<float> signal = stereo_sine(440.0, -30.0, 48000);
+  for (std::size_t at : {1000u, 5003u, 17777u, 30001u}) {
+    const auto burst = stereo_sine(997.0, 3.0, 700);
+    std::copy(burst.begin(), burst.end(), signal.begin() + static_cast<std::ptrdiff_t>(2 * at));
+  }
+  std::fill(signal.begin() + 2 * 40000, signal.end(), 0.0f);  // then digital silence
+  auto in_blocks = signal;
+  SoftLimiter a(kRate, 2, -0.3f, 80.0f);
+  process_in_blocks(a, in_blocks);
+  auto in_frames = signal;
+  SoftLimiter b(kRate, 2, -0.3f, 80.0f);
+  for (std::size_t f = 0; f < in_frames.size() / 2; ++f) b.process(in_frames.data() + 2 * f, 1);
+  EXPECT_EQ(in_blocks, in_frames);
+  EXPECT_EQ(a.limited_frames(), b.limited_frames());
+  EXPECT_GT(a.limited_frames(), 0u);
+}
+
 TEST(SoftLimiterTest, ReportsGainReductionWhileLimiting) {
   SoftLimiter limiter(kRate, 2);
   std::vector<float> signal = stereo_sine(997.0, 12.0, 9600);
