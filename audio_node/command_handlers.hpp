@@ -23,7 +23,7 @@ struct CommandRoute {
 
 /// Buffers, decks, gains, EQ, stretch method, start together.
 std::vector<CommandRoute> deck_commands();
-/// Status, devices, telemetry, doctor, stall, and the commands not available.
+/// Status, devices, telemetry, doctor, stall, test tone.
 std::vector<CommandRoute> node_commands();
 /// GetTempo, SetTempo, ReportMovement (answered where the tempo actor runs).
 std::vector<CommandRoute> tempo_commands();

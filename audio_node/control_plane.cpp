@@ -94,8 +94,11 @@ std::unique_ptr<ControlPlane> ControlPlane::start(const MeshConfig& mesh, const 
     if (bridge) {
       cp->osc_ = std::move(*bridge);
     } else {
-      errors.push_back("osc: " + error_sentence(bridge.error()));
-      spdlog::error("osc: {} — OSC control is off on this node", error_sentence(bridge.error()));
+      cp->osc_failure_ = "osc: " + error_sentence(bridge.error()) +
+                         " (another process may hold the port; to run without OSC set enabled = false in [nodes." +
+                         self.name + ".osc] or leave out the role \"osc\")";
+      errors.push_back(cp->osc_failure_);
+      spdlog::critical("{}", cp->osc_failure_);
     }
   }
   return cp;

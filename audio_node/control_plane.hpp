@@ -36,8 +36,12 @@ class MeshClock {
 
 /// A node's control plane: the mesh gateway (ZeroMQ, commands from any node)
 /// and the OSC bridge (the original server's UDP API), both delivering to the
-/// command router actor. Either may fail to start (port in use): the node
-/// keeps playing, and the reason is returned in `errors`.
+/// command router actor. When the gateway cannot start (port in use) the node
+/// keeps playing and the reason is returned in `errors`. When the OSC bridge
+/// cannot bind, the node must not run on (another process would silently
+/// receive the operators' OSC): `osc_failure()` names the port and the caller
+/// exits; OSC is off only when the config says so (`[nodes.NAME.osc]
+/// enabled = false`, or no "osc" role).
 class ControlPlane {
  public:
   /// Starts what the node's config asks for. `router` must accept NodeRequest.
@@ -49,6 +53,10 @@ class ControlPlane {
   /// Stops the OSC bridge, then the gateway (joins their threads). Idempotent.
   void stop();
 
+  /// Why the OSC bridge did not start (names the address and port), or empty
+  /// when it runs or was not asked for.
+  const std::string& osc_failure() const { return osc_failure_; }
+
   /// The gateway, or null when it did not start.
   mesh::MeshGateway* gateway() { return gateway_.get(); }
 
@@ -57,6 +65,7 @@ class ControlPlane {
   std::unique_ptr<mesh::MeshGateway> gateway_;
   std::unique_ptr<osc::OscBridge> osc_;
   MeshClock* clock_ = nullptr;
+  std::string osc_failure_;
 };
 
 /// The gateway settings for `self` within `mesh` (peers = every other node).

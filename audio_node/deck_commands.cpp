@@ -1,4 +1,4 @@
-// Handlers of the deck commands: buffers, decks, gains, EQ, stretch method and
+// Handlers of the deck commands: buffers, decks, gains, EQ, filter, stretch method and
 // start together. Each checks what the wire can get wrong (deck numbers, enum
 // values) and leaves value ranges to the mixer, which names them.
 #include <cmath>
@@ -183,6 +183,13 @@ void set_eq_all(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) 
           reply_error(reply));
 }
 
+void set_filter(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
+  const auto& m = env.command().set_filter();
+  auto d = deck_of(m.deck());
+  if (!d) return reply(unknown_deck(m.deck()));
+  deck_request(self, reply, filter_atom_v, *d, m.amount());
+}
+
 void set_stretch_method(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
   const auto& m = env.command().set_stretch_method();
   auto d = deck_of(m.deck());
@@ -265,6 +272,7 @@ std::vector<CommandRoute> deck_commands() {
       {C::kSetMasterGain, set_master_gain}, {C::kSetMute, set_mute},
       {C::kSetLoop, set_loop},             {C::kSeek, seek},
       {C::kSetEq, set_eq},                 {C::kSetEqAll, set_eq_all},
+      {C::kSetFilter, set_filter},
       {C::kSetStretchMethod, set_stretch_method}, {C::kStartTogether, start_together},
       {C::kSetDeckLevels, set_deck_levels}, {C::kReset, reset},
   };

@@ -216,6 +216,12 @@ int run_encoder_node(const NodeOptions& o, const MeshConfig& mesh, const NodeCon
     control = ControlPlane::start(mesh, node, router, mesh_clock, summary.errors,
                                   [&telemetry](const crowdmesh::v1::Envelope& env) { telemetry.on_peer_event(env); });
   }
+  if (control && !control->osc_failure().empty()) {
+    std::cerr << "audio_node: " << control->osc_failure() << "\n";
+    control->stop();
+    (*role)->stop(self);
+    return 2;
+  }
   if (auto ok = telemetry.start_metrics(); !ok) summary.errors.push_back(error_sentence(ok.error()));
   if (node.has_role("telemetry")) {
     telemetry::TelemetryActorConfig tcfg;
@@ -435,6 +441,11 @@ int run_node(const NodeOptions& options) {
                    caf::actor_cast<caf::actor>(stretch), router})
       if (a) self->send_exit(a, caf::exit_reason::user_shutdown);
   };
+  if (control && !control->osc_failure().empty()) {
+    std::cerr << "audio_node: " << control->osc_failure() << "\n";
+    shutdown();
+    return 2;
+  }
 
   // Load every track at once; each reply says ready or why not.
   // A deck named again gets the next buffer id (stems of one deck).

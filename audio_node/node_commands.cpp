@@ -1,5 +1,5 @@
 // Handlers of the node-wide commands: status, devices, telemetry, doctor,
-// stall, and the commands this node does not offer yet.
+// stall, test tone.
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -7,6 +7,7 @@
 #include "caf/all.hpp"
 #include "command_handlers.hpp"
 #include "common/local_clock.hpp"
+#include "common/test_tone_range.hpp"
 #include "device/device_list.hpp"
 
 namespace crowdmesh::node {
@@ -128,8 +129,15 @@ void get_nodes(RouterSelf self, const v1::Envelope&, const ReplyFn& reply) {
                                ", not by its actors: send it over the mesh"));
 }
 
-void not_available(RouterSelf self, const v1::Envelope&, const ReplyFn& reply) {
-  reply(not_ready("this command is not available yet on node " + self->state.cfg.node));
+// Absent fields take the defaults of common/test_tone_range.hpp; the mixer
+// checks the ranges. The reply is the node's status, test tone included.
+void test_tone(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
+  const auto& m = env.command().test_tone();
+  const double hz = m.has_frequency_hz() ? m.frequency_hz() : test_tone::kDefaultHz;
+  const double db = m.has_gain_db() ? m.gain_db() : test_tone::kDefaultGainDb;
+  const double s = m.has_duration_seconds() ? m.duration_seconds() : test_tone::kDefaultSeconds;
+  self->request(self->state.cfg.mixer, kActorTimeout, tone_atom_v, hz, db, s)
+      .then([self, env, reply](bool) { get_status(self, env, reply); }, reply_error(reply));
 }
 
 }  // namespace
@@ -143,8 +151,7 @@ std::vector<CommandRoute> node_commands() {
       {C::kRunDoctor, run_doctor, false},
       {C::kStall, stall},
       {C::kGetNodes, get_nodes, false},
-      {C::kSetFilter, not_available},
-      {C::kTestTone, not_available},
+      {C::kTestTone, test_tone},
   };
 }
 

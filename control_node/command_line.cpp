@@ -13,6 +13,7 @@
 
 #include "common/deck.hpp"
 #include "common/error.hpp"
+#include "common/test_tone_range.hpp"
 
 #ifndef CROWDMESH_VERSION
 #define CROWDMESH_VERSION "unknown"
@@ -131,6 +132,18 @@ caf::expected<double> to_seconds(const std::string& token, const std::string& wh
   return *value;
 }
 
+/// A finite number within lo..hi (unit for the sentence).
+caf::expected<double> to_in_range(const std::string& token, const std::string& what, double lo, double hi,
+                                  const std::string& unit) {
+  auto value = to_double(token, what);
+  if (!value) return value.error();
+  if (!(*value >= lo && *value <= hi))
+    return out_of_range(what + " " + format_number(*value) + (unit.empty() ? "" : " " + unit) +
+                        " is out of range (allowed " + format_number(lo) + " to " + format_number(hi) +
+                        (unit.empty() ? "" : " " + unit) + ")");
+  return *value;
+}
+
 caf::expected<double> to_bpm(const std::string& token) {
   auto value = to_double(token, "--bpm");
   if (!value) return value.error();
@@ -171,6 +184,7 @@ struct Raw {
   std::string ramp;
   std::string state;
   std::string low, mid, high;
+  std::string amount, hz, level;
   std::string at, in, ready_timeout;
   std::string topic;
   std::string count;
@@ -418,6 +432,34 @@ caf::expected<std::string> build_command(const std::string& name, const Raw& raw
     eq->set_high_gain_db(*high);
     return std::string{"mixer"};
   }
+  if (name == "filter") {
+    auto d = deck();
+    if (!d) return d.error();
+    auto a = to_in_range(raw.amount, "filter AMOUNT", -1.0, 1.0, "");
+    if (!a) return a.error();
+    cmd.mutable_set_filter()->set_deck(*d);
+    cmd.mutable_set_filter()->set_amount(*a);
+    return std::string{"mixer"};
+  }
+  if (name == "tone") {
+    auto* tone = cmd.mutable_test_tone();
+    if (!raw.hz.empty()) {
+      auto hz = to_in_range(raw.hz, "tone HZ", test_tone::kMinHz, test_tone::kMaxHz, "Hz");
+      if (!hz) return hz.error();
+      tone->set_frequency_hz(*hz);
+    }
+    if (!raw.level.empty()) {
+      auto db = to_in_range(raw.level, "tone --level", test_tone::kMinGainDb, test_tone::kMaxGainDb, "dBFS");
+      if (!db) return db.error();
+      tone->set_gain_db(*db);
+    }
+    if (!raw.seconds.empty()) {
+      auto s = to_in_range(raw.seconds, "tone --seconds", test_tone::kMinSeconds, test_tone::kMaxSeconds, "s");
+      if (!s) return s.error();
+      tone->set_duration_seconds(*s);
+    }
+    return std::string{"mixer"};
+  }
   return make_error(errc::internal, "subcommand '" + name + "' has no command builder");
 }
 
@@ -514,6 +556,13 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args,
   eq->add_option("LOW", raw.low, "Low band gain in dB")->required();
   eq->add_option("MID", raw.mid, "Mid band gain in dB")->required();
   eq->add_option("HIGH", raw.high, "High band gain in dB")->required();
+  auto* filter = app.add_subcommand("filter", "Turn the DJ filter knob of DECK: -1 low-pass ... 0 off ... +1 high-pass");
+  add_deck(filter, raw);
+  filter->add_option("AMOUNT", raw.amount, "-1 (low-pass at 100 Hz) to 0 (off) to +1 (high-pass at 10 kHz)")->required();
+  auto* tone = app.add_subcommand("tone", "Play a sine test tone on the master bus (checks speakers and levels)");
+  tone->add_option("HZ", raw.hz, "Frequency, 20..20000 Hz (default 440)");
+  tone->add_option("--level", raw.level, "Peak level, -96..0 dBFS (default -20)")->type_name("DBFS");
+  tone->add_option("--seconds", raw.seconds, "Length, 0.05..600 s (default 2)")->type_name("S");
   auto* top = app.add_subcommand("top", "Show the whole mesh live: devices, decks, tempo, encoders, links, process");
   top->add_flag("--once", raw.once, "Print one snapshot and exit (with --json: one JSON document)");
   top->add_option("--interval", raw.interval_ms, "Refresh period, ms (50..5000, default 250)")->type_name("MS");

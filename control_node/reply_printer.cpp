@@ -83,6 +83,7 @@ std::string deck_summary(const v1::DeckState& deck) {
   if (deck.eq_low_gain_db() != 0.0 || deck.eq_mid_gain_db() != 0.0 ||
       deck.eq_high_gain_db() != 0.0)
     out += ", eq " + eq_summary(deck);
+  if (deck.filter_amount() != 0.0) out += ", filter " + signed_fixed(deck.filter_amount(), 2);
   return out;
 }
 
@@ -141,17 +142,21 @@ std::string node_status_table(const v1::NodeStatus& status) {
       {"tempo", status.current_bpm() > 0 ? fixed(status.current_bpm()) + " BPM applied on this node"
                                          : std::string("unknown")},
       {"clock", "offset " + offset_ms(status.clock_offset_ns())},
+      {"test tone", status.test_tone_hz() > 0 ? fixed(status.test_tone_hz()) + " Hz, " +
+                                                    fixed(status.test_tone_remaining_seconds()) + " s left"
+                                              : std::string("off")},
       {"device", join_non_empty({dev.backend(), dev.device()}, " ") + ", " +
                      std::to_string(dev.sample_rate_hz()) + " Hz, " +
                      std::to_string(dev.period_frames()) + " frames, " +
                      std::to_string(dev.channels()) + " ch, xruns " + std::to_string(dev.xruns()) +
                      ", callback p99 " + std::to_string(dev.callback_us_p99()) + "/" +
                      std::to_string(dev.period_us()) + " us"}};
-  std::vector<Row> decks{{"DECK", "GAIN", "EQ LOW/MID/HIGH", "BUFFERS"}};
+  std::vector<Row> decks{{"DECK", "GAIN", "EQ LOW/MID/HIGH", "FILTER", "BUFFERS"}};
   for (const auto& deck : status.decks())
     decks.push_back({deck_letter(deck.deck()),
                      signed_fixed(deck.gain_db()) + " dB" + (deck.muted() ? " muted" : ""),
-                     eq_summary(deck), buffers_summary(deck)});
+                     eq_summary(deck), deck.filter_amount() == 0.0 ? "off" : signed_fixed(deck.filter_amount(), 2),
+                     buffers_summary(deck)});
   return table(info, "  ") + table(decks, "  ");
 }
 

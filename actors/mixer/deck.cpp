@@ -10,6 +10,7 @@ Deck::Deck(DeckId id, const MixerConfig& cfg)
     : id_(id),
       cfg_(cfg),
       eq_(static_cast<float>(cfg.sample_rate_hz), cfg.channels),
+      filter_(static_cast<double>(cfg.sample_rate_hz), cfg.channels),
       gain_(static_cast<float>(cfg.sample_rate_hz), cfg.gain_smoothing_ms, 1.0f),
       scratch_(cfg.max_block_frames * static_cast<std::size_t>(cfg.channels)) {}
 
@@ -68,6 +69,7 @@ void Deck::render_add(float* dst, std::size_t frames, std::int64_t pts_ns) {
   }
   if (!any) return;
   eq_.process(scratch_.data(), frames);
+  filter_.process(scratch_.data(), frames);
   gain_.apply(scratch_.data(), frames, cfg_.channels);
   meter_.process(scratch_.data(), frames, cfg_.channels);
   for (std::size_t i = 0; i < samples; ++i) dst[i] += scratch_[i];
@@ -85,6 +87,7 @@ DeckStatus Deck::status() {
   s.muted = muted_;
   s.eq_db = {eq_.band_db(dsp::EqBand::low), eq_.band_db(dsp::EqBand::mid),
              eq_.band_db(dsp::EqBand::high)};
+  s.filter_amount = filter_.amount();
   s.rms_dbfs = meter_.rms_dbfs();
   s.peak_dbfs = meter_.peak_dbfs();
   meter_.reset();

@@ -6,6 +6,7 @@
 
 #include "common/deck.hpp"
 #include "dsp/dj_eq.hpp"
+#include "dsp/dj_filter.hpp"
 #include "dsp/level_meter.hpp"
 #include "dsp/smoothed_gain.hpp"
 #include "mixer/deck_buffer.hpp"
@@ -14,7 +15,7 @@
 namespace crowdmesh::mixer {
 
 /// One deck (A–D): any number of buffers summed, then the deck's 3-band DJ EQ,
-/// its gain/mute (smoothed) and a level meter.
+/// its one-knob DJ filter, its gain/mute (smoothed) and a level meter.
 ///
 /// Thread contract: owned by the mixer thread. render_add() does not allocate.
 class Deck {
@@ -54,6 +55,8 @@ class Deck {
   void set_mute(bool muted) { muted_ = muted; update_target(); }
   /// See dsp::DjEq::set_band_db.
   bool set_eq_db(dsp::EqBand band, float gain_db) { return eq_.set_band_db(band, gain_db); }
+  /// See dsp::DjFilter::set_amount (−1 low-pass … 0 off … +1 high-pass).
+  bool set_filter(double amount) { return filter_.set_amount(amount); }
 
   /// Mixes this deck's `frames` frames into `dst` (interleaved).
   /// `pts_ns`: mesh time of dst's first frame at the DAC (0 = unknown).
@@ -71,6 +74,7 @@ class Deck {
   MixerConfig cfg_;
   std::map<std::uint32_t, std::unique_ptr<DeckBuffer>> buffers_;
   dsp::DjEq eq_;
+  dsp::DjFilter filter_;
   dsp::SmoothedGain gain_;
   dsp::LevelMeter meter_;
   float gain_linear_ = 1.0f;

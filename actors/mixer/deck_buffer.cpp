@@ -29,10 +29,12 @@ void DeckBuffer::attach(std::shared_ptr<FrameReader> reader, BufferInfo info) {
   info_ = std::move(info);
   reader_->set_loop(loop_);
   error_.clear();
+  load_error_ = errc::not_ready;
   if (state_ != BufferState::playing) state_ = BufferState::ready;
 }
 
-void DeckBuffer::fail(std::string reason) {
+void DeckBuffer::fail(errc code, std::string reason) {
+  load_error_ = code;
   error_ = std::move(reason);
   if (!reader_) state_ = BufferState::failed;
 }

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/errc.hpp"
 #include "common/frame_reader.hpp"
 #include "dsp/smoothed_gain.hpp"
 #include "mixer/mixer_status.hpp"
@@ -29,8 +30,12 @@ class DeckBuffer {
   /// Loading finished: attaches the reader and its file info → ready (or keeps
   /// playing when it replaces the reader of a playing buffer, e.g. after a seek).
   void attach(std::shared_ptr<FrameReader> reader, BufferInfo info);
-  /// Loading failed: state failed, with the reason shown in status.
-  void fail(std::string reason);
+  /// Loading failed: state failed, with the reason shown in status and the
+  /// load's error code kept for load_error() (a buffer with a reader keeps
+  /// playing it and only shows the reason).
+  void fail(errc code, std::string reason);
+  /// The code of the last failed load (meaningful in state failed).
+  errc load_error() const { return load_error_; }
 
   /// Starts playback when ready/stopped/ended (ended restarts only after a seek
   /// reattached a reader); returns false when there is nothing to play.
@@ -92,6 +97,7 @@ class DeckBuffer {
   bool loop_ = false;
   std::uint64_t underrun_frames_ = 0;
   std::string error_;
+  errc load_error_ = errc::not_ready;
   std::vector<float> scratch_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "common/decibel.hpp"
 #include "common/error.hpp"
+#include "common/test_tone_range.hpp"
 #include "mixer/gain_validation.hpp"
 #include "dsp/sanitize.hpp"
 
@@ -26,10 +27,11 @@ caf::error unknown_buffer(Deck& d, std::uint32_t id) {
   return make_error(errc::unknown_buffer, os.str());
 }
 
+// Why a buffer cannot play: a failed one answers with its load's own code.
 caf::error not_ready(const DeckBuffer& b, DeckId deck) {
-  std::string why = b.state() == BufferState::failed ? "failed: " + b.status().error
-                                                      : std::string(to_string(b.state()));
-  return make_error(errc::not_ready, buffer_name(deck, b.id()) + " is not ready (" + why + ")");
+  if (b.state() == BufferState::failed)
+    return make_error(b.load_error(), buffer_name(deck, b.id()) + " failed to load: " + b.status().error);
+  return make_error(errc::not_ready, buffer_name(deck, b.id()) + " is not ready (" + to_string(b.state()) + ")");
 }
 
 }  // namespace
@@ -49,7 +51,8 @@ const char* to_string(BufferState state) {
 Mixer::Mixer(const MixerConfig& cfg)
     : cfg_(cfg),
       master_gain_(static_cast<float>(cfg.sample_rate_hz), cfg.gain_smoothing_ms, 1.0f),
-      limiter_(static_cast<float>(cfg.sample_rate_hz), cfg.channels, cfg.limiter_ceiling_dbfs) {
+      limiter_(static_cast<float>(cfg.sample_rate_hz), cfg.channels, cfg.limiter_ceiling_dbfs),
+      test_tone_(static_cast<double>(cfg.sample_rate_hz), cfg.channels) {
   for (auto id : kAllDecks) decks_[static_cast<std::size_t>(index_of(id))] = std::make_unique<Deck>(id, cfg);
 }
 
@@ -77,9 +80,9 @@ caf::expected<void> Mixer::finish_load(DeckId d, std::uint32_t buffer_id,
   return caf::unit;
 }
 
-void Mixer::fail_load(DeckId d, std::uint32_t buffer_id, std::string reason) {
+void Mixer::fail_load(DeckId d, std::uint32_t buffer_id, errc code, std::string reason) {
   if (reloads_.erase({index_of(d), buffer_id}) > 0) return;
-  if (auto* b = deck(d).find(buffer_id)) b->fail(std::move(reason));
+  if (auto* b = deck(d).find(buffer_id)) b->fail(code, std::move(reason));
 }
 
 bool Mixer::reloading(DeckId d) const {
@@ -220,6 +223,35 @@ caf::expected<void> Mixer::set_eq_db(DeckId d, dsp::EqBand band, double gain_db)
   return caf::unit;
 }
 
+caf::expected<void> Mixer::set_filter(DeckId d, double amount) {
+  if (!deck(d).set_filter(amount)) {
+    std::ostringstream os;
+    os << "deck " << to_string(d) << " filter amount " << amount
+       << " is out of range (allowed: -1 (low-pass) to 0 (off) to +1 (high-pass))";
+    return make_error(errc::value_out_of_range, os.str());
+  }
+  return caf::unit;
+}
+
+caf::expected<void> Mixer::start_test_tone(double frequency_hz, double gain_db, double duration_seconds) {
+  const double top_hz = std::min(test_tone::kMaxHz, 0.45 * cfg_.sample_rate_hz);
+  auto refuse = [](const char* what, double v, const char* unit, double lo, double hi) {
+    std::ostringstream os;
+    os << "test tone " << what << " " << v << " " << unit << " is out of range (allowed: " << lo << " to " << hi
+       << " " << unit << ")";
+    return make_error(errc::value_out_of_range, os.str());
+  };
+  if (!(frequency_hz >= test_tone::kMinHz && frequency_hz <= top_hz))
+    return refuse("frequency", frequency_hz, "Hz", test_tone::kMinHz, top_hz);
+  if (!(gain_db >= test_tone::kMinGainDb && gain_db <= test_tone::kMaxGainDb))
+    return refuse("level", gain_db, "dBFS", test_tone::kMinGainDb, test_tone::kMaxGainDb);
+  if (!(duration_seconds >= test_tone::kMinSeconds && duration_seconds <= test_tone::kMaxSeconds))
+    return refuse("duration", duration_seconds, "s", test_tone::kMinSeconds, test_tone::kMaxSeconds);
+  test_tone_.start(frequency_hz, std::pow(10.0, gain_db / 20.0),
+                   static_cast<std::uint64_t>(std::llround(duration_seconds * cfg_.sample_rate_hz)));
+  return caf::unit;
+}
+
 void Mixer::schedule_start(std::vector<DeckId> decks, std::int64_t at_ns) {
   auto pos = std::upper_bound(scheduled_.begin(), scheduled_.end(), at_ns,
                               [](std::int64_t t, const ScheduledStart& s) { return t < s.at_ns; });
@@ -261,6 +293,7 @@ void Mixer::render_pass(float* out, std::size_t frames, std::int64_t pts_ns) {
     master_nonfinite_ += dsp::zero_nonfinite(out, n * ch);  // never NaN into the limiter or the DAC
     done += n;
     master_gain_.apply(out, n, cfg_.channels);
+    test_tone_.add(out, n);
     limiter_.process(out, n);
     master_meter_.process(out, n, cfg_.channels);
     frames_rendered_ += n;
@@ -313,6 +346,10 @@ MixerStatus Mixer::status() {
   s.limited_frames = limiter_.limited_frames();
   s.master_nonfinite_samples = master_nonfinite_;
   s.frames_rendered = frames_rendered_;
+  if (test_tone_.active()) {
+    s.test_tone_hz = test_tone_.frequency_hz();
+    s.test_tone_remaining_seconds = static_cast<double>(test_tone_.remaining_frames()) / cfg_.sample_rate_hz;
+  }
   return s;
 }
 

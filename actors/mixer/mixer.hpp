@@ -12,13 +12,14 @@
 #include "dsp/level_meter.hpp"
 #include "dsp/smoothed_gain.hpp"
 #include "dsp/soft_limiter.hpp"
+#include "dsp/test_tone.hpp"
 #include "mixer/deck.hpp"
 #include "mixer/mixer_config.hpp"
 #include "mixer/mixer_status.hpp"
 
 namespace crowdmesh::mixer {
 
-/// The mixer core: decks A–D → master gain → soft limiter → meters. Knows
+/// The mixer core: decks A–D → master gain (+ test tone) → soft limiter → meters. Knows
 /// nothing of CAF or devices: the mixer actor turns commands into calls here
 /// and asks render() for the frames the device wants.
 ///
@@ -48,9 +49,10 @@ class Mixer {
   /// reader is dropped).
   caf::expected<void> finish_load(DeckId deck, std::uint32_t buffer_id,
                                   std::shared_ptr<FrameReader> reader, BufferInfo info);
-  /// Marks a loading buffer as failed with the reason (shown in status); a
-  /// reloaded buffer keeps its earlier audio, untouched.
-  void fail_load(DeckId deck, std::uint32_t buffer_id, std::string reason);
+  /// Marks a loading buffer as failed with the load's error (its sentence is
+  /// shown in status; play() on the buffer then answers with the same code,
+  /// e.g. file_not_found); a reloaded buffer keeps its earlier audio, untouched.
+  void fail_load(DeckId deck, std::uint32_t buffer_id, errc code, std::string reason);
   /// True while a reload of one of the deck's buffers is pending.
   bool reloading(DeckId deck) const;
   /// Removes a buffer. Errors: unknown_buffer.
@@ -92,6 +94,17 @@ class Mixer {
   caf::expected<void> set_loop(DeckId deck, std::int64_t buffer_id, bool loop);
   /// EQ band gain in dB: from kill (≤ −60 dB or −inf) to +6 dB. Errors: value_out_of_range.
   caf::expected<void> set_eq_db(DeckId deck, dsp::EqBand band, double gain_db);
+  /// DJ filter amount: −1 (low-pass at 100 Hz) … 0 (off) … +1 (high-pass at
+  /// 10 kHz), see dsp::DjFilter; moves smoothly. Errors: value_out_of_range
+  /// (NaN or outside −1..+1), nothing changed.
+  caf::expected<void> set_filter(DeckId deck, double amount);
+  /// Plays a sine test tone for checking speakers: frequency_hz, peak level
+  /// gain_db (dBFS) and duration_seconds within common/test_tone_range.hpp,
+  /// frequency also below 0.45 × the sample rate. It is added to the master
+  /// bus after the master gain (its level does not depend on the fader) and
+  /// before the limiter, with 10 ms fades; a new tone replaces a playing one.
+  /// Errors: value_out_of_range naming the value and its range, nothing changed.
+  caf::expected<void> start_test_tone(double frequency_hz, double gain_db, double duration_seconds);
 
   /// Renders `frames` interleaved frames (channels from the config) into out,
   /// splitting into max_block_frames passes. Never fails: missing reader data
@@ -133,6 +146,7 @@ class Mixer {
   std::uint64_t master_nonfinite_ = 0;  // NaN/inf found on the master bus, zeroed
   float master_linear_ = 1.0f;
   dsp::SoftLimiter limiter_;
+  dsp::TestToneGenerator test_tone_;
   dsp::LevelMeter master_meter_;
   std::uint64_t frames_rendered_ = 0;
   struct ScheduledStart {

@@ -283,7 +283,7 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
                 },
                 [=](caf::error& err) mutable {
                   auto& s = self->state;
-                  if (s.load_generation[key] == gen) s.mixer->fail_load(*d, id, error_sentence(err));
+                  if (s.load_generation[key] == gen) s.mixer->fail_load(*d, id, error_code(err), error_sentence(err));
                   spdlog::error("mixer: deck {} buffer {} failed to load: {}", deck, id, error_sentence(err));
                   rp.deliver(err);
                 });
@@ -385,6 +385,19 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         auto res = self->state.mixer->set_eq_db(*d, *b, db);
         if (!res) return res.error();
         return deck_status(self, *d);
+      },
+      [=](filter_atom, const std::string& deck, double amount) -> caf::result<DeckStatus> {
+        auto d = deck_of(deck);
+        if (!d) return d.error();
+        auto res = self->state.mixer->set_filter(*d, amount);
+        if (!res) return res.error();
+        return deck_status(self, *d);
+      },
+      [=](tone_atom, double frequency_hz, double gain_db, double duration_seconds) -> caf::result<bool> {
+        auto res = self->state.mixer->start_test_tone(frequency_hz, gain_db, duration_seconds);
+        if (!res) return res.error();
+        spdlog::info("mixer: test tone {} Hz at {} dBFS for {} s", frequency_hz, gain_db, duration_seconds);
+        return true;
       },
       [=](seek_atom, const std::string& deck, double seconds) -> caf::result<DeckStatus> {
         return seek(self, deck, std::nullopt, seconds);

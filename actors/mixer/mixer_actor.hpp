@@ -37,6 +37,10 @@ namespace crowdmesh::mixer {
 ///   (eq_atom, deck, "low"|"mid"|"high", gain_db), (seek_atom, deck, seconds) → DeckStatus.
 /// - (loop_atom, deck, buffer_id, bool), (seek_atom, deck, buffer_id, seconds) →
 ///   DeckStatus: one buffer only (unknown_buffer lists the loaded ids).
+/// - (filter_atom, deck, amount) → DeckStatus: the deck's DJ filter (−1
+///   low-pass … 0 off … +1 high-pass, Mixer::set_filter).
+/// - (tone_atom, frequency_hz, gain_db, duration_seconds) → true once the test
+///   tone sounds on the master bus (Mixer::start_test_tone); value_out_of_range otherwise.
 /// - (method_atom, deck, "playback_rate"|"soundtouch") → DeckStatus: how every
 ///   buffer of the deck follows the tempo; switches with a short dip, no click.
 /// - (master_atom, gain_db, ramp_seconds) → the master gain it goes to, dB.
@@ -75,6 +79,8 @@ using MixerActor = caf::typed_actor<
     caf::replies_to<loop_atom, std::string, bool>::with<DeckStatus>,
     caf::replies_to<loop_atom, std::string, std::uint32_t, bool>::with<DeckStatus>,
     caf::replies_to<eq_atom, std::string, std::string, double>::with<DeckStatus>,
+    caf::replies_to<filter_atom, std::string, double>::with<DeckStatus>,
+    caf::replies_to<tone_atom, double, double, double>::with<bool>,
     caf::replies_to<seek_atom, std::string, double>::with<DeckStatus>,
     caf::replies_to<seek_atom, std::string, std::uint32_t, double>::with<DeckStatus>,
     caf::replies_to<method_atom, std::string, std::string>::with<DeckStatus>,

@@ -29,14 +29,14 @@ typename Inspector::result_type inspect(Inspector& f, BufferStatus& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeckStatus& x) {
-  return f(caf::meta::type_name("DeckStatus"), x.deck, x.gain_db, x.muted, x.eq_db, x.rms_dbfs,
-           x.peak_dbfs, x.buffers);
+  return f(caf::meta::type_name("DeckStatus"), x.deck, x.gain_db, x.muted, x.eq_db, x.filter_amount, x.rms_dbfs,
+           x.peak_dbfs, x.buffers, x.reserve_seconds, x.stretch_method);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, MixerStatus& x) {
   return f(caf::meta::type_name("MixerStatus"), x.master_gain_db, x.decks, x.master_rms_dbfs,
            x.master_peak_dbfs, x.limiter_reduction_db, x.limited_frames, x.frames_rendered,
-           x.underrun_frames, x.master_nonfinite_samples);
+           x.underrun_frames, x.master_nonfinite_samples, x.test_tone_hz, x.test_tone_remaining_seconds);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, StartReport& x) {

@@ -52,12 +52,15 @@ void to_proto(const DeckStatus& in, v1::DeckState& out) {
   out.set_eq_low_gain_db(in.eq_db[0]);
   out.set_eq_mid_gain_db(in.eq_db[1]);
   out.set_eq_high_gain_db(in.eq_db[2]);
+  out.set_filter_amount(in.filter_amount);
   for (const auto& b : in.buffers) to_proto(b, *out.add_buffers());
 }
 
 void to_proto(const MixerStatus& in, v1::NodeStatus& out) {
   out.set_master_gain_db(in.master_gain_db);
   for (const auto& d : in.decks) to_proto(d, *out.add_decks());
+  out.set_test_tone_hz(in.test_tone_hz);
+  out.set_test_tone_remaining_seconds(in.test_tone_remaining_seconds);
 }
 
 void to_proto(const StartReport& in, v1::StartTogetherResult& out) {

@@ -45,6 +45,7 @@ struct DeckStatus {
   float gain_db = 0;
   bool muted = false;
   std::array<float, 3> eq_db{0, 0, 0};  ///< low, mid, high
+  double filter_amount = 0;             ///< DJ filter: −1 low-pass … 0 off … +1 high-pass
   double rms_dbfs = -200;               ///< since the previous status()
   double peak_dbfs = -200;
   std::vector<BufferStatus> buffers;
@@ -68,6 +69,9 @@ struct MixerStatus {
   /// NaN/±inf samples that reached the master bus (from the decks' own
   /// processing; what files hold is counted per buffer) and were played as 0.0.
   std::uint64_t master_nonfinite_samples = 0;
+  /// The test tone sounding now, Hz (0: none), and how long it has left, s.
+  double test_tone_hz = 0;
+  double test_tone_remaining_seconds = 0;
 };
 
 }  // namespace crowdmesh::mixer

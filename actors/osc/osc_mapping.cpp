@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/deck.hpp"
+#include "common/test_tone_range.hpp"
 #include "common/error.hpp"
 
 namespace crowdmesh::osc {
@@ -317,21 +318,22 @@ Mapped map_get_status(const std::string&, const Args&) {
 }
 
 Mapped map_test_tone(const std::string& a, const Args& args) {
-  double hz = kTestToneDefaultHz;
+  double hz = test_tone::kDefaultHz;
   if (!args.empty()) {
     auto f = finite(a, "frequency", args[0].number);
     if (!f) return f.error();
-    if (*f < 20.0 || *f > 20000.0) {
-      return make_error(errc::value_out_of_range,
-                        a + ": frequency " + format_number(*f) + " Hz is outside 20..20000 Hz");
+    if (*f < test_tone::kMinHz || *f > test_tone::kMaxHz) {
+      return make_error(errc::value_out_of_range, a + ": frequency " + format_number(*f) + " Hz is outside " +
+                                                      format_number(test_tone::kMinHz) + ".." +
+                                                      format_number(test_tone::kMaxHz) + " Hz");
     }
     hz = *f;
   }
   auto m = message("mixer");
   auto* tt = m.command.mutable_test_tone();
   tt->set_frequency_hz(hz);
-  tt->set_gain_db(kTestToneGainDb);
-  tt->set_duration_seconds(kTestToneSeconds);
+  tt->set_gain_db(test_tone::kDefaultGainDb);
+  tt->set_duration_seconds(test_tone::kDefaultSeconds);
   return m;
 }
 

@@ -50,11 +50,6 @@ constexpr double kEqKillDb = -60.0;
 constexpr double kEqMaxCutDb = 24.0;
 /// StartTogether.ready_timeout_seconds used for /start_group, seconds.
 constexpr double kStartGroupReadyTimeoutSeconds = 5.0;
-/// /test_tone defaults: frequency when absent (Hz, as the original), level
-/// (dB) and duration (s); the allowed frequency range is 20..20000 Hz.
-constexpr double kTestToneDefaultHz = 440.0;
-constexpr double kTestToneGainDb = -20.0;
-constexpr double kTestToneSeconds = 2.0;
 /// /fade duration when absent, seconds (as the original).
 constexpr double kFadeDefaultSeconds = 2.0;
 

@@ -2,9 +2,14 @@
 // bad input of every kind. Figures of issue "Foundation" are asserted here.
 #include <gtest/gtest.h>
 
-#include <cstdio>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "audio_files.hpp"
 #include "node_process.hpp"
@@ -167,6 +172,65 @@ TEST_F(AudioNodeTest, NothingPlayableExitsNonZeroWithEveryReason) {
   EXPECT_NE(r.err.find("nothing can play"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(dir_ + "/missing-a.mp3"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(dir_ + "/missing-b.flac"), std::string::npos) << r.err;
+}
+
+// Holds a UDP port on loopback (an ephemeral one the kernel picks) for the test's life.
+class HeldUdpPort {
+ public:
+  HeldUdpPort() {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+      port_ = ntohs(a.sin_port);
+  }
+  ~HeldUdpPort() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// One node with an OSC bridge on `osc_port`, mesh sockets on loopback.
+std::string solo_mesh_toml(int osc_port, bool osc_enabled) {
+  return "[nodes.solo]\n"
+         "roles = [\"device\", \"mixer\", \"osc\"]\n"
+         "control = \"tcp://127.0.0.1:7790\"\n"
+         "events = \"tcp://127.0.0.1:7791\"\n"
+         "audio = \"tcp://127.0.0.1:7792\"\n"
+         "[nodes.solo.device]\nbackend = \"virtual\"\n"
+         "[nodes.solo.osc]\nports = [" +
+         std::to_string(osc_port) + "]\nenabled = " + (osc_enabled ? "true" : "false") + "\n";
+}
+
+TEST_F(AudioNodeTest, OscPortHeldByAnotherProcessStopsTheNodeNamingThePort) {
+  HeldUdpPort held;
+  ASSERT_GT(held.port(), 0);
+  std::ofstream(path("mesh.toml")) << solo_mesh_toml(held.port(), true);
+  auto r = run_audio_node({"--config", path("mesh.toml"), "--a", track("frontiers.mp3"), "--realtime", "false",
+                           "--duration", "2"},
+                          dir_);
+  EXPECT_EQ(r.exit_status, 2) << r.err;
+  EXPECT_NE(r.err.find("cannot bind OSC"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(std::to_string(held.port())), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("enabled = false"), std::string::npos) << "the message says how to run without OSC: " << r.err;
+}
+
+TEST_F(AudioNodeTest, OscDisabledInTheConfigLetsTheNodePlayBesideAHeldPort) {
+  HeldUdpPort held;
+  ASSERT_GT(held.port(), 0);
+  std::ofstream(path("mesh.toml")) << solo_mesh_toml(held.port(), false);
+  auto r = run_audio_node({"--config", path("mesh.toml"), "--a", track("frontiers.mp3"), "--realtime", "false",
+                           "--duration", "2"},
+                          dir_);
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(r.err.find("cannot bind OSC"), std::string::npos) << r.err;
 }
 
 TEST_F(AudioNodeTest, EightBuffersOfASevenMinuteMp3StayUnder100MB) {

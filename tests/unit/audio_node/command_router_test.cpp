@@ -286,6 +286,60 @@ TEST_F(CommandRouterTest, UnknownEqBandIsRefusedNamingTheBands) {
   EXPECT_NE(error_text(r).find("low, mid, high"), std::string::npos) << error_text(r);
 }
 
+TEST_F(CommandRouterTest, SetFilterTurnsTheDecksKnobAndRepliesWithTheDeck) {
+  v1::Command c;
+  c.mutable_set_filter()->set_deck(v1::DECK_C);
+  c.mutable_set_filter()->set_amount(-0.5);
+  auto r = send(c);
+  ASSERT_TRUE(r.has_ok()) << r.ShortDebugString();
+  EXPECT_EQ(r.ok().deck().filter_amount(), -0.5) << r.ShortDebugString();
+}
+
+TEST_F(CommandRouterTest, SetFilterOutsideMinusOneToOneIsRefusedAndChangesNothing) {
+  v1::Command c;
+  c.mutable_set_filter()->set_deck(v1::DECK_A);
+  c.mutable_set_filter()->set_amount(2.0);
+  auto r = send(c);
+  ASSERT_TRUE(r.has_error()) << r.ShortDebugString();
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_VALUE_OUT_OF_RANGE);
+  EXPECT_NE(error_text(r).find("filter amount 2 is out of range"), std::string::npos) << error_text(r);
+  v1::Command status;
+  status.mutable_get_status();
+  EXPECT_EQ(send(status).ok().status().decks(0).filter_amount(), 0.0);
+}
+
+TEST_F(CommandRouterTest, TestToneWithoutFieldsPlaysTheDefaultToneAndStatusShowsIt) {
+  v1::Command c;
+  c.mutable_test_tone();
+  auto r = send(c);
+  ASSERT_TRUE(r.has_ok()) << r.ShortDebugString();
+  EXPECT_EQ(r.ok().status().test_tone_hz(), 440.0) << r.ShortDebugString();
+  EXPECT_GT(r.ok().status().test_tone_remaining_seconds(), 1.0) << r.ShortDebugString();
+}
+
+TEST_F(CommandRouterTest, TestToneAboveZeroDbfsIsRefusedWithTheRange) {
+  v1::Command c;
+  c.mutable_test_tone()->set_gain_db(6.0);
+  auto r = send(c);
+  ASSERT_TRUE(r.has_error()) << r.ShortDebugString();
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_VALUE_OUT_OF_RANGE);
+  EXPECT_NE(error_text(r).find("allowed: -96 to 0 dBFS"), std::string::npos) << error_text(r);
+}
+
+TEST_F(CommandRouterTest, PlayOfABufferWhoseLoadFailedAnswersWithTheLoadsCode) {
+  v1::Command load;
+  load.mutable_load_buffer()->set_deck(v1::DECK_B);
+  load.mutable_load_buffer()->set_buffer_id(1);
+  load.mutable_load_buffer()->set_path(dir_ + "/missing.wav");
+  ASSERT_EQ(send(load).error().code(), v1::ERROR_CODE_FILE_NOT_FOUND);
+  v1::Command play;
+  play.mutable_play_deck()->set_deck(v1::DECK_B);
+  auto r = send(play);
+  ASSERT_TRUE(r.has_error()) << r.ShortDebugString();
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_FILE_NOT_FOUND) << error_text(r);
+  EXPECT_NE(error_text(r).find(dir_ + "/missing.wav"), std::string::npos) << error_text(r);
+}
+
 TEST_F(CommandRouterTest, DeckCommandOnANodeWithoutMixerIsRefusedNamingTheNode) {
   router_cfg_.mixer = mixer::MixerActor{};
   v1::Command c;

@@ -226,6 +226,37 @@ TEST(CommandLineTest, EqRejectsAboveSixDb) {
             "the band)");
 }
 
+TEST(CommandLineTest, FilterSendsTheDecksKnob) {
+  const Request request = parse_ok({"filter", "b", "-0.75"});
+  const auto& f = command_of(request).set_filter();
+  EXPECT_EQ(f.deck(), v1::DECK_B);
+  EXPECT_DOUBLE_EQ(f.amount(), -0.75);
+}
+
+TEST(CommandLineTest, FilterOutsideMinusOneToOneIsRefusedWithTheRange) {
+  EXPECT_EQ(parse_error({"filter", "A", "1.5"}), "filter AMOUNT 1.5 is out of range (allowed -1 to 1)");
+  EXPECT_EQ(parse_error({"filter", "A", "nan"}), "filter AMOUNT nan is out of range (allowed -1 to 1)");
+}
+
+TEST(CommandLineTest, ToneLeavesAbsentFieldsToTheNodesDefaults) {
+  const Request bare = parse_ok({"tone"});
+  const auto& t = command_of(bare).test_tone();
+  EXPECT_FALSE(t.has_frequency_hz());
+  EXPECT_FALSE(t.has_gain_db());
+  EXPECT_FALSE(t.has_duration_seconds());
+  const Request full = parse_ok({"tone", "1000", "--level", "-30", "--seconds", "5"});
+  const auto& f = command_of(full).test_tone();
+  EXPECT_DOUBLE_EQ(f.frequency_hz(), 1000.0);
+  EXPECT_DOUBLE_EQ(f.gain_db(), -30.0);
+  EXPECT_DOUBLE_EQ(f.duration_seconds(), 5.0);
+}
+
+TEST(CommandLineTest, ToneOutOfRangeIsRefusedWithTheRange) {
+  EXPECT_EQ(parse_error({"tone", "25000"}), "tone HZ 25000 Hz is out of range (allowed 20 to 20000 Hz)");
+  EXPECT_EQ(parse_error({"tone", "--level", "3"}), "tone --level 3 dBFS is out of range (allowed -96 to 0 dBFS)");
+  EXPECT_EQ(parse_error({"tone", "--seconds", "0"}), "tone --seconds 0 s is out of range (allowed 0.05 to 600 s)");
+}
+
 TEST(CommandLineTest, UnknownDeckNamesTheAllowedDecks) {
   EXPECT_EQ(parse_error({"play", "E"}), "unknown deck 'E' (allowed: A, B, C, D)");
   EXPECT_EQ(parse_error({"start", "A", "Z"}), "unknown deck 'Z' (allowed: A, B, C, D)");

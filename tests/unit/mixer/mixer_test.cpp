@@ -182,11 +182,22 @@ TEST_F(MixerTest, PlayOfALoadingBufferFailsNotReady) {
 
 TEST_F(MixerTest, FailedLoadShowsTheReasonInStatus) {
   mixer_.begin_load(DeckId::D, 1, "/tmp/x.wav");
-  mixer_.fail_load(DeckId::D, 1, "file not found: /tmp/x.wav");
+  mixer_.fail_load(DeckId::D, 1, errc::file_not_found, "file not found: /tmp/x.wav");
   auto s = mixer_.status();
   ASSERT_EQ(s.decks[3].buffers.size(), 1u);
   EXPECT_EQ(s.decks[3].buffers[0].state, BufferState::failed);
   EXPECT_EQ(s.decks[3].buffers[0].error, "file not found: /tmp/x.wav");
+}
+
+TEST_F(MixerTest, PlayingAFailedBufferAnswersWithItsLoadsCode) {
+  mixer_.begin_load(DeckId::D, 1, "/tmp/x.wav");
+  mixer_.fail_load(DeckId::D, 1, errc::file_not_found, "file not found: /tmp/x.wav");
+  auto res = mixer_.play(DeckId::D);
+  ASSERT_FALSE(res);
+  EXPECT_EQ(error_code(res.error()), errc::file_not_found) << error_sentence(res.error());
+  EXPECT_NE(error_sentence(res.error()).find("buffer 1 on deck D failed to load: file not found: /tmp/x.wav"),
+            std::string::npos)
+      << error_sentence(res.error());
 }
 
 TEST_F(MixerTest, ReloadThatFailsLeavesThePlayingBufferPlaying) {
@@ -195,7 +206,7 @@ TEST_F(MixerTest, ReloadThatFailsLeavesThePlayingBufferPlaying) {
   render(4800);
   mixer_.begin_load(DeckId::A, 1, "/missing/other.wav");
   render(4800);
-  mixer_.fail_load(DeckId::A, 1, "file not found: /missing/other.wav");
+  mixer_.fail_load(DeckId::A, 1, errc::file_not_found, "file not found: /missing/other.wav");
   const auto out = render(4800);
   auto s = mixer_.status();
   ASSERT_EQ(s.decks[0].buffers.size(), 1u);
@@ -308,6 +319,67 @@ TEST_F(MixerTest, EqGainAboveSixDbIsRefusedWithTheRange) {
   auto res = mixer_.set_eq_db(DeckId::A, dsp::EqBand::low, 7.0);
   ASSERT_FALSE(res);
   EXPECT_NE(error_sentence(res.error()).find("+6 dB"), std::string::npos) << error_sentence(res.error());
+}
+
+float peak_of(const std::vector<float>& s, std::size_t from_sample = 0) {
+  float p = 0.0f;
+  for (std::size_t i = from_sample; i < s.size(); ++i) p = std::max(p, std::fabs(s[i]));
+  return p;
+}
+
+TEST_F(MixerTest, FullLowPassFilterCutsADecksTopAndShowsInStatus) {
+  load(DeckId::A, 1, 5000.0, 0.5f);
+  ASSERT_TRUE(mixer_.play(DeckId::A));
+  render(kRate / 10);
+  EXPECT_GT(peak_of(render(4800)), 0.45f);
+  ASSERT_TRUE(mixer_.set_filter(DeckId::A, -1.0));
+  render(kRate / 2);  // the knob glides (20 ms time constant)
+  EXPECT_LT(peak_of(render(4800)), 0.01f) << "a 5 kHz tone must be cut by the 100 Hz low-pass";
+  EXPECT_EQ(mixer_.status().decks[0].filter_amount, -1.0);
+}
+
+TEST_F(MixerTest, FilterAmountOutsideMinusOneToOneIsRefusedWithTheRangeAndChangesNothing) {
+  ASSERT_TRUE(mixer_.set_filter(DeckId::B, 0.3));
+  for (double bad : {1.5, -1.01, std::nan("")}) {
+    auto res = mixer_.set_filter(DeckId::B, bad);
+    ASSERT_FALSE(res) << bad;
+    EXPECT_EQ(error_code(res.error()), errc::value_out_of_range);
+    EXPECT_NE(error_sentence(res.error()).find("deck B filter amount"), std::string::npos) << error_sentence(res.error());
+    EXPECT_NE(error_sentence(res.error()).find("allowed: -1"), std::string::npos) << error_sentence(res.error());
+  }
+  EXPECT_EQ(mixer_.status().decks[1].filter_amount, 0.3);
+}
+
+TEST_F(MixerTest, TestToneSoundsAtItsLevelWhateverTheMasterGainThenEnds) {
+  ASSERT_TRUE(mixer_.set_master_gain_db(-96.0));
+  ASSERT_TRUE(mixer_.start_test_tone(1000.0, -20.0, 0.5));
+  const auto on = render(kRate / 4);
+  EXPECT_NEAR(peak_of(on, kRate / 10 * kCh), 0.1f, 0.002f);
+  auto s = mixer_.status();
+  EXPECT_EQ(s.test_tone_hz, 1000.0);
+  EXPECT_NEAR(s.test_tone_remaining_seconds, 0.25, 0.01);
+  render(kRate / 4);
+  EXPECT_EQ(peak_of(render(4800)), 0.0f) << "the tone must end after its 0.5 s";
+  EXPECT_EQ(mixer_.status().test_tone_hz, 0.0);
+}
+
+TEST_F(MixerTest, TestToneOutOfRangeIsRefusedWithTheRangeAndPlaysNothing) {
+  struct Bad {
+    double hz, db, s;
+    const char* says;
+  };
+  for (const Bad& b : {Bad{30000.0, -20.0, 2.0, "frequency 30000 Hz is out of range (allowed: 20 to 20000 Hz)"},
+                       Bad{22000.0, -20.0, 2.0, "allowed: 20 to 20000 Hz"},
+                       Bad{440.0, 3.0, 2.0, "level 3 dBFS is out of range (allowed: -96 to 0 dBFS)"},
+                       Bad{440.0, -20.0, 0.0, "duration 0 s is out of range (allowed: 0.05 to 600 s)"},
+                       Bad{std::nan(""), -20.0, 2.0, "frequency nan Hz"}}) {
+    auto res = mixer_.start_test_tone(b.hz, b.db, b.s);
+    ASSERT_FALSE(res) << b.says;
+    EXPECT_EQ(error_code(res.error()), errc::value_out_of_range);
+    EXPECT_NE(error_sentence(res.error()).find(b.says), std::string::npos) << error_sentence(res.error());
+  }
+  EXPECT_EQ(peak_of(render(4800)), 0.0f);
+  EXPECT_EQ(mixer_.status().test_tone_hz, 0.0);
 }
 
 TEST_F(MixerTest, SeekReplacesTheReaderAndKeepsPlaying) {

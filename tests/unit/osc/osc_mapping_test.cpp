@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "common/error.hpp"
+#include "common/test_tone_range.hpp"
 
 namespace crowdmesh::osc {
 namespace {
@@ -214,8 +215,8 @@ TEST(OscMappingTest, TestToneDefaultsTo440HzAndAcceptsAFrequency) {
   auto m = ok("/test_tone", {});
   ASSERT_TRUE(m.command.has_test_tone());
   EXPECT_EQ(m.command.test_tone().frequency_hz(), 440.0);
-  EXPECT_EQ(m.command.test_tone().gain_db(), kTestToneGainDb);
-  EXPECT_EQ(m.command.test_tone().duration_seconds(), kTestToneSeconds);
+  EXPECT_EQ(m.command.test_tone().gain_db(), test_tone::kDefaultGainDb);
+  EXPECT_EQ(m.command.test_tone().duration_seconds(), test_tone::kDefaultSeconds);
   EXPECT_EQ(ok("/test_tone", {I(1000)}).command.test_tone().frequency_hz(), 1000.0);
   EXPECT_EQ(ok("/test_tone", {F(220.5)}).command.test_tone().frequency_hz(), 220.5);
   fails("/test_tone", {F(5)}, errc::value_out_of_range);
