@@ -96,7 +96,7 @@ std::unique_ptr<ControlPlane> ControlPlane::start(const MeshConfig& mesh, const 
     } else {
       cp->osc_failure_ = "osc: " + error_sentence(bridge.error()) +
                          " (another process may hold the port; to run without OSC set enabled = false in [nodes." +
-                         self.name + ".osc] or leave out the role \"osc\")";
+                         self.name + ".osc], or start audio_node with --osc off or --osc OTHER_PORT)";
       errors.push_back(cp->osc_failure_);
       spdlog::critical("{}", cp->osc_failure_);
     }

@@ -97,6 +97,8 @@ caf::expected<NodeConfig> resolve_node(const NodeOptions& o, MeshConfig& mesh) {
   if (!o.events_bind.empty()) node.endpoints.events = o.events_bind;
   if (!o.audio_bind.empty()) node.endpoints.audio = o.audio_bind;
   if (o.roles) node.roles = *o.roles;
+  if (o.osc_off) node.osc.enabled = false;
+  if (!o.osc_ports.empty()) node.osc.ports = o.osc_ports;
   if (!o.encode.empty()) node.encoder.outputs = o.encode;
   if (o.audio_source) node.encoder.source = *o.audio_source;
   if (o.audio_stream) node.encoder.stream = *o.audio_stream;

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "common/mesh_config.hpp"
+#include "common/strings.hpp"
 
 #include <iostream>
 
@@ -111,6 +113,10 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
       ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
   app.add_option("--control", o.control_bind, "Control endpoint to bind (ROUTER), e.g. tcp://127.0.0.1:7700");
   app.add_option("--events", o.events_bind, "Events endpoint to bind (PUB), e.g. tcp://127.0.0.1:7701");
+  std::string osc;
+  app.add_option("--osc", osc,
+                 "OSC bridge: off, or UDP ports comma-separated (1-65535), e.g. 57122,57120; default: the config's "
+                 "(57122). A port that cannot be bound stops the node");
   std::string roles;
   app.add_option("--roles", roles,
                  "Roles this process hosts, comma-separated (device, mixer, stretch, tempo, encoder, telemetry, osc); "
@@ -173,22 +179,28 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   for (const char* opt : {"--backend", "--device", "--sample-rate", "--buffer-size", "--channels"})
     if (app.count(opt) > 0) o.explicit_options.insert(opt);
   o.backend_explicit = app.count("--backend") > 0;
+  if (osc == "off") {
+    o.osc_off = true;
+  } else if (!osc.empty()) {
+    for (const auto& word : split(osc, ',')) {
+      char* end = nullptr;
+      const long port = std::strtol(word.c_str(), &end, 10);
+      if (word.empty() || *end != '\0' || port < 1 || port > 65535) {
+        std::cerr << "audio_node: --osc: '" << word << "' is not a UDP port (allowed: 1-65535, or --osc off)\n";
+        return {std::nullopt, 2};
+      }
+      o.osc_ports.push_back(static_cast<int>(port));
+    }
+  }
   if (!roles.empty()) {
     std::vector<std::string> list;
-    std::size_t start = 0;
-    while (start <= roles.size()) {
-      const auto end = roles.find(',', start);
-      auto r = roles.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      if (!r.empty()) {
-        if (std::find(kKnownRoles.begin(), kKnownRoles.end(), r) == kKnownRoles.end()) {
-          std::cerr << "audio_node: --roles: '" << r << "' is not a role; allowed: device, mixer, stretch, tempo, "
-                    << "encoder, telemetry, osc\n";
-          return {std::nullopt, 2};
-        }
-        list.push_back(r);
+    for (const auto& r : split(roles, ',')) {
+      if (r.empty()) continue;
+      if (std::find(kKnownRoles.begin(), kKnownRoles.end(), r) == kKnownRoles.end()) {
+        std::cerr << "audio_node: --roles: '" << r << "' is not a role; allowed: " << join(kKnownRoles) << "\n";
+        return {std::nullopt, 2};
       }
-      if (end == std::string::npos) break;
-      start = end + 1;
+      list.push_back(r);
     }
     o.roles = list;
   }

@@ -54,6 +54,8 @@ struct NodeOptions {
   bool mesh = true;                         ///< --mesh on|off: gateway + OSC bridge
   std::string control_bind;                 ///< --control: overrides the node's control endpoint
   std::string events_bind;                  ///< --events: overrides the node's events endpoint
+  bool osc_off = false;                     ///< --osc off: no OSC bridge (explicitly)
+  std::vector<int> osc_ports;               ///< --osc PORT[,PORT]: overrides the node's OSC ports (1..65535)
   std::set<std::string> explicit_options;   ///< device options given on the command line (win over the config)
   std::string log_level = "info";           ///< --log-level
   std::optional<std::vector<std::string>> roles;  ///< --roles: overrides the node's roles (comma list)

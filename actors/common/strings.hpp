@@ -3,6 +3,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace crowdmesh {
 
@@ -32,6 +33,19 @@ std::string join_non_empty(const Range& parts, std::string_view separator = ", "
     out += v;
   }
   return out;
+}
+
+/// Splits `text` at every `separator`, keeping empty items: "a,b,,c" ->
+/// {"a", "b", "", "c"}; "" -> {""}. Pure.
+inline std::vector<std::string> split(std::string_view text, char separator) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (;;) {
+    const auto end = text.find(separator, start);
+    out.emplace_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) return out;
+    start = end + 1;
+  }
 }
 
 /// join_non_empty() of a braced list: join_non_empty({a, b}, " "). Pure.

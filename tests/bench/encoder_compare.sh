@@ -25,7 +25,7 @@ echo "== 1. 60 s render, separate encoder process (mobile, hifi, podcast) =="
 enc=$!
 sleep 0.5
 "$node" --a "$music/frontiers.mp3" --b "$music/machine_wars.mp3" --backend virtual --realtime true --duration 60 \
-  --control tcp://127.0.0.1:* --events tcp://127.0.0.1:* --audio "tcp://127.0.0.1:$port" \
+  --control tcp://127.0.0.1:* --events tcp://127.0.0.1:* --audio "tcp://127.0.0.1:$port" --osc off \
   --record "$work/mix.wav" --summary-json "$work/mixer.json" > "$work/mixer.out" 2> "$work/mixer.err"
 kill -TERM "$enc"; wait "$enc" || true
 python3 - "$work" <<'PY'

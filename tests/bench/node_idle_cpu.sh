@@ -24,7 +24,7 @@ for period in $periods; do
     port=$((30000 + RANDOM % 20000))
     "$node" --backend virtual --realtime true --buffer-size "$period" --duration $((seconds + 8)) \
       --control "tcp://127.0.0.1:$port" --events "tcp://127.0.0.1:$((port + 1))" \
-      --audio "tcp://127.0.0.1:$((port + 2))" > /dev/null 2>&1 &
+      --audio "tcp://127.0.0.1:$((port + 2))" --osc $((port + 3)) > /dev/null 2>&1 &
     pid=$!
     sleep 5
     t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")

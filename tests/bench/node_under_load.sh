@@ -31,7 +31,7 @@ trap 'kill $stress_pid 2>/dev/null || true; wait $stress_pid 2>/dev/null || true
 sleep 3
 "$node" --a "$music/frontiers.mp3" --b "$music/machine_wars.mp3" --loop --backend virtual --realtime true \
   --duration "$seconds" --summary-json "$out/summary.json" --control "tcp://127.0.0.1:$port" \
-  --events "tcp://127.0.0.1:$((port + 1))" --audio "tcp://127.0.0.1:$((port + 2))" > "$out/node.log" 2>&1
+  --events "tcp://127.0.0.1:$((port + 1))" --audio "tcp://127.0.0.1:$((port + 2))" --osc $((port + 3)) > "$out/node.log" 2>&1
 /usr/bin/python3 - "$out/summary.json" "$seconds" "$stress" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))

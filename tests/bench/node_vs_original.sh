@@ -92,7 +92,7 @@ run_ours() {  # $1 = period, $2 = job variant
   "$node" --backend portaudio --device system --sample-rate 44100 --buffer-size "$1" \
     --track "A=${w[0]}" --track "B=${w[1]}" --track "C=${w[2]}" --track "D=${w[3]}" --loop "${extra[@]}" \
     --duration $((warmup + seconds + 5)) --control "tcp://127.0.0.1:$port" --events "tcp://127.0.0.1:$((port + 1))" \
-    --audio "tcp://127.0.0.1:$((port + 2))" > /tmp/node_vs_original.ours.log 2>&1 &
+    --audio "tcp://127.0.0.1:$((port + 2))" --osc $((port + 3)) > /tmp/node_vs_original.ours.log 2>&1 &
   local pid=$!
   measure "$pid"
   kill -INT "$pid" 2>/dev/null || true

@@ -30,7 +30,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 measure() {  # $1 = roles, $2 = telemetry interval ms
   "$node" --a "$music/frontiers.mp3" --b "$music/machine_wars.mp3" --loop --backend virtual --realtime true \
     --duration $((secs + 5)) --roles "$1" --telemetry-interval "$2" --control "tcp://127.0.0.1:$port" \
-    --events "tcp://127.0.0.1:$((port + 1))" --audio "tcp://127.0.0.1:$((port + 2))" > /dev/null 2>&1 &
+    --events "tcp://127.0.0.1:$((port + 1))" --audio "tcp://127.0.0.1:$((port + 2))" --osc $((port + 3)) > /dev/null 2>&1 &
   local pid=$!
   sleep 3
   local t0; t0=$(cpu_ticks "$pid")

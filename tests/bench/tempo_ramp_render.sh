@@ -14,7 +14,7 @@ node="$build/audio_node/audio_node"; ctl="$build/control_node/control_node"
 "$node" --track "A=$music/frontiers.mp3" --track "B=$music/machine_wars.mp3" \
   --track "C=$music/time_to_strike.mp3" --track "D=$music/frontiers.mp3" --loop --master -12 \
   --backend virtual --duration "$seconds" --stretch-method "$method" --bpm 120 \
-  --summary-json "$out/summary.json" --log-level warn 2> "$out/node.log" &
+  --summary-json "$out/summary.json" --log-level warn --osc off 2> "$out/node.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 sleep 1

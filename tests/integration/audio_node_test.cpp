@@ -233,6 +233,39 @@ TEST_F(AudioNodeTest, OscDisabledInTheConfigLetsTheNodePlayBesideAHeldPort) {
   EXPECT_EQ(r.err.find("cannot bind OSC"), std::string::npos) << r.err;
 }
 
+TEST_F(AudioNodeTest, OscOffOnTheCommandLineLetsTheNodePlayBesideAHeldPort) {
+  HeldUdpPort held;
+  ASSERT_GT(held.port(), 0);
+  std::ofstream(path("mesh.toml")) << solo_mesh_toml(held.port(), true);
+  auto r = run_audio_node({"--config", path("mesh.toml"), "--a", track("frontiers.mp3"), "--realtime", "false",
+                           "--duration", "2", "--osc", "off"},
+                          dir_);
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+}
+
+TEST_F(AudioNodeTest, OscPortOnTheCommandLineMovesTheBridgeAwayFromAHeldPort) {
+  HeldUdpPort held;
+  ASSERT_GT(held.port(), 0);
+  std::ofstream(path("mesh.toml")) << solo_mesh_toml(held.port(), true);
+  int free_port = 0;
+  {
+    HeldUdpPort probe;  // a port the kernel hands out now, free again once released
+    free_port = probe.port();
+  }
+  ASSERT_GT(free_port, 0);
+  auto r = run_audio_node({"--config", path("mesh.toml"), "--a", track("frontiers.mp3"), "--realtime", "false",
+                           "--duration", "2", "--osc", std::to_string(free_port)},
+                          dir_);
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_NE(r.err.find(std::to_string(free_port)), std::string::npos) << "the log names the OSC port: " << r.err;
+}
+
+TEST_F(AudioNodeTest, OscPortOutsideOneTo65535IsRefusedWithTheRange) {
+  auto r = run_audio_node({"--a", track("frontiers.mp3"), "--realtime", "false", "--duration", "1", "--osc", "0"}, dir_);
+  EXPECT_EQ(r.exit_status, 2);
+  EXPECT_NE(r.err.find("--osc: '0' is not a UDP port (allowed: 1-65535, or --osc off)"), std::string::npos) << r.err;
+}
+
 TEST_F(AudioNodeTest, EightBuffersOfASevenMinuteMp3StayUnder100MB) {
   std::vector<std::string> args;
   for (const char* deck : {"A", "A", "B", "B", "C", "C", "D", "D"})
