@@ -119,7 +119,7 @@ TEST(DoctorCommandJackTest, DoctorListsTheJackDeviceAndRecommendsABufferThroughC
   const std::string control = "tcp://127.0.0.1:" + std::to_string(port);
   const pid_t node = spawn_process({AUDIO_NODE_BIN, "--backend", "virtual", "--name", "room-a", "--control", control,
                                     "--events", "tcp://127.0.0.1:" + std::to_string(port + 1), "--audio",
-                                    "tcp://127.0.0.1:" + std::to_string(port + 2), "--duration", "60"},
+                                    "tcp://127.0.0.1:" + std::to_string(port + 2), "--osc", "off", "--duration", "60"},
                                    dir + "/node.out", dir + "/node.log");
   ASSERT_GT(node, 0);
   const pid_t ctl = spawn_process({CONTROL_NODE_BIN, "--connect", control, "--json", "doctor", "--periods", "256,512",

@@ -15,8 +15,9 @@ struct NodeRun {
 };
 
 /// Runs audio_node (path compiled in) with `args` in `work_dir`, waiting for
-/// it to exit; adds --summary-json and --log-level info. Arguments are
-/// single-quoted for the shell.
+/// it to exit; adds --summary-json and --log-level info, and --osc off when
+/// `args` has none of --config, --osc, --mesh. Arguments are single-quoted
+/// for the shell.
 NodeRun run_audio_node(const std::vector<std::string>& args, const std::string& work_dir);
 
 /// The folder holding Debian's asc-music MP3s: $CROWDMESH_MUSIC_DIR, else
