@@ -163,6 +163,7 @@ TelemetrySettings telemetry_settings(const NodeOptions& o, const NodeConfig& nod
   TelemetrySettings t;
   t.node = node.name;
   t.interval_ms = o.telemetry_interval_ms;
+  t.idle_interval_ms = o.telemetry_idle_interval_ms;
   t.metrics_port = o.metrics_port;
   t.metrics_bind = o.metrics_bind.empty() ? endpoint_host(node.endpoints.control) : o.metrics_bind;
   return t;

@@ -132,6 +132,10 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   app.add_option("--telemetry-interval", o.telemetry_interval_ms,
                  "Telemetry publishing period, ms (10-10000; default 100 = 10 Hz)")
       ->check(CLI::Range(10, 10000))->capture_default_str();
+  app.add_option("--telemetry-idle-interval", o.telemetry_idle_interval_ms,
+                 "Telemetry period while nothing plays, loads, ramps or encodes, ms (10-60000; default 1000; "
+                 "at most --telemetry-interval: always full rate)")
+      ->check(CLI::Range(10, 60000))->capture_default_str();
   app.add_option("--metrics-port", o.metrics_port,
                  "Serve Prometheus metrics on this TCP port (http://HOST:PORT/metrics); 0 = off")
       ->capture_default_str();

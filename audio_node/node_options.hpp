@@ -64,6 +64,7 @@ struct NodeOptions {
   std::optional<std::string> audio_stream;  ///< --stream: stream name to encode (default "master")
   std::string audio_bind;                   ///< --audio: overrides the node's audio PUB endpoint
   std::uint32_t telemetry_interval_ms = 100;  ///< --telemetry-interval: publishing period, ms (10..10000)
+  std::uint32_t telemetry_idle_interval_ms = 1000;  ///< --telemetry-idle-interval: the same while idle, ms (10..60000)
   std::uint16_t metrics_port = 0;           ///< --metrics-port: Prometheus endpoint (0 = none)
   std::string metrics_bind;                 ///< --metrics-bind: its address (default: the control endpoint's host)
   /// --test-clock-offset-us / --test-clock-skew-ppm: a deliberate local clock

@@ -73,6 +73,7 @@ void TelemetryPlane::start_actor(caf::actor_system& sys, telemetry::TelemetryAct
                                  ControlPlane* control) {
   cfg.node = settings_.node;
   cfg.interval = std::chrono::milliseconds(settings_.interval_ms);
+  cfg.idle_interval = std::chrono::milliseconds(settings_.idle_interval_ms);
   cfg.master_meter = meter_;
   cfg.mesh_time_ns = [&clock] { return clock.now_ns(); };
   if (control && control->gateway()) {

@@ -5,6 +5,7 @@
 #include "caf/all.hpp"
 #include "telemetry/process_stats.hpp"
 #include "telemetry/stats_proto.hpp"
+#include "telemetry/telemetry_pace.hpp"
 
 namespace crowdmesh::telemetry {
 
@@ -16,6 +17,10 @@ constexpr double kSilenceDbfs = -60.0;
 
 struct TelemetryState {
   TelemetryActorConfig cfg;
+  TelemetryPace pace{std::chrono::milliseconds(100), std::chrono::milliseconds(100), true};
+  std::uint64_t tick_generation = 0;  // only the newest scheduled tick samples
+  std::chrono::steady_clock::time_point tick_due;
+  std::chrono::milliseconds period{100};  // announced in every sample until the next tick
   ProcessSampler process;
   std::map<std::string, std::uint64_t> sequence;  // per actor
   std::map<int, std::int64_t> quiet_since_ns;      // per deck: playing below -60 dBFS since
@@ -28,6 +33,7 @@ struct TelemetryState {
     t.set_actor(actor);
     t.set_time_ns(cfg.mesh_time_ns ? cfg.mesh_time_ns() : 0);
     t.set_sequence(sequence[actor]++);
+    t.set_next_sample_within_ms(static_cast<std::uint32_t>(period.count()));
     if (cfg.publish) cfg.publish("tele." + cfg.node + "." + actor, t);
   }
 
@@ -46,13 +52,34 @@ struct TelemetryState {
 
 using Self = TelemetryActor::stateful_pointer<TelemetryState>;
 
+void schedule_tick(Self self, std::chrono::milliseconds delay) {
+  auto& st = self->state;
+  st.tick_due = std::chrono::steady_clock::now() + delay;
+  self->delayed_send(self, delay, tick_atom_v, ++st.tick_generation);
+}
+
+// A reply that turned an idle node busy: sample within the full-rate interval,
+// not at the idle tick already scheduled.
+void hasten_if_woken(Self self, bool woke) {
+  auto& st = self->state;
+  if (woke && std::chrono::steady_clock::now() + st.pace.interval() < st.tick_due) {
+    st.period = st.pace.interval();
+    schedule_tick(self, st.pace.interval());
+  }
+}
+
 TelemetryActor::behavior_type telemetry_actor(Self self, TelemetryActorConfig cfg) {
   self->state.cfg = std::move(cfg);
+  self->state.pace = TelemetryPace(self->state.cfg.interval, self->state.cfg.idle_interval,
+                                   static_cast<bool>(self->state.cfg.encoder));
+  self->state.period = self->state.cfg.interval;
   self->state.process.sample();  // starts the CPU interval
-  self->delayed_send(self, self->state.cfg.interval, tick_atom_v);
+  schedule_tick(self, self->state.cfg.interval);
   return {
-      [=](tick_atom) {
+      [=](tick_atom, std::uint64_t generation) {
         auto& st = self->state;
+        if (generation != st.tick_generation) return;  // retired by a tick brought forward
+        st.period = st.pace.period();
         {
           crowdmesh::v1::Telemetry t;
           *t.mutable_process() = to_proto(st.process.sample());
@@ -91,6 +118,7 @@ TelemetryActor::behavior_type telemetry_actor(Self self, TelemetryActorConfig cf
                     auto master = st.cfg.master_meter ? st.cfg.master_meter->take() : std::nullopt;
                     *t.mutable_mixer() = to_proto(s, master);
                     st.mark_silence(*t.mutable_mixer(), st.cfg.mesh_time_ns ? st.cfg.mesh_time_ns() : 0);
+                    hasten_if_woken(self, st.pace.set_mixer_busy(mixer_busy(s)));
                     st.emit("mixer", std::move(t));
                   },
                   [=](caf::error&) { self->state.mixer_pending = false; });
@@ -101,6 +129,7 @@ TelemetryActor::behavior_type telemetry_actor(Self self, TelemetryActorConfig cf
               .then(
                   [=](tempo::TempoReport& r) {
                     self->state.tempo_pending = false;
+                    hasten_if_woken(self, self->state.pace.set_tempo_busy(r.ramp_progress < 1.0));
                     crowdmesh::v1::Telemetry t;
                     *t.mutable_tempo() = to_proto(r, self->state.cfg.tempo_node);
                     self->state.emit("tempo", std::move(t));
@@ -119,7 +148,7 @@ TelemetryActor::behavior_type telemetry_actor(Self self, TelemetryActorConfig cf
                   },
                   [=](caf::error&) { self->state.encoder_pending = false; });
         }
-        self->delayed_send(self, st.cfg.interval, tick_atom_v);
+        schedule_tick(self, st.period);
       },
   };
 }

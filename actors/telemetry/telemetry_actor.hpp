@@ -17,15 +17,19 @@
 
 namespace crowdmesh::telemetry {
 
-/// The telemetry actor's interface: it runs on its own timer (tick_atom) and
-/// answers nothing else.
-using TelemetryActor = caf::typed_actor<caf::reacts_to<tick_atom>>;
+/// The telemetry actor's interface: it runs on its own timer (tick_atom with
+/// the tick chain's generation: a tick brought forward retires the one
+/// scheduled before) and answers nothing else.
+using TelemetryActor = caf::typed_actor<caf::reacts_to<tick_atom, std::uint64_t>>;
 
 /// What the telemetry actor samples and where it sends the samples. Every
 /// actor handle may be invalid (that role does not run here).
 struct TelemetryActorConfig {
   std::string node;                              ///< this node's name (topics tele.<node>.<actor>)
   std::chrono::milliseconds interval{100};       ///< sampling period (10 Hz by default)
+  /// Sampling period while the node idles (nothing playing or loading, no test
+  /// tone, no tempo ramp, no encoder; see TelemetryPace); <= interval: always interval.
+  std::chrono::milliseconds idle_interval{1000};
   device::DeviceActor device;
   std::string backend;                           ///< device backend description, for DeviceStats.backend
   mixer::MixerActor mixer;
@@ -46,7 +50,7 @@ struct TelemetryActorConfig {
 };
 
 /// Spawns the telemetry actor (ARCHITECTURE.md, telemetry row): every
-/// interval it asks each local actor for its stats (one request in flight per
+/// interval (idle_interval while the node idles) it asks each local actor for its stats (one request in flight per
 /// actor, so a stuck actor skips samples instead of piling up requests),
 /// samples the process (CPU %, RSS), the links and the mesh clock, and hands one Telemetry
 /// per actor — numbered per actor, stamped with mesh time — to `publish`.

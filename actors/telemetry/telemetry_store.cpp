@@ -32,17 +32,21 @@ crowdmesh::v1::TelemetrySnapshot TelemetryStore::snapshot(const std::vector<mesh
       for (const auto& r : peer->roles) nt->add_roles(r);
     }
     std::int64_t newest = 0;
+    std::uint32_t within_ms = interval_ms_;  // as announced by the newest sample
     bool heard = false;
     auto it = nodes_.find(name);
     if (it != nodes_.end())
       for (const auto& [actor, e] : it->second) {
         *nt->add_samples() = e.sample;
-        newest = heard ? std::max(newest, e.received_ns) : e.received_ns;
+        if (!heard || e.received_ns > newest) {
+          newest = e.received_ns;
+          within_ms = e.sample.next_sample_within_ms() > 0 ? e.sample.next_sample_within_ms() : interval_ms_;
+        }
         heard = true;
       }
     const std::int64_t age_ms = heard ? (now_ns - newest) / 1'000'000 : -1;
     nt->set_age_ms(age_ms);
-    nt->set_stale(age_ms < 0 || age_ms > 3 * static_cast<std::int64_t>(interval_ms_));
+    nt->set_stale(age_ms < 0 || age_ms > 3 * static_cast<std::int64_t>(within_ms));
     if (peer == nodes.end()) nt->set_alive(!nt->stale());
   }
   return snap;

@@ -18,7 +18,8 @@ namespace crowdmesh::telemetry {
 class TelemetryStore {
  public:
   /// interval_ms: the mesh's publishing interval; a node is stale after 3
-  /// intervals without a sample.
+  /// intervals without a sample (3 of its newest sample's
+  /// next_sample_within_ms when that is set: an idle node publishes slower).
   explicit TelemetryStore(std::uint32_t interval_ms = 100) : interval_ms_(interval_ms) {}
   /// Keeps `sample` as the latest of (sample.node, sample.actor), received at
   /// `now_ns` (local monotonic clock). Older sequence numbers of the same

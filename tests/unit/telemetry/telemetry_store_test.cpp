@@ -59,6 +59,20 @@ TEST(TelemetryStoreTest, NodeIsStaleAfterThreeMissedIntervals) {
   EXPECT_TRUE(late.nodes(0).alive()) << "alive comes from the heartbeats, not from telemetry";
 }
 
+TEST(TelemetryStoreTest, IdleNodeIsStaleOnlyAfterThreeOfItsAnnouncedIntervals) {
+  TelemetryStore store(100);
+  auto quiet = sample("room-c", "process", 1);
+  quiet.set_next_sample_within_ms(1000);  // idle: the next sample within a second
+  store.put(quiet, 0);
+  EXPECT_FALSE(store.snapshot({peer("room-c", true)}, 2999 * kMs).nodes(0).stale());
+  EXPECT_TRUE(store.snapshot({peer("room-c", true)}, 3001 * kMs).nodes(0).stale());
+  auto busy = sample("room-c", "mixer", 2);
+  busy.set_next_sample_within_ms(100);  // playing again: the newest sample rules
+  store.put(busy, 3100 * kMs);
+  EXPECT_FALSE(store.snapshot({peer("room-c", true)}, 3400 * kMs).nodes(0).stale());
+  EXPECT_TRUE(store.snapshot({peer("room-c", true)}, 3401 * kMs).nodes(0).stale());
+}
+
 TEST(TelemetryStoreTest, KnownNodeWithoutTelemetryIsListedStaleWithItsLiveness) {
   TelemetryStore store(100);
   auto snap = store.snapshot({peer("room-a", true), peer("room-c", false)}, 0);

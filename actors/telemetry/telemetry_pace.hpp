@@ -1,0 +1,54 @@
+#pragma once
+#include <chrono>
+
+#include "mixer/mixer_status.hpp"
+
+namespace crowdmesh::telemetry {
+
+/// How often the telemetry actor samples: every `interval` while the node does
+/// something an operator watches live (a deck playing or loading, a test tone,
+/// a tempo ramp, an encoder), every `idle_interval` while it idles. An idle
+/// node then wakes its actors once a second instead of ten times (most of an
+/// idle node's CPU on a small machine), and a sample says within how long the
+/// next one comes (Telemetry.next_sample_within_ms), so a listener does not
+/// take a quiet node for a stale one.
+///
+/// Pure; owned by the telemetry actor (one thread).
+class TelemetryPace {
+ public:
+  /// `idle_interval` <= `interval`, or `always_busy` (an encoder runs here):
+  /// always `interval`.
+  TelemetryPace(std::chrono::milliseconds interval, std::chrono::milliseconds idle_interval, bool always_busy)
+      : interval_(interval), idle_interval_(idle_interval < interval ? interval : idle_interval), always_(always_busy) {}
+
+  /// What the mixer's last status said (see mixer_busy()). Returns true when
+  /// this turned an idle node busy: the next sample should come within
+  /// interval(), not at the idle tick already scheduled.
+  bool set_mixer_busy(bool busy) { return change(mixer_busy_, busy); }
+  /// Whether the tempo ramps (TempoReport.ramp_progress < 1). Same return.
+  bool set_tempo_busy(bool busy) { return change(tempo_busy_, busy); }
+
+  /// True while the node is watched at the full rate.
+  bool busy() const { return always_ || mixer_busy_ || tempo_busy_; }
+  /// Time to the next sample: interval() while busy, else the idle interval.
+  std::chrono::milliseconds period() const { return busy() ? interval_ : idle_interval_; }
+  /// The full-rate interval.
+  std::chrono::milliseconds interval() const { return interval_; }
+
+ private:
+  bool change(bool& flag, bool busy) {
+    const bool was = this->busy();
+    flag = busy;
+    return !was && this->busy();
+  }
+  std::chrono::milliseconds interval_, idle_interval_;
+  bool always_;
+  // Busy until the first status says otherwise: a node starts at the full rate.
+  bool mixer_busy_ = true, tempo_busy_ = false;
+};
+
+/// True when a mixer status shows something to watch: a buffer playing or
+/// loading, or a test tone sounding.
+bool mixer_busy(const mixer::MixerStatus& status);
+
+}  // namespace crowdmesh::telemetry
