@@ -12,7 +12,7 @@ out="${3:-/tmp/crowdmesh-soak}"
 buffer_periods="${4:-0}"
 mkdir -p "$out"
 export CROWDMESH_MUSIC_DIR="${CROWDMESH_MUSIC_DIR:-$("$root/deploy/fetch-demo-music.sh" | tail -n 1)}"
-# The figures the issue asks for: p99 <= 50 us, max <= 150 us after lock.
+# The targets: p99 <= 50 us, max <= 150 us after lock.
 exec /usr/bin/python3 "$root/tests/integration/room_sync_test.py" "$build" --seconds "$seconds" \
   --lock-seconds 30 --assert-p99-us 50 --assert-max-us 150 --keep "$out" --json "$out/figures.json" \
   --virtual-buffer-periods "$buffer_periods"
