@@ -9,9 +9,7 @@
 
 namespace crowdmesh::node {
 
-std::size_t scheduler_threads(unsigned cores) noexcept {
-  return std::clamp<std::size_t>(cores, 2, 4);
-}
+std::size_t scheduler_threads(unsigned cores) noexcept { return std::clamp<std::size_t>(cores, 2, 4); }
 
 void configure_actor_system(caf::actor_system_config& cfg) {
   cfg.set("scheduler.policy", caf::atom("sharing"));

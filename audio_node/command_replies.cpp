@@ -17,8 +17,8 @@ v1::Reply ok_deck(const mixer::DeckStatus& d) {
 }
 
 v1::Reply unknown_deck(int wire_deck) {
-  return mixer::error_reply(v1::ERROR_CODE_UNKNOWN_DECK, "deck " + std::to_string(wire_deck) +
-                                                             " is missing or unknown (allowed: A, B, C, D)");
+  return mixer::error_reply(v1::ERROR_CODE_UNKNOWN_DECK,
+                            "deck " + std::to_string(wire_deck) + " is missing or unknown (allowed: A, B, C, D)");
 }
 
 v1::Reply out_of_range(const std::string& sentence) {

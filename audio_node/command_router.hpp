@@ -25,14 +25,14 @@ struct NodeRequest {
 
 /// What the router talks to.
 struct RouterConfig {
-  std::string node;             ///< this node's name (in status replies)
-  mixer::MixerActor mixer;      ///< deck/buffer/master commands
-  device::DeviceActor device;   ///< device stats in status (may be invalid: no device role)
+  std::string node;            ///< this node's name (in status replies)
+  mixer::MixerActor mixer;     ///< deck/buffer/master commands
+  device::DeviceActor device;  ///< device stats in status (may be invalid: no device role)
   /// Mesh time now, ns (for execute_at_ns); CLOCK_MONOTONIC when unset.
   std::function<std::int64_t()> mesh_time_ns;
-  tempo::TempoActor tempo;      ///< movement / set tempo, when this node hosts it (else invalid)
+  tempo::TempoActor tempo;        ///< movement / set tempo, when this node hosts it (else invalid)
   stretch::StretchActor stretch;  ///< the tempo this node applies (status current_bpm)
-  std::string tempo_node;       ///< where the tempo actor runs (named in errors)
+  std::string tempo_node;         ///< where the tempo actor runs (named in errors)
   /// GetTelemetry: the latest telemetry of every node this node hears (null:
   /// telemetry does not run here).
   std::function<crowdmesh::v1::TelemetrySnapshot()> telemetry;

@@ -17,7 +17,7 @@ namespace {
 
 namespace v1 = crowdmesh::v1;
 
-constexpr double kDefaultNativeBpm = 120;  // a load without native_bpm: the SPEC's base tempo
+constexpr double kDefaultNativeBpm = 120;  // a load without native_bpm: the movement table's base tempo
 
 std::optional<std::string> deck_of(int wire) { return mixer::deck_name(wire); }
 
@@ -54,8 +54,8 @@ void play_buffer(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply)
   if (!m.has_start_seconds()) return deck_request(self, reply, play_atom_v, *d, m.buffer_id());
   // From a position (OSC /play_stem start_pos): move that buffer there, then play it.
   self->request(self->state.cfg.mixer, kActorTimeout, seek_atom_v, *d, m.buffer_id(), m.start_seconds())
-      .then([self, reply, deck = *d, id = m.buffer_id()](
-                mixer::DeckStatus&) { deck_request(self, reply, play_atom_v, deck, id); },
+      .then([self, reply, deck = *d,
+             id = m.buffer_id()](mixer::DeckStatus&) { deck_request(self, reply, play_atom_v, deck, id); },
             reply_error(reply));
 }
 
@@ -103,13 +103,11 @@ void master_gain(RouterSelf self, const ReplyFn& reply, double gain_db, double r
 void set_gain(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
   const auto& m = env.command().set_gain();
   switch (m.target().target_case()) {
-    case v1::GainTarget::kMaster:
-      return master_gain(self, reply, m.gain_db(), m.ramp_seconds());
+    case v1::GainTarget::kMaster: return master_gain(self, reply, m.gain_db(), m.ramp_seconds());
     case v1::GainTarget::kBuffer: {
       auto d = deck_of(m.target().buffer().deck());
       if (!d) return reply(unknown_deck(m.target().buffer().deck()));
-      return deck_request(self, reply, gain_atom_v, *d, m.target().buffer().buffer_id(), m.gain_db(),
-                          m.ramp_seconds());
+      return deck_request(self, reply, gain_atom_v, *d, m.target().buffer().buffer_id(), m.gain_db(), m.ramp_seconds());
     }
     default: {
       auto d = deck_of(m.target().deck());
@@ -177,8 +175,9 @@ void set_eq_all(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) 
       .then(
           [=](mixer::DeckStatus&) {
             self->request(mixer, kActorTimeout, eq_atom_v, deck, std::string("mid"), g[1])
-                .then([=](mixer::DeckStatus&) { deck_request(self, reply, eq_atom_v, deck, std::string("high"), g[2]); },
-                      reply_error(reply));
+                .then(
+                    [=](mixer::DeckStatus&) { deck_request(self, reply, eq_atom_v, deck, std::string("high"), g[2]); },
+                    reply_error(reply));
           },
           reply_error(reply));
 }
@@ -253,9 +252,9 @@ void reset(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
   self->request(self->state.cfg.mixer, kActorTimeout, reset_atom_v, unload)
       .then(
           [reply, unload](std::uint32_t removed) {
-            reply(ok_message(unload ? fmt::format("every deck stopped, {} buffer{} unloaded", removed,
-                                                          removed == 1 ? "" : "s")
-                                    : std::string("every deck stopped")));
+            reply(ok_message(
+                unload ? fmt::format("every deck stopped, {} buffer{} unloaded", removed, removed == 1 ? "" : "s")
+                       : std::string("every deck stopped")));
           },
           reply_error(reply));
 }
@@ -265,16 +264,25 @@ void reset(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
 std::vector<CommandRoute> deck_commands() {
   using C = v1::Command;
   return {
-      {C::kLoadBuffer, load_buffer},       {C::kUnloadBuffer, unload_buffer},
-      {C::kPlayBuffer, play_buffer},       {C::kStopBuffer, stop_buffer},
-      {C::kPlayDeck, play_deck},           {C::kStopDeck, stop_deck},
-      {C::kCueDeck, cue_deck},             {C::kSetGain, set_gain},
-      {C::kSetMasterGain, set_master_gain}, {C::kSetMute, set_mute},
-      {C::kSetLoop, set_loop},             {C::kSeek, seek},
-      {C::kSetEq, set_eq},                 {C::kSetEqAll, set_eq_all},
+      {C::kLoadBuffer, load_buffer},
+      {C::kUnloadBuffer, unload_buffer},
+      {C::kPlayBuffer, play_buffer},
+      {C::kStopBuffer, stop_buffer},
+      {C::kPlayDeck, play_deck},
+      {C::kStopDeck, stop_deck},
+      {C::kCueDeck, cue_deck},
+      {C::kSetGain, set_gain},
+      {C::kSetMasterGain, set_master_gain},
+      {C::kSetMute, set_mute},
+      {C::kSetLoop, set_loop},
+      {C::kSeek, seek},
+      {C::kSetEq, set_eq},
+      {C::kSetEqAll, set_eq_all},
       {C::kSetFilter, set_filter},
-      {C::kSetStretchMethod, set_stretch_method}, {C::kStartTogether, start_together},
-      {C::kSetDeckLevels, set_deck_levels}, {C::kReset, reset},
+      {C::kSetStretchMethod, set_stretch_method},
+      {C::kStartTogether, start_together},
+      {C::kSetDeckLevels, set_deck_levels},
+      {C::kReset, reset},
   };
 }
 

@@ -32,9 +32,9 @@ int pick_device(const std::vector<device::DeviceCapabilities>& devs, const std::
 
 v1::Reply doctor(const v1::RunDoctor& req, int mesh_rate_hz, const std::string& node_device) {
   if (req.seconds_per_period() < 0 || req.seconds_per_period() > 10)
-    return mixer::error_reply(v1::ERROR_CODE_VALUE_OUT_OF_RANGE,
-                              "doctor: " + std::to_string(req.seconds_per_period()) +
-                                  " s per period is out of range (0..10 s; 0 = 1 s)");
+    return mixer::error_reply(
+        v1::ERROR_CODE_VALUE_OUT_OF_RANGE,
+        "doctor: " + std::to_string(req.seconds_per_period()) + " s per period is out of range (0..10 s; 0 = 1 s)");
   std::vector<int> periods(req.period_frames().begin(), req.period_frames().end());
   if (periods.empty()) periods = {128, 256, 512};
   for (int p : periods)
@@ -52,9 +52,11 @@ v1::Reply doctor(const v1::RunDoctor& req, int mesh_rate_hz, const std::string& 
   } else {
     auto a = device::advise_buffer(index, mesh_rate_hz, periods,
                                    req.seconds_per_period() > 0 ? req.seconds_per_period() : 1.0);
-    if (a) advice = std::move(*a);
-    else extra.push_back("Callback timing could not be measured on device " + std::to_string(index) + ": " +
-                         error_sentence(a.error()));
+    if (a)
+      advice = std::move(*a);
+    else
+      extra.push_back("Callback timing could not be measured on device " + std::to_string(index) + ": " +
+                      error_sentence(a.error()));
   }
   auto findings = device::doctor_findings(*devs, mesh_rate_hz, advice);
   findings.insert(findings.end(), extra.begin(), extra.end());
@@ -85,7 +87,8 @@ DoctorService::~DoctorService() {
 
 void DoctorService::run(const v1::RunDoctor& request, ReplyFn reply) {
   if (busy_.exchange(true)) {
-    reply(mixer::error_reply(v1::ERROR_CODE_NOT_READY, "doctor is already running on this node; try again in a few seconds"));
+    reply(mixer::error_reply(v1::ERROR_CODE_NOT_READY,
+                             "doctor is already running on this node; try again in a few seconds"));
     return;
   }
   std::lock_guard<std::mutex> lock(m_);

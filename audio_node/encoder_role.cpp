@@ -15,8 +15,7 @@ using namespace std::chrono_literals;
 caf::expected<std::unique_ptr<EncoderRole>> EncoderRole::start(caf::actor_system& sys,
                                                                const std::vector<std::string>& specs,
                                                                const std::string& source_endpoint,
-                                                               const std::string& stream,
-                                                               double max_backlog_seconds) {
+                                                               const std::string& stream, double max_backlog_seconds) {
   encoder::EncoderActorConfig cfg;
   for (const auto& s : specs) {
     auto spec = encoder::parse_encode_spec(s);
@@ -32,8 +31,8 @@ caf::expected<std::unique_ptr<EncoderRole>> EncoderRole::start(caf::actor_system
   role->actor_ = *actor;
   if (!source_endpoint.empty()) {
     auto inbox = role->inbox_;
-    auto sub = mesh::AudioSubscriber::start(source_endpoint, stream,
-                                            [inbox](StreamChunk c) { inbox->offer(std::move(c)); });
+    auto sub =
+        mesh::AudioSubscriber::start(source_endpoint, stream, [inbox](StreamChunk c) { inbox->offer(std::move(c)); });
     if (!sub) {
       caf::anon_send_exit(role->actor_, caf::exit_reason::user_shutdown);
       return sub.error();
@@ -54,8 +53,8 @@ EncoderRole::~EncoderRole() {
 encoder::EncoderStats EncoderRole::stats(caf::scoped_actor& self) {
   if (stopped_) return final_;
   encoder::EncoderStats s;
-  self->request(actor_, 2s, stats_atom_v).receive([&](encoder::EncoderStats& r) { s = std::move(r); },
-                                                   [](caf::error&) {});
+  self->request(actor_, 2s, stats_atom_v)
+      .receive([&](encoder::EncoderStats& r) { s = std::move(r); }, [](caf::error&) {});
   return s;
 }
 
@@ -67,8 +66,7 @@ encoder::EncoderStats EncoderRole::stop(caf::scoped_actor& self) {
     auto last = subscriber_->stats().received;
     auto quiet_since = std::chrono::steady_clock::now();
     const auto deadline = quiet_since + 1s;
-    while (std::chrono::steady_clock::now() < deadline &&
-           std::chrono::steady_clock::now() - quiet_since < 200ms) {
+    while (std::chrono::steady_clock::now() < deadline && std::chrono::steady_clock::now() - quiet_since < 200ms) {
       std::this_thread::sleep_for(20ms);
       const auto now = subscriber_->stats().received;
       if (now != last) {

@@ -27,8 +27,7 @@ class EncoderRole {
   static caf::expected<std::unique_ptr<EncoderRole>> start(caf::actor_system& sys,
                                                            const std::vector<std::string>& specs,
                                                            const std::string& source_endpoint,
-                                                           const std::string& stream,
-                                                           double max_backlog_seconds = 2.0);
+                                                           const std::string& stream, double max_backlog_seconds = 2.0);
   ~EncoderRole();
   /// Where a local producer offers chunks.
   std::shared_ptr<encoder::EncoderInbox> inbox() const { return inbox_; }

@@ -82,18 +82,23 @@ std::vector<std::string> host_findings(const HostFacts& f) {
   if (f.throttled_flags) {
     const auto t = *f.throttled_flags;
     if (t & (kUnderVoltageNow | kThrottledNow))
-      out.push_back("The Raspberry Pi is under-voltage or throttled now (get_throttled 0x" +
-                    [&] { std::ostringstream s; s << std::hex << t; return s.str(); }() +
-                    "): use the official 5 V power supply; xruns will follow.");
+      out.push_back("The Raspberry Pi is under-voltage or throttled now (get_throttled 0x" + [&] {
+        std::ostringstream s;
+        s << std::hex << t;
+        return s.str();
+      }() + "): use the official 5 V power supply; xruns will follow.");
     else if (t & (kUnderVoltageSinceBoot | kThrottledSinceBoot))
-      out.push_back("The Raspberry Pi was under-voltage or throttled since boot (get_throttled 0x" +
-                    [&] { std::ostringstream s; s << std::hex << t; return s.str(); }() +
-                    "): check the power supply and cooling.");
+      out.push_back("The Raspberry Pi was under-voltage or throttled since boot (get_throttled 0x" + [&] {
+        std::ostringstream s;
+        s << std::hex << t;
+        return s.str();
+      }() + "): check the power supply and cooling.");
   }
   if (!f.running_as_root && f.rtprio_limit == 0)
-    out.push_back("Real-time priority is not allowed (RLIMIT_RTPRIO 0): the device callback runs at normal priority. "
-                  "Run as the audio_node@ service (LimitRTPRIO=95) or add '@audio - rtprio 95' to "
-                  "/etc/security/limits.d/ and put the user in the audio group.");
+    out.push_back(
+        "Real-time priority is not allowed (RLIMIT_RTPRIO 0): the device callback runs at normal priority. "
+        "Run as the audio_node@ service (LimitRTPRIO=95) or add '@audio - rtprio 95' to "
+        "/etc/security/limits.d/ and put the user in the audio group.");
   if (!f.memory_locked) {
     if (!f.running_as_root && f.memlock_limit_bytes != UINT64_MAX && f.memlock_limit_bytes < (64u << 20))
       out.push_back("Locked memory is limited to " + std::to_string(f.memlock_limit_bytes >> 10) +
@@ -114,8 +119,10 @@ std::vector<std::string> host_findings(const HostFacts& f) {
                   std::to_string(f.governors.size()) +
                   " CPUs: frequency changes add wake-up latency; set 'performance' (e.g. "
                   "cpufreq-set -g performance, or GOVERNOR=\"performance\" in /etc/default/cpufrequtils).");
-  const bool any_wired = std::any_of(f.interfaces_up.begin(), f.interfaces_up.end(), [](const auto& i) { return !i.wireless; });
-  const auto wifi = std::find_if(f.interfaces_up.begin(), f.interfaces_up.end(), [](const auto& i) { return i.wireless; });
+  const bool any_wired =
+      std::any_of(f.interfaces_up.begin(), f.interfaces_up.end(), [](const auto& i) { return !i.wireless; });
+  const auto wifi =
+      std::find_if(f.interfaces_up.begin(), f.interfaces_up.end(), [](const auto& i) { return i.wireless; });
   if (!any_wired && wifi != f.interfaces_up.end())
     out.push_back("The mesh can only use Wi-Fi (" + wifi->name +
                   "): clock sync and audio streams suffer from its jitter and loss; use wired Ethernet for the rooms.");

@@ -14,7 +14,8 @@ void MasterStream::publish(const AudioBlock& block, const std::string& title) {
   }
   if (!pending_) {
     pending_ = std::make_shared<std::vector<float>>();
-    pending_->reserve(static_cast<std::size_t>(publish_frames_ + block.frames) * static_cast<std::size_t>(block.channels));
+    pending_->reserve(static_cast<std::size_t>(publish_frames_ + block.frames) *
+                      static_cast<std::size_t>(block.channels));
     pending_block_ = block;
     pending_block_.frames = 0;
   }

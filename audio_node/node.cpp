@@ -57,7 +57,8 @@ device::DeviceConfig choose_device(const NodeOptions& o, std::string& record_pat
   auto list = device::list_devices();
   bool have_output = false;
   if (list)
-    for (const auto& d : *list) have_output = have_output || (o.device.device.empty() ? d.is_default_output : d.max_output_channels > 0);
+    for (const auto& d : *list)
+      have_output = have_output || (o.device.device.empty() ? d.is_default_output : d.max_output_channels > 0);
   if (!have_output) {
     dev.backend = "virtual";
     if (record_path.empty())
@@ -84,8 +85,10 @@ caf::expected<NodeConfig> resolve_node(const NodeOptions& o, MeshConfig& mesh) {
   std::string names;
   for (const auto& n : mesh.nodes) names += (names.empty() ? "" : ", ") + n.name;
   const NodeConfig* self = nullptr;
-  if (!o.node_name.empty()) self = mesh.find(o.node_name);
-  else if (mesh.nodes.size() == 1) self = &mesh.nodes.front();
+  if (!o.node_name.empty())
+    self = mesh.find(o.node_name);
+  else if (mesh.nodes.size() == 1)
+    self = &mesh.nodes.front();
   if (!self) {
     if (o.node_name.empty())
       return make_error(errc::value_out_of_range, "--name is required: " + mesh.origin + " has nodes " + names);
@@ -138,7 +141,8 @@ void apply_settings(caf::scoped_actor& self, const mixer::MixerActor& mixer, con
   for (const auto& e : o.eqs) {
     double v[3];
     if (std::sscanf(e.value.c_str(), "%lf,%lf,%lf", &v[0], &v[1], &v[2]) != 3) {
-      report(make_error(errc::value_out_of_range, "deck " + e.deck + " EQ '" + e.value + "' must be LOW,MID,HIGH in dB"));
+      report(
+          make_error(errc::value_out_of_range, "deck " + e.deck + " EQ '" + e.value + "' must be LOW,MID,HIGH in dB"));
       continue;
     }
     const char* bands[3] = {"low", "mid", "high"};
@@ -146,8 +150,7 @@ void apply_settings(caf::scoped_actor& self, const mixer::MixerActor& mixer, con
       self->request(mixer, 2s, eq_atom_v, e.deck, std::string(bands[i]), v[i])
           .receive([](mixer::DeckStatus&) {}, report);
   }
-  if (o.master_gain_db)
-    self->request(mixer, 2s, master_atom_v, *o.master_gain_db, 0.0).receive([](double) {}, report);
+  if (o.master_gain_db) self->request(mixer, 2s, master_atom_v, *o.master_gain_db, 0.0).receive([](double) {}, report);
 }
 
 // Host part of a tcp:// endpoint ("tcp://10.0.0.11:7700" → "10.0.0.11"); 127.0.0.1 otherwise.
@@ -295,8 +298,7 @@ int run_node(const NodeOptions& options) {
     return 0;
   }
 
-  if (!self_node->has_role("device") && !self_node->has_role("mixer"))
-    return run_encoder_node(o, mesh_cfg, *self_node);
+  if (!self_node->has_role("device") && !self_node->has_role("mixer")) return run_encoder_node(o, mesh_cfg, *self_node);
 
   std::string record_path;
   auto dev = choose_device(o, record_path);
@@ -332,8 +334,9 @@ int run_node(const NodeOptions& options) {
   std::unique_ptr<EncoderRole> encoder_role;
   if (self_node->has_role("encoder") && !self_node->encoder.outputs.empty()) {
     const bool offline = dev.backend == "virtual" && !dev.realtime;
-    auto role = EncoderRole::start(sys, self_node->encoder.outputs, resolve_audio_source(mesh_cfg, self_node->encoder.source),
-                                   self_node->encoder.stream, offline ? 600.0 : 2.0);
+    auto role =
+        EncoderRole::start(sys, self_node->encoder.outputs, resolve_audio_source(mesh_cfg, self_node->encoder.source),
+                           self_node->encoder.stream, offline ? 600.0 : 2.0);
     if (!role) {
       std::cerr << "audio_node: " << error_sentence(role.error()) << "\n";
       return 2;
@@ -381,7 +384,8 @@ int run_node(const NodeOptions& options) {
 
   caf::actor router;
   std::unique_ptr<ControlPlane> control;
-  auto doctor = std::make_shared<DoctorService>(dev.sample_rate_hz, dev.backend + (dev.device.empty() ? "" : " " + dev.device));
+  auto doctor =
+      std::make_shared<DoctorService>(dev.sample_rate_hz, dev.backend + (dev.device.empty() ? "" : " " + dev.device));
   RouterConfig rcfg;
   if (o.mesh) {
     rcfg.node = self_node->name;
@@ -392,8 +396,8 @@ int run_node(const NodeOptions& options) {
   // The tempo actor runs on the mesh's tempo node; every room's stretch actor
   // applies its tempo at the mesh time stamped on it.
   tempo::TempoActor tempo_actor;
-  const bool tempo_here = self_node->has_role("tempo") &&
-                          (mesh_cfg.tempo_node.empty() || mesh_cfg.tempo_node == self_node->name);
+  const bool tempo_here =
+      self_node->has_role("tempo") && (mesh_cfg.tempo_node.empty() || mesh_cfg.tempo_node == self_node->name);
   if (o.mesh) {
     if (tempo_here) {
       tempo::TempoActorConfig tcfg;
@@ -435,7 +439,7 @@ int run_node(const NodeOptions& options) {
   }
   auto shutdown = [&] {
     telemetry.stop(self);  // it publishes through the gateway and asks every actor: stop it first
-    if (tempo_actor) {  // it publishes through the gateway: stop it first
+    if (tempo_actor) {     // it publishes through the gateway: stop it first
       self->send_exit(tempo_actor, caf::exit_reason::user_shutdown);
       self->wait_for(tempo_actor);
     }
@@ -476,8 +480,8 @@ int run_node(const NodeOptions& options) {
   apply_settings(self, mixer, o, summary.errors);
 
   if (!loaded_decks.empty())
-    self->request(mixer, std::chrono::milliseconds(static_cast<long long>((o.start_timeout_seconds + 5) * 1000)), start_atom_v,
-                  loaded_decks, o.start_timeout_seconds)
+    self->request(mixer, std::chrono::milliseconds(static_cast<long long>((o.start_timeout_seconds + 5) * 1000)),
+                  start_atom_v, loaded_decks, o.start_timeout_seconds)
         .receive(
             [&](mixer::StartReport& r) {
               summary.not_ready = r.not_ready;
@@ -506,37 +510,43 @@ int run_node(const NodeOptions& options) {
   // A node of a configured mesh waits for commands; a one-off run ends with its tracks.
   const bool stop_when_idle = o.duration_seconds <= 0 && !o.tracks.empty() && o.config_path.empty();
   while (!done) {
-    self->receive([&](device::DeviceRunReport& r) { summary.device = r; done = true; },
-                  [&](caf::error& e) {
-                    summary.errors.push_back(error_sentence(e));
-                    done = true;
-                  },
-                  caf::after(200ms) >> [&] {
-                    if (stop_sent) return;
-                    if (service.ping_interval().count() > 0)
-                      self->request(device, 1s, stats_atom_v)
-                          .receive([&](device::DeviceStats& st) { service.alive_if_playing(st.frames_played); },
-                                   [](caf::error&) {});
-                    bool idle = false;
-                    if (stop_when_idle)
-                      self->request(mixer, 2s, status_atom_v)
-                          .receive([&](mixer::MixerStatus& s) {
-                                     idle = true;
-                                     for (const auto& d : s.decks)
-                                       for (const auto& b : d.buffers)
-                                         if (b.state == mixer::BufferState::playing) idle = false;
-                                   },
-                                   [](caf::error&) {});
-                    if (g_stop_requested.load() || idle) {
-                      spdlog::info(idle ? "every track ended: stopping" : "stop requested: stopping");
-                      service.stopping();
-                      self->send(device, stop_atom_v);
-                      stop_sent = true;
-                    }
-                  });
+    self->receive(
+        [&](device::DeviceRunReport& r) {
+          summary.device = r;
+          done = true;
+        },
+        [&](caf::error& e) {
+          summary.errors.push_back(error_sentence(e));
+          done = true;
+        },
+        caf::after(200ms) >>
+            [&] {
+              if (stop_sent) return;
+              if (service.ping_interval().count() > 0)
+                self->request(device, 1s, stats_atom_v)
+                    .receive([&](device::DeviceStats& st) { service.alive_if_playing(st.frames_played); },
+                             [](caf::error&) {});
+              bool idle = false;
+              if (stop_when_idle)
+                self->request(mixer, 2s, status_atom_v)
+                    .receive(
+                        [&](mixer::MixerStatus& s) {
+                          idle = true;
+                          for (const auto& d : s.decks)
+                            for (const auto& b : d.buffers)
+                              if (b.state == mixer::BufferState::playing) idle = false;
+                        },
+                        [](caf::error&) {});
+              if (g_stop_requested.load() || idle) {
+                spdlog::info(idle ? "every track ended: stopping" : "stop requested: stopping");
+                service.stopping();
+                self->send(device, stop_atom_v);
+                stop_sent = true;
+              }
+            });
   }
-  self->request(mixer, 2s, status_atom_v).receive([&](mixer::MixerStatus& s) { summary.mixer = s; },
-                                                  [](caf::error&) {});
+  self->request(mixer, 2s, status_atom_v)
+      .receive([&](mixer::MixerStatus& s) { summary.mixer = s; }, [](caf::error&) {});
   if (master_stream) {
     // The device has stopped: no more blocks. The last ones reach the stream first.
     self->request(mixer, 2s, finish_atom_v).receive([](bool) {}, [](caf::error&) {});

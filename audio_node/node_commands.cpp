@@ -61,17 +61,30 @@ void get_status(RouterSelf self, const v1::Envelope&, const ReplyFn& reply) {
   auto ask_device = [self, cfg, parts, finish] {
     if (!cfg.device) return finish();
     self->request(cfg.device, 2s, status_atom_v)
-        .then([parts, finish](device::DeviceRunReport& rep) { parts->device = rep; finish(); },
-              [finish](caf::error&) { finish(); });
+        .then(
+            [parts, finish](device::DeviceRunReport& rep) {
+              parts->device = rep;
+              finish();
+            },
+            [finish](caf::error&) { finish(); });
   };
   auto ask_stretch = [self, cfg, parts, ask_device] {
     if (!cfg.stretch) return ask_device();
     self->request(cfg.stretch, 2s, stats_atom_v)
-        .then([parts, ask_device](stretch::StretchStats& s) { parts->bpm = s.bpm; ask_device(); },
-              [ask_device](caf::error&) { ask_device(); });
+        .then(
+            [parts, ask_device](stretch::StretchStats& s) {
+              parts->bpm = s.bpm;
+              ask_device();
+            },
+            [ask_device](caf::error&) { ask_device(); });
   };
   self->request(cfg.mixer, kActorTimeout, status_atom_v)
-      .then([parts, ask_stretch](mixer::MixerStatus& ms) { parts->mixer = ms; ask_stretch(); }, reply_error(reply));
+      .then(
+          [parts, ask_stretch](mixer::MixerStatus& ms) {
+            parts->mixer = ms;
+            ask_stretch();
+          },
+          reply_error(reply));
 }
 
 void list_devices(RouterSelf, const v1::Envelope&, const ReplyFn& reply) {
@@ -124,9 +137,9 @@ void stall(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
 // The mesh gateway answers GetNodes itself (it knows the peers); one that
 // reaches the router came another way.
 void get_nodes(RouterSelf self, const v1::Envelope&, const ReplyFn& reply) {
-  reply(mixer::error_reply(v1::ERROR_CODE_UNKNOWN_PAYLOAD,
-                           "GetNodes is answered by the mesh gateway of node " + self->state.cfg.node +
-                               ", not by its actors: send it over the mesh"));
+  reply(mixer::error_reply(v1::ERROR_CODE_UNKNOWN_PAYLOAD, "GetNodes is answered by the mesh gateway of node " +
+                                                               self->state.cfg.node +
+                                                               ", not by its actors: send it over the mesh"));
 }
 
 // Absent fields take the defaults of common/test_tone_range.hpp; the mixer

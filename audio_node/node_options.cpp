@@ -27,8 +27,9 @@ bool split_setting(const std::string& text, DeckSetting& out) {
 
 std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) {
   NodeOptions o;
-  CLI::App app{"audio_node — a Crowdmesh node: plays and mixes decks A–D on a sound device.\n"
-               "With no sound device it falls back to the virtual device and writes the mix to a WAV."};
+  CLI::App app{
+      "audio_node — a Crowdmesh node: plays and mixes decks A–D on a sound device.\n"
+      "With no sound device it falls back to the virtual device and writes the mix to a WAV."};
   app.set_version_flag("--version", std::string("audio_node ") + CROWDMESH_VERSION);
   std::string a, b, quality = "sinc_medium", realtime = "true";
   std::vector<std::string> tracks, gains, eqs;
@@ -40,15 +41,18 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
       ->capture_default_str();
   app.add_option("--device", o.device.device, "Output device: index or name (substring); default: the system default");
   app.add_flag("--list-devices", o.list_devices, "List audio devices (index, name, host API, channels, rate) and exit");
-  app.add_option("--sample-rate", o.device.sample_rate_hz, "Device sample rate, Hz (8000–384000)")->capture_default_str();
-  app.add_option("--buffer-size", o.device.period_frames,
-                 "Frames per period (16–8192; Raspberry Pi 4: 256–512)")->capture_default_str();
+  app.add_option("--sample-rate", o.device.sample_rate_hz, "Device sample rate, Hz (8000–384000)")
+      ->capture_default_str();
+  app.add_option("--buffer-size", o.device.period_frames, "Frames per period (16–8192; Raspberry Pi 4: 256–512)")
+      ->capture_default_str();
   app.add_option("--channels", o.device.channels, "Output channels (1–32)")->capture_default_str();
   app.add_option("--target-periods", o.device.target_periods,
-                 "Periods kept queued ahead of the device (2–64; latency vs. safety)")->capture_default_str();
+                 "Periods kept queued ahead of the device (2–64; latency vs. safety)")
+      ->capture_default_str();
   app.add_option("--realtime", realtime,
                  "Virtual backend: true = real pace, false = as fast as possible (offline render)")
-      ->check(CLI::IsMember({"true", "false"}))->capture_default_str();
+      ->check(CLI::IsMember({"true", "false"}))
+      ->capture_default_str();
   app.add_option("--output-trim-us", o.device.output_trim_us,
                  "Fixed output delay of the card (codec, amplifier) added to its DAC times, us (-100000..100000)")
       ->capture_default_str();
@@ -73,10 +77,12 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
       ->capture_default_str();
   app.add_option("--record", o.record_path, "Write exactly what the device played to this WAV (32-bit float)");
   app.add_option("--fallback-record", o.fallback_record_path,
-                 "WAV written when no sound device is found (backend auto)")->capture_default_str();
+                 "WAV written when no sound device is found (backend auto)")
+      ->capture_default_str();
   app.add_option("--duration", o.duration_seconds,
                  "Seconds to play, then stop cleanly (0 = until every track ended, or Ctrl-C)")
-      ->check(CLI::Range(0.0, 86400.0))->capture_default_str();
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
   app.add_option("--summary-json", o.summary_json_path, "Write a JSON run summary to this file on exit");
   app.add_option("--gain", gains, "DECK=DB deck gain in dB (-96..+12, -inf = silence; repeatable)");
   app.add_option("--eq", eqs, "DECK=LOW,MID,HIGH EQ gains in dB (kill = -inf or <= -60, max +6; repeatable)");
@@ -84,33 +90,43 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   app.add_flag("--loop", o.loop, "Loop every preloaded track");
   app.add_option("--start-timeout", o.start_timeout_seconds,
                  "Seconds to wait for decks to be ready before starting what is ready")
-      ->check(CLI::Range(0.0, 600.0))->capture_default_str();
+      ->check(CLI::Range(0.0, 600.0))
+      ->capture_default_str();
   std::string mesh = "on", method = "playback_rate";
   app.add_option("--bpm", o.native_bpm, "Native tempo of the preloaded tracks, BPM (20–300)")
-      ->check(CLI::Range(20.0, 300.0))->capture_default_str();
+      ->check(CLI::Range(20.0, 300.0))
+      ->capture_default_str();
   app.add_option("--tempo", o.tempo_bpm, "Start at this fixed tempo, BPM (20–300); tracks play at tempo / native BPM")
       ->check(CLI::Range(20.0, 300.0));
   app.add_option("--bpm-config", o.bpm_config_path,
                  "Movement-to-BPM table in the original bpm_config.json format (overrides [movement_bpm])");
   app.add_option("--soundtouch-sequence-ms", o.soundtouch.sequence_ms,
                  "SoundTouch sequence length, ms (0 = automatic, 40-125 from the tempo; 0-500)")
-      ->check(CLI::Range(0, 500))->capture_default_str();
+      ->check(CLI::Range(0, 500))
+      ->capture_default_str();
   app.add_option("--soundtouch-seek-window-ms", o.soundtouch.seek_window_ms,
                  "SoundTouch overlap search window, ms (0 = automatic, 15-25; 0-200)")
-      ->check(CLI::Range(0, 200))->capture_default_str();
-  app.add_option("--soundtouch-overlap-ms", o.soundtouch.overlap_ms, "SoundTouch cross-fade between sequences, ms (1-100)")
-      ->check(CLI::Range(1, 100))->capture_default_str();
-  app.add_option("--soundtouch-quick-seek", o.soundtouch.quick_seek, "SoundTouch quick (coarser) overlap search: true/false")
+      ->check(CLI::Range(0, 200))
+      ->capture_default_str();
+  app.add_option("--soundtouch-overlap-ms", o.soundtouch.overlap_ms,
+                 "SoundTouch cross-fade between sequences, ms (1-100)")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  app.add_option("--soundtouch-quick-seek", o.soundtouch.quick_seek,
+                 "SoundTouch quick (coarser) overlap search: true/false")
       ->capture_default_str();
   app.add_option("--soundtouch-anti-alias", o.soundtouch.anti_alias, "SoundTouch anti-alias filter: true/false")
       ->capture_default_str();
   app.add_option("--stretch-method", method,
                  "playback_rate (varispeed: pitch follows tempo) or soundtouch (pitch preserved)")
-      ->check(CLI::IsMember({"playback_rate", "soundtouch"}))->capture_default_str();
-  app.add_option("--config", o.config_path, "Mesh config (TOML, see deploy/mesh.example.toml); default: one node on loopback");
+      ->check(CLI::IsMember({"playback_rate", "soundtouch"}))
+      ->capture_default_str();
+  app.add_option("--config", o.config_path,
+                 "Mesh config (TOML, see deploy/mesh.example.toml); default: one node on loopback");
   app.add_option("--name", o.node_name, "This node's name in --config (default: the only node, or 'local')");
   app.add_option("--mesh", mesh, "on: accept commands over the mesh (ZeroMQ) and OSC; off: local playback only")
-      ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
   app.add_option("--control", o.control_bind, "Control endpoint to bind (ROUTER), e.g. tcp://127.0.0.1:7700");
   app.add_option("--events", o.events_bind, "Events endpoint to bind (PUB), e.g. tcp://127.0.0.1:7701");
   std::string osc;
@@ -121,28 +137,33 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   app.add_option("--roles", roles,
                  "Roles this process hosts, comma-separated (device, mixer, stretch, tempo, encoder, telemetry, osc); "
                  "e.g. --roles encoder on a spare machine");
-  app.add_option("--encode", o.encode,
-                 "PRESET[,KEY=VALUE...]:SINK, repeatable: encode the mix (presets mobile, hifi, podcast, opus, flac, "
-                 "mp3; sinks file:PATH with strftime fields, icecast://USER:PASS@HOST:PORT/MOUNT); see docs/ENCODERS.md");
+  app.add_option(
+      "--encode", o.encode,
+      "PRESET[,KEY=VALUE...]:SINK, repeatable: encode the mix (presets mobile, hifi, podcast, opus, flac, "
+      "mp3; sinks file:PATH with strftime fields, icecast://USER:PASS@HOST:PORT/MOUNT); see docs/ENCODERS.md");
   app.add_flag("--list-presets", o.list_presets, "List the encoder presets and their keys, and exit");
-  app.add_option("--source", o.audio_source,
-                 "Stream to encode: a node name of --config or an audio endpoint (tcp://HOST:7702); default: this node's mixer");
+  app.add_option(
+      "--source", o.audio_source,
+      "Stream to encode: a node name of --config or an audio endpoint (tcp://HOST:7702); default: this node's mixer");
   app.add_option("--stream", o.audio_stream, "Name of the stream to encode (default: master)");
   app.add_option("--audio", o.audio_bind, "Audio stream endpoint to bind (PUB), e.g. tcp://127.0.0.1:7702");
   app.add_option("--telemetry-interval", o.telemetry_interval_ms,
                  "Telemetry publishing period, ms (10-10000; default 100 = 10 Hz)")
-      ->check(CLI::Range(10, 10000))->capture_default_str();
+      ->check(CLI::Range(10, 10000))
+      ->capture_default_str();
   app.add_option("--telemetry-idle-interval", o.telemetry_idle_interval_ms,
                  "Telemetry period while nothing plays, loads, ramps or encodes, ms (10-60000; default 1000; "
                  "at most --telemetry-interval: always full rate)")
-      ->check(CLI::Range(10, 60000))->capture_default_str();
+      ->check(CLI::Range(10, 60000))
+      ->capture_default_str();
   app.add_option("--metrics-port", o.metrics_port,
                  "Serve Prometheus metrics on this TCP port (http://HOST:PORT/metrics); 0 = off")
       ->capture_default_str();
   app.add_option("--metrics-bind", o.metrics_bind,
                  "Address for --metrics-port (default: the host of the control endpoint, e.g. 127.0.0.1)");
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, off")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))->capture_default_str();
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -158,8 +179,7 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
     }
     o.tracks.push_back({s.deck, s.value});
   }
-  for (const auto& [list, out, name] :
-       {std::tuple{&gains, &o.gains, "--gain"}, std::tuple{&eqs, &o.eqs, "--eq"}}) {
+  for (const auto& [list, out, name] : {std::tuple{&gains, &o.gains, "--gain"}, std::tuple{&eqs, &o.eqs, "--eq"}}) {
     for (const auto& g : *list) {
       DeckSetting s;
       if (!split_setting(g, s)) {

@@ -112,11 +112,14 @@ std::string to_line(const RunSummary& s) {
   std::string enc;
   if (s.encoder) {
     std::snprintf(buf, sizeof buf, "encoded %.2f s to %zu output(s): %llu gap(s), %llu dropped",
-                  s.encoder->format.sample_rate_hz ? static_cast<double>(s.encoder->frames_in) / s.encoder->format.sample_rate_hz : 0.0,
+                  s.encoder->format.sample_rate_hz
+                      ? static_cast<double>(s.encoder->frames_in) / s.encoder->format.sample_rate_hz
+                      : 0.0,
                   s.encoder->outputs.size(), static_cast<unsigned long long>(s.encoder->gaps),
                   static_cast<unsigned long long>(s.encoder->dropped_chunks));
     enc = buf;
-    for (const auto& o : s.encoder->outputs) enc += "; " + o.name + " " + encoder::to_string(o.sink.state) + " " + o.sink.target;
+    for (const auto& o : s.encoder->outputs)
+      enc += "; " + o.name + " " + encoder::to_string(o.sink.state) + " " + o.sink.target;
   }
   if (!s.played) {
     std::string line = enc.empty() ? "nothing encoded" : enc;
@@ -133,8 +136,8 @@ std::string to_line(const RunSummary& s) {
                 st.sample_rate_hz > 0 ? static_cast<double>(st.frames_played) / st.sample_rate_hz : 0.0,
                 s.device.backend.c_str(), static_cast<unsigned long long>(st.xruns),
                 static_cast<unsigned long long>(st.underrun_frames), static_cast<unsigned long long>(st.device_xruns),
-                static_cast<unsigned long long>(st.late_wakeups),
-                st.callback_us_p50, st.callback_us_p99, st.callback_us_max, st.period_us);
+                static_cast<unsigned long long>(st.late_wakeups), st.callback_us_p50, st.callback_us_p99,
+                st.callback_us_max, st.period_us);
   std::string line = buf;
   std::string decks;
   for (const auto& d : s.mixer.decks)

@@ -16,12 +16,12 @@ namespace crowdmesh::node {
 struct RunSummary {
   device::DeviceRunReport device;
   mixer::MixerStatus mixer;
-  std::vector<std::string> errors;     ///< every bad input / failure sentence of the run
-  std::vector<std::string> not_ready;  ///< decks that were not ready at the start
-  std::uint64_t max_rss_kib = 0;       ///< peak resident memory of the process, KiB
+  std::vector<std::string> errors;               ///< every bad input / failure sentence of the run
+  std::vector<std::string> not_ready;            ///< decks that were not ready at the start
+  std::uint64_t max_rss_kib = 0;                 ///< peak resident memory of the process, KiB
   std::optional<encoder::EncoderStats> encoder;  ///< final stats when the node encoded
-  bool played = true;                  ///< false on an encoder-only node (no device)
-  double seconds = 0;                  ///< encoder-only: wall-clock seconds run
+  bool played = true;                            ///< false on an encoder-only node (no device)
+  double seconds = 0;                            ///< encoder-only: wall-clock seconds run
 };
 
 /// JSON object of an encoder's stats (also used by telemetry): stream_id,

@@ -17,11 +17,11 @@ namespace crowdmesh::node {
 /// Telemetry settings of a node (audio_node --telemetry-interval,
 /// --telemetry-idle-interval, --metrics-port).
 struct TelemetrySettings {
-  std::string node;                  ///< this node's name
-  std::uint32_t interval_ms = 100;   ///< publishing interval (10 Hz)
+  std::string node;                       ///< this node's name
+  std::uint32_t interval_ms = 100;        ///< publishing interval (10 Hz)
   std::uint32_t idle_interval_ms = 1000;  ///< publishing interval while the node idles (see TelemetryPace)
-  std::uint16_t metrics_port = 0;    ///< Prometheus endpoint port; 0 = none
-  std::string metrics_bind;          ///< address to serve it on
+  std::uint16_t metrics_port = 0;         ///< Prometheus endpoint port; 0 = none
+  std::string metrics_bind;               ///< address to serve it on
 };
 
 /// A node's telemetry: the telemetry actor (samples every local actor and

@@ -46,7 +46,8 @@ void get_tempo(RouterSelf self, const v1::Envelope&, const ReplyFn& reply) {
 void set_tempo(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
   const auto& m = env.command().set_tempo();
   const double ramp = m.has_ramp_seconds() ? m.ramp_seconds() : 0.0;
-  if (const auto* tempo = tempo_or_refuse(self, reply)) ask_tempo(self, *tempo, reply, tempo_atom_v, m.target_bpm(), ramp);
+  if (const auto* tempo = tempo_or_refuse(self, reply))
+    ask_tempo(self, *tempo, reply, tempo_atom_v, m.target_bpm(), ramp);
 }
 
 // Total movement drives the tempo; the other channels of the detector are

@@ -50,9 +50,7 @@ std::vector<std::string> protect_negative_words(const std::vector<std::string>& 
   return out;
 }
 
-std::string show(const std::string& token) {
-  return starts_with(token, kUnicodeMinus) ? "-" + token.substr(3) : token;
-}
+std::string show(const std::string& token) { return starts_with(token, kUnicodeMinus) ? "-" + token.substr(3) : token; }
 
 std::string format_number(double value) {
   if (std::isnan(value)) return "nan";
@@ -62,9 +60,7 @@ std::string format_number(double value) {
   return os.str();
 }
 
-caf::error out_of_range(std::string sentence) {
-  return make_error(errc::value_out_of_range, std::move(sentence));
-}
+caf::error out_of_range(std::string sentence) { return make_error(errc::value_out_of_range, std::move(sentence)); }
 
 caf::expected<double> to_double(const std::string& token, const std::string& what) {
   std::string text = starts_with(token, kUnicodeMinus) ? "-" + token.substr(3) : token;
@@ -77,13 +73,11 @@ caf::expected<double> to_double(const std::string& token, const std::string& wha
   return out_of_range(what + " '" + show(token) + "' is not a number");
 }
 
-caf::expected<std::int64_t> to_integer(const std::string& token, const std::string& what,
-                                       std::int64_t min, std::int64_t max,
-                                       const std::string& unit) {
-  const std::string range = "(allowed " + std::to_string(min) + " to " + std::to_string(max) +
-                            (unit.empty() ? "" : " " + unit) + ")";
-  if (token.empty() || !(std::isdigit(static_cast<unsigned char>(token.front())) ||
-                         token.front() == '-'))
+caf::expected<std::int64_t> to_integer(const std::string& token, const std::string& what, std::int64_t min,
+                                       std::int64_t max, const std::string& unit) {
+  const std::string range =
+      "(allowed " + std::to_string(min) + " to " + std::to_string(max) + (unit.empty() ? "" : " " + unit) + ")";
+  if (token.empty() || !(std::isdigit(static_cast<unsigned char>(token.front())) || token.front() == '-'))
     return out_of_range(what + " '" + show(token) + "' is not a whole number " + range);
   char* end = nullptr;
   errno = 0;
@@ -91,15 +85,13 @@ caf::expected<std::int64_t> to_integer(const std::string& token, const std::stri
   if (end != token.c_str() + token.size())
     return out_of_range(what + " '" + token + "' is not a whole number " + range);
   if (errno == ERANGE || value < min || value > max)
-    return out_of_range(what + " " + token + (unit.empty() ? "" : " " + unit) +
-                        " is out of range " + range);
+    return out_of_range(what + " " + token + (unit.empty() ? "" : " " + unit) + " is out of range " + range);
   return static_cast<std::int64_t>(value);
 }
 
 caf::expected<v1::Deck> to_deck(const std::string& token) {
   if (auto deck = parse_deck(token)) return static_cast<v1::Deck>(index_of(*deck) + 1);
-  return make_error(errc::unknown_deck,
-                    "unknown deck '" + show(token) + "' (allowed: A, B, C, D)");
+  return make_error(errc::unknown_deck, "unknown deck '" + show(token) + "' (allowed: A, B, C, D)");
 }
 
 /// Deck and master gains: NaN, +inf and > +12 dB are refused; -inf is sent as silence.
@@ -107,8 +99,7 @@ caf::expected<double> to_gain_db(const std::string& token, const std::string& wh
   auto value = to_double(token, what + " DB");
   if (!value) return value.error();
   if (std::isnan(*value) || *value > CommandLine::kMaxGainDb)
-    return out_of_range(what + " " + format_number(*value) +
-                        " dB is out of range (allowed -96 to +12 dB, or -inf)");
+    return out_of_range(what + " " + format_number(*value) + " dB is out of range (allowed -96 to +12 dB, or -inf)");
   return std::isinf(*value) ? CommandLine::kSilenceGainDb : *value;
 }
 
@@ -127,8 +118,7 @@ caf::expected<double> to_seconds(const std::string& token, const std::string& wh
   auto value = to_double(token, what);
   if (!value) return value.error();
   if (!std::isfinite(*value) || *value < 0.0)
-    return out_of_range(what + " " + format_number(*value) +
-                        " s is out of range (allowed 0 s or more)");
+    return out_of_range(what + " " + format_number(*value) + " s is out of range (allowed 0 s or more)");
   return *value;
 }
 
@@ -148,8 +138,7 @@ caf::expected<double> to_bpm(const std::string& token) {
   auto value = to_double(token, "--bpm");
   if (!value) return value.error();
   if (!std::isfinite(*value) || *value <= 0.0 || *value > kMaxBpm)
-    return out_of_range("--bpm " + format_number(*value) +
-                        " BPM is out of range (allowed above 0 up to 999 BPM)");
+    return out_of_range("--bpm " + format_number(*value) + " BPM is out of range (allowed above 0 up to 999 BPM)");
   return *value;
 }
 
@@ -202,8 +191,7 @@ void add_deck(CLI::App* sub, Raw& raw) {
 }
 
 void add_ramp(CLI::App* sub, Raw& raw) {
-  sub->add_option("--ramp", raw.ramp, "Ramp time in seconds (default: the engine's short ramp)")
-      ->type_name("S");
+  sub->add_option("--ramp", raw.ramp, "Ramp time in seconds (default: the engine's short ramp)")->type_name("S");
 }
 
 // Fills env.command from the chosen subcommand; returns the actor it goes to.
@@ -477,14 +465,14 @@ caf::expected<std::string> CommandLine::events_endpoint_for(const std::string& c
                       "' (give --events tcp://HOST:PORT)");
 }
 
-caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args,
-                                          const std::string& source,
+caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args, const std::string& source,
                                           std::uint64_t correlation_id) {
   Raw raw;
-  CLI::App app{"Send commands to a Crowdmesh node (its gateway forwards them to the target "
-               "node) and print the replies.\nExit status: 0 ok, 1 error reply, 2 usage, 3 "
-               "timeout.",
-               "control_node"};
+  CLI::App app{
+      "Send commands to a Crowdmesh node (its gateway forwards them to the target "
+      "node) and print the replies.\nExit status: 0 ok, 1 error reply, 2 usage, 3 "
+      "timeout.",
+      "control_node"};
   app.set_version_flag("--version", std::string{"control_node "} + CROWDMESH_VERSION);
   app.fallthrough();
   app.require_subcommand(1);
@@ -499,23 +487,22 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args,
   app.add_option("--timeout", raw.timeout_ms,
                  "Reply timeout in ms (default 1000; load 30000; start: its --timeout + 1000)")
       ->type_name("MS");
-  app.add_option("--events", raw.events, "Events (PUB) endpoint for watch (default: port + 1)")
-      ->type_name("ENDPOINT");
+  app.add_option("--events", raw.events, "Events (PUB) endpoint for watch (default: port + 1)")->type_name("ENDPOINT");
 
   app.add_subcommand("nodes", "Who is in the mesh: alive, roles, clock offset, last heartbeat");
   app.add_subcommand("status", "Whole-node status: device, master, decks, tempo");
   auto* tempo = app.add_subcommand("tempo", "Show the mesh tempo (movement, target, current, ramp), or set it");
   tempo->add_option("BPM", raw.bpm, "Set the tempo to this BPM (20-300); immediate unless --ramp");
   add_ramp(tempo, raw);
-  auto* method = app.add_subcommand("method", "How DECK follows the tempo: playback_rate (pitch follows) or soundtouch");
+  auto* method =
+      app.add_subcommand("method", "How DECK follows the tempo: playback_rate (pitch follows) or soundtouch");
   add_deck(method, raw);
   method->add_option("METHOD", raw.state, "playback_rate or soundtouch")->required();
   auto* movement = app.add_subcommand("movement", "Report a movement level as the detector would (0..1)");
   movement->add_option("VALUE", raw.seconds, "Movement level; above 1 is clamped")->required();
   auto* load = app.add_subcommand("load", "Load FILE into a buffer of DECK (replies when ready)");
   add_deck(load, raw);
-  load->add_option("FILE", raw.file,
-                   "Audio file; a relative path is resolved by the node (media directory)")
+  load->add_option("FILE", raw.file, "Audio file; a relative path is resolved by the node (media directory)")
       ->required();
   load->add_option("--buffer", raw.buffer, "Buffer id on the deck (default 1)")->type_name("ID");
   load->add_flag("--loop", raw.loop, "Loop the buffer at its end");
@@ -527,13 +514,11 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args,
   add_deck(app.add_subcommand("stop", "Stop DECK, keeping positions"), raw);
   auto* start = app.add_subcommand("start", "Start decks together, never a deck not ready");
   start->add_option("DECK", raw.decks, "Decks to start")->required()->expected(1, 4);
-  auto* at = start->add_option("--at", raw.at, "Mesh time to start at (ns)")
-                 ->type_name("MESH_TIME_NS");
+  auto* at = start->add_option("--at", raw.at, "Mesh time to start at (ns)")->type_name("MESH_TIME_NS");
   start->add_option("--in", raw.in, "Start this many seconds from the node's mesh time now")
       ->type_name("SECONDS")
       ->excludes(at);
-  start->add_option("--timeout", raw.ready_timeout,
-                    "How long the mixer waits for decks still loading (s, default 5)")
+  start->add_option("--timeout", raw.ready_timeout, "How long the mixer waits for decks still loading (s, default 5)")
       ->type_name("S");
   auto* gain = app.add_subcommand("gain", "Set the fader of DECK (dB; -inf = silence)");
   add_deck(gain, raw);
@@ -545,8 +530,7 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args,
   auto* seek = app.add_subcommand("seek", "Move the play position of DECK");
   add_deck(seek, raw);
   seek->add_option("SECONDS", raw.seconds, "Position in seconds")->required();
-  seek->add_option("--buffer", raw.buffer, "Only this buffer (default: every buffer)")
-      ->type_name("ID");
+  seek->add_option("--buffer", raw.buffer, "Only this buffer (default: every buffer)")->type_name("ID");
   auto* loop = app.add_subcommand("loop", "Switch looping of DECK (every buffer, or one with --buffer) on or off");
   add_deck(loop, raw);
   loop->add_option("STATE", raw.state, "on or off")->required();
@@ -556,9 +540,11 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args,
   eq->add_option("LOW", raw.low, "Low band gain in dB")->required();
   eq->add_option("MID", raw.mid, "Mid band gain in dB")->required();
   eq->add_option("HIGH", raw.high, "High band gain in dB")->required();
-  auto* filter = app.add_subcommand("filter", "Turn the DJ filter knob of DECK: -1 low-pass ... 0 off ... +1 high-pass");
+  auto* filter =
+      app.add_subcommand("filter", "Turn the DJ filter knob of DECK: -1 low-pass ... 0 off ... +1 high-pass");
   add_deck(filter, raw);
-  filter->add_option("AMOUNT", raw.amount, "-1 (low-pass at 100 Hz) to 0 (off) to +1 (high-pass at 10 kHz)")->required();
+  filter->add_option("AMOUNT", raw.amount, "-1 (low-pass at 100 Hz) to 0 (off) to +1 (high-pass at 10 kHz)")
+      ->required();
   auto* tone = app.add_subcommand("tone", "Play a sine test tone on the master bus (checks speakers and levels)");
   tone->add_option("HZ", raw.hz, "Frequency, 20..20000 Hz (default 440)");
   tone->add_option("--level", raw.level, "Peak level, -96..0 dBFS (default -20)")->type_name("DBFS");
@@ -573,14 +559,13 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args,
   doctor->add_option("--device", raw.device, "Device to measure: index or name (default: the default output)");
   doctor->add_option("--probes", raw.probes, "Round trips per link for the link check (default 100; 0 = skip)")
       ->type_name("N");
-  auto* stall = app.add_subcommand("stall", "Diagnostics: block an actor (mixer) for MS ms, as an overloaded machine would");
+  auto* stall =
+      app.add_subcommand("stall", "Diagnostics: block an actor (mixer) for MS ms, as an overloaded machine would");
   stall->add_option("ACTOR", raw.actor, "Actor to stall: mixer")->required();
   stall->add_option("MS", raw.ms, "Milliseconds (1..5000)")->required();
   auto* watch = app.add_subcommand("watch", "Print events and telemetry as JSON lines");
-  watch->add_option("--topic", raw.topic, "Topic prefix, e.g. tele. or evt.room1.")
-      ->type_name("PREFIX");
-  watch->add_option("--count", raw.count, "Stop after N envelopes (default: until Ctrl-C)")
-      ->type_name("N");
+  watch->add_option("--topic", raw.topic, "Topic prefix, e.g. tele. or evt.room1.")->type_name("PREFIX");
+  watch->add_option("--count", raw.count, "Stop after N envelopes (default: until Ctrl-C)")->type_name("N");
 
   std::vector<std::string> reversed = protect_negative_words(args);
   std::reverse(reversed.begin(), reversed.end());
@@ -661,12 +646,11 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args,
   if (req.command == "stall" && raw.timeout_ms.empty())
     req.timeout = std::chrono::milliseconds{req.envelope.command().stall().milliseconds() + 3000};
   if (raw.timeout_ms.empty()) {
-    if (req.command == "load")
-      req.timeout = std::chrono::milliseconds{kDefaultLoadTimeoutMs};
+    if (req.command == "load") req.timeout = std::chrono::milliseconds{kDefaultLoadTimeoutMs};
     if (req.command == "start") {
       const double ready = req.envelope.command().start_together().ready_timeout_seconds();
-      req.timeout = std::chrono::milliseconds{
-          static_cast<std::int64_t>(std::ceil(ready * 1000.0)) + kDefaultTimeout.count()};
+      req.timeout =
+          std::chrono::milliseconds{static_cast<std::int64_t>(std::ceil(ready * 1000.0)) + kDefaultTimeout.count()};
     }
   }
   return req;

@@ -39,8 +39,8 @@ class CommandLine {
   /// Errors (exit status kExitUsage): a sentence naming the argument and, for
   /// values, the allowed range, e.g. "unknown deck 'E' (allowed: A, B, C, D)".
   /// --help and --version give Kind::message.
-  static caf::expected<Request> parse(const std::vector<std::string>& args,
-                                      const std::string& source, std::uint64_t correlation_id);
+  static caf::expected<Request> parse(const std::vector<std::string>& args, const std::string& source,
+                                      std::uint64_t correlation_id);
 
   /// "tcp://HOST:PORT" → "tcp://HOST:PORT+1" (the events PUB next to a control ROUTER).
   /// Errors: value_out_of_range when the endpoint has no numeric TCP port.

@@ -41,8 +41,8 @@ int terminal_width() {
 CommandRunner::CommandRunner(MeshClient& client, std::ostream& out, std::ostream& err)
     : client_{client}, out_{out}, err_{err} {}
 
-std::int64_t CommandRunner::execute_at_after(std::int64_t node_send_time_ns,
-                                             std::int64_t round_trip_ns, double seconds) {
+std::int64_t CommandRunner::execute_at_after(std::int64_t node_send_time_ns, std::int64_t round_trip_ns,
+                                             double seconds) {
   return node_send_time_ns + std::max<std::int64_t>(round_trip_ns, 0) / 2 +
          static_cast<std::int64_t>(std::llround(seconds * 1e9));
 }
@@ -58,8 +58,7 @@ int CommandRunner::run(Request request, const std::atomic<bool>& stop) {
     return kExitOk;
   }
   if (request.kind == Request::Kind::watch) return run_watch(request, stop);
-  if (auto connected = client_.connect(request.connect_endpoint); !connected)
-    return fail(connected.error());
+  if (auto connected = client_.connect(request.connect_endpoint); !connected) return fail(connected.error());
   if (request.start_in_seconds) {
     if (auto resolved = resolve_start_in(request); !resolved) return fail(resolved.error());
   }
@@ -81,8 +80,10 @@ int CommandRunner::run_top(Request& request, const std::atomic<bool>& stop) {
       if (!reply) return fail(reply.error());
       if (!ok) return print_reply(*reply, request.json, false);
       const auto& snap = reply->reply().ok().telemetry();
-      if (request.json) out_ << top_json(snap).dump(2) << "\n";
-      else out_ << render_top(snap, TopStyle{terminal_width(), tty, request.connect_endpoint});
+      if (request.json)
+        out_ << top_json(snap).dump(2) << "\n";
+      else
+        out_ << render_top(snap, TopStyle{terminal_width(), tty, request.connect_endpoint});
       return kExitOk;
     }
     std::string screen;
@@ -106,14 +107,15 @@ int CommandRunner::run_top(Request& request, const std::atomic<bool>& stop) {
 int CommandRunner::run_doctor(Request& request) {
   auto reply = client_.request(request.envelope, request.timeout);
   if (!reply) return fail(reply.error());
-  if (!ReplyPrinter::is_ok(*reply) || !reply->reply().ok().has_doctor()) return print_reply(*reply, request.json, false);
+  if (!ReplyPrinter::is_ok(*reply) || !reply->reply().ok().has_doctor())
+    return print_reply(*reply, request.json, false);
   const auto& report = reply->reply().ok().doctor();
   nlohmann::json links = nlohmann::json::array();
   std::vector<std::string> findings;
   if (request.doctor_probes > 0) {
     auto nodes = client_.request(probe_for(request, "", 3), request.timeout > std::chrono::milliseconds(2000)
-                                                                 ? std::chrono::milliseconds(2000)
-                                                                 : request.timeout);
+                                                                ? std::chrono::milliseconds(2000)
+                                                                : request.timeout);
     if (nodes && ReplyPrinter::is_ok(*nodes) && nodes->reply().ok().has_nodes()) {
       std::uint64_t offset = 10;
       for (const auto& n : nodes->reply().ok().nodes().nodes()) {
@@ -122,8 +124,9 @@ int CommandRunner::run_doctor(Request& request) {
           links.push_back({{"node", n.name()}, {"alive", false}});
           continue;
         }
-        const LinkCheck c = check_link(client_, [&](std::uint64_t k) { return probe_for(request, n.name(), offset + k); },
-                                       request.doctor_probes, std::chrono::milliseconds(500));
+        const LinkCheck c = check_link(
+            client_, [&](std::uint64_t k) { return probe_for(request, n.name(), offset + k); }, request.doctor_probes,
+            std::chrono::milliseconds(500));
         offset += static_cast<std::uint64_t>(request.doctor_probes) + 1;
         links.push_back(to_json(n.name(), c));
         for (auto& f : link_findings(n.name(), c)) findings.push_back(std::move(f));
@@ -171,8 +174,7 @@ int CommandRunner::run_watch(const Request& request, const std::atomic<bool>& st
   return status;
 }
 
-v1::Envelope CommandRunner::probe_for(const Request& request, const std::string& node,
-                                      std::uint64_t offset) const {
+v1::Envelope CommandRunner::probe_for(const Request& request, const std::string& node, std::uint64_t offset) const {
   v1::Envelope probe;
   probe.set_protocol_version(1);
   probe.set_source(request.envelope.source());
@@ -195,8 +197,7 @@ caf::expected<void> CommandRunner::resolve_start_in(Request& request) {
     if (!why.empty() && why.back() == '\n') why.pop_back();
     return make_error(errc::internal, "cannot learn the mesh time for --in: " + why);
   }
-  request.envelope.set_execute_at_ns(
-      execute_at_after(reply->send_time_ns(), round_trip_ns, *request.start_in_seconds));
+  request.envelope.set_execute_at_ns(execute_at_after(reply->send_time_ns(), round_trip_ns, *request.start_in_seconds));
   return caf::unit;
 }
 
@@ -204,8 +205,8 @@ int CommandRunner::print_reply(const v1::Envelope& reply, bool json, bool with_n
   const bool ok = ReplyPrinter::is_ok(reply);
   if (json) {
     auto line = !reply.has_reply() ? ReplyPrinter::json(reply)
-                : with_node       ? ReplyPrinter::json_with_node(reply)
-                                  : ReplyPrinter::json(reply.reply());
+                : with_node        ? ReplyPrinter::json_with_node(reply)
+                                   : ReplyPrinter::json(reply.reply());
     if (!line) return fail(line.error());
     out_ << *line << "\n";
   } else if (ok) {
@@ -213,8 +214,8 @@ int CommandRunner::print_reply(const v1::Envelope& reply, bool json, bool with_n
   }
   if (ok) return kExitOk;
   err_ << ReplyPrinter::error_text(reply);
-  const bool timed_out = reply.has_reply() && reply.reply().has_error() &&
-                         reply.reply().error().code() == v1::ERROR_CODE_TIMEOUT;
+  const bool timed_out =
+      reply.has_reply() && reply.reply().has_error() && reply.reply().error().code() == v1::ERROR_CODE_TIMEOUT;
   return timed_out ? kExitTimeout : kExitErrorReply;
 }
 
@@ -237,8 +238,8 @@ int CommandRunner::run_broadcast(Request& request) {
   int status = kExitOk;
   for (const auto& reply : *replies) status = worst(status, print_reply(reply, request.json, true));
   if (known > 0 && replies->size() < known) {
-    err_ << "control_node: only " << replies->size() << " of " << known
-         << " nodes replied within " << request.timeout.count() << " ms\n";
+    err_ << "control_node: only " << replies->size() << " of " << known << " nodes replied within "
+         << request.timeout.count() << " ms\n";
     status = worst(status, kExitTimeout);
   }
   return status;

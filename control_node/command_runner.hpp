@@ -30,8 +30,7 @@ class CommandRunner {
 
   /// Mesh time for `start --in SECONDS`: the node's send_time_ns of the probe
   /// reply, plus half the measured round trip (ns, ≥ 0), plus `seconds`.
-  static std::int64_t execute_at_after(std::int64_t node_send_time_ns,
-                                       std::int64_t round_trip_ns, double seconds);
+  static std::int64_t execute_at_after(std::int64_t node_send_time_ns, std::int64_t round_trip_ns, double seconds);
 
  private:
   int run_watch(const Request& request, const std::atomic<bool>& stop);
@@ -42,8 +41,7 @@ class CommandRunner {
   /// Resolves request.start_in_seconds into envelope.execute_at_ns.
   caf::expected<void> resolve_start_in(Request& request);
   /// A get_nodes envelope to "<node>/gateway" numbered after the request.
-  v1::Envelope probe_for(const Request& request, const std::string& node,
-                         std::uint64_t offset) const;
+  v1::Envelope probe_for(const Request& request, const std::string& node, std::uint64_t offset) const;
   /// Prints one reply and returns its exit status.
   int print_reply(const v1::Envelope& reply, bool json, bool with_node);
   int fail(const caf::error& error);

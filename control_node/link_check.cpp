@@ -49,14 +49,16 @@ std::vector<std::string> link_findings(const std::string& node, const LinkCheck&
     return out;
   }
   if (c.answered < c.sent) {
-    std::snprintf(buf, sizeof buf, "Link to %s lost %d of %d probes (%.0f %%): check the network (Wi-Fi, cables, switch).",
-                  node.c_str(), c.sent - c.answered, c.sent, c.loss_fraction() * 100.0);
+    std::snprintf(buf, sizeof buf,
+                  "Link to %s lost %d of %d probes (%.0f %%): check the network (Wi-Fi, cables, switch).", node.c_str(),
+                  c.sent - c.answered, c.sent, c.loss_fraction() * 100.0);
     out.emplace_back(buf);
   }
   if (c.rtt_p99_ms > kSlowLinkP99Ms) {
-    std::snprintf(buf, sizeof buf,
-                  "Link to %s is slow: p99 round trip %.1f ms (over %.0f ms); scheduled starts need a larger lead time.",
-                  node.c_str(), c.rtt_p99_ms, kSlowLinkP99Ms);
+    std::snprintf(
+        buf, sizeof buf,
+        "Link to %s is slow: p99 round trip %.1f ms (over %.0f ms); scheduled starts need a larger lead time.",
+        node.c_str(), c.rtt_p99_ms, kSlowLinkP99Ms);
     out.emplace_back(buf);
   }
   if (out.empty()) {

@@ -15,8 +15,8 @@ namespace crowdmesh::control {
 /// forwards them over its link to that node).
 struct LinkCheck {
   int sent = 0;
-  int answered = 0;               ///< replies in time
-  double rtt_p50_ms = 0;          ///< of the answered probes
+  int answered = 0;       ///< replies in time
+  double rtt_p50_ms = 0;  ///< of the answered probes
   double rtt_p99_ms = 0;
   double rtt_max_ms = 0;
   double loss_fraction() const { return sent > 0 ? 1.0 - static_cast<double>(answered) / sent : 0.0; }

@@ -38,8 +38,8 @@ std::uint64_t random_correlation_id() {
 
 int main(int argc, char** argv) {
   using namespace crowdmesh::control;
-  auto request = CommandLine::parse(std::vector<std::string>(argv + 1, argv + argc),
-                                    client_source(), random_correlation_id());
+  auto request =
+      CommandLine::parse(std::vector<std::string>(argv + 1, argv + argc), client_source(), random_correlation_id());
   if (!request) {
     std::cerr << "control_node: " << crowdmesh::error_sentence(request.error()) << "\n";
     return kExitUsage;

@@ -53,8 +53,7 @@ class MeshClient {
   /// wait the whole timeout) or `timeout` passed. Returns them in arrival
   /// order, possibly fewer than expected. Errors: timeout when none arrived,
   /// internal when not connected or the send fails.
-  caf::expected<std::vector<v1::Envelope>> request_all(v1::Envelope request,
-                                                       std::size_t expected_replies,
+  caf::expected<std::vector<v1::Envelope>> request_all(v1::Envelope request, std::size_t expected_replies,
                                                        std::chrono::milliseconds timeout);
 
   /// Subscribes a SUB socket to `events_endpoint` with topic `prefix` ("" =
@@ -63,10 +62,8 @@ class MeshClient {
   /// (checked at least every 100 ms). Malformed messages are skipped. Returns
   /// the number of envelopes handled. Errors: value_out_of_range for a
   /// malformed endpoint.
-  caf::expected<std::uint64_t> subscribe(const std::string& events_endpoint,
-                                         const std::string& prefix,
-                                         const EnvelopeHandler& on_envelope,
-                                         const std::atomic<bool>& stop);
+  caf::expected<std::uint64_t> subscribe(const std::string& events_endpoint, const std::string& prefix,
+                                         const EnvelopeHandler& on_envelope, const std::atomic<bool>& stop);
 
   /// CLOCK_MONOTONIC now, in ns (the mesh clock of a one-node system).
   static std::int64_t monotonic_now_ns();

@@ -35,7 +35,6 @@ std::string deck_letter(int deck) {
   return "?";
 }
 
-
 std::string basename_of(const std::string& path) {
   const auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -80,16 +79,13 @@ std::string deck_summary(const v1::DeckState& deck) {
   std::string out = "deck " + deck_letter(deck.deck()) + ": " + buffers_summary(deck);
   if (deck.gain_db() != 0.0) out += ", gain " + signed_fixed(deck.gain_db()) + " dB";
   if (deck.muted()) out += ", muted";
-  if (deck.eq_low_gain_db() != 0.0 || deck.eq_mid_gain_db() != 0.0 ||
-      deck.eq_high_gain_db() != 0.0)
+  if (deck.eq_low_gain_db() != 0.0 || deck.eq_mid_gain_db() != 0.0 || deck.eq_high_gain_db() != 0.0)
     out += ", eq " + eq_summary(deck);
   if (deck.filter_amount() != 0.0) out += ", filter " + signed_fixed(deck.filter_amount(), 2);
   return out;
 }
 
-std::string offset_ms(std::int64_t offset_ns) {
-  return signed_fixed(static_cast<double>(offset_ns) / 1e6, 3) + " ms";
-}
+std::string offset_ms(std::int64_t offset_ns) { return signed_fixed(static_cast<double>(offset_ns) / 1e6, 3) + " ms"; }
 
 std::string table(const std::vector<Row>& rows, const std::string& indent) {
   std::vector<std::size_t> widths;
@@ -112,23 +108,22 @@ std::string table(const std::vector<Row>& rows, const std::string& indent) {
 }
 
 std::string node_list_table(const v1::NodeList& list) {
-  std::vector<Row> rows{{"NODE", "ALIVE", "ROLES", "LAST HEARD", "CLOCK OFFSET", "SKEW", "SYNC ERROR",
-                         "RTT", "ENDPOINT"}};
+  std::vector<Row> rows{
+      {"NODE", "ALIVE", "ROLES", "LAST HEARD", "CLOCK OFFSET", "SKEW", "SYNC ERROR", "RTT", "ENDPOINT"}};
   for (const auto& node : list.nodes()) {
     std::string roles;
     for (const auto& role : node.roles()) roles += (roles.empty() ? "" : ",") + role;
-    const std::string heard =
-        node.self() ? "self"
-        : node.last_heartbeat_age_ms() < 0
-            ? "never"
-            : std::to_string(node.last_heartbeat_age_ms()) + " ms ago";
+    const std::string heard = node.self() ? "self"
+                              : node.last_heartbeat_age_ms() < 0
+                                  ? "never"
+                                  : std::to_string(node.last_heartbeat_age_ms()) + " ms ago";
     const bool never = !node.self() && node.last_heartbeat_age_ms() < 0;
-    const std::string sync = never                 ? "-"
-                             : !node.clock_locked() ? "unlocked"
-                                                    : fixed(static_cast<double>(node.clock_error_ns()) / 1e6, 3) + " ms";
-    rows.push_back({node.name() + (node.self() ? " *" : ""), node.alive() ? "yes" : "NO",
-                    roles.empty() ? "-" : roles, heard, offset_ms(node.clock_offset_ns()),
-                    signed_fixed(node.clock_skew_ppm(), 2) + " ppm", sync,
+    const std::string sync = never ? "-"
+                             : !node.clock_locked()
+                                 ? "unlocked"
+                                 : fixed(static_cast<double>(node.clock_error_ns()) / 1e6, 3) + " ms";
+    rows.push_back({node.name() + (node.self() ? " *" : ""), node.alive() ? "yes" : "NO", roles.empty() ? "-" : roles,
+                    heard, offset_ms(node.clock_offset_ns()), signed_fixed(node.clock_skew_ppm(), 2) + " ppm", sync,
                     fixed(node.clock_rtt_ms(), 2) + " ms", node.control_endpoint()});
   }
   return table(rows, "  ");
@@ -137,24 +132,20 @@ std::string node_list_table(const v1::NodeList& list) {
 std::string node_status_table(const v1::NodeStatus& status) {
   const auto& dev = status.device();
   std::vector<Row> info{
-      {"master", signed_fixed(status.master_gain_db()) + " dB" +
-                     (status.master_muted() ? " (muted)" : "")},
-      {"tempo", status.current_bpm() > 0 ? fixed(status.current_bpm()) + " BPM applied on this node"
-                                         : std::string("unknown")},
+      {"master", signed_fixed(status.master_gain_db()) + " dB" + (status.master_muted() ? " (muted)" : "")},
+      {"tempo",
+       status.current_bpm() > 0 ? fixed(status.current_bpm()) + " BPM applied on this node" : std::string("unknown")},
       {"clock", "offset " + offset_ms(status.clock_offset_ns())},
       {"test tone", status.test_tone_hz() > 0 ? fixed(status.test_tone_hz()) + " Hz, " +
                                                     fixed(status.test_tone_remaining_seconds()) + " s left"
                                               : std::string("off")},
-      {"device", join_non_empty({dev.backend(), dev.device()}, " ") + ", " +
-                     std::to_string(dev.sample_rate_hz()) + " Hz, " +
-                     std::to_string(dev.period_frames()) + " frames, " +
-                     std::to_string(dev.channels()) + " ch, xruns " + std::to_string(dev.xruns()) +
-                     ", callback p99 " + std::to_string(dev.callback_us_p99()) + "/" +
-                     std::to_string(dev.period_us()) + " us"}};
+      {"device", join_non_empty({dev.backend(), dev.device()}, " ") + ", " + std::to_string(dev.sample_rate_hz()) +
+                     " Hz, " + std::to_string(dev.period_frames()) + " frames, " + std::to_string(dev.channels()) +
+                     " ch, xruns " + std::to_string(dev.xruns()) + ", callback p99 " +
+                     std::to_string(dev.callback_us_p99()) + "/" + std::to_string(dev.period_us()) + " us"}};
   std::vector<Row> decks{{"DECK", "GAIN", "EQ LOW/MID/HIGH", "FILTER", "BUFFERS"}};
   for (const auto& deck : status.decks())
-    decks.push_back({deck_letter(deck.deck()),
-                     signed_fixed(deck.gain_db()) + " dB" + (deck.muted() ? " muted" : ""),
+    decks.push_back({deck_letter(deck.deck()), signed_fixed(deck.gain_db()) + " dB" + (deck.muted() ? " muted" : ""),
                      eq_summary(deck), deck.filter_amount() == 0.0 ? "off" : signed_fixed(deck.filter_amount(), 2),
                      buffers_summary(deck)});
   return table(info, "  ") + table(decks, "  ");
@@ -168,8 +159,7 @@ std::string start_summary(const v1::StartTogetherResult& result) {
                                           std::to_string(result.start_pts_ns()) + " ns";
   std::vector<std::string> missing;
   for (const auto& not_started : result.not_started())
-    missing.push_back(deck_letter(not_started.deck()) + " (" + not_started.reason().message() +
-                      ")");
+    missing.push_back(deck_letter(not_started.deck()) + " (" + not_started.reason().message() + ")");
   if (!missing.empty()) out += "; not started: " + join_non_empty(missing, ", ");
   return out;
 }
@@ -177,12 +167,9 @@ std::string start_summary(const v1::StartTogetherResult& result) {
 std::string device_table(const v1::DeviceList& list) {
   std::vector<Row> rows{{"INDEX", "NAME", "HOST API", "IN", "OUT", "RATE", "DEFAULT", "BUSY"}};
   for (const auto& dev : list.devices())
-    rows.push_back({std::to_string(dev.index()), dev.name(), dev.host_api(),
-                    std::to_string(dev.max_input_channels()),
-                    std::to_string(dev.max_output_channels()),
-                    std::to_string(dev.default_sample_rate_hz()) + " Hz",
-                    join_non_empty({dev.is_default_input() ? "in" : "", dev.is_default_output() ? "out" : ""},
-                         "+"),
+    rows.push_back({std::to_string(dev.index()), dev.name(), dev.host_api(), std::to_string(dev.max_input_channels()),
+                    std::to_string(dev.max_output_channels()), std::to_string(dev.default_sample_rate_hz()) + " Hz",
+                    join_non_empty({dev.is_default_input() ? "in" : "", dev.is_default_output() ? "out" : ""}, "+"),
                     dev.busy() ? "busy" : ""});
   return table(rows, "  ");
 }
@@ -195,15 +182,13 @@ std::string ReplyPrinter::node_of(const v1::Envelope& envelope) {
   return node.empty() ? "?" : node;
 }
 
-bool ReplyPrinter::is_ok(const v1::Envelope& envelope) {
-  return envelope.has_reply() && envelope.reply().has_ok();
-}
+bool ReplyPrinter::is_ok(const v1::Envelope& envelope) { return envelope.has_reply() && envelope.reply().has_ok(); }
 
 std::string ReplyPrinter::error_text(const v1::Envelope& envelope) {
   const std::string node = node_of(envelope);
   if (!envelope.has_reply())
-    return node + ": unexpected answer without a Reply (payload case " +
-           std::to_string(envelope.payload_case()) + ")\n";
+    return node + ": unexpected answer without a Reply (payload case " + std::to_string(envelope.payload_case()) +
+           ")\n";
   if (!envelope.reply().has_error()) return node + ": reply has neither ok nor error\n";
   const auto& error = envelope.reply().error();
   if (!error.message().empty()) return node + ": " + error.message() + "\n";
@@ -222,17 +207,15 @@ std::string ReplyPrinter::text(const v1::Envelope& envelope) {
       details = node_status_table(ok.status());
       break;
     case v1::Ok::kNodes:
-      summary = std::to_string(ok.nodes().nodes_size()) + " node" +
-                (ok.nodes().nodes_size() == 1 ? "" : "s");
+      summary = std::to_string(ok.nodes().nodes_size()) + " node" + (ok.nodes().nodes_size() == 1 ? "" : "s");
       details = node_list_table(ok.nodes());
       break;
     case v1::Ok::kStartTogether: summary = start_summary(ok.start_together()); break;
     case v1::Ok::kTempo: {
       const auto& t = ok.tempo();
       char buf[160];
-      std::snprintf(buf, sizeof buf, "tempo %.2f BPM, target %.2f BPM, ramp %.0f %%, movement %.3f%s",
-                    t.current_bpm(), t.target_bpm(), 100.0 * t.ramp_progress(), t.movement(),
-                    t.manual() ? " (set by hand)" : "");
+      std::snprintf(buf, sizeof buf, "tempo %.2f BPM, target %.2f BPM, ramp %.0f %%, movement %.3f%s", t.current_bpm(),
+                    t.target_bpm(), 100.0 * t.ramp_progress(), t.movement(), t.manual() ? " (set by hand)" : "");
       summary = buf;
       break;
     }
@@ -254,8 +237,7 @@ caf::expected<std::string> ReplyPrinter::json(const google::protobuf::Message& m
   std::string out;
   const auto status = google::protobuf::util::MessageToJsonString(message, &out, options);
   if (!status.ok())
-    return make_error(errc::internal, "cannot print " + message.GetTypeName() + " as JSON: " +
-                                          status.ToString());
+    return make_error(errc::internal, "cannot print " + message.GetTypeName() + " as JSON: " + status.ToString());
   return out;
 }
 

@@ -148,10 +148,8 @@ nlohmann::json master_json(const v1::MixerStats& m) {
 
 nlohmann::json tempo_json(const v1::TempoStats& t) {
   return {
-      {"movement", number(t.movement())},
-      {"target_bpm", number(t.target_bpm())},
-      {"current_bpm", number(t.current_bpm())},
-      {"ramping", t.ramping()},
+      {"movement", number(t.movement())},       {"target_bpm", number(t.target_bpm())},
+      {"current_bpm", number(t.current_bpm())}, {"ramping", t.ramping()},
       {"tempo_node", t.tempo_node()},
   };
 }
@@ -160,8 +158,9 @@ nlohmann::json clock_json(const v1::ClockStats& c) {
   return {
       {"offset_ms", static_cast<double>(c.offset_ns()) / 1e6},
       {"skew_ppm", number(c.drift_ppm())},
-      {"estimated_error_ms", c.estimated_error_ns() < 0 ? nlohmann::json(nullptr)
-                                                        : nlohmann::json(static_cast<double>(c.estimated_error_ns()) / 1e6)},
+      {"estimated_error_ms", c.estimated_error_ns() < 0
+                                 ? nlohmann::json(nullptr)
+                                 : nlohmann::json(static_cast<double>(c.estimated_error_ns()) / 1e6)},
       {"round_trip_ms", static_cast<double>(c.round_trip_ns()) / 1e6},
       {"min_round_trip_ms", static_cast<double>(c.min_round_trip_ns()) / 1e6},
       {"locked", c.locked()},
@@ -195,18 +194,12 @@ nlohmann::json encoder_json(const v1::EncoderTelemetry& e) {
   nlohmann::json outputs = nlohmann::json::array();
   for (const auto& o : e.outputs()) outputs.push_back(output_json(o));
   return {
-      {"stream_id", e.stream_id()},
-      {"source", e.source()},
-      {"frames_in", e.frames_in()},
-      {"gaps", e.gaps()},
-      {"lost_chunks", e.lost_chunks()},
-      {"concealed_frames", e.concealed_frames()},
-      {"dropped_chunks", e.dropped_chunks()},
-      {"backlog_frames", e.backlog_frames()},
-      {"format_changes", e.format_changes()},
-      {"restarts", e.restarts()},
-      {"sample_rate_hz", e.sample_rate_hz()},
-      {"outputs", std::move(outputs)},
+      {"stream_id", e.stream_id()},           {"source", e.source()},
+      {"frames_in", e.frames_in()},           {"gaps", e.gaps()},
+      {"lost_chunks", e.lost_chunks()},       {"concealed_frames", e.concealed_frames()},
+      {"dropped_chunks", e.dropped_chunks()}, {"backlog_frames", e.backlog_frames()},
+      {"format_changes", e.format_changes()}, {"restarts", e.restarts()},
+      {"sample_rate_hz", e.sample_rate_hz()}, {"outputs", std::move(outputs)},
   };
 }
 
@@ -240,8 +233,10 @@ nlohmann::json node_json(const v1::NodeTelemetry& node) {
   for (const auto& role : node.roles()) out["roles"].push_back(role);
   out["samples"] = nlohmann::json::array();
   for (const auto& s : node.samples())
-    out["samples"].push_back(
-        {{"actor", s.actor()}, {"kind", kind_name(s.stats_case())}, {"time_ns", s.time_ns()}, {"sequence", s.sequence()}});
+    out["samples"].push_back({{"actor", s.actor()},
+                              {"kind", kind_name(s.stats_case())},
+                              {"time_ns", s.time_ns()},
+                              {"sequence", s.sequence()}});
 
   out["device"] = latest.device ? device_json(latest.device->device()) : nlohmann::json(nullptr);
   out["decks"] = nlohmann::json::array();
@@ -376,8 +371,7 @@ class Line {
     segments_.push_back({std::move(text), color, Elide::none, 0, priority});
     return *this;
   }
-  Line& elastic(const std::string& text, Elide how, int min_columns, const char* color = nullptr,
-                int priority = 0) {
+  Line& elastic(const std::string& text, Elide how, int min_columns, const char* color = nullptr, int priority = 0) {
     segments_.push_back({sanitize(text), color, how, min_columns, priority});
     return *this;
   }
@@ -566,16 +560,15 @@ void encoder_lines(View& v, const v1::EncoderTelemetry& e) {
     line.add("    ").elastic(o.name(), Elide::end, 6);
     line.add(" " + sanitize(o.codec()) + " " + std::to_string(o.bitrate_kbps()) + "k → ");
     line.elastic(o.target().empty() ? std::string("-") : o.target(), Elide::middle, 16);
-    line.add("  ").add(o.sink_state().empty() ? std::string("?") : sanitize(o.sink_state()), state_color(o.sink_state()));
+    line.add("  ").add(o.sink_state().empty() ? std::string("?") : sanitize(o.sink_state()),
+                       state_color(o.sink_state()));
     line.add("  rtf " + rtf_text(o.realtime_factor()));
     line.add("  gaps " + std::to_string(e.gaps()));
     line.add("  out " + bytes_text(static_cast<double>(o.bytes_out())), nullptr, 4);
     if (o.reconnects() > 0) line.add("  reconnects " + std::to_string(o.reconnects()), kYellow, 3);
-    if (o.bytes_dropped() > 0)
-      line.add("  dropped " + bytes_text(static_cast<double>(o.bytes_dropped())), kRed, 2);
+    if (o.bytes_dropped() > 0) line.add("  dropped " + bytes_text(static_cast<double>(o.bytes_dropped())), kRed, 2);
     if (o.errors() > 0) line.add("  errors " + std::to_string(o.errors()), kRed, 1);
-    if (!o.last_error().empty())
-      line.add("  ", nullptr, 5).elastic(o.last_error(), Elide::end, 12, kRed, 5);
+    if (!o.last_error().empty()) line.add("  ", nullptr, 5).elastic(o.last_error(), Elide::end, 12, kRed, 5);
     v.put(line);
   }
 }
@@ -594,8 +587,7 @@ void links_lines(View& v, const v1::LinkStats& l) {
   bool any = false;
   for (const auto& link : l.links()) {
     std::string entry = "→ " + sanitize(link.node()) + " ";
-    std::string status =
-        link.alive() ? "rtt " + fixed(link.rtt_ms(), 2) + " ms" : std::string("down");
+    std::string status = link.alive() ? "rtt " + fixed(link.rtt_ms(), 2) + " ms" : std::string("down");
     const int cols = columns(entry) + columns(status) + 2;
     if (any && columns(indent) + used + cols > v.width) {
       v.put(line);

@@ -13,7 +13,7 @@ namespace crowdmesh {
 /// else holds it).
 struct AudioBlock {
   std::shared_ptr<std::vector<float>> samples;  ///< interleaved, frames × channels
-  std::uint64_t first_frame = 0;  ///< index of the first frame in the stream, device-rate frames
+  std::uint64_t first_frame = 0;                ///< index of the first frame in the stream, device-rate frames
   std::uint32_t frames = 0;
   int channels = 0;
   int sample_rate_hz = 0;

@@ -8,9 +8,7 @@ inline float db_to_gain(float db) noexcept { return std::pow(10.0f, db / 20.0f);
 
 /// Linear amplitude → dB; 0 and below map to kSilenceDb.
 constexpr float kSilenceDb = -200.0f;
-inline float gain_to_db(float gain) noexcept {
-  return gain > 0.0f ? 20.0f * std::log10(gain) : kSilenceDb;
-}
+inline float gain_to_db(float gain) noexcept { return gain > 0.0f ? 20.0f * std::log10(gain) : kSilenceDb; }
 
 /// RMS of a full-scale-referenced signal in dBFS (1.0 = 0 dBFS, sine RMS convention
 /// without the +3 dB AES17 offset). Returns kSilenceDb for silence.

@@ -5,10 +5,14 @@ namespace crowdmesh {
 std::optional<DeckId> parse_deck(std::string_view name) {
   if (name.size() != 1) return std::nullopt;
   switch (name[0]) {
-    case 'A': case 'a': return DeckId::A;
-    case 'B': case 'b': return DeckId::B;
-    case 'C': case 'c': return DeckId::C;
-    case 'D': case 'd': return DeckId::D;
+    case 'A':
+    case 'a': return DeckId::A;
+    case 'B':
+    case 'b': return DeckId::B;
+    case 'C':
+    case 'c': return DeckId::C;
+    case 'D':
+    case 'd': return DeckId::D;
     default: return std::nullopt;
   }
 }

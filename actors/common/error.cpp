@@ -4,9 +4,7 @@
 
 namespace crowdmesh {
 
-caf::error make_error(errc code, std::string sentence) {
-  return caf::make_error(code, std::move(sentence));
-}
+caf::error make_error(errc code, std::string sentence) { return caf::make_error(code, std::move(sentence)); }
 
 std::string error_sentence(const caf::error& err) {
   if (!err) return "no error";
@@ -25,16 +23,14 @@ std::string error_sentence(const caf::error& err) {
 
 errc error_code(const caf::error& err) {
   if (err.category() == caf::atom("crowdmesh")) return static_cast<errc>(err.code());
-  if (err.category() == caf::atom("system") &&
-      static_cast<caf::sec>(err.code()) == caf::sec::request_timeout)
+  if (err.category() == caf::atom("system") && static_cast<caf::sec>(err.code()) == caf::sec::request_timeout)
     return errc::timeout;
   return errc::internal;
 }
 
 std::string render_error(uint8_t code, caf::atom_value, const caf::message& context) {
   std::string out = "crowdmesh::" + to_string(static_cast<errc>(code));
-  if (context.size() == 1 && context.match_element<std::string>(0))
-    out += ": " + context.get_as<std::string>(0);
+  if (context.size() == 1 && context.match_element<std::string>(0)) out += ": " + context.get_as<std::string>(0);
   return out;
 }
 

@@ -43,9 +43,8 @@ std::string lower(std::string s) {
 
 bool is_bare_key(std::string_view k) {
   if (k.empty()) return false;
-  return std::all_of(k.begin(), k.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-  });
+  return std::all_of(k.begin(), k.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
 }
 
 std::string child(const std::string& path, std::string_view key) {
@@ -96,9 +95,8 @@ bool valid_host(const std::string& h) {
   if (h.empty()) return false;
   if (h.front() == '[') {
     if (h.size() < 3 || h.back() != ']') return false;
-    return std::all_of(h.begin() + 1, h.end() - 1, [](char c) {
-      return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
-    });
+    return std::all_of(h.begin() + 1, h.end() - 1,
+                       [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.'; });
   }
   return std::all_of(h.begin(), h.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
@@ -114,8 +112,9 @@ struct Endpoint {
   std::string canonical;
 };
 
-constexpr const char* kEndpointForm = "tcp://HOST:PORT (HOST an IPv4 address, a host name or [IPv6]; "
-                                      "PORT 1..65535) or ipc://PATH";
+constexpr const char* kEndpointForm =
+    "tcp://HOST:PORT (HOST an IPv4 address, a host name or [IPv6]; "
+    "PORT 1..65535) or ipc://PATH";
 
 /// Parses `text`; on failure returns nullopt and sets `why`.
 std::optional<Endpoint> parse_endpoint(const std::string& text, std::string& why) {
@@ -221,7 +220,8 @@ class MeshParser {
     std::string allowed = std::to_string(lo) + ".." + std::to_string(hi) + (*unit ? std::string(" ") + unit : "");
     auto i = n->as_integer();
     if (!i) wrong_type(*n, kp, "an integer in " + allowed);
-    if (i->get() < lo || i->get() > hi) fail(n->source(), kp + " = " + render(*n) + " is out of range; allowed: " + allowed);
+    if (i->get() < lo || i->get() > hi)
+      fail(n->source(), kp + " = " + render(*n) + " is out of range; allowed: " + allowed);
     out = i->get();
     return true;
   }
@@ -356,8 +356,7 @@ class MeshParser {
         if (!s) wrong_type(e, ip, "a role name (" + join(kKnownRoles) + ")");
         if (std::find(kKnownRoles.begin(), kKnownRoles.end(), s->get()) == kKnownRoles.end())
           fail(e.source(), ip + " = " + render(e) + " is not a role; allowed: " + join(kKnownRoles));
-        if (n.has_role(s->get()))
-          fail(e.source(), ip + " = " + render(e) + " is listed twice; list each role once");
+        if (n.has_role(s->get())) fail(e.source(), ip + " = " + render(e) + " is listed twice; list each role once");
         n.roles.push_back(s->get());
       }
     }
@@ -381,7 +380,8 @@ class MeshParser {
     if (o) {
       if (!n.has_role("osc"))
         fail(o->source(), p + ".osc is set but node " + quote(name) + " has no role \"osc\" (roles = " +
-                              (t.get("roles") ? render(*t.get("roles")) : "[" + join(n.roles) + "]") + "); add \"osc\" to " + p + ".roles or remove [" + p + ".osc]");
+                              (t.get("roles") ? render(*t.get("roles")) : "[" + join(n.roles) + "]") +
+                              "); add \"osc\" to " + p + ".roles or remove [" + p + ".osc]");
       read_osc(*o, p + ".osc", n.osc);
     }
     if (!n.has_role("osc")) n.osc.enabled = false;
@@ -452,7 +452,8 @@ class MeshParser {
         std::string ip = p + ".ports[" + std::to_string(i) + "]";
         auto v = e.as_integer();
         if (!v) wrong_type(e, ip, "an integer UDP port in 1..65535");
-        if (v->get() < 1 || v->get() > 65535) fail(e.source(), ip + " = " + render(e) + " is out of range; allowed: 1..65535");
+        if (v->get() < 1 || v->get() > 65535)
+          fail(e.source(), ip + " = " + render(e) + " is out of range; allowed: 1..65535");
         int port = static_cast<int>(v->get());
         if (std::find(o.ports.begin(), o.ports.end(), port) != o.ports.end())
           fail(e.source(), ip + " = " + render(e) + " is listed twice; list each port once");
@@ -460,8 +461,9 @@ class MeshParser {
       }
     }
     if (read_string(t, "bind", p, o.bind) && (!valid_host(o.bind) || o.bind.front() == '['))
-      fail(t.get("bind")->source(), p + ".bind = " + quote(o.bind) +
-                                        " is not a local address; use e.g. \"127.0.0.1\" or \"0.0.0.0\" (any interface)");
+      fail(t.get("bind")->source(),
+           p + ".bind = " + quote(o.bind) +
+               " is not a local address; use e.g. \"127.0.0.1\" or \"0.0.0.0\" (any interface)");
   }
 
   /// Two nodes on one host (same control host, or both ipc) must not listen on the same UDP port.
@@ -484,11 +486,13 @@ class MeshParser {
   void resolve_mesh_roles(const toml::table* mesh, MeshConfig& cfg) const {
     std::vector<std::string> names;
     for (const auto& n : cfg.nodes) names.push_back(n.name);
-    auto at = [&](const char* key) { return mesh && mesh->get(key) ? mesh->get(key)->source() : toml::source_region{}; };
+    auto at = [&](const char* key) {
+      return mesh && mesh->get(key) ? mesh->get(key)->source() : toml::source_region{};
+    };
     if (mesh && mesh->get("clock_reference")) {
       if (!cfg.find(cfg.clock_reference))
-        fail(at("clock_reference"), "mesh.clock_reference = " + quote(cfg.clock_reference) +
-                                        " names no node; nodes: " + join(names));
+        fail(at("clock_reference"),
+             "mesh.clock_reference = " + quote(cfg.clock_reference) + " names no node; nodes: " + join(names));
     } else {
       cfg.clock_reference = cfg.nodes.front().name;
     }
@@ -559,8 +563,7 @@ caf::expected<MeshConfig> load_mesh_config(const std::string& path) {
   fs::path abs = fs::absolute(fs::path(path), ec).lexically_normal();
   if (ec) abs = fs::path(path);
   const std::string shown = abs.string();
-  if (!fs::exists(abs, ec))
-    return make_error(errc::file_not_found, "mesh config " + shown + " does not exist.");
+  if (!fs::exists(abs, ec)) return make_error(errc::file_not_found, "mesh config " + shown + " does not exist.");
   if (fs::is_directory(abs, ec))
     return make_error(errc::unreadable_file, "mesh config " + shown + " is a directory, not a TOML file.");
   std::ifstream in(abs, std::ios::binary);
@@ -598,8 +601,8 @@ std::optional<MovementTableProblem> movement_table_problem(const MovementBpmSett
   if (!(m.movement_max_value > m.medium))
     return MovementTableProblem{"movement_max_value", "thresholds.medium",
                                 "movement_bpm.movement_max_value = " + number(m.movement_max_value) +
-                                                          " must be greater than movement_bpm.thresholds.medium = " +
-                                                          number(m.medium) + " and at most 1"};
+                                    " must be greater than movement_bpm.thresholds.medium = " + number(m.medium) +
+                                    " and at most 1"};
   return std::nullopt;
 }
 

@@ -8,10 +8,9 @@
 
 namespace crowdmesh {
 
-/// Every role an audio_node can host (ARCHITECTURE.md "Processes and roles").
+/// Every role an audio_node can host (docs/ARCHITECTURE.md "Processes and roles").
 /// The mesh gateway is not a role: every node always runs one.
-inline const std::vector<std::string> kKnownRoles{"device", "mixer",     "stretch", "tempo",
-                                                  "encoder", "telemetry", "osc"};
+inline const std::vector<std::string> kKnownRoles{"device", "mixer", "stretch", "tempo", "encoder", "telemetry", "osc"};
 
 /// The three ZeroMQ endpoints of one node. Each is the address peers and
 /// control_node connect to and the node binds: `tcp://HOST:PORT` (HOST an IPv4
@@ -46,7 +45,7 @@ struct DeviceSettings {
   int channels = 2;
 };
 
-/// The OSC compatibility bridge of a node (its `osc` role, SPEC.md C3). TOML
+/// The OSC compatibility bridge of a node (its `osc` role, docs/PROTOCOL.md, "OSC bridge"). TOML
 /// table `[nodes.NAME.osc]`, allowed only on a node with the role "osc".
 struct OscSettings {
   /// True when the bridge listens. After parsing this is false on every node
@@ -95,7 +94,7 @@ struct NodeConfig {
   bool has_role(const std::string& role) const;
 };
 
-/// Movement-to-BPM curve and ramp (SPEC.md C2), with the original
+/// Movement-to-BPM curve and ramp (README, "Tempo that follows the dancers"), with the original
 /// bpm_config.json key names. TOML table `[movement_bpm]`.
 struct MovementBpmSettings {
   /// Movement thresholds (0..1; order: movement_table_problem()). TOML

@@ -21,8 +21,7 @@ struct MeshTimeSegment {
   /// Mesh time at local time `local_ns`, ns.
   std::int64_t mesh_at(std::int64_t local_ns) const noexcept {
     const double dt = static_cast<double>(local_ns - local_anchor_ns);
-    return mesh_anchor_ns + (local_ns - local_anchor_ns) +
-           static_cast<std::int64_t>(std::llround(dt * (rate - 1.0)));
+    return mesh_anchor_ns + (local_ns - local_anchor_ns) + static_cast<std::int64_t>(std::llround(dt * (rate - 1.0)));
   }
   /// Local time at mesh time `mesh_ns` (the inverse), ns.
   std::int64_t local_at(std::int64_t mesh_ns) const noexcept {

@@ -7,8 +7,8 @@ namespace crowdmesh {
 
 bool valid_node_name(std::string_view name) noexcept {
   return !name.empty() && name.size() <= kMaxNodeNameChars && std::all_of(name.begin(), name.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
-         });
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+  });
 }
 
 }  // namespace crowdmesh

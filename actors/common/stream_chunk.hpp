@@ -11,7 +11,7 @@ namespace crowdmesh {
 /// AudioChunk. `sequence` is +1 per block of the stream from 0, so a receiver
 /// sees every lost block; `block.first_frame` counts frames of the stream.
 struct StreamChunk {
-  std::string stream_id;      ///< e.g. "room-a/master"
+  std::string stream_id;       ///< e.g. "room-a/master"
   std::uint64_t sequence = 0;  ///< +1 per block from 0; a jump means blocks were lost
   AudioBlock block;            ///< interleaved float samples, frames × channels, with PTS
   std::string title;           ///< what plays now (track name), for stream metadata; may be empty

@@ -40,9 +40,10 @@ struct DeviceActorState {
     const auto p = playout->stats();
     if (p.stage.out_of_range_reports > out_of_range_logged) {
       out_of_range_logged = p.stage.out_of_range_reports;
-      spdlog::warn("device: the card runs {:+.0f} ppm off the mesh clock, beyond the playout's ±300 ppm: "
-                   "playing on with realigns (a wrong --sample-rate for this card?)",
-                   p.stage.measured_card_ppm);
+      spdlog::warn(
+          "device: the card runs {:+.0f} ppm off the mesh clock, beyond the playout's ±300 ppm: "
+          "playing on with realigns (a wrong --sample-rate for this card?)",
+          p.stage.measured_card_ppm);
     }
     if (!dac_source_logged && !p.dac_time_source.empty()) {
       dac_source_logged = true;
@@ -81,7 +82,8 @@ struct DeviceActorState {
     if (cfg.total_frames > 0 && cb) {
       const auto played = cb->stats().frames_played;
       const auto left = cfg.total_frames > played ? cfg.total_frames - played : 0;
-      const auto left_us = static_cast<long long>(left * 1'000'000ULL / static_cast<std::uint64_t>(cfg.device.sample_rate_hz));
+      const auto left_us =
+          static_cast<long long>(left * 1'000'000ULL / static_cast<std::uint64_t>(cfg.device.sample_rate_hz));
       if (left_us < std::chrono::duration_cast<std::chrono::microseconds>(kPlayoutPumpInterval).count()) return fine;
     }
     if (stopping) return fine;
@@ -89,8 +91,7 @@ struct DeviceActorState {
   }
 
   std::size_t target_fill() const {
-    return static_cast<std::size_t>(cfg.device.target_periods) *
-           static_cast<std::size_t>(cfg.device.period_frames);
+    return static_cast<std::size_t>(cfg.device.target_periods) * static_cast<std::size_t>(cfg.device.period_frames);
   }
 
   void drain_tap() {
@@ -118,7 +119,6 @@ struct DeviceActorState {
     const std::int64_t offset = cfg.mesh_time ? cfg.mesh_time->offset_ns() + local_now_ns() - steady_now_ns() : 0;
     return first + offset + static_cast<std::int64_t>(static_cast<double>(k) * 1e9 / cfg.device.sample_rate_hz);
   }
-
 
   DeviceStats stats() const {
     if (!cb) return DeviceStats{};
@@ -204,7 +204,8 @@ void demand(Self self) {
   if (st.offline_clock) {
     n = std::min(space, kOfflineBlockFrames);
     if (st.cfg.total_frames > 0)
-      n = std::min<std::size_t>(n, static_cast<std::size_t>(st.cfg.total_frames - std::min(st.cfg.total_frames, st.requested_frames)));
+      n = std::min<std::size_t>(
+          n, static_cast<std::size_t>(st.cfg.total_frames - std::min(st.cfg.total_frames, st.requested_frames)));
     if (st.stopping) n = 0;
   } else if (fill < st.target_fill()) {
     const auto period = static_cast<std::size_t>(st.cfg.device.period_frames);
@@ -226,8 +227,7 @@ void demand(Self self) {
             if (!s.cb->output_ring().write(b.samples->data(), b.frames))
               spdlog::error("device: output ring refused {} frames (internal)", b.frames);
             s.requested_frames += b.frames;
-            if (s.prefilling &&
-                (s.offline_clock || s.cb->output_ring().read_available() >= s.target_fill()))
+            if (s.prefilling && (s.offline_clock || s.cb->output_ring().read_available() >= s.target_fill()))
               start_backend(self);
             s.drain_tap();
             if (s.offline_clock) demand(self);
@@ -250,8 +250,10 @@ void check_end(Self self) {
     if (st.offline_clock->done()) st.end_run();
     return;
   }
-  if (st.cfg.total_frames > 0 && st.cb->stats().frames_played >= st.cfg.total_frames) st.end_run();
-  else if (st.stopping && std::chrono::steady_clock::now() >= st.stop_at) st.end_run();
+  if (st.cfg.total_frames > 0 && st.cb->stats().frames_played >= st.cfg.total_frames)
+    st.end_run();
+  else if (st.stopping && std::chrono::steady_clock::now() >= st.stop_at)
+    st.end_run();
 }
 
 DeviceActor::behavior_type device_actor(Self self, DeviceActorConfig cfg) {
@@ -267,8 +269,7 @@ DeviceActor::behavior_type device_actor(Self self, DeviceActorConfig cfg) {
         if (auto* v = dynamic_cast<VirtualBackend*>(st.backend.get())) v->set_truth_log_node(st.cfg.node_name);
         st.cb = std::make_unique<DeviceCallback>(st.cfg.device);
         if (!st.cfg.record_path.empty()) {
-          auto rec = WavRecorder::open(st.cfg.record_path, st.cfg.device.sample_rate_hz,
-                                       st.cfg.device.channels);
+          auto rec = WavRecorder::open(st.cfg.record_path, st.cfg.device.sample_rate_hz, st.cfg.device.channels);
           if (!rec) return rec.error();
           st.recorder = std::move(*rec);
           st.tap_scratch.resize(8192 * static_cast<std::size_t>(st.cfg.device.channels));

@@ -21,8 +21,8 @@ namespace crowdmesh::device {
 /// Settings of a device actor.
 struct DeviceActorConfig {
   DeviceConfig device;
-  mixer::MixerActor mixer;      ///< renders the frames the device asks for
-  std::string record_path;      ///< WAV of exactly what is played; empty = no recording
+  mixer::MixerActor mixer;         ///< renders the frames the device asks for
+  std::string record_path;         ///< WAV of exactly what is played; empty = no recording
   std::uint64_t total_frames = 0;  ///< stop after this many frames (0 = until stop_atom)
   /// The node's mesh time function; null = local time (one node).
   std::shared_ptr<const MeshTimeSource> mesh_time;
@@ -37,15 +37,15 @@ struct DeviceActorConfig {
 /// What a finished run did: the device's counters plus the recording.
 struct DeviceRunReport {
   DeviceStats stats;
-  std::string backend;             ///< backend description
-  int channels = 0;                ///< output channels
-  std::string record_path;         ///< absolute path, empty when not recording
+  std::string backend;      ///< backend description
+  int channels = 0;         ///< output channels
+  std::string record_path;  ///< absolute path, empty when not recording
   std::uint64_t recorded_frames = 0;
   /// Mesh time at which frame 0 (the recording's first frame) was played, ns;
   /// 0 when the device never ran.
   std::int64_t first_frame_mesh_ns = 0;
-  std::string playout_scheduling;  ///< playout thread's scheduling ("SCHED_FIFO 60" or why not); empty = none
-  std::string dac_time_source;     ///< where DAC times came from (driver, stream_latency, virtual_clock)
+  std::string playout_scheduling;           ///< playout thread's scheduling ("SCHED_FIFO 60" or why not); empty = none
+  std::string dac_time_source;              ///< where DAC times came from (driver, stream_latency, virtual_clock)
   std::uint64_t playout_wake_timeouts = 0;  ///< playout waits that saw no period (device stalled)
   std::uint64_t realigns_after_lock = 0;    ///< playout realigns after its loop first locked
   std::int64_t playout_frames_skipped = 0;  ///< mixer frames dropped minus silent frames inserted by realigns
@@ -68,11 +68,9 @@ struct DeviceRunReport {
 ///   renders) the timer also keeps the ring at its target fill by asking the
 ///   mixer (credit-based demand), each request carrying the block's PTS.
 using DeviceActor = caf::typed_actor<caf::replies_to<start_atom>::with<DeviceStats>,
-                                     caf::replies_to<finish_atom>::with<DeviceRunReport>,
-                                     caf::reacts_to<stop_atom>,
+                                     caf::replies_to<finish_atom>::with<DeviceRunReport>, caf::reacts_to<stop_atom>,
                                      caf::replies_to<stats_atom>::with<DeviceStats>,
-                                     caf::replies_to<status_atom>::with<DeviceRunReport>,
-                                     caf::reacts_to<pump_atom>>;
+                                     caf::replies_to<status_atom>::with<DeviceRunReport>, caf::reacts_to<pump_atom>>;
 
 /// Spawns the device actor (detached: its demand timer must not wait behind
 /// other actors). Builds the backend from cfg.device; a bad backend name or
@@ -81,18 +79,17 @@ DeviceActor spawn_device_actor(caf::actor_system& sys, const DeviceActorConfig& 
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeviceStats& x) {
-  return f(caf::meta::type_name("DeviceStats"), x.frames_played, x.callbacks, x.xruns,
-           x.device_xruns, x.underrun_frames, x.tap_overflow_frames, x.input_overflow_frames,
-           x.callback_us_p50, x.callback_us_p99, x.callback_us_max, x.ring_fill, x.ring_capacity,
-           x.period_us, x.sample_rate_hz, x.period_frames, x.playout, x.sync_error_us,
-           x.rate_correction_ppm, x.sync_locked, x.realigns, x.initial_alignments);
+  return f(caf::meta::type_name("DeviceStats"), x.frames_played, x.callbacks, x.xruns, x.device_xruns,
+           x.underrun_frames, x.tap_overflow_frames, x.input_overflow_frames, x.callback_us_p50, x.callback_us_p99,
+           x.callback_us_max, x.ring_fill, x.ring_capacity, x.period_us, x.sample_rate_hz, x.period_frames, x.playout,
+           x.sync_error_us, x.rate_correction_ppm, x.sync_locked, x.realigns, x.initial_alignments);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeviceRunReport& x) {
-  return f(caf::meta::type_name("DeviceRunReport"), x.stats, x.backend, x.channels, x.record_path,
-           x.recorded_frames, x.first_frame_mesh_ns, x.playout_scheduling, x.dac_time_source,
-           x.playout_wake_timeouts, x.realigns_after_lock, x.playout_frames_skipped, x.playout_longest_work_us);
+  return f(caf::meta::type_name("DeviceRunReport"), x.stats, x.backend, x.channels, x.record_path, x.recorded_frames,
+           x.first_frame_mesh_ns, x.playout_scheduling, x.dac_time_source, x.playout_wake_timeouts,
+           x.realigns_after_lock, x.playout_frames_skipped, x.playout_longest_work_us);
 }
 
 }  // namespace crowdmesh::device

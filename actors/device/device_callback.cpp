@@ -138,8 +138,6 @@ DeviceStats DeviceCallback::stats() const noexcept {
   return s;
 }
 
-
-
 const char* to_string(DacTimeSource s) noexcept {
   switch (s) {
     case DacTimeSource::driver: return "driver";

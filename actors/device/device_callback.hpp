@@ -17,7 +17,7 @@ namespace crowdmesh::device {
 static_assert(std::atomic<float>::is_always_lock_free, "the RT gain needs a lock-free atomic float");
 
 /// The body of every backend's audio callback: the only hard real-time code in
-/// Crowdmesh (ARCHITECTURE.md, "The real-time boundary").
+/// Crowdmesh (docs/ARCHITECTURE.md, "The real-time boundary").
 ///
 /// process() copies interleaved float frames from the output ring to the
 /// device buffer, writes silence on a shortfall (and counts an underrun),
@@ -54,8 +54,8 @@ class DeviceCallback {
   /// then uses the local clock now + the stream latency set with
   /// set_fallback_latency_ns(). output_trim_us (DeviceConfig) is added either
   /// way. Publishes dac_timing() and posts the period signal. Wait-free.
-  void process(float* out, const float* in, std::size_t frames, bool device_xrun,
-               std::int64_t dac_local_ns = 0, DacTimeSource source = DacTimeSource::none) noexcept;
+  void process(float* out, const float* in, std::size_t frames, bool device_xrun, std::int64_t dac_local_ns = 0,
+               DacTimeSource source = DacTimeSource::none) noexcept;
 
   /// RT thread (the backend's): the device thread woke a period or more late
   /// but the card's buffer absorbed it (no xrun). Counted in

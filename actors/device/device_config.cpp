@@ -9,17 +9,16 @@ namespace crowdmesh::device {
 namespace {
 caf::expected<void> check_range(const char* field, int value, int lo, int hi) {
   if (value >= lo && value <= hi) return {};
-  return make_error(errc::value_out_of_range,
-                    std::string("device ") + field + " " + std::to_string(value) +
-                        " is out of range (allowed " + std::to_string(lo) + ".." +
-                        std::to_string(hi) + ")");
+  return make_error(errc::value_out_of_range, std::string("device ") + field + " " + std::to_string(value) +
+                                                  " is out of range (allowed " + std::to_string(lo) + ".." +
+                                                  std::to_string(hi) + ")");
 }
 }  // namespace
 
 caf::expected<void> validate(const DeviceConfig& config) {
   if (config.backend != "portaudio" && config.backend != "virtual")
-    return make_error(errc::value_out_of_range, "unknown audio backend '" + config.backend +
-                                                    "' (allowed: 'portaudio', 'virtual')");
+    return make_error(errc::value_out_of_range,
+                      "unknown audio backend '" + config.backend + "' (allowed: 'portaudio', 'virtual')");
   if (auto r = check_range("sample rate (Hz)", config.sample_rate_hz, 8000, 384000); !r) return r;
   if (auto r = check_range("output channels", config.channels, 1, 32); !r) return r;
   if (auto r = check_range("input channels", config.input_channels, 0, 32); !r) return r;

@@ -13,8 +13,7 @@ namespace crowdmesh::device {
 
 namespace {
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -29,11 +28,11 @@ std::string how_to_list(const std::vector<DeviceInfo>& devices) {
 
 caf::expected<DeviceInfo> check_channels(const DeviceInfo& d, int output_channels, int input_channels) {
   if (d.max_output_channels < output_channels || d.max_input_channels < input_channels)
-    return make_error(errc::unsupported_channels,
-                      "audio device " + std::to_string(d.index) + " '" + d.name + "' (" + d.host_api +
-                          ") has " + std::to_string(d.max_output_channels) + " output / " +
-                          std::to_string(d.max_input_channels) + " input channels; asked for " +
-                          std::to_string(output_channels) + " / " + std::to_string(input_channels));
+    return make_error(errc::unsupported_channels, "audio device " + std::to_string(d.index) + " '" + d.name + "' (" +
+                                                      d.host_api + ") has " + std::to_string(d.max_output_channels) +
+                                                      " output / " + std::to_string(d.max_input_channels) +
+                                                      " input channels; asked for " + std::to_string(output_channels) +
+                                                      " / " + std::to_string(input_channels));
   return d;
 }
 }  // namespace
@@ -65,9 +64,8 @@ caf::expected<std::vector<DeviceInfo>> list_devices() {
   return out;
 }
 
-caf::expected<DeviceInfo> find_device(const std::vector<DeviceInfo>& devices,
-                                      const std::string& spec, int output_channels,
-                                      int input_channels) {
+caf::expected<DeviceInfo> find_device(const std::vector<DeviceInfo>& devices, const std::string& spec,
+                                      int output_channels, int input_channels) {
   if (spec.empty()) {
     for (const auto& d : devices)
       if (d.is_default_output) return check_channels(d, output_channels, input_channels);
@@ -77,8 +75,7 @@ caf::expected<DeviceInfo> find_device(const std::vector<DeviceInfo>& devices,
     const int index = std::stoi(spec);
     for (const auto& d : devices)
       if (d.index == index) return check_channels(d, output_channels, input_channels);
-    return make_error(errc::device_not_found,
-                      "no audio device with index " + spec + how_to_list(devices));
+    return make_error(errc::device_not_found, "no audio device with index " + spec + how_to_list(devices));
   }
   const std::string want = lower(spec);
   for (const auto& d : devices)
@@ -97,9 +94,8 @@ std::string format_device_list(const std::vector<DeviceInfo>& devices) {
   std::string out = "  index  out   in      rate  host API                    name\n";
   char line[128];
   for (const auto& d : devices) {
-    std::snprintf(line, sizeof line, "%c %5d  %3d  %3d  %8.0f  %-26s  ", d.is_default_output ? '*' : ' ',
-                  d.index, d.max_output_channels, d.max_input_channels, d.default_sample_rate_hz,
-                  d.host_api.c_str());
+    std::snprintf(line, sizeof line, "%c %5d  %3d  %3d  %8.0f  %-26s  ", d.is_default_output ? '*' : ' ', d.index,
+                  d.max_output_channels, d.max_input_channels, d.default_sample_rate_hz, d.host_api.c_str());
     out += line;
     out += d.name;
     out += '\n';

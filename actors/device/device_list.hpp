@@ -28,9 +28,8 @@ caf::expected<std::vector<DeviceInfo>> list_devices();
 /// Errors: errc::device_not_found (sentence names the request, the device
 /// count and `audio_node --list-devices`), errc::unsupported_channels when the
 /// named device has fewer output/input channels than asked. Pure.
-caf::expected<DeviceInfo> find_device(const std::vector<DeviceInfo>& devices,
-                                      const std::string& spec, int output_channels,
-                                      int input_channels);
+caf::expected<DeviceInfo> find_device(const std::vector<DeviceInfo>& devices, const std::string& spec,
+                                      int output_channels, int input_channels);
 
 /// Human table for `--list-devices`: one line per device (index, output/input
 /// channels, default rate, host API, name; '*' marks the default output).

@@ -46,8 +46,7 @@ bool means_busy(PaError err, const std::string& reason) {
 
 // Stream parameters for a quick test: the output side, or the input side for
 // input-only devices; min(2, max) channels of float32.
-bool test_parameters(const PaDeviceInfo& info, PaDeviceIndex index, PaStreamParameters& params,
-                     bool& is_output) {
+bool test_parameters(const PaDeviceInfo& info, PaDeviceIndex index, PaStreamParameters& params, bool& is_output) {
   params = PaStreamParameters{};
   params.device = index;
   params.sampleFormat = paFloat32;
@@ -97,8 +96,7 @@ int timing_callback(const void*, void* output, unsigned long frames, const PaStr
   if (seen == 0 || f < st->frames_min.load(std::memory_order_relaxed))
     st->frames_min.store(f, std::memory_order_relaxed);
   if (f > st->frames_max.load(std::memory_order_relaxed)) st->frames_max.store(f, std::memory_order_relaxed);
-  if (output != nullptr)
-    std::memset(output, 0, frames * static_cast<unsigned long>(st->channels) * sizeof(float));
+  if (output != nullptr) std::memset(output, 0, frames * static_cast<unsigned long>(st->channels) * sizeof(float));
   return paContinue;
 }
 
@@ -114,8 +112,8 @@ double percentile(const std::vector<double>& sorted, double q) {
 // with a callback more than a quarter of a delivered period (at least 200 µs)
 // after the previous one; an xrun is a wake-up with an underflow flag (the
 // buffer processor repeats the host's flag on every callback of a wake-up).
-void compute_statistics(const std::vector<std::int64_t>& stamps_ns,
-                        const std::vector<std::uint8_t>& underflow, std::size_t count, CallbackTiming& t) {
+void compute_statistics(const std::vector<std::int64_t>& stamps_ns, const std::vector<std::uint8_t>& underflow,
+                        std::size_t count, CallbackTiming& t) {
   const double period_us = t.period_us();
   const double delivered_us =
       t.sample_rate_hz > 0 ? 1e6 * static_cast<double>(t.delivered_frames) / t.sample_rate_hz : 0;
@@ -152,9 +150,9 @@ void compute_statistics(const std::vector<std::int64_t>& stamps_ns,
   t.interval_p99_us = percentile(intervals, 0.99);
   t.interval_max_us = intervals.empty() ? 0 : intervals.back();
   t.jitter_p99_us = percentile(jitter, 0.99);
-  t.host_frames_per_wakeup = t.wakeups > 0 ? static_cast<double>(t.measured_callbacks) * t.delivered_frames /
-                                                 static_cast<double>(t.wakeups)
-                                           : 0;
+  t.host_frames_per_wakeup =
+      t.wakeups > 0 ? static_cast<double>(t.measured_callbacks) * t.delivered_frames / static_cast<double>(t.wakeups)
+                    : 0;
 }
 
 // ---- wording ------------------------------------------------------------------
@@ -185,8 +183,7 @@ std::string fault(const CallbackTiming& t) {
   if (t.xruns > 0) parts = "had " + std::to_string(t.xruns) + (t.xruns == 1 ? " xrun" : " xruns");
   if (t.jitter_p99_us >= kMaxJitterFraction * t.period_us()) {
     parts += parts.empty() ? "had " : " and ";
-    parts +=
-        "p99 jitter " + ms(t.jitter_p99_us) + " (limit " + ms(kMaxJitterFraction * t.period_us()) + ")";
+    parts += "p99 jitter " + ms(t.jitter_p99_us) + " (limit " + ms(kMaxJitterFraction * t.period_us()) + ")";
   }
   return out + parts;
 }
@@ -194,8 +191,8 @@ std::string fault(const CallbackTiming& t) {
 // How PortAudio served a period when it was not one callback per host wake-up.
 std::string delivery_note(const CallbackTiming& t) {
   if (t.delivered_frames != t.period_frames && t.delivered_frames > 0)
-    return std::to_string(t.period_frames) + " frames were delivered as " +
-           std::to_string(t.delivered_frames) + "-frame callbacks";
+    return std::to_string(t.period_frames) + " frames were delivered as " + std::to_string(t.delivered_frames) +
+           "-frame callbacks";
   if (t.wakeups > 0 && t.host_frames_per_wakeup > 1.25 * t.period_frames)
     return "at " + std::to_string(t.period_frames) + " frames the host woke every ~" +
            fixed(t.host_frames_per_wakeup, 0) + " frames, so callbacks came in bursts";
@@ -228,8 +225,8 @@ caf::expected<std::vector<DeviceCapabilities>> probe_devices(bool check_busy) {
       continue;
     }
     for (int rate : kProbedSampleRatesHz) {
-      const PaError err = Pa_IsFormatSupported(is_output ? nullptr : &params, is_output ? &params : nullptr,
-                                               static_cast<double>(rate));
+      const PaError err =
+          Pa_IsFormatSupported(is_output ? nullptr : &params, is_output ? &params : nullptr, static_cast<double>(rate));
       if (err == paFormatIsSupported) {
         caps.supported_rates_hz.push_back(rate);
       } else if (err == paDeviceUnavailable && !caps.busy) {
@@ -240,8 +237,8 @@ caf::expected<std::vector<DeviceCapabilities>> probe_devices(bool check_busy) {
     if (check_busy && !caps.busy) {
       PaStream* stream = nullptr;
       const double rate = pa->defaultSampleRate > 0 ? pa->defaultSampleRate : 48000.0;
-      const PaError err = Pa_OpenStream(&stream, is_output ? nullptr : &params, is_output ? &params : nullptr,
-                                        rate, paFramesPerBufferUnspecified, paNoFlag, nullptr, nullptr);
+      const PaError err = Pa_OpenStream(&stream, is_output ? nullptr : &params, is_output ? &params : nullptr, rate,
+                                        paFramesPerBufferUnspecified, paNoFlag, nullptr, nullptr);
       if (err == paNoError) {
         Pa_CloseStream(stream);
       } else {
@@ -266,28 +263,26 @@ caf::expected<CallbackTiming> measure_callback_timing(int device_index, int samp
     return make_error(errc::value_out_of_range,
                       "period " + std::to_string(period_frames) + " frames is outside 16–8192 frames");
   if (!(seconds >= 0.05 && seconds <= 60))
-    return make_error(errc::value_out_of_range,
-                      "measurement time " + fixed(seconds, 3) + " s is outside 0.05–60 s");
+    return make_error(errc::value_out_of_range, "measurement time " + fixed(seconds, 3) + " s is outside 0.05–60 s");
 
   auto session = PortAudioSession::open();
   if (!session) return session.error();
   const PaDeviceIndex count = Pa_GetDeviceCount();
   const PaDeviceIndex index = device_index < 0 ? Pa_GetDefaultOutputDevice() : device_index;
   if (index == paNoDevice || index < 0 || index >= count)
-    return make_error(errc::device_not_found,
-                      device_index < 0 ? std::string("no default audio output device")
-                                       : "no audio device with index " + std::to_string(device_index) + " (" +
-                                             std::to_string(count < 0 ? 0 : count) +
-                                             " devices; run audio_node --list-devices)");
+    return make_error(errc::device_not_found, device_index < 0
+                                                  ? std::string("no default audio output device")
+                                                  : "no audio device with index " + std::to_string(device_index) +
+                                                        " (" + std::to_string(count < 0 ? 0 : count) +
+                                                        " devices; run audio_node --list-devices)");
   const PaDeviceInfo* info = Pa_GetDeviceInfo(index);
   if (info == nullptr || info->maxOutputChannels < 1)
     return make_error(errc::device_not_found,
                       "audio device " + std::to_string(index) + " has no output channels to time");
   const PaHostApiInfo* api = Pa_GetHostApiInfo(info->hostApi);
-  const std::string what = "audio device " + std::to_string(index) + " '" + (info->name ? info->name : "") +
-                           "' (" + (api != nullptr && api->name != nullptr ? api->name : "?") + ") at " +
-                           std::to_string(sample_rate_hz) + " Hz, " + std::to_string(period_frames) +
-                           " frames/period";
+  const std::string what = "audio device " + std::to_string(index) + " '" + (info->name ? info->name : "") + "' (" +
+                           (api != nullptr && api->name != nullptr ? api->name : "?") + ") at " +
+                           std::to_string(sample_rate_hz) + " Hz, " + std::to_string(period_frames) + " frames/period";
 
   TimingState st;
   st.channels = std::min(2, info->maxOutputChannels);
@@ -305,15 +300,13 @@ caf::expected<CallbackTiming> measure_callback_timing(int device_index, int samp
   out.sampleFormat = paFloat32;
   out.suggestedLatency = info->defaultLowOutputLatency;
   PaStream* stream = nullptr;
-  PaError err =
-      Pa_OpenStream(&stream, nullptr, &out, sample_rate_hz, static_cast<unsigned long>(period_frames),
-                    paClipOff | paDitherOff, &timing_callback, &st);
+  PaError err = Pa_OpenStream(&stream, nullptr, &out, sample_rate_hz, static_cast<unsigned long>(period_frames),
+                              paClipOff | paDitherOff, &timing_callback, &st);
   if (err != paNoError) return make_error(errc::device_error, "cannot open " + what + ": " + pa_reason(err));
   CallbackTiming t;
   t.period_frames = period_frames;
   t.sample_rate_hz = sample_rate_hz;
-  if (const PaStreamInfo* si = Pa_GetStreamInfo(stream); si != nullptr)
-    t.output_latency_ms = si->outputLatency * 1e3;
+  if (const PaStreamInfo* si = Pa_GetStreamInfo(stream); si != nullptr) t.output_latency_ms = si->outputLatency * 1e3;
 
   const auto started = std::chrono::steady_clock::now();
   err = Pa_StartStream(stream);
@@ -331,11 +324,10 @@ caf::expected<CallbackTiming> measure_callback_timing(int device_index, int samp
   t.callbacks = st.callbacks.load(std::memory_order_acquire);
   t.dac_time_callbacks = st.dac_times.load(std::memory_order_relaxed);
   t.delivered_frames = st.frames_max.load(std::memory_order_relaxed);
-  t.delivered_frames_vary =
-      t.callbacks > 0 && st.frames_min.load(std::memory_order_relaxed) != t.delivered_frames;
+  t.delivered_frames_vary = t.callbacks > 0 && st.frames_min.load(std::memory_order_relaxed) != t.delivered_frames;
   if (t.callbacks == 0)
-    return make_error(errc::device_error, what + " produced no callbacks in " + fixed(t.seconds, 2) +
-                                              " s (is the host running?)");
+    return make_error(errc::device_error,
+                      what + " produced no callbacks in " + fixed(t.seconds, 2) + " s (is the host running?)");
   compute_statistics(stamps, underflow, st.count.load(std::memory_order_acquire), t);
   return t;
 }
@@ -343,9 +335,8 @@ caf::expected<CallbackTiming> measure_callback_timing(int device_index, int samp
 BufferAdvice recommend_buffer(const std::vector<CallbackTiming>& timings) {
   BufferAdvice advice;
   advice.measured = timings;
-  std::stable_sort(
-      advice.measured.begin(), advice.measured.end(),
-      [](const CallbackTiming& a, const CallbackTiming& b) { return a.period_frames < b.period_frames; });
+  std::stable_sort(advice.measured.begin(), advice.measured.end(),
+                   [](const CallbackTiming& a, const CallbackTiming& b) { return a.period_frames < b.period_frames; });
   if (advice.measured.empty()) {
     advice.reason = "no callback timing was measured";
     return advice;
@@ -362,8 +353,8 @@ BufferAdvice recommend_buffer(const std::vector<CallbackTiming>& timings) {
   advice.recommended_period_frames = c.period_frames;
 
   std::string r = std::to_string(c.period_frames) + " frames (" + ms(c.period_us()) + " at " +
-                  std::to_string(c.sample_rate_hz) + " Hz): p99 callback jitter " + ms(c.jitter_p99_us) +
-                  ", " + std::to_string(c.xruns) + (c.xruns == 1 ? " xrun" : " xruns");
+                  std::to_string(c.sample_rate_hz) + " Hz): p99 callback jitter " + ms(c.jitter_p99_us) + ", " +
+                  std::to_string(c.xruns) + (c.xruns == 1 ? " xrun" : " xruns");
   if (!clean)
     r += "; no measured size was clean (0 xruns and p99 jitter below " + fixed(kMaxJitterFraction * 100, 0) +
          " % of the period), so the largest is advised";
@@ -380,8 +371,8 @@ BufferAdvice recommend_buffer(const std::vector<CallbackTiming>& timings) {
   return advice;
 }
 
-caf::expected<BufferAdvice> advise_buffer(int device_index, int sample_rate_hz,
-                                          const std::vector<int>& periods_frames, double seconds_each) {
+caf::expected<BufferAdvice> advise_buffer(int device_index, int sample_rate_hz, const std::vector<int>& periods_frames,
+                                          double seconds_each) {
   std::vector<CallbackTiming> timings;
   std::vector<std::string> failures;
   caf::error first_error;
@@ -391,8 +382,7 @@ caf::expected<BufferAdvice> advise_buffer(int device_index, int sample_rate_hz,
       timings.push_back(*t);
     } else {
       if (!first_error) first_error = t.error();
-      failures.push_back(std::to_string(period) + " frames could not be measured (" +
-                         error_sentence(t.error()) + ")");
+      failures.push_back(std::to_string(period) + " frames could not be measured (" + error_sentence(t.error()) + ")");
     }
   }
   if (timings.empty()) {
@@ -420,19 +410,18 @@ std::vector<std::string> doctor_findings(const std::vector<DeviceCapabilities>& 
       continue;
     }
     if (d.info.max_output_channels <= 0 && d.info.max_input_channels <= 0) continue;
-    const bool supported = std::find(d.supported_rates_hz.begin(), d.supported_rates_hz.end(),
-                                     mesh_rate_hz) != d.supported_rates_hz.end();
+    const bool supported =
+        std::find(d.supported_rates_hz.begin(), d.supported_rates_hz.end(), mesh_rate_hz) != d.supported_rates_hz.end();
     const bool jack = d.info.host_api.find("JACK") != std::string::npos;
     const auto default_hz = static_cast<long>(std::lround(d.info.default_sample_rate_hz));
     if (supported && default_hz == mesh_rate_hz) {
       out.push_back(device_label(d.info) + " runs at " + mesh + ": matches the mesh rate.");
     } else if (supported) {
-      out.push_back(device_label(d.info) + " defaults to " + std::to_string(default_hz) +
-                    " Hz but supports " + mesh + ": the node opens it at the mesh rate.");
+      out.push_back(device_label(d.info) + " defaults to " + std::to_string(default_hz) + " Hz but supports " + mesh +
+                    ": the node opens it at the mesh rate.");
     } else if (jack) {
-      out.push_back(device_label(d.info) + " runs at " + std::to_string(default_hz) +
-                    " Hz, not the mesh rate " + mesh + ": restart jackd with -r " +
-                    std::to_string(mesh_rate_hz) + ".");
+      out.push_back(device_label(d.info) + " runs at " + std::to_string(default_hz) + " Hz, not the mesh rate " + mesh +
+                    ": restart jackd with -r " + std::to_string(mesh_rate_hz) + ".");
     } else {
       out.push_back("Device '" + d.info.name + "' does not support " + mesh + " (supports " +
                     (d.supported_rates_hz.empty() ? std::string("none of ") + rate_list(kProbedSampleRatesHz)
@@ -465,15 +454,14 @@ std::vector<std::string> doctor_findings(const std::vector<DeviceCapabilities>& 
 std::string format_doctor_report(const std::vector<DeviceCapabilities>& devices, int mesh_rate_hz,
                                  const std::optional<BufferAdvice>& advice) {
   std::string out = "Devices (mesh rate " + std::to_string(mesh_rate_hz) + " Hz):\n";
-  out +=
-      "  index  out   in   default  supported rates              state  host API                    name\n";
+  out += "  index  out   in   default  supported rates              state  host API                    name\n";
   char line[256];
   for (const auto& d : devices) {
     const std::string rates = d.supported_rates_hz.empty() ? "-" : rate_list(d.supported_rates_hz);
     std::snprintf(line, sizeof line, "%c %5d  %3d  %3d  %8.0f  %-27s  %-5s  %-26s  ",
                   d.info.is_default_output ? '*' : ' ', d.info.index, d.info.max_output_channels,
-                  d.info.max_input_channels, d.info.default_sample_rate_hz, rates.c_str(),
-                  d.busy ? "busy" : "ok", d.info.host_api.c_str());
+                  d.info.max_input_channels, d.info.default_sample_rate_hz, rates.c_str(), d.busy ? "busy" : "ok",
+                  d.info.host_api.c_str());
     out += line;
     out += d.info.name;
     out += '\n';
@@ -485,9 +473,8 @@ std::string format_doctor_report(const std::vector<DeviceCapabilities>& devices,
     for (const auto& t : advice->measured) {
       std::snprintf(line, sizeof line, "  %6d  %9d  %11.0f  %9llu  %6.2f / %6.2f / %6.2f   %13.2f  %5llu\n",
                     t.period_frames, t.delivered_frames, t.host_frames_per_wakeup,
-                    static_cast<unsigned long long>(t.callbacks), t.interval_p50_us / 1e3,
-                    t.interval_p99_us / 1e3, t.interval_max_us / 1e3, t.jitter_p99_us / 1e3,
-                    static_cast<unsigned long long>(t.xruns));
+                    static_cast<unsigned long long>(t.callbacks), t.interval_p50_us / 1e3, t.interval_p99_us / 1e3,
+                    t.interval_max_us / 1e3, t.jitter_p99_us / 1e3, static_cast<unsigned long long>(t.xruns));
       out += line;
     }
   }
@@ -529,9 +516,8 @@ void to_json(nlohmann::json& j, const CallbackTiming& t) {
 }
 
 void to_json(nlohmann::json& j, const BufferAdvice& a) {
-  j = nlohmann::json{{"recommended_period_frames", a.recommended_period_frames},
-                     {"reason", a.reason},
-                     {"measured", a.measured}};
+  j = nlohmann::json{
+      {"recommended_period_frames", a.recommended_period_frames}, {"reason", a.reason}, {"measured", a.measured}};
 }
 
 nlohmann::json doctor_report_json(const std::vector<DeviceCapabilities>& devices, int mesh_rate_hz,

@@ -49,11 +49,11 @@ caf::expected<std::vector<DeviceCapabilities>> probe_devices(bool check_busy);
 /// measure_callback_timing(). Times in µs; intervals are between the starts
 /// of consecutive callbacks (CLOCK_MONOTONIC).
 struct CallbackTiming {
-  int period_frames = 0;                 ///< frames per buffer asked of PortAudio
-  int delivered_frames = 0;              ///< largest framesPerBuffer PortAudio passed to the callback
-  bool delivered_frames_vary = false;    ///< the callback saw different frame counts
-  int sample_rate_hz = 0;                ///< stream rate, Hz
-  std::uint64_t callbacks = 0;           ///< callbacks seen during the whole run
+  int period_frames = 0;               ///< frames per buffer asked of PortAudio
+  int delivered_frames = 0;            ///< largest framesPerBuffer PortAudio passed to the callback
+  bool delivered_frames_vary = false;  ///< the callback saw different frame counts
+  int sample_rate_hz = 0;              ///< stream rate, Hz
+  std::uint64_t callbacks = 0;         ///< callbacks seen during the whole run
   /// Callbacks whose PaStreamCallbackTimeInfo carried a DAC time (non-zero
   /// outputBufferDacTime and currentTime); 0 = the host API gives none, and
   /// the node times its playout from outputLatency instead.
@@ -120,8 +120,8 @@ BufferAdvice recommend_buffer(const std::vector<CallbackTiming>& timings);
 /// recommends one. Periods whose stream fails to open are skipped and named
 /// in the reason. Errors: the first measurement error when none succeeded.
 /// Blocks for about periods × seconds_each; not real-time.
-caf::expected<BufferAdvice> advise_buffer(int device_index, int sample_rate_hz,
-                                          const std::vector<int>& periods_frames, double seconds_each);
+caf::expected<BufferAdvice> advise_buffer(int device_index, int sample_rate_hz, const std::vector<int>& periods_frames,
+                                          double seconds_each);
 
 /// Plain-language findings for `doctor`: one sentence per device about being
 /// busy or about its rate against `mesh_rate_hz` (matches / can be opened at

@@ -10,9 +10,7 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kSaturationTolerance = 1e-3;  // relative: within 0.1 % of the limit
 
-double positive_or(double v, double fallback) {
-  return std::isfinite(v) && v > 0.0 ? v : fallback;
-}
+double positive_or(double v, double fallback) { return std::isfinite(v) && v > 0.0 ? v : fallback; }
 
 DriftController::Settings sanitise(const DriftController::Settings& s) {
   const DriftController::Settings d;
@@ -25,8 +23,7 @@ DriftController::Settings sanitise(const DriftController::Settings& s) {
   r.acquire_slew_ppm_per_s = positive_or(s.acquire_slew_ppm_per_s, d.acquire_slew_ppm_per_s);
   r.lock_threshold_ns = positive_or(s.lock_threshold_ns, d.lock_threshold_ns);
   r.lock_hold_s = std::isfinite(s.lock_hold_s) && s.lock_hold_s >= 0.0 ? s.lock_hold_s : d.lock_hold_s;
-  r.unlock_threshold_ns = std::max(positive_or(s.unlock_threshold_ns, d.unlock_threshold_ns),
-                                   r.lock_threshold_ns);
+  r.unlock_threshold_ns = std::max(positive_or(s.unlock_threshold_ns, d.unlock_threshold_ns), r.lock_threshold_ns);
   return r;
 }
 

@@ -65,8 +65,7 @@ std::string PlayoutStage::validate(const Config& c) {
   if (c.realign_threshold_ns <= 0)
     return "playout realign_threshold_ns " + std::to_string(c.realign_threshold_ns) + " must be > 0";
   if (c.initial_align_threshold_ns < 0)
-    return "playout initial_align_threshold_ns " + std::to_string(c.initial_align_threshold_ns) +
-           " must be >= 0";
+    return "playout initial_align_threshold_ns " + std::to_string(c.initial_align_threshold_ns) + " must be >= 0";
   if (!std::isfinite(c.max_correction_ppm) || c.max_correction_ppm <= 0.0 || c.max_correction_ppm > 100000.0)
     return "playout max_correction_ppm " + std::to_string(c.max_correction_ppm) +
            " is outside the allowed range (0, 100000]";
@@ -76,8 +75,8 @@ std::string PlayoutStage::validate(const Config& c) {
   if (!std::isfinite(c.rate_window_s) || c.rate_window_s < 0.1 || c.rate_window_s > 60.0)
     return "playout rate_window_s " + std::to_string(c.rate_window_s) + " is outside the allowed range 0.1..60";
   if (c.history_blocks < 1 || c.history_blocks > kMaxFramesPerCall)
-    return "playout history_blocks " + std::to_string(c.history_blocks) +
-           " is outside the allowed range 1.." + std::to_string(kMaxFramesPerCall);
+    return "playout history_blocks " + std::to_string(c.history_blocks) + " is outside the allowed range 1.." +
+           std::to_string(kMaxFramesPerCall);
   switch (c.converter) {
     case PlayoutConverter::sinc_fastest:
     case PlayoutConverter::sinc_medium:
@@ -146,8 +145,8 @@ PlayoutStage::PlayoutStage(const Config& config)
       zeros_frames_ = static_cast<std::size_t>(silence_history_);
       zeros_ = std::make_unique<float[]>(zeros_frames_ * static_cast<std::size_t>(channels_));
     }
-    prime_out_ = std::make_unique<float[]>(static_cast<std::size_t>(silence_history_) *
-                                           static_cast<std::size_t>(channels_));
+    prime_out_ =
+        std::make_unique<float[]>(static_cast<std::size_t>(silence_history_) * static_cast<std::size_t>(channels_));
 
     in_cap_ = 2 * capacity_ + lookahead_ + 64;
     in_buf_ = std::make_unique<float[]>(in_cap_ * static_cast<std::size_t>(channels_));
@@ -197,8 +196,7 @@ std::size_t PlayoutStage::input_frames_wanted(std::size_t output_frames) const n
   const std::size_t n = std::min(output_frames, capacity_);
   if (n == 0) return 0;
   const double last = out_frac_ + static_cast<double>(n - 1) * step_;
-  const std::int64_t need_end = out_whole_ + floor_to_int(last) + delay_ +
-                                static_cast<std::int64_t>(lookahead_) + 2;
+  const std::int64_t need_end = out_whole_ + floor_to_int(last) + delay_ + static_cast<std::int64_t>(lookahead_) + 2;
   return need_end > next_push_ ? static_cast<std::size_t>(need_end - next_push_) : 0;
 }
 
@@ -214,8 +212,8 @@ bool PlayoutStage::push(const float* interleaved, std::size_t frames) noexcept {
     const auto count = static_cast<std::size_t>(end - store_from);
     if (stored + count > in_cap_) return false;
     const auto ch = static_cast<std::size_t>(channels_);
-    std::memcpy(in_buf_.get() + stored * ch,
-                interleaved + static_cast<std::size_t>(store_from - start) * ch, count * ch * sizeof(float));
+    std::memcpy(in_buf_.get() + stored * ch, interleaved + static_cast<std::size_t>(store_from - start) * ch,
+                count * ch * sizeof(float));
     if (stored == 0) in_begin_ = store_from;
   }
   // The last frame with sound (a scan from the end: O(1) while music plays).

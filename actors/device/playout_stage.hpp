@@ -131,29 +131,29 @@ class PlayoutStage {
 
   /// Counters and loop state, for telemetry.
   struct Stats {
-    double error_ns = 0.0;           ///< e of the last accepted observation, ns (> 0 = late)
-    double filtered_error_ns = 0.0;  ///< e low-passed by the controller, ns
-    double correction_ppm = 0.0;     ///< u: extra mesh frames consumed per ring frame, ppm
-    double card_rate_ppm = 0.0;      ///< card rate vs the mesh clock implied by u, ppm (> 0 = fast)
-    double measured_card_ppm = 0.0;  ///< card rate vs the mesh clock from the DAC reports alone
-                                     ///< (last rate window), ppm; 0 before the first window
-    bool locked = false;             ///< controller locked (|filtered e| < 100 µs for 5 s by default)
-    bool out_of_range = false;       ///< the card is beyond ±max_correction_ppm (last rate window)
-    std::uint64_t observations = 0;          ///< observe() calls
-    std::uint64_t stale_observations = 0;    ///< ignored: ring frame pulled before the last realign
-    std::uint64_t invalid_observations = 0;  ///< ignored: unknown or non-increasing ring frame, overflow
-    std::uint64_t initial_alignments = 0;    ///< 0 or 1: alignment at the first accepted observation
+    double error_ns = 0.0;                      ///< e of the last accepted observation, ns (> 0 = late)
+    double filtered_error_ns = 0.0;             ///< e low-passed by the controller, ns
+    double correction_ppm = 0.0;                ///< u: extra mesh frames consumed per ring frame, ppm
+    double card_rate_ppm = 0.0;                 ///< card rate vs the mesh clock implied by u, ppm (> 0 = fast)
+    double measured_card_ppm = 0.0;             ///< card rate vs the mesh clock from the DAC reports alone
+                                                ///< (last rate window), ppm; 0 before the first window
+    bool locked = false;                        ///< controller locked (|filtered e| < 100 µs for 5 s by default)
+    bool out_of_range = false;                  ///< the card is beyond ±max_correction_ppm (last rate window)
+    std::uint64_t observations = 0;             ///< observe() calls
+    std::uint64_t stale_observations = 0;       ///< ignored: ring frame pulled before the last realign
+    std::uint64_t invalid_observations = 0;     ///< ignored: unknown or non-increasing ring frame, overflow
+    std::uint64_t initial_alignments = 0;       ///< 0 or 1: alignment at the first accepted observation
     std::int64_t initial_alignment_frames = 0;  ///< frames it moved: > 0 dropped, < 0 inserted
-    std::uint64_t realigns = 0;         ///< realigns after the initial alignment
-    std::uint64_t frames_dropped = 0;   ///< mesh frames dropped by those realigns
-    std::uint64_t frames_inserted = 0;  ///< silent frames inserted by those realigns
-    std::uint64_t out_of_range_reports = 0;  ///< times the card was found out of range (log each new one)
-    std::uint64_t input_shortfalls = 0;  ///< pull() calls that returned fewer frames than asked
-    std::uint64_t silent_frames_skipped = 0;  ///< ring frames written as silence without the converter
-    std::uint64_t converter_primes = 0;       ///< converter resets and primes when sound came back
-    std::uint64_t ring_frames = 0;       ///< frames pulled so far (next ring frame index)
-    std::int64_t next_mesh_frame = 0;    ///< mesh frame (floor) of the next ring frame
-    std::int64_t next_input_frame = 0;   ///< mesh frame the next push() starts at
+    std::uint64_t realigns = 0;                 ///< realigns after the initial alignment
+    std::uint64_t frames_dropped = 0;           ///< mesh frames dropped by those realigns
+    std::uint64_t frames_inserted = 0;          ///< silent frames inserted by those realigns
+    std::uint64_t out_of_range_reports = 0;     ///< times the card was found out of range (log each new one)
+    std::uint64_t input_shortfalls = 0;         ///< pull() calls that returned fewer frames than asked
+    std::uint64_t silent_frames_skipped = 0;    ///< ring frames written as silence without the converter
+    std::uint64_t converter_primes = 0;         ///< converter resets and primes when sound came back
+    std::uint64_t ring_frames = 0;              ///< frames pulled so far (next ring frame index)
+    std::int64_t next_mesh_frame = 0;           ///< mesh frame (floor) of the next ring frame
+    std::int64_t next_input_frame = 0;          ///< mesh frame the next push() starts at
   };
 
   /// Overflow-safe PTS of mesh frame `mesh_frame`: round(m × 1e9 / rate_hz) ns
@@ -292,7 +292,7 @@ class PlayoutStage {
   std::size_t in_cap_ = 0;
   std::int64_t in_begin_ = 0;
   std::int64_t next_push_ = 0;
-  std::int64_t fed_ = 0;  // next content frame handed to libsamplerate (relative to m0)
+  std::int64_t fed_ = 0;            // next content frame handed to libsamplerate (relative to m0)
   std::int64_t content_start_ = 0;  // first content frame after the last realign (relative to m0)
   std::uint64_t silence_pending_ = 0;
   std::unique_ptr<float[]> zeros_;
@@ -319,7 +319,7 @@ class PlayoutStage {
   std::size_t records_head_ = 0;  // index of the next record to write
 
   bool aligned_once_ = false;
-  int beyond_count_ = 0;        // consecutive observations beyond the realign threshold
+  int beyond_count_ = 0;         // consecutive observations beyond the realign threshold
   double beyond_min_error_ = 0;  // the smallest |e| of them (signed)
   bool has_accepted_ = false;
   std::uint64_t last_accepted_ring_ = 0;

@@ -60,7 +60,7 @@ caf::expected<void> PlayoutThread::start() {
   const int rc = pthread_setschedparam(thread_.native_handle(), SCHED_FIFO, &sp);
   std::lock_guard<std::mutex> lk(scheduling_mutex_);
   scheduling_ = rc == 0 ? "SCHED_FIFO " + std::to_string(sp.sched_priority)
-                              : std::string("normal priority: ") + std::strerror(rc);
+                        : std::string("normal priority: ") + std::strerror(rc);
   return {};
 }
 
@@ -193,13 +193,15 @@ void PlayoutThread::fill() noexcept {
 }
 
 void PlayoutThread::run() noexcept {
-  const auto period_ns = std::chrono::nanoseconds(
-      static_cast<std::int64_t>(1e9 * cfg_.period_frames / cfg_.sample_rate_hz));
+  const auto period_ns =
+      std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 * cfg_.period_frames / cfg_.sample_rate_hz));
   while (!stop_.load(std::memory_order_acquire)) {
     const bool woke = signal_.wait_for(4 * period_ns);
     if (stop_.load(std::memory_order_acquire)) break;
-    if (woke) ++figures_.wakeups;
-    else ++figures_.wake_timeouts;
+    if (woke)
+      ++figures_.wakeups;
+    else
+      ++figures_.wake_timeouts;
     if (!stage_ && !begin_timeline()) {
       top_up_with_silence();
       published_.store(figures_);

@@ -19,10 +19,10 @@ namespace crowdmesh::device {
 
 /// Settings of the playout thread.
 struct PlayoutConfig {
-  int channels = 2;          ///< interleaved output channels
+  int channels = 2;            ///< interleaved output channels
   int sample_rate_hz = 48000;  ///< nominal rate of the mesh timeline and of the card, Hz
-  int period_frames = 256;   ///< device period, frames
-  int target_periods = 4;    ///< ring fill kept ahead of the device, periods
+  int period_frames = 256;     ///< device period, frames
+  int target_periods = 4;      ///< ring fill kept ahead of the device, periods
   /// SCHED_FIFO priority of the thread: below the device's (the virtual clock
   /// asks 70; JACK's clients run near 70–80), above every normal thread.
   int priority = 60;
@@ -34,12 +34,12 @@ struct PlayoutConfig {
 
 /// What the playout thread reports (telemetry, doctor, the run summary).
 struct PlayoutStats {
-  PlayoutStage::Stats stage;        ///< error, correction, realigns (see PlayoutStage)
+  PlayoutStage::Stats stage;  ///< error, correction, realigns (see PlayoutStage)
   /// Realigns since the loop first locked (a stall or a clock step after lock;
-  /// the "realigns after lock" figure).
+  /// the "realigns after lock" figure of docs/BENCHMARKS.md).
   std::uint64_t realigns_after_lock = 0;
-  std::uint64_t wakeups = 0;         ///< periods the thread woke for
-  std::uint64_t wake_timeouts = 0;   ///< waits that ended without a period signal (device stalled or stopped)
+  std::uint64_t wakeups = 0;          ///< periods the thread woke for
+  std::uint64_t wake_timeouts = 0;    ///< waits that ended without a period signal (device stalled or stopped)
   std::uint64_t render_failures = 0;  ///< blocks rendered as silence because no mixer was attached
   std::int64_t first_mesh_frame = 0;  ///< mesh frame of the first mixer frame played (PTS grid index)
   /// Mesh time at which device frame 0 (a recording's first frame) reached the
@@ -50,11 +50,11 @@ struct PlayoutStats {
   /// can run dry (the render waited for the mixer's lock, or the thread
   /// was preempted).
   std::int64_t longest_work_ns = 0;
-  std::string scheduling;            ///< e.g. "SCHED_FIFO 60" or why it runs at normal priority
-  std::string dac_time_source;       ///< where DAC times come from (DacTimeSource name)
+  std::string scheduling;       ///< e.g. "SCHED_FIFO 60" or why it runs at normal priority
+  std::string dac_time_source;  ///< where DAC times come from (DacTimeSource name)
 };
 
-/// Render + drift-locked playout on a dedicated thread (ARCHITECTURE.md,
+/// Render + drift-locked playout on a dedicated thread (docs/ARCHITECTURE.md,
 /// "Clocks and multi-room"): woken by the device after every period (a
 /// rt::WakeSignal posted by the callback), it reads the period's DAC time,
 /// maps it to mesh time, lets the PlayoutStage steer its resampling ratio,

@@ -11,16 +11,15 @@
 namespace crowdmesh::device {
 
 namespace {
-constexpr PaStreamCallbackFlags kXrunFlags =
-    paOutputUnderflow | paOutputOverflow | paInputOverflow | paInputUnderflow;
+constexpr PaStreamCallbackFlags kXrunFlags = paOutputUnderflow | paOutputOverflow | paInputOverflow | paInputUnderflow;
 
 // The DAC time of this buffer on our local clock: PortAudio gives it on the
 // stream's clock (outputBufferDacTime) together with that clock's "now"
 // (currentTime); the difference is the latency still ahead, added to our clock
 // read here. Host APIs that fill no timeInfo (zeros) leave it to the callback's
 // fallback (local now + the stream's outputLatency).
-int pa_callback(const void* input, void* output, unsigned long frames,
-                const PaStreamCallbackTimeInfo* time_info, PaStreamCallbackFlags flags, void* user) {
+int pa_callback(const void* input, void* output, unsigned long frames, const PaStreamCallbackTimeInfo* time_info,
+                PaStreamCallbackFlags flags, void* user) {
   auto* cb = static_cast<DeviceCallback*>(user);
   std::int64_t dac_local_ns = 0;
   DacTimeSource source = DacTimeSource::none;
@@ -31,8 +30,8 @@ int pa_callback(const void* input, void* output, unsigned long frames,
       source = DacTimeSource::driver;
     }
   }
-  cb->process(static_cast<float*>(output), static_cast<const float*>(input),
-              static_cast<std::size_t>(frames), (flags & kXrunFlags) != 0, dac_local_ns, source);
+  cb->process(static_cast<float*>(output), static_cast<const float*>(input), static_cast<std::size_t>(frames),
+              (flags & kXrunFlags) != 0, dac_local_ns, source);
   return paContinue;
 }
 }  // namespace
@@ -69,17 +68,14 @@ caf::expected<void> PortAudioBackend::start(DeviceCallback& cb) {
     in.suggestedLatency = info != nullptr ? info->defaultLowInputLatency : 0.0;
   }
 
-  const std::string what = "audio device " + std::to_string(dev->index) + " '" + dev->name + "' (" +
-                           dev->host_api + ") at " + std::to_string(config_.sample_rate_hz) + " Hz, " +
-                           std::to_string(config_.period_frames) + " frames/period, " +
-                           std::to_string(config_.channels) + " out / " +
-                           std::to_string(config_.input_channels) + " in channels";
+  const std::string what =
+      "audio device " + std::to_string(dev->index) + " '" + dev->name + "' (" + dev->host_api + ") at " +
+      std::to_string(config_.sample_rate_hz) + " Hz, " + std::to_string(config_.period_frames) + " frames/period, " +
+      std::to_string(config_.channels) + " out / " + std::to_string(config_.input_channels) + " in channels";
   PaStream* stream = nullptr;
-  PaError err = Pa_OpenStream(&stream, config_.input_channels > 0 ? &in : nullptr, &out,
-                              config_.sample_rate_hz, static_cast<unsigned long>(config_.period_frames),
-                              paNoFlag, &pa_callback, &cb);
-  if (err != paNoError)
-    return make_error(errc::device_error, "cannot open " + what + ": " + Pa_GetErrorText(err));
+  PaError err = Pa_OpenStream(&stream, config_.input_channels > 0 ? &in : nullptr, &out, config_.sample_rate_hz,
+                              static_cast<unsigned long>(config_.period_frames), paNoFlag, &pa_callback, &cb);
+  if (err != paNoError) return make_error(errc::device_error, "cannot open " + what + ": " + Pa_GetErrorText(err));
   if (const PaStreamInfo* si = Pa_GetStreamInfo(stream); si != nullptr && si->outputLatency > 0)
     cb.set_fallback_latency_ns(static_cast<std::int64_t>(si->outputLatency * 1e9));
   err = Pa_StartStream(stream);
@@ -89,9 +85,8 @@ caf::expected<void> PortAudioBackend::start(DeviceCallback& cb) {
   }
   stream_ = stream;
   session_ = std::move(*session);
-  description_ = "PortAudio " + dev->host_api + " '" + dev->name + "' " +
-                 std::to_string(config_.sample_rate_hz) + " Hz " + std::to_string(config_.period_frames) +
-                 " frames " + std::to_string(config_.channels) + " ch";
+  description_ = "PortAudio " + dev->host_api + " '" + dev->name + "' " + std::to_string(config_.sample_rate_hz) +
+                 " Hz " + std::to_string(config_.period_frames) + " frames " + std::to_string(config_.channels) + " ch";
   if (config_.input_channels > 0) description_ += " + " + std::to_string(config_.input_channels) + " in";
   return {};
 }

@@ -36,8 +36,7 @@ caf::expected<std::unique_ptr<PortAudioSession>> PortAudioSession::open() {
     quiet_alsa();
     const PaError err = Pa_Initialize();
     if (err != paNoError)
-      return make_error(errc::device_error,
-                        std::string("PortAudio failed to initialise: ") + Pa_GetErrorText(err));
+      return make_error(errc::device_error, std::string("PortAudio failed to initialise: ") + Pa_GetErrorText(err));
   }
   ++g_count;
   return std::unique_ptr<PortAudioSession>(new PortAudioSession());

@@ -24,8 +24,7 @@ VirtualBackend::VirtualBackend(DeviceConfig config) : config_(std::move(config))
 VirtualBackend::~VirtualBackend() { stop(); }
 
 caf::expected<void> VirtualBackend::start(DeviceCallback& cb) {
-  if (thread_.joinable())
-    return make_error(errc::device_error, "virtual audio device is already running");
+  if (thread_.joinable()) return make_error(errc::device_error, "virtual audio device is already running");
   if (cb.channels() != config_.channels || cb.input_channels() != config_.input_channels ||
       cb.sample_rate_hz() != config_.sample_rate_hz || cb.period_frames() != config_.period_frames)
     return make_error(errc::internal, "device callback was built for another channel count, rate or period");
@@ -80,8 +79,8 @@ void VirtualBackend::run_realtime(DeviceCallback& cb) noexcept {
     if (step.late_wakeup) cb.count_late_wakeup();
     // Catching up: give the producer (woken late too) until the card needs it.
     const auto dac_raw = grid.dac_time();
-    for (auto now = raw_now_ns(); grid.may_wait(now) && ring.read_available() < frames &&
-                                  !stop_requested_.load(std::memory_order_relaxed);
+    for (auto now = raw_now_ns();
+         grid.may_wait(now) && ring.read_available() < frames && !stop_requested_.load(std::memory_order_relaxed);
          now = raw_now_ns()) {
       sleep_until_raw(std::min(now + kCatchUpPollNs, dac_raw - static_cast<std::int64_t>(period_ns)));
     }
@@ -141,9 +140,9 @@ std::string VirtualBackend::description() const {
   }
   return "virtual " + std::to_string(config_.sample_rate_hz) + " Hz" + skew + " " +
          std::to_string(config_.period_frames) + " frames " + std::to_string(config_.channels) + " ch " +
-         (config_.realtime ? "realtime (" + priority_ + "), buffer " + std::to_string(config_.virtual_buffer_periods) +
-                                 " periods"
-                           : std::string("as fast as data arrives"));
+         (config_.realtime
+              ? "realtime (" + priority_ + "), buffer " + std::to_string(config_.virtual_buffer_periods) + " periods"
+              : std::string("as fast as data arrives"));
 }
 
 }  // namespace crowdmesh::device

@@ -16,8 +16,7 @@ class WavRecorder {
  public:
   /// Creates/truncates `path`. Errors: io_error naming the absolute path and
   /// libsndfile's reason.
-  static caf::expected<std::unique_ptr<WavRecorder>> open(const std::string& path, int sample_rate_hz,
-                                                          int channels);
+  static caf::expected<std::unique_ptr<WavRecorder>> open(const std::string& path, int sample_rate_hz, int channels);
   ~WavRecorder();
   WavRecorder(const WavRecorder&) = delete;
   WavRecorder& operator=(const WavRecorder&) = delete;

@@ -43,8 +43,8 @@ std::string check_biquad(BiquadType type, double sample_rate_hz, double freq_hz,
     return format("biquad sample rate %g Hz is invalid: must be finite and > 0 Hz", sample_rate_hz);
   }
   if (!std::isfinite(freq_hz) || freq_hz <= 0.0 || freq_hz >= sample_rate_hz / 2.0) {
-    return format("biquad frequency %g Hz is out of range: must be > 0 and < %g Hz (half the sample rate)",
-                  freq_hz, sample_rate_hz / 2.0);
+    return format("biquad frequency %g Hz is out of range: must be > 0 and < %g Hz (half the sample rate)", freq_hz,
+                  sample_rate_hz / 2.0);
   }
   if (!std::isfinite(q_or_slope) || q_or_slope <= 0.0) {
     return format(is_shelf(type) ? "biquad shelf slope %g is out of range: must be > 0 (1 = steepest monotonic)"
@@ -133,8 +133,7 @@ double biquad_response_db(const BiquadCoefficients& c, double sample_rate_hz, do
   return 20.0 * std::log10(std::abs(h));
 }
 
-Biquad::Biquad(BiquadType type, double sample_rate_hz, int channels, double freq_hz, double q_or_slope,
-               double gain_db)
+Biquad::Biquad(BiquadType type, double sample_rate_hz, int channels, double freq_hz, double q_or_slope, double gain_db)
     : Biquad(design_biquad(type, sample_rate_hz, freq_hz, q_or_slope, gain_db), channels) {}
 
 Biquad::Biquad(const BiquadCoefficients& coefficients, int channels) : c_(coefficients), channels_(channels) {

@@ -47,8 +47,7 @@ Compressor::Compressor(const CompressorParams& params, float sample_rate_hz, int
   if (channels < 1) throw std::invalid_argument("compressor channels must be >= 1");
   alpha_attack_ = static_cast<float>(std::exp(-1.0 / (params.attack_ms * 1e-3 * sample_rate_hz)));
   alpha_release_ = static_cast<float>(std::exp(-1.0 / (params.release_ms * 1e-3 * sample_rate_hz)));
-  knee_start_linear_ =
-      static_cast<float>(std::pow(10.0, (params.threshold_dbfs - params.knee_db / 2.0) / 20.0));
+  knee_start_linear_ = static_cast<float>(std::pow(10.0, (params.threshold_dbfs - params.knee_db / 2.0) / 20.0));
   makeup_linear_ = static_cast<float>(std::pow(10.0, params.makeup_db / 20.0));
 }
 

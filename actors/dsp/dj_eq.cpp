@@ -40,9 +40,7 @@ inline float tick(const DjEq::Biquad& c, float* z, float x) noexcept {
   return y;
 }
 
-float db_to_band_gain(float db) noexcept {
-  return db <= DjEq::kKillDb ? 0.0f : std::pow(10.0f, db / 20.0f);
-}
+float db_to_band_gain(float db) noexcept { return db <= DjEq::kKillDb ? 0.0f : std::pow(10.0f, db / 20.0f); }
 
 }  // namespace
 
@@ -98,15 +96,9 @@ void DjEq::reset() noexcept {
 void DjEq::process(float* interleaved, std::size_t frames) noexcept {
   const bool ramp = !(gain_low_.settled() && gain_mid_.settled() && gain_high_.settled());
   switch (channels_) {
-    case 1:
-      ramp ? run<1, true>(interleaved, frames) : run<1, false>(interleaved, frames);
-      break;
-    case 2:
-      ramp ? run<2, true>(interleaved, frames) : run<2, false>(interleaved, frames);
-      break;
-    default:
-      ramp ? run<0, true>(interleaved, frames) : run<0, false>(interleaved, frames);
-      break;
+    case 1: ramp ? run<1, true>(interleaved, frames) : run<1, false>(interleaved, frames); break;
+    case 2: ramp ? run<2, true>(interleaved, frames) : run<2, false>(interleaved, frames); break;
+    default: ramp ? run<0, true>(interleaved, frames) : run<0, false>(interleaved, frames); break;
   }
 }
 
@@ -154,6 +146,5 @@ void DjEq::run(float* io, std::size_t frames) noexcept {
     for (std::size_t c = 0; c < kLocal; ++c) state_[c] = local[c];
   }
 }
-
 
 }  // namespace crowdmesh::dsp

@@ -26,7 +26,8 @@ DjFilter::DjFilter(double sample_rate_hz, int channels)
     throw std::invalid_argument("DJ filter sample rate " + std::to_string(sample_rate_hz) +
                                 " Hz is out of range: must be 8000..384000 Hz");
   if (channels < 1)
-    throw std::invalid_argument("DJ filter channel count " + std::to_string(channels) + " is out of range: must be >= 1");
+    throw std::invalid_argument("DJ filter channel count " + std::to_string(channels) +
+                                " is out of range: must be >= 1");
   lowpass_table_.reserve(kTableSteps);
   highpass_table_.reserve(kTableSteps);
   for (std::size_t i = 0; i < kTableSteps; ++i) {
@@ -89,7 +90,8 @@ void DjFilter::process(float* x, std::size_t frames) noexcept {
     highpass_.process(block, n);
     if (blend) {
       for (std::size_t f = 0; f < n; ++f) {
-        const auto w = static_cast<float>(wet_ + (wet_end - wet_) * static_cast<double>(f + 1) / static_cast<double>(n));
+        const auto w =
+            static_cast<float>(wet_ + (wet_end - wet_) * static_cast<double>(f + 1) / static_cast<double>(n));
         for (std::size_t c = 0; c < ch; ++c) {
           const float dry = dry_[f * ch + c];
           block[f * ch + c] = dry + w * (block[f * ch + c] - dry);

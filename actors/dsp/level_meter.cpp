@@ -7,8 +7,7 @@ namespace crowdmesh::dsp {
 namespace {
 
 double to_dbfs(double amplitude) noexcept {
-  return amplitude > 0.0 ? std::max(20.0 * std::log10(amplitude), LevelMeter::kSilenceDbfs)
-                         : LevelMeter::kSilenceDbfs;
+  return amplitude > 0.0 ? std::max(20.0 * std::log10(amplitude), LevelMeter::kSilenceDbfs) : LevelMeter::kSilenceDbfs;
 }
 
 }  // namespace

@@ -6,9 +6,7 @@
 namespace crowdmesh::dsp {
 namespace {
 
-float snap_for(float target) noexcept {
-  return SmoothedGain::kSnapTolerance * std::max(1.0f, std::fabs(target));
-}
+float snap_for(float target) noexcept { return SmoothedGain::kSnapTolerance * std::max(1.0f, std::fabs(target)); }
 
 }  // namespace
 

@@ -57,9 +57,9 @@ class SoftLimiter {
   int channels_;
   float ceiling_;
   float knee_;
-  float span_;      // ceiling_ - knee_
-  float release_;   // envelope multiplier per frame
-  float attack_;    // gain one-pole coefficient per frame
+  float span_;     // ceiling_ - knee_
+  float release_;  // envelope multiplier per frame
+  float attack_;   // gain one-pole coefficient per frame
   float env_ = 0.0f;
   float gain_ = 1.0f;
   std::uint64_t limited_ = 0;

@@ -6,12 +6,13 @@
 namespace crowdmesh::encoder {
 
 ChunkSequencer::ChunkSequencer(double fade_ms, double max_conceal_seconds)
-    : fade_ms_(fade_ms > 0 ? fade_ms : 5.0), max_conceal_seconds_(max_conceal_seconds > 0 ? max_conceal_seconds : 10.0) {}
+    : fade_ms_(fade_ms > 0 ? fade_ms : 5.0),
+      max_conceal_seconds_(max_conceal_seconds > 0 ? max_conceal_seconds : 10.0) {}
 
 void ChunkSequencer::fade(float* s, std::size_t frames, bool fade_in) const {
   const std::size_t ch = format_.channels;
-  const auto len = std::min<std::size_t>(
-      frames, static_cast<std::size_t>(std::max(1.0, fade_ms_ * 1e-3 * format_.sample_rate_hz)));
+  const auto len =
+      std::min<std::size_t>(frames, static_cast<std::size_t>(std::max(1.0, fade_ms_ * 1e-3 * format_.sample_rate_hz)));
   // Raised cosine over `len` frames at the start (fade in) or the end (fade out).
   for (std::size_t i = 0; i < len; ++i) {
     const double x = (static_cast<double>(i) + 0.5) / static_cast<double>(len);

@@ -34,7 +34,7 @@ struct SequencerCounters {
   std::uint64_t restarts = 0;          ///< sender restart or a gap too long to conceal
 };
 
-/// Rebuilds a continuous signal from a stream of numbered chunks (SPEC C4:
+/// Rebuilds a continuous signal from a stream of numbered chunks (docs/ENCODERS.md:
 /// gaps are detected, counted and concealed, never silently glued).
 ///
 /// It holds one chunk back, so that when the next one shows a gap it can fade
@@ -72,9 +72,9 @@ class ChunkSequencer {
   PcmFormat format_;
   bool has_format_ = false;
   bool holding_ = false;
-  std::uint64_t expected_ = 0;       // sequence expected next
-  std::uint64_t next_frame_ = 0;     // first_frame expected next
-  std::uint32_t last_frames_ = 0;    // length of the last chunk
+  std::uint64_t expected_ = 0;     // sequence expected next
+  std::uint64_t next_frame_ = 0;   // first_frame expected next
+  std::uint32_t last_frames_ = 0;  // length of the last chunk
   bool fade_in_next_ = false;
   // The held chunk: its shared samples as they came (no copy), or a private
   // copy once a fade had to change them.

@@ -29,10 +29,10 @@ struct EqSettings {
   static constexpr double kMaxBandDb = 12.0;
 
   bool enabled = false;
-  bool highpass = true;        ///< 80 Hz highpass
-  double low_db = -2.0;        ///< low shelf gain, dB
-  double mid_db = 1.5;         ///< peaking band gain, dB
-  double high_db = 1.0;        ///< high shelf gain, dB
+  bool highpass = true;  ///< 80 Hz highpass
+  double low_db = -2.0;  ///< low shelf gain, dB
+  double mid_db = 1.5;   ///< peaking band gain, dB
+  double high_db = 1.0;  ///< high shelf gain, dB
 };
 
 /// Compressor stage (see dsp::Compressor for the curve and the parameter ranges).

@@ -15,16 +15,15 @@
 
 namespace crowdmesh::encoder {
 
-/// The encoder actor's interface (ARCHITECTURE.md, encoder row):
+/// The encoder actor's interface (docs/ARCHITECTURE.md, encoder row):
 /// - StreamChunk: the next block of the stream (send it through an
 ///   EncoderInbox, which drops instead of queueing without bound).
 /// - (stats_atom) → EncoderStats.
 /// - (stop_atom) → EncoderStats after every output finished its stream
 ///   (headers finalised); later chunks are ignored.
 /// - (tick_atom): its own 100 ms housekeeping timer (flushes, retries).
-using EncoderActor =
-    caf::typed_actor<caf::reacts_to<StreamChunk>, caf::replies_to<stats_atom>::with<EncoderStats>,
-                     caf::replies_to<stop_atom>::with<EncoderStats>, caf::reacts_to<tick_atom>>;
+using EncoderActor = caf::typed_actor<caf::reacts_to<StreamChunk>, caf::replies_to<stats_atom>::with<EncoderStats>,
+                                      caf::replies_to<stop_atom>::with<EncoderStats>, caf::reacts_to<tick_atom>>;
 
 /// The door to an encoder actor for whoever produces the stream (the mixer's
 /// tap, an AudioSubscriber's thread). Back-pressure never reaches the

@@ -16,7 +16,6 @@ double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-
 }  // namespace
 
 EncoderOutput::EncoderOutput(EncodeSpec spec, std::unique_ptr<Sink> sink)
@@ -154,7 +153,8 @@ OutputStats EncoderOutput::stats() const {
   s.sink = sink_->status();
   s.frames_in = frames_in_;
   s.bytes_out = bytes_done_ + (codec_ ? codec_->bytes_out() : 0);
-  if (cpu_seconds_ > 0 && format_) s.realtime_factor = static_cast<double>(frames_in_) / format_->sample_rate_hz / cpu_seconds_;
+  if (cpu_seconds_ > 0 && format_)
+    s.realtime_factor = static_cast<double>(frames_in_) / format_->sample_rate_hz / cpu_seconds_;
   s.streams = streams_;
   s.errors = errors_;
   s.last_error = last_error_;

@@ -75,7 +75,7 @@ class EncoderOutput {
   std::int64_t failed_at_ns_ = 0;
   std::int64_t now_ns_ = 0;
   std::uint64_t frames_in_ = 0;
-  std::uint64_t bytes_done_ = 0;   // bytes of finished streams
+  std::uint64_t bytes_done_ = 0;  // bytes of finished streams
   std::uint64_t streams_ = 0;
   std::uint64_t errors_ = 0;
   double cpu_seconds_ = 0;

@@ -64,8 +64,10 @@ EncoderStats EncoderPipeline::stats() const {
   EncoderStats s;
   s.stream_id = stream_id_;
   s.source = source_;
-  if (sequencer_.has_format()) s.format = sequencer_.format();
-  else s.format = PcmFormat{0, 0};
+  if (sequencer_.has_format())
+    s.format = sequencer_.format();
+  else
+    s.format = PcmFormat{0, 0};
   s.title = title_;
   const auto& c = sequencer_.counters();
   s.chunks = c.chunks;

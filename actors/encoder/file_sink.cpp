@@ -19,7 +19,6 @@ namespace crowdmesh::encoder {
 
 namespace {
 
-
 std::string absolute_pattern(const std::string& pattern) {
   if (!pattern.empty() && pattern.front() == '/') return pattern;
   std::error_code ec;
@@ -95,7 +94,8 @@ caf::expected<void> FileSink::begin_stream(const StreamInfo& info) {
   }
   if (fd < 0) {
     const int err = errno;
-    if (err == EEXIST) return fail(wanted, "it and its numbered variants up to -" + std::to_string(kMaxNumbered) + " exist");
+    if (err == EEXIST)
+      return fail(wanted, "it and its numbered variants up to -" + std::to_string(kMaxNumbered) + " exist");
     return fail(path, std::strerror(err));
   }
 
@@ -157,8 +157,8 @@ bool FileSink::flush() {
   }
   std::size_t done = 0;
   while (done < buffer_.size()) {
-    const ssize_t r = ::pwrite(fd_, buffer_.data() + done, buffer_.size() - done,
-                               static_cast<off_t>(buf_offset_ + done));
+    const ssize_t r =
+        ::pwrite(fd_, buffer_.data() + done, buffer_.size() - done, static_cast<off_t>(buf_offset_ + done));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) {
       fail_write("cannot write", r < 0 ? errno : EIO);

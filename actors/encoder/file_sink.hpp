@@ -90,9 +90,9 @@ class FileSink final : public Sink {
 
   int fd_ = -1;
   std::string path_;
-  std::uint64_t pos_ = 0;        ///< logical position (bytes from the file's start)
-  std::uint64_t end_ = 0;        ///< file size as far as handed to the kernel
-  std::uint64_t buf_offset_ = 0; ///< file offset of buffer_[0]
+  std::uint64_t pos_ = 0;         ///< logical position (bytes from the file's start)
+  std::uint64_t end_ = 0;         ///< file size as far as handed to the kernel
+  std::uint64_t buf_offset_ = 0;  ///< file offset of buffer_[0]
   std::vector<std::uint8_t> buffer_;
   std::int64_t stream_start_ns_ = 0;
   std::int64_t last_flush_ns_ = 0;

@@ -80,8 +80,8 @@ caf::expected<std::unique_ptr<FlacStreamEncoder>> FlacStreamEncoder::create(cons
     FLAC__StreamMetadata_VorbisComment_Entry entry;
     if (!FLAC__metadata_object_vorbiscomment_entry_from_name_value_pair(&entry, name, value->c_str()) ||
         !FLAC__metadata_object_vorbiscomment_append_comment(comments, entry, /*copy=*/false))
-      return make_error(errc::internal, std::string("flac: adding the ") + name +
-                                            " comment failed (out of memory or not UTF-8)");
+      return make_error(errc::internal,
+                        std::string("flac: adding the ") + name + " comment failed (out of memory or not UTF-8)");
   }
   if (!self->metadata_.empty() &&
       !FLAC__stream_encoder_set_metadata(e, self->metadata_.data(), static_cast<uint32_t>(self->metadata_.size())))
@@ -92,8 +92,8 @@ caf::expected<std::unique_ptr<FlacStreamEncoder>> FlacStreamEncoder::create(cons
   if (self->refused_) return make_error(errc::io_error, "flac: the output refused the stream header");
   if (st != FLAC__STREAM_ENCODER_INIT_STATUS_OK) {
     if (st == FLAC__STREAM_ENCODER_INIT_STATUS_ENCODER_ERROR) return self->state_error("initialising the encoder");
-    return make_error(errc::internal, std::string("flac: initialising the encoder failed: ") +
-                                          FLAC__StreamEncoderInitStatusString[st]);
+    return make_error(errc::internal,
+                      std::string("flac: initialising the encoder failed: ") + FLAC__StreamEncoderInitStatusString[st]);
   }
   self->next_seek_sample_ = 0;
   return self;

@@ -36,9 +36,9 @@ struct IcecastSink::Shared {
   bool awaiting_fresh = false;  ///< drop bytes until the next begin_stream()
   bool want_new = false;        ///< wants_new_stream()
   std::uint64_t stream_bytes = 0;
-  StreamInfo info;              ///< of the current stream (audio info headers)
-  std::string title;            ///< now playing
-  bool title_pending = false;   ///< MP3: title still to be sent
+  StreamInfo info;             ///< of the current stream (audio info headers)
+  std::string title;           ///< now playing
+  bool title_pending = false;  ///< MP3: title still to be sent
   SteadyClock::time_point next_attempt{};
   SinkStatus status;
 
@@ -55,8 +55,8 @@ struct IcecastSink::Shared {
     out.resize(n);
     const std::size_t cap = ring.size();
     const std::size_t first = std::min(n, cap - head);
-    std::copy(ring.begin() + static_cast<std::ptrdiff_t>(head), ring.begin() + static_cast<std::ptrdiff_t>(head + first),
-              out.begin());
+    std::copy(ring.begin() + static_cast<std::ptrdiff_t>(head),
+              ring.begin() + static_cast<std::ptrdiff_t>(head + first), out.begin());
     std::copy(ring.begin(), ring.begin() + static_cast<std::ptrdiff_t>(n - first),
               out.begin() + static_cast<std::ptrdiff_t>(first));
     head = (head + n) % cap;
@@ -70,14 +70,14 @@ struct IcecastSink::Shared {
 
 namespace {
 
-constexpr auto kPollInterval = 10ms;     // connection progress and libshout backlog
-constexpr auto kIdleWait = 100ms;        // nothing to send
-constexpr auto kStallTimeout = 10s;      // connect or backlog without progress
-constexpr auto kStopWait = 2s;           // destructor's patience
+constexpr auto kPollInterval = 10ms;  // connection progress and libshout backlog
+constexpr auto kIdleWait = 100ms;     // nothing to send
+constexpr auto kStallTimeout = 10s;   // connect or backlog without progress
+constexpr auto kStopWait = 2s;        // destructor's patience
 constexpr std::size_t kChunkBytes = 16 * 1024;
 constexpr ssize_t kMaxShoutBacklog = 64 * 1024;
-constexpr int kStopped = 1000;     // not a libshout code
-constexpr int kTimedOut = 1001;    // not a libshout code
+constexpr int kStopped = 1000;   // not a libshout code
+constexpr int kTimedOut = 1001;  // not a libshout code
 
 void init_libshout_once() {
   static std::once_flag once;
@@ -237,8 +237,10 @@ int pump(shout_t* sh, IcecastSink::Shared& s, Codec codec, const std::string& wh
 
     {
       std::unique_lock<std::mutex> lock(s.mutex);
-      if (backlog < kMaxShoutBacklog) s.pop(chunk, kChunkBytes);
-      else chunk.clear();
+      if (backlog < kMaxShoutBacklog)
+        s.pop(chunk, kChunkBytes);
+      else
+        chunk.clear();
       if (chunk.empty()) {
         if (backlog > 0)
           s.cv.wait_for(lock, kPollInterval, [&] { return s.stop; });
@@ -276,8 +278,8 @@ void schedule_retry(IcecastSink::Shared& s, SinkState state, const std::string& 
   s.status.state = state;
   s.status.last_error = sentence;
   ++s.status.errors;
-  s.next_attempt = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
-                                            std::chrono::duration<double>(delay_s));
+  s.next_attempt =
+      SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(delay_s));
   if (repeated)
     spdlog::debug("icecast sink: {} (retry in {:.1f} s)", sentence, delay_s);
   else
@@ -303,7 +305,8 @@ void run(std::shared_ptr<IcecastSink::Shared> shared, IcecastTarget t, Codec cod
     }
     if (sh == nullptr) sh = take_handle();
     if (sh == nullptr) {
-      schedule_retry(s, SinkState::failed, "icecast " + t.display() + ": libshout: out of memory", o.backoff_max_seconds);
+      schedule_retry(s, SinkState::failed, "icecast " + t.display() + ": libshout: out of memory",
+                     o.backoff_max_seconds);
       continue;
     }
     std::string setup_error;

@@ -53,7 +53,7 @@ struct LoudnessNormalizer::Meter {
 };
 
 caf::expected<std::unique_ptr<LoudnessNormalizer::Meter>> LoudnessNormalizer::make_meter(PcmFormat format,
-                                                                                          double history_seconds) {
+                                                                                         double history_seconds) {
   auto meter = std::make_unique<Meter>();
   meter->st = ebur128_init(format.channels, format.sample_rate_hz, EBUR128_MODE_M | EBUR128_MODE_S | EBUR128_MODE_I);
   if (meter->st == nullptr) {
@@ -73,9 +73,9 @@ caf::expected<LoudnessNormalizer> LoudnessNormalizer::create(PcmFormat format, c
   if (auto ok = check(format, params); !ok) return ok.error();
   auto meter = make_meter(format, params.history_seconds);
   if (!meter) return meter.error();
-  auto limiter = std::make_unique<dsp::SoftLimiter>(static_cast<float>(format.sample_rate_hz),
-                                                    static_cast<int>(format.channels),
-                                                    static_cast<float>(params.ceiling_dbfs), kLimiterReleaseMs);
+  auto limiter =
+      std::make_unique<dsp::SoftLimiter>(static_cast<float>(format.sample_rate_hz), static_cast<int>(format.channels),
+                                         static_cast<float>(params.ceiling_dbfs), kLimiterReleaseMs);
   return LoudnessNormalizer(format, params, std::move(*meter), std::move(limiter));
 }
 

@@ -89,8 +89,8 @@ class LoudnessNormalizer {
   /// Gain the normaliser is moving towards, dB.
   double target_gain_db() const noexcept { return target_gain_db_; }
   /// Input loudness, LUFS: momentary (400 ms, read every kUpdateSeconds), short-term (3 s) and
-  /// gated integrated (over the last history_seconds), both read every kTargetUpdateSeconds. −∞ while nothing above the −70 LUFS absolute
-  /// gate has been measured (libebur128's convention).
+  /// gated integrated (over the last history_seconds), both read every kTargetUpdateSeconds. −∞ while nothing above the
+  /// −70 LUFS absolute gate has been measured (libebur128's convention).
   double momentary_lufs() const noexcept { return momentary_lufs_; }
   double short_term_lufs() const noexcept { return short_term_lufs_; }
   double integrated_lufs() const noexcept { return integrated_lufs_; }

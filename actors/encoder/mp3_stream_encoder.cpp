@@ -109,8 +109,7 @@ caf::expected<std::unique_ptr<Mp3StreamEncoder>> Mp3StreamEncoder::create(const 
   if (int rc = lame_init_params(g); rc < 0)
     return make_error(errc::internal, "mp3: lame_init_params refused " + std::to_string(rate) + " Hz, " +
                                           std::to_string(format.channels) + " channels, " +
-                                          std::to_string(settings.bitrate_kbps) + " kb/s (" + std::to_string(rc) +
-                                          ")");
+                                          std::to_string(settings.bitrate_kbps) + " kb/s (" + std::to_string(rc) + ")");
   if (tagged) {
     std::vector<unsigned char> tag(lame_get_id3v2_tag(g, nullptr, 0));
     if (!tag.empty()) {
@@ -141,11 +140,11 @@ caf::expected<void> Mp3StreamEncoder::encode(const float* interleaved, std::size
     const std::size_t n = std::min(frames - done, kChunkFrames);
     const float* src = interleaved + done * ch;
     for (std::size_t i = 0; i < n * ch; ++i) scratch_[i] = clip(src[i]);
-    const int bytes =
-        ch == 2 ? lame_encode_buffer_interleaved_ieee_float(gfp_, scratch_.data(), static_cast<int>(n),
-                                                            mp3buf_.data(), static_cast<int>(mp3buf_.size()))
-                : lame_encode_buffer_ieee_float(gfp_, scratch_.data(), scratch_.data(), static_cast<int>(n),
-                                                mp3buf_.data(), static_cast<int>(mp3buf_.size()));
+    const int bytes = ch == 2
+                          ? lame_encode_buffer_interleaved_ieee_float(gfp_, scratch_.data(), static_cast<int>(n),
+                                                                      mp3buf_.data(), static_cast<int>(mp3buf_.size()))
+                          : lame_encode_buffer_ieee_float(gfp_, scratch_.data(), scratch_.data(), static_cast<int>(n),
+                                                          mp3buf_.data(), static_cast<int>(mp3buf_.size()));
     if (bytes < 0) return make_error(errc::internal, "mp3: lame_encode_buffer failed (" + std::to_string(bytes) + ")");
     frames_in_ += n;
     done += n;
@@ -169,12 +168,12 @@ caf::expected<void> Mp3StreamEncoder::finish() {
   unsigned char tag[2880];  // the largest Layer III frame (8 kHz, 160 kb/s) is 2880 bytes
   const std::size_t n = lame_get_lametag_frame(gfp_, tag, sizeof(tag));
   if (n == 0) return {};
-  if (n > sizeof(tag)) return make_error(errc::internal, "mp3: lame_get_lametag_frame needs " + std::to_string(n) +
-                                                             " bytes");
+  if (n > sizeof(tag))
+    return make_error(errc::internal, "mp3: lame_get_lametag_frame needs " + std::to_string(n) + " bytes");
   const std::uint64_t end = out_.tell();
   if (!out_.seek(first_frame_at_) || !out_.write(tag, n) || !out_.seek(end))
-    return make_error(errc::io_error, "mp3: the output refused the Info tag at byte " +
-                                          std::to_string(first_frame_at_));
+    return make_error(errc::io_error,
+                      "mp3: the output refused the Info tag at byte " + std::to_string(first_frame_at_));
   return {};
 }
 

@@ -74,7 +74,7 @@ class Mp3StreamEncoder final : public StreamEncoder {
   PcmFormat format_;
   ByteOutput& out_;
   lame_global_struct* gfp_ = nullptr;
-  bool info_tag_ = false;            // LAME reserved the first frame for the Info tag
+  bool info_tag_ = false;             // LAME reserved the first frame for the Info tag
   std::uint64_t first_frame_at_ = 0;  // byte offset of the first MP3 frame (after ID3v2)
   bool finished_ = false;
   std::uint64_t frames_in_ = 0;

@@ -157,7 +157,8 @@ caf::expected<void> apply_bitrate(OutputSettings& s, const std::string& value) {
     return caf::unit;
   }
   int v = 0;
-  if (!parse_number(value, v) || std::find(std::begin(kMp3Bitrates), std::end(kMp3Bitrates), v) == std::end(kMp3Bitrates)) {
+  if (!parse_number(value, v) ||
+      std::find(std::begin(kMp3Bitrates), std::end(kMp3Bitrates), v) == std::end(kMp3Bitrates)) {
     return bad("bitrate " + value + " kb/s is not an MP3 CBR rate: use one of " + mp3_rates());
   }
   s.codec.bitrate_kbps = v;
@@ -207,7 +208,8 @@ caf::expected<void> apply(OutputSettings& s, const std::string& key, const std::
   }
   if (key == "rotate") {
     double v = 0;
-    if (!parse_number(value, v) || !std::isfinite(v) || (v != 0.0 && (v < kMinRotateSeconds || v > kMaxRotateSeconds))) {
+    if (!parse_number(value, v) || !std::isfinite(v) ||
+        (v != 0.0 && (v < kMinRotateSeconds || v > kMaxRotateSeconds))) {
       return bad("rotate " + value + " s is out of range: must be 0 (never) or " + num(kMinRotateSeconds) + ".." +
                  num(kMaxRotateSeconds) + " s");
     }
@@ -215,11 +217,11 @@ caf::expected<void> apply(OutputSettings& s, const std::string& key, const std::
     return caf::unit;
   }
   if (key == "name") {
-    const bool ok = !value.empty() && value.size() <= kMaxNameLength &&
-                    std::all_of(value.begin(), value.end(), [](char ch) {
-                      return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                             ch == '_' || ch == '-' || ch == '.';
-                    });
+    const bool ok =
+        !value.empty() && value.size() <= kMaxNameLength && std::all_of(value.begin(), value.end(), [](char ch) {
+          return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+                 ch == '-' || ch == '.';
+        });
     if (!ok) {
       return bad("name '" + value + "' is invalid: use 1.." + std::to_string(kMaxNameLength) +
                  " characters of A-Z a-z 0-9 _ - .");
@@ -310,7 +312,8 @@ caf::expected<EncodeSpec> parse_encode_spec(const std::string& text) {
   const auto colon = text.find(':');
   const std::string url = colon == std::string::npos ? std::string() : trim(text.substr(colon + 1));
   if (url.empty()) {
-    return bad("output '" + text + "' has no sink: use PRESET[,KEY=VALUE...]:SINK_URL, e.g. podcast:file:/rec/show.mp3");
+    return bad("output '" + text +
+               "' has no sink: use PRESET[,KEY=VALUE...]:SINK_URL, e.g. podcast:file:/rec/show.mp3");
   }
   auto output = make_preset(text.substr(0, colon));
   if (!output) return output.error();
@@ -335,13 +338,15 @@ std::string describe_presets() {
            EffectSettings e;
            e.compressor.enabled = true;
            return e;
-         }()) + ")\n";
+         }()) +
+         ")\n";
   out += "  limiter=on|off    limiter (on: " + num(LimiterSettings{}.ceiling_dbfs) + " dBFS)\n";
   out += "  eq=on|off         " + describe_effects([] {
            EffectSettings e;
            e.eq.enabled = true;
            return e;
-         }()) + "\n";
+         }()) +
+         "\n";
   out += "  lufs=TARGET|off   loudness normalisation target, " + num(kMinLufs) + ".." + num(kMaxLufs) + " LUFS\n";
   out += "  rotate=SECONDS    file sinks: new file every SECONDS (0 = never, or " + num(kMinRotateSeconds) + ".." +
          num(kMaxRotateSeconds) + ")\n";

@@ -11,7 +11,7 @@ namespace crowdmesh::encoder {
 
 /// Everything an encoder output needs apart from its sink URL.
 struct OutputSettings {
-  std::string name;        ///< output id (stats, logs, control commands); defaults to the preset name
+  std::string name;  ///< output id (stats, logs, control commands); defaults to the preset name
   CodecSettings codec;
   EffectSettings effects;
   SinkOptions sink;
@@ -27,7 +27,7 @@ struct EncodeSpec {
 const std::vector<std::string>& preset_names();
 
 /// Builds an output's settings from `PRESET[,KEY=VALUE...]` (no spaces needed; spaces around
-/// tokens are ignored). Presets (SPEC C4):
+/// tokens are ignored). Presets (docs/ENCODERS.md):
 ///   mobile   Ogg/Opus 96 kb/s, compressor (−20 dBFS, 3:1, knee 6 dB, 5/150 ms, +4 dB) + limiter −1 dBFS
 ///   hifi     FLAC level 5, no effects
 ///   podcast  MP3 192 kb/s CBR, EQ (EqSettings defaults), compressor (−24 dBFS, 3:1, knee 6 dB,

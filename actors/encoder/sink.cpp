@@ -140,8 +140,7 @@ caf::expected<void> check_options(const SinkOptions& o) {
   if (!finite(o.rotate_seconds) || o.rotate_seconds < 0)
     return bad_option("rotate_seconds " + std::to_string(o.rotate_seconds) + " must be >= 0 (0 = never)");
   if (!finite(o.backoff_initial_seconds) || o.backoff_initial_seconds <= 0 || o.backoff_initial_seconds > 3600)
-    return bad_option("backoff_initial_seconds " + std::to_string(o.backoff_initial_seconds) +
-                      " is outside (0, 3600]");
+    return bad_option("backoff_initial_seconds " + std::to_string(o.backoff_initial_seconds) + " is outside (0, 3600]");
   if (!finite(o.backoff_max_seconds) || o.backoff_max_seconds < o.backoff_initial_seconds ||
       o.backoff_max_seconds > 3600)
     return bad_option("backoff_max_seconds " + std::to_string(o.backoff_max_seconds) +
@@ -176,8 +175,8 @@ caf::expected<std::unique_ptr<Sink>> make_sink(const std::string& url, Codec cod
     auto target = parse_icecast(url);
     if (!target) return target.error();
     if (codec == Codec::flac)
-      return make_error(errc::unsupported_format, "icecast sinks take opus or mp3; write flac to a file (sink URL '" +
-                                                      redact(url) + "')");
+      return make_error(errc::unsupported_format,
+                        "icecast sinks take opus or mp3; write flac to a file (sink URL '" + redact(url) + "')");
     return std::unique_ptr<Sink>(new IcecastSink(std::move(*target), codec, options));
   }
   return bad_url(url, "unknown kind of sink");

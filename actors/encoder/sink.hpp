@@ -55,11 +55,11 @@ struct SinkStatus {
   std::string target;
   /// Last failure in a sentence naming the path or server; empty if none.
   std::string last_error;
-  std::uint64_t bytes_written = 0;  ///< bytes accepted by the file/server
-  std::uint64_t bytes_dropped = 0;  ///< Icecast: bytes discarded (not connected, queue full)
-  std::uint64_t streams = 0;        ///< files opened / streams begun
-  std::uint64_t reconnects = 0;     ///< Icecast: successful connections after the first
-  double retry_in_seconds = 0;      ///< Icecast in backoff/auth_failed: time to the next attempt
+  std::uint64_t bytes_written = 0;     ///< bytes accepted by the file/server
+  std::uint64_t bytes_dropped = 0;     ///< Icecast: bytes discarded (not connected, queue full)
+  std::uint64_t streams = 0;           ///< files opened / streams begun
+  std::uint64_t reconnects = 0;        ///< Icecast: successful connections after the first
+  double retry_in_seconds = 0;         ///< Icecast in backoff/auth_failed: time to the next attempt
   std::uint64_t errors = 0;            ///< failed writes (file); failed connections and sends (Icecast)
   std::uint64_t connect_attempts = 0;  ///< Icecast: connection attempts so far (successful or not)
 };

@@ -22,7 +22,6 @@ constexpr std::array<std::uint32_t, 9> kMp3Rates{8000, 11025, 12000, 16000, 2205
 constexpr std::uint32_t kMinRateHz = 8000;
 constexpr std::uint32_t kMaxRateHz = 192000;
 
-
 caf::error out_of_range(Codec c, const std::string& what, long long value, const std::string& unit,
                         const std::string& allowed) {
   return make_error(errc::value_out_of_range, std::string(to_string(c)) + " " + what + " " + std::to_string(value) +

@@ -36,9 +36,9 @@ struct CodecSettings {
 /// Tags written into the stream's header (Vorbis comments, FLAC
 /// VORBIS_COMMENT block, ID3v2). Empty fields are left out.
 struct StreamMetadata {
-  std::string title;   ///< e.g. the track now playing on the mix
+  std::string title;  ///< e.g. the track now playing on the mix
   std::string artist;
-  std::string album;   ///< e.g. the installation / room name
+  std::string album;  ///< e.g. the installation / room name
 };
 
 /// One encoded stream (one file, or one Icecast stream until it restarts).

@@ -12,8 +12,8 @@ constexpr std::size_t kMaxPartChars = 64;
 bool valid_part(std::string_view part) {
   if (part.empty() || part.size() > kMaxPartChars) return false;
   for (char c : part) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -24,10 +24,9 @@ bool valid_part(std::string_view part) {
 caf::expected<Address> parse_address(const std::string& text) {
   const auto slash = text.find('/');
   auto fail = [&] {
-    return make_error(errc::value_out_of_range,
-                      "malformed address '" + printable(text) +
-                          "': expected node/actor, each 1-64 characters of A-Z a-z 0-9 . _ - "
-                          "(node may be '*', or empty for the node reached)");
+    return make_error(errc::value_out_of_range, "malformed address '" + printable(text) +
+                                                    "': expected node/actor, each 1-64 characters of A-Z a-z 0-9 . _ - "
+                                                    "(node may be '*', or empty for the node reached)");
   };
   if (slash == std::string::npos || text.find('/', slash + 1) != std::string::npos) return fail();
   Address out{text.substr(0, slash), text.substr(slash + 1)};

@@ -59,9 +59,9 @@ caf::expected<StreamChunk> from_audio_chunk(const v1::AudioChunk& in) {
                                                     "' has no sample format (F32LE, S16LE or S24LE expected)");
   const std::size_t n = static_cast<std::size_t>(in.frames()) * in.channels();
   if (in.payload().size() != n * static_cast<std::size_t>(bps))
-    return out_of_range("payload size", in.payload().size(),
-                        "expected frames × channels × " + std::to_string(bps) + " = " + std::to_string(n * bps) +
-                            " bytes");
+    return out_of_range(
+        "payload size", in.payload().size(),
+        "expected frames × channels × " + std::to_string(bps) + " = " + std::to_string(n * bps) + " bytes");
   StreamChunk c;
   c.stream_id = in.stream_id();
   c.sequence = in.sequence();
@@ -85,9 +85,10 @@ caf::expected<StreamChunk> from_audio_chunk(const v1::AudioChunk& in) {
     default:
       for (std::size_t i = 0; i < n; ++i) {
         const unsigned char* s = p + 3 * i;
-        std::int32_t v = static_cast<std::int32_t>(static_cast<std::uint32_t>(s[0]) << 8 |
-                                                   static_cast<std::uint32_t>(s[1]) << 16 |
-                                                   static_cast<std::uint32_t>(s[2]) << 24) >> 8;
+        std::int32_t v =
+            static_cast<std::int32_t>(static_cast<std::uint32_t>(s[0]) << 8 | static_cast<std::uint32_t>(s[1]) << 16 |
+                                      static_cast<std::uint32_t>(s[2]) << 24) >>
+            8;
         (*samples)[i] = static_cast<float>(v) / 8388608.0f;
       }
   }

@@ -44,7 +44,8 @@ struct AudioPublisher::Impl {
       while (pub.recv(msg, zmq::recv_flags::dontwait)) {
         if (msg.size() == 0) continue;
         const auto kind = static_cast<const unsigned char*>(msg.data())[0];
-        if (kind == 1) subscriptions.fetch_add(1, std::memory_order_relaxed);
+        if (kind == 1)
+          subscriptions.fetch_add(1, std::memory_order_relaxed);
         else if (kind == 0 && subscriptions.load(std::memory_order_relaxed) > 0)
           subscriptions.fetch_sub(1, std::memory_order_relaxed);
       }
@@ -114,13 +115,12 @@ AudioPublisher::AudioPublisher(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 
 AudioPublisher::~AudioPublisher() { stop(); }
 
-caf::expected<std::unique_ptr<AudioPublisher>> AudioPublisher::start(const std::string& bind,
-                                                                     const std::string& source,
+caf::expected<std::unique_ptr<AudioPublisher>> AudioPublisher::start(const std::string& bind, const std::string& source,
                                                                      std::size_t max_queued) {
   auto impl = std::make_unique<Impl>();
   if (impl->wake_fd < 0)
-    return make_error(errc::io_error, std::string("cannot create the audio stream's wake-up eventfd: ") +
-                                          std::strerror(errno));
+    return make_error(errc::io_error,
+                      std::string("cannot create the audio stream's wake-up eventfd: ") + std::strerror(errno));
   impl->source = source;
   impl->max_queued = max_queued == 0 ? 1 : max_queued;
   try {

@@ -15,7 +15,7 @@ struct AudioPublisherStats {
   std::uint64_t queued = 0;     ///< chunks waiting now
 };
 
-/// The audio PUB of a node (ARCHITECTURE.md, port 7702; an XPUB socket so
+/// The audio PUB of a node (docs/ARCHITECTURE.md, port 7702; an XPUB socket so
 /// that it knows whether anyone listens): sends stream chunks
 /// as [topic = stream id][Envelope{audio_chunk}] frames to any number of
 /// subscribers (remote encoders, later remote devices).

@@ -97,8 +97,7 @@ AudioSubscriber::AudioSubscriber(std::unique_ptr<Impl> impl) : impl_(std::move(i
 AudioSubscriber::~AudioSubscriber() { stop(); }
 
 caf::expected<std::unique_ptr<AudioSubscriber>> AudioSubscriber::start(const std::string& endpoint,
-                                                                       const std::string& wanted,
-                                                                       ChunkHandler handler,
+                                                                       const std::string& wanted, ChunkHandler handler,
                                                                        std::size_t max_message_bytes) {
   auto impl = std::make_unique<Impl>();
   impl->endpoint = endpoint;
@@ -114,8 +113,8 @@ caf::expected<std::unique_ptr<AudioSubscriber>> AudioSubscriber::start(const std
     impl->sub.set(zmq::sockopt::subscribe, "");
     impl->sub.connect(endpoint);
   } catch (const zmq::error_t& e) {
-    return make_error(errc::value_out_of_range, "cannot connect to the audio stream '" + endpoint + "': " +
-                                                    e.what() + " (expected e.g. tcp://10.0.0.11:7702)");
+    return make_error(errc::value_out_of_range, "cannot connect to the audio stream '" + endpoint + "': " + e.what() +
+                                                    " (expected e.g. tcp://10.0.0.11:7702)");
   }
   auto* raw = impl.get();
   impl->thread = std::thread([raw] { raw->run(); });

@@ -67,9 +67,9 @@ caf::expected<ClockSample> ClockEstimator::add(std::int64_t t1_ns, std::int64_t 
     const std::int64_t miss = std::abs(p.offset_ns - *predicted);
     if (miss > cfg_.relock_threshold_ns + p.delay_ns / 2 + extra_ns) {
       const bool confirms =
-          suspect_ && std::abs(suspect_->offset_ns +
-                                 std::llround(static_cast<double>(p.mid_ns - suspect_->mid_ns) * skew_) -
-                                 p.offset_ns) <= (suspect_->delay_ns + p.delay_ns) / 2 + cfg_.step_threshold_ns;
+          suspect_ &&
+          std::abs(suspect_->offset_ns + std::llround(static_cast<double>(p.mid_ns - suspect_->mid_ns) * skew_) -
+                   p.offset_ns) <= (suspect_->delay_ns + p.delay_ns) / 2 + cfg_.step_threshold_ns;
       if (!confirms) {
         suspect_ = p;
         ++rejected_;
@@ -89,10 +89,9 @@ caf::expected<ClockSample> ClockEstimator::add(std::int64_t t1_ns, std::int64_t 
   suspect_.reset();
   window_.push_back(p);
   prune(p.t4_ns);
-  const std::int64_t min_delay =
-      std::min_element(window_.begin(), window_.end(), [](const Probe& a, const Probe& b) {
-        return a.delay_ns < b.delay_ns;
-      })->delay_ns;
+  const std::int64_t min_delay = std::min_element(window_.begin(), window_.end(), [](const Probe& a, const Probe& b) {
+                                   return a.delay_ns < b.delay_ns;
+                                 })->delay_ns;
   if (static_cast<double>(p.delay_ns) >
       static_cast<double>(min_delay) * cfg_.outlier_factor + static_cast<double>(cfg_.outlier_margin_ns)) {
     s.outlier = true;
@@ -148,7 +147,8 @@ void ClockEstimator::refit() {
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return window_[a].delay_ns < window_[b].delay_ns; });
   const Probe& best = window_[order.front()];
-  const double gate = static_cast<double>(best.delay_ns) * cfg_.outlier_factor + static_cast<double>(cfg_.outlier_margin_ns);
+  const double gate =
+      static_cast<double>(best.delay_ns) * cfg_.outlier_factor + static_cast<double>(cfg_.outlier_margin_ns);
   const std::size_t keep = std::max(static_cast<std::size_t>(std::ceil(static_cast<double>(n) * cfg_.keep_fraction)),
                                     std::min(n, cfg_.min_fit_probes));
   std::vector<const Probe*> kept;
@@ -263,8 +263,7 @@ ClockEstimatorStats ClockEstimator::stats(std::int64_t local_now_ns) const noexc
   if (locked_ && fit_) {
     const std::int64_t phase = local_now_ns + fitted_offset_at(local_now_ns) - segment_.mesh_at(local_now_ns);
     const double dx = static_cast<double>(local_now_ns - fit_->anchor_local_ns);
-    const double variance =
-        fit_->unit_variance * (1.0 / fit_->sum_w + (fit_->sxx > 0 ? dx * dx / fit_->sxx : 0.0));
+    const double variance = fit_->unit_variance * (1.0 / fit_->sum_w + (fit_->sxx > 0 ? dx * dx / fit_->sxx : 0.0));
     s.estimated_error_ns = static_cast<std::int64_t>(std::llround(2.0 * std::sqrt(variance))) + std::abs(phase);
   } else if (const Probe* best = best_probe()) {
     s.estimated_error_ns =

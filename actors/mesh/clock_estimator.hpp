@@ -86,16 +86,16 @@ struct ClockEstimatorStats {
   /// asymmetry is not observable and not included (it is at most
   /// min_rtt_ns / 2). ns.
   std::int64_t estimated_error_ns = -1;
-  std::int64_t last_rtt_ns = 0;    ///< round trip of the last valid probe
-  std::int64_t min_rtt_ns = 0;     ///< smallest round trip in the window
-  std::size_t probes_used = 0;     ///< probes in the current fit
+  std::int64_t last_rtt_ns = 0;  ///< round trip of the last valid probe
+  std::int64_t min_rtt_ns = 0;   ///< smallest round trip in the window
+  std::size_t probes_used = 0;   ///< probes in the current fit
   std::size_t probes_in_window = 0;
   std::uint64_t probes_accepted = 0;  ///< valid probes since construction
   std::uint64_t probes_rejected = 0;  ///< probes over the outlier gate or held as jump suspects
   std::uint64_t probes_invalid = 0;   ///< inconsistent or duplicate timestamps (add() errors)
-  std::uint64_t steps = 0;    ///< steps of the function past step_threshold_ns (not the first alignment)
-  std::uint64_t relocks = 0;  ///< confirmed reference jumps + reset() calls
-  bool locked = false;        ///< ≥ min_fit_probes fitted over ≥ min_lock_span_ns
+  std::uint64_t steps = 0;            ///< steps of the function past step_threshold_ns (not the first alignment)
+  std::uint64_t relocks = 0;          ///< confirmed reference jumps + reset() calls
+  bool locked = false;                ///< ≥ min_fit_probes fitted over ≥ min_lock_span_ns
 };
 
 /// Estimates the mesh clock (the reference node's clock) against this node's
@@ -143,15 +143,13 @@ class ClockEstimator {
 
   /// The offset and delay of one exchange (formula only, nothing stored).
   /// t1/t4: local send/receive; t2/t3: reference receive/send, ns.
-  static ClockSample compute(std::int64_t t1_ns, std::int64_t t2_ns, std::int64_t t3_ns,
-                             std::int64_t t4_ns) noexcept;
+  static ClockSample compute(std::int64_t t1_ns, std::int64_t t2_ns, std::int64_t t3_ns, std::int64_t t4_ns) noexcept;
 
   /// Adds one exchange and refits. Errors (nothing stored, counted in
   /// probes_invalid): errc::value_out_of_range when the timestamps are
   /// inconsistent (t4 < t1, t3 < t2 or a negative delay) or the probe is
   /// already in the window (same t1), naming the values.
-  caf::expected<ClockSample> add(std::int64_t t1_ns, std::int64_t t2_ns, std::int64_t t3_ns,
-                                 std::int64_t t4_ns);
+  caf::expected<ClockSample> add(std::int64_t t1_ns, std::int64_t t2_ns, std::int64_t t3_ns, std::int64_t t4_ns);
 
   /// Clears the window and re-locks (counted in relocks), e.g. when the
   /// reference node changed. The published function stays continuous.
@@ -218,8 +216,8 @@ class ClockEstimator {
   std::optional<Fit> fit_;
   double skew_ = 0.0;  // last fitted skew, kept across re-locks (the oscillators did not change)
   bool locked_ = false;
-  bool aligned_ = false;    // the function was aligned with a fit once
-  bool free_run_ = false;   // re-locking: re-anchor at the last fitted rate once
+  bool aligned_ = false;   // the function was aligned with a fit once
+  bool free_run_ = false;  // re-locking: re-anchor at the last fitted rate once
   std::int64_t locking_since_ns_ = -1;
   MeshTimeSegment segment_{};
   std::int64_t last_rtt_ns_ = 0;

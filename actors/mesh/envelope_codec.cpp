@@ -7,13 +7,14 @@
 namespace crowdmesh::mesh {
 
 std::variant<crowdmesh::v1::Envelope, WireError> decode_envelope(const void* data, std::size_t size,
-                                                                   std::size_t max_bytes) {
+                                                                 std::size_t max_bytes) {
   using crowdmesh::v1::Envelope;
   if (size > max_bytes) {
-    return WireError{crowdmesh::v1::ERROR_CODE_MESSAGE_TOO_LARGE,
-                     "message of " + std::to_string(size) + " bytes exceeds the limit of " +
-                         std::to_string(max_bytes) + " bytes",
-                     0, {}};
+    return WireError{
+        crowdmesh::v1::ERROR_CODE_MESSAGE_TOO_LARGE,
+        "message of " + std::to_string(size) + " bytes exceeds the limit of " + std::to_string(max_bytes) + " bytes",
+        0,
+        {}};
   }
   Envelope env;
   bool parsed = false;
@@ -26,9 +27,9 @@ std::variant<crowdmesh::v1::Envelope, WireError> decode_envelope(const void* dat
   }
   if (!parsed) {
     return WireError{crowdmesh::v1::ERROR_CODE_MALFORMED_MESSAGE,
-                     "message of " + std::to_string(size) +
-                         " bytes is not a parsable crowdmesh.v1.Envelope",
-                     0, {}};
+                     "message of " + std::to_string(size) + " bytes is not a parsable crowdmesh.v1.Envelope",
+                     0,
+                     {}};
   }
   if (env.protocol_version() != kProtocolVersion) {
     return WireError{crowdmesh::v1::ERROR_CODE_VERSION_MISMATCH,
@@ -38,8 +39,7 @@ std::variant<crowdmesh::v1::Envelope, WireError> decode_envelope(const void* dat
   }
   if (env.payload_case() == Envelope::PAYLOAD_NOT_SET) {
     return WireError{crowdmesh::v1::ERROR_CODE_UNKNOWN_PAYLOAD,
-                     "envelope from '" + env.source() +
-                         "' has no payload this node knows (empty, or a newer sender)",
+                     "envelope from '" + env.source() + "' has no payload this node knows (empty, or a newer sender)",
                      env.correlation_id(), env.source()};
   }
   return env;
@@ -59,9 +59,8 @@ crowdmesh::v1::Envelope make_reply(const crowdmesh::v1::Envelope& request, const
   return out;
 }
 
-crowdmesh::v1::Envelope make_error_reply(const crowdmesh::v1::Envelope& request_or_empty,
-                                         const std::string& source, crowdmesh::v1::ErrorCode code,
-                                         const std::string& message) {
+crowdmesh::v1::Envelope make_error_reply(const crowdmesh::v1::Envelope& request_or_empty, const std::string& source,
+                                         crowdmesh::v1::ErrorCode code, const std::string& message) {
   crowdmesh::v1::Reply reply;
   reply.mutable_error()->set_code(code);
   reply.mutable_error()->set_message(message);

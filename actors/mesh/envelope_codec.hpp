@@ -34,7 +34,7 @@ struct WireError {
 /// no payload → UNKNOWN_PAYLOAD. Never throws; safe on any bytes.
 /// Thread-safe (pure).
 std::variant<crowdmesh::v1::Envelope, WireError> decode_envelope(const void* data, std::size_t size,
-                                                                   std::size_t max_bytes);
+                                                                 std::size_t max_bytes);
 
 /// Serializes an envelope into one frame's bytes. Thread-safe (pure).
 std::string encode_envelope(const crowdmesh::v1::Envelope& env);
@@ -49,8 +49,7 @@ crowdmesh::v1::Envelope make_reply(const crowdmesh::v1::Envelope& request, const
 /// request could not be parsed: target "" and correlation id 0), as
 /// make_reply(); send_time_ns is this host's monotonic clock (the gateway
 /// restamps it with mesh time when it sends). Thread-safe (pure).
-crowdmesh::v1::Envelope make_error_reply(const crowdmesh::v1::Envelope& request_or_empty,
-                                         const std::string& source, crowdmesh::v1::ErrorCode code,
-                                         const std::string& message);
+crowdmesh::v1::Envelope make_error_reply(const crowdmesh::v1::Envelope& request_or_empty, const std::string& source,
+                                         crowdmesh::v1::ErrorCode code, const std::string& message);
 
 }  // namespace crowdmesh::mesh

@@ -13,11 +13,11 @@ namespace crowdmesh::mesh {
 
 /// One command forwarded to a peer: where its reply goes back to.
 struct ForwardEntry {
-  std::string routing_id;      ///< the requester's ROUTER identity on this node
-  std::string request_source;  ///< the requester's address (the reply's target)
+  std::string routing_id;         ///< the requester's ROUTER identity on this node
+  std::string request_source;     ///< the requester's address (the reply's target)
   std::uint64_t original_id = 0;  ///< the requester's correlation id
-  std::size_t peer = 0;        ///< index of the peer it was sent to
-  std::string reply_source;    ///< source address for an error reply made here
+  std::size_t peer = 0;           ///< index of the peer it was sent to
+  std::string reply_source;       ///< source address for an error reply made here
 };
 
 /// Forwarded commands by the correlation id this gateway gave them, each with

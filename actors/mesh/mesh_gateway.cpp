@@ -39,8 +39,8 @@ using crowdmesh::v1::Reply;
 
 constexpr std::size_t kMaxSizeSlackBytes = 4096;  // ZMQ_MAXMSGSIZE = limit + this
 constexpr std::size_t kMaxQueuedPublishes = 10000;
-constexpr std::size_t kDrainBudget = 1000;         // messages per socket per poll round
-constexpr std::size_t kKeptFrames = 3;             // frames kept of a multipart message
+constexpr std::size_t kDrainBudget = 1000;  // messages per socket per poll round
+constexpr std::size_t kKeptFrames = 3;      // frames kept of a multipart message
 constexpr int kReconnectIvlMs = 100;
 constexpr std::size_t kMaxProbesInFlight = 64;
 // Clock probes per tick, each sent when the previous one's answer arrives. The
@@ -369,8 +369,8 @@ struct MeshGateway::Impl {
     const std::string routing_id = frames[0].to_string();
     if (total != 2) {
       bump(counters.malformed);
-      const std::string msg = "expected one envelope frame after the routing id, got " +
-                              std::to_string(total - 1) + " frames";
+      const std::string msg =
+          "expected one envelope frame after the routing id, got " + std::to_string(total - 1) + " frames";
       log_bad("malformed", "control: " + msg);
       reply_error(routing_id, "", 0, gateway_source, crowdmesh::v1::ERROR_CODE_MALFORMED_MESSAGE, msg);
       return;
@@ -389,8 +389,8 @@ struct MeshGateway::Impl {
       handle_command(routing_id, env);
     } else {
       bump(counters.unknown_payload);
-      const std::string msg = "payload " + payload_name(env) +
-                              " is not accepted on the control socket (only command and clock_probe)";
+      const std::string msg =
+          "payload " + payload_name(env) + " is not accepted on the control socket (only command and clock_probe)";
       log_bad("unknown_payload", "control: " + msg);
       reply_error(routing_id, env.source(), env.correlation_id(), gateway_source,
                   crowdmesh::v1::ERROR_CODE_UNKNOWN_PAYLOAD, msg);
@@ -439,8 +439,10 @@ struct MeshGateway::Impl {
       if (peers[i]->cfg.name != addr->node) continue;
       if (from_peer) {
         bump(counters.unknown_node);
-        const std::string msg = "node " + cfg.node + " does not forward a command that another node "
-                                "forwarded (target " + env.target() + ")";
+        const std::string msg = "node " + cfg.node +
+                                " does not forward a command that another node "
+                                "forwarded (target " +
+                                env.target() + ")";
         log_bad("reforward", msg);
         reply_error(routing_id, env.source(), env.correlation_id(), gateway_source,
                     crowdmesh::v1::ERROR_CODE_UNKNOWN_NODE, msg);
@@ -452,8 +454,8 @@ struct MeshGateway::Impl {
     bump(counters.unknown_node);
     const std::string msg = "unknown node '" + addr->node + "' (known: " + join(known_nodes(), ", ") + ")";
     log_bad("unknown_node", "control: " + msg);
-    reply_error(routing_id, env.source(), env.correlation_id(), gateway_source,
-                crowdmesh::v1::ERROR_CODE_UNKNOWN_NODE, msg);
+    reply_error(routing_id, env.source(), env.correlation_id(), gateway_source, crowdmesh::v1::ERROR_CODE_UNKNOWN_NODE,
+                msg);
   }
 
   void deliver_local(const std::string& routing_id, const Envelope& env, const std::string& actor) {
@@ -464,16 +466,16 @@ struct MeshGateway::Impl {
     }
     if (env.command().command_case() == crowdmesh::v1::Command::COMMAND_NOT_SET) {
       bump(counters.unknown_payload);
-      const std::string msg = "command for " + reply_source +
-                              " has no command this node knows (empty, or a newer sender)";
+      const std::string msg =
+          "command for " + reply_source + " has no command this node knows (empty, or a newer sender)";
       log_bad("unknown_command", "control: " + msg);
       reply_error(routing_id, env.source(), env.correlation_id(), reply_source,
                   crowdmesh::v1::ERROR_CODE_UNKNOWN_PAYLOAD, msg);
       return;
     }
     if (!handler) {
-      reply_error(routing_id, env.source(), env.correlation_id(), reply_source,
-                  crowdmesh::v1::ERROR_CODE_INTERNAL, "node " + cfg.node + " has no command handler");
+      reply_error(routing_id, env.source(), env.correlation_id(), reply_source, crowdmesh::v1::ERROR_CODE_INTERNAL,
+                  "node " + cfg.node + " has no command handler");
       return;
     }
     const std::uint64_t id = next_id++;
@@ -495,8 +497,8 @@ struct MeshGateway::Impl {
     if (it == locals.end()) return;
     bump(counters.handler_errors);
     spdlog::error("mesh {}: {}", cfg.node, msg);
-    reply_error(it->second.routing_id, it->second.request_source, it->second.original_id,
-                it->second.reply_source, crowdmesh::v1::ERROR_CODE_INTERNAL, msg);
+    reply_error(it->second.routing_id, it->second.request_source, it->second.original_id, it->second.reply_source,
+                crowdmesh::v1::ERROR_CODE_INTERNAL, msg);
     locals.erase(it);
   }
 
@@ -533,8 +535,8 @@ struct MeshGateway::Impl {
     }
     if (!alive) {
       bump(counters.not_alive);
-      reply_error(routing_id, env.source(), env.correlation_id(), reply_source,
-                  crowdmesh::v1::ERROR_CODE_TIMEOUT, not_alive_message(p, now));
+      reply_error(routing_id, env.source(), env.correlation_id(), reply_source, crowdmesh::v1::ERROR_CODE_TIMEOUT,
+                  not_alive_message(p, now));
       return;
     }
     const std::uint64_t id = next_id++;
@@ -549,8 +551,7 @@ struct MeshGateway::Impl {
     }
     if (!sent) {
       bump(counters.not_alive);
-      reply_error(routing_id, env.source(), env.correlation_id(), reply_source,
-                  crowdmesh::v1::ERROR_CODE_TIMEOUT,
+      reply_error(routing_id, env.source(), env.correlation_id(), reply_source, crowdmesh::v1::ERROR_CODE_TIMEOUT,
                   "node " + p.cfg.name + " is not reachable at " + p.cfg.control_endpoint +
                       " (no connection, or its queue is full)");
       return;
@@ -614,8 +615,8 @@ struct MeshGateway::Impl {
     heard_from(index, now);
     if (total != 2) {
       bump(counters.malformed);
-      log_bad("peer_malformed", "node " + p.cfg.name + " published " + std::to_string(total) +
-                                    " frames (expected [topic][envelope])");
+      log_bad("peer_malformed",
+              "node " + p.cfg.name + " published " + std::to_string(total) + " frames (expected [topic][envelope])");
       return;
     }
     auto decoded = decode_envelope(frames[1].data(), frames[1].size(), cfg.max_message_bytes);
@@ -692,12 +693,12 @@ struct MeshGateway::Impl {
     const auto st = estimator.stats(now);
     const std::string& ref = peers[static_cast<std::size_t>(reference_peer)]->cfg.name;
     if (st.steps > before.steps) {
-      spdlog::warn("mesh {}: mesh clock stepped (more than 1 ms from the estimate of {}), {} steps so far",
-                   cfg.node, ref, st.steps);
+      spdlog::warn("mesh {}: mesh clock stepped (more than 1 ms from the estimate of {}), {} steps so far", cfg.node,
+                   ref, st.steps);
     }
     if (st.locked && !clock.locked) {  // `clock` is written on this thread only
-      spdlog::info("mesh {}: mesh clock locked to {}: offset {} ns, skew {:.3f} ppm, error {} ns, {} probes",
-                   cfg.node, ref, st.offset_ns, st.skew_ppm, st.estimated_error_ns, st.probes_used);
+      spdlog::info("mesh {}: mesh clock locked to {}: offset {} ns, skew {:.3f} ppm, error {} ns, {} probes", cfg.node,
+                   ref, st.offset_ns, st.skew_ppm, st.estimated_error_ns, st.probes_used);
     }
     std::lock_guard<std::mutex> lock(state_mutex);
     clock.locked = st.locked;
@@ -714,8 +715,8 @@ struct MeshGateway::Impl {
   void on_probe_answer(const Envelope& env, std::int64_t t4) {
     auto it = probes.find(env.correlation_id());
     if (it == probes.end() || it->second.t1_ns != env.clock_probe().t1_ns()) {
-      log_bad("stray_probe", "dropped a clock probe answer from " + printable(env.source()) +
-                                 " that matches no probe in flight");
+      log_bad("stray_probe",
+              "dropped a clock probe answer from " + printable(env.source()) + " that matches no probe in flight");
       return;
     }
     const int burst_index = it->second.burst_index;
@@ -742,11 +743,11 @@ struct MeshGateway::Impl {
     for (const ForwardEntry& f : forwards.take_expired(now)) {
       bump(counters.timeouts);
       const std::string& name = peers[f.peer]->cfg.name;
-      const std::string msg = "node " + name + " did not answer within " +
-                              std::to_string(cfg.request_timeout.count()) + " ms";
+      const std::string msg =
+          "node " + name + " did not answer within " + std::to_string(cfg.request_timeout.count()) + " ms";
       log_bad("timeout_" + name, msg);
-      reply_error(f.routing_id, f.request_source, f.original_id, f.reply_source,
-                  crowdmesh::v1::ERROR_CODE_TIMEOUT, msg);
+      reply_error(f.routing_id, f.request_source, f.original_id, f.reply_source, crowdmesh::v1::ERROR_CODE_TIMEOUT,
+                  msg);
     }
     if (now >= next_heartbeat_ns) {
       next_heartbeat_ns = now + std::chrono::nanoseconds(cfg.heartbeat_interval).count();
@@ -807,8 +808,7 @@ struct MeshGateway::Impl {
         case Item::Kind::kDropped: {
           auto it = locals.find(item.local_id);
           if (it == locals.end()) break;
-          fail_local(item.local_id, "the " + it->second.reply_source +
-                                        " actor dropped the command without replying");
+          fail_local(item.local_id, "the " + it->second.reply_source + " actor dropped the command without replying");
           break;
         }
       }
@@ -935,27 +935,23 @@ namespace {
 caf::error validate(const GatewayConfig& cfg) {
   if (!valid_node_name(cfg.node)) {
     return make_error(errc::value_out_of_range,
-                      "node name '" + printable(cfg.node) +
-                          "' is invalid: use " + kNodeNameRule);
+                      "node name '" + printable(cfg.node) + "' is invalid: use " + kNodeNameRule);
   }
   std::set<std::string> names{cfg.node};
   for (const auto& p : cfg.peers) {
     if (!valid_node_name(p.name)) {
       return make_error(errc::value_out_of_range,
-                        "peer name '" + printable(p.name) +
-                            "' is invalid: use " + kNodeNameRule);
+                        "peer name '" + printable(p.name) + "' is invalid: use " + kNodeNameRule);
     }
     if (!names.insert(p.name).second) {
       return make_error(errc::value_out_of_range,
-                        "node name '" + p.name + "' appears twice in the mesh (this node is '" +
-                            cfg.node + "')");
+                        "node name '" + p.name + "' appears twice in the mesh (this node is '" + cfg.node + "')");
     }
   }
   if (!cfg.clock_reference.empty() && !names.count(cfg.clock_reference)) {
     std::vector<std::string> known(names.begin(), names.end());
-    return make_error(errc::value_out_of_range,
-                      "clock reference '" + printable(cfg.clock_reference) +
-                          "' is not a known node (known: " + join(known, ", ") + ")");
+    return make_error(errc::value_out_of_range, "clock reference '" + printable(cfg.clock_reference) +
+                                                    "' is not a known node (known: " + join(known, ", ") + ")");
   }
   if (cfg.heartbeat_interval.count() <= 0 || cfg.request_timeout.count() <= 0 ||
       cfg.clock_probe_interval.count() <= 0 || cfg.liveness < 1) {
@@ -966,9 +962,8 @@ caf::error validate(const GatewayConfig& cfg) {
                           " ms) must be > 0 and liveness (" + std::to_string(cfg.liveness) + ") >= 1");
   }
   if (cfg.max_message_bytes < 64 || cfg.max_message_bytes > (std::size_t{1} << 30)) {
-    return make_error(errc::value_out_of_range,
-                      "max_message_bytes " + std::to_string(cfg.max_message_bytes) +
-                          " is outside 64..1073741824 bytes");
+    return make_error(errc::value_out_of_range, "max_message_bytes " + std::to_string(cfg.max_message_bytes) +
+                                                    " is outside 64..1073741824 bytes");
   }
   return {};
 }
@@ -1047,18 +1042,17 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
     return make_error(errc::io_error, "cannot " + step + ": " + e.what());
   }
 
-  g.clock.reference = g.reference_peer >= 0 ? g.peers[static_cast<std::size_t>(g.reference_peer)]->cfg.name
-                                            : g.cfg.node;
+  g.clock.reference =
+      g.reference_peer >= 0 ? g.peers[static_cast<std::size_t>(g.reference_peer)]->cfg.name : g.cfg.node;
   if (g.reference_peer < 0) {  // the reference: mesh time is this node's local time
     g.clock.is_reference = true;
     g.clock.locked = true;
     g.clock.estimated_error_ns = 0;
     g.mesh_time->publish(MeshTimeSegment{});
   }
-  spdlog::info("mesh {}: control {} events {}, {} peers, clock reference {}", g.cfg.node, g.control_ep,
-               g.events_ep, g.peers.size(),
-               g.reference_peer >= 0 ? g.peers[static_cast<std::size_t>(g.reference_peer)]->cfg.name
-                                     : g.cfg.node);
+  spdlog::info("mesh {}: control {} events {}, {} peers, clock reference {}", g.cfg.node, g.control_ep, g.events_ep,
+               g.peers.size(),
+               g.reference_peer >= 0 ? g.peers[static_cast<std::size_t>(g.reference_peer)]->cfg.name : g.cfg.node);
   g.thread = std::thread([&g] {
     pthread_setname_np(pthread_self(), "cm.mesh");  // ps/top/perf show the gateway by name
     g.run();

@@ -102,7 +102,7 @@ struct GatewayStats {
   std::uint64_t probes_answered = 0;   ///< clock probes from other nodes answered (not in replies_out)
 };
 
-/// The mesh gateway of one process (ARCHITECTURE.md "Mesh: protobuf over
+/// The mesh gateway of one process (docs/ARCHITECTURE.md "Mesh: protobuf over
 /// ZeroMQ"): owns every ZeroMQ socket on one thread running a zmq::poll loop,
 /// routes commands to the local handler or forwards them to peers, routes
 /// replies back, publishes events and heartbeats, tracks peer liveness and

@@ -20,9 +20,8 @@ DeckBuffer* Deck::find(std::uint32_t buffer_id) {
 }
 
 DeckBuffer& Deck::add_loading(std::uint32_t buffer_id, std::string path) {
-  auto buf = std::make_unique<DeckBuffer>(buffer_id, std::move(path), cfg_.sample_rate_hz,
-                                          cfg_.channels, cfg_.max_block_frames,
-                                          cfg_.gain_smoothing_ms);
+  auto buf = std::make_unique<DeckBuffer>(buffer_id, std::move(path), cfg_.sample_rate_hz, cfg_.channels,
+                                          cfg_.max_block_frames, cfg_.gain_smoothing_ms);
   auto& ref = *buf;
   buffers_[buffer_id] = std::move(buf);
   return ref;
@@ -40,9 +39,8 @@ bool Deck::ready() const {
 }
 
 bool Deck::loading() const {
-  return !ready() && std::any_of(buffers_.begin(), buffers_.end(), [](const auto& kv) {
-    return kv.second->state() == BufferState::loading;
-  });
+  return !ready() && std::any_of(buffers_.begin(), buffers_.end(),
+                                 [](const auto& kv) { return kv.second->state() == BufferState::loading; });
 }
 
 int Deck::play() {
@@ -85,8 +83,7 @@ DeckStatus Deck::status() {
   s.deck = id_;
   s.gain_db = gain_to_db(gain_linear_);
   s.muted = muted_;
-  s.eq_db = {eq_.band_db(dsp::EqBand::low), eq_.band_db(dsp::EqBand::mid),
-             eq_.band_db(dsp::EqBand::high)};
+  s.eq_db = {eq_.band_db(dsp::EqBand::low), eq_.band_db(dsp::EqBand::mid), eq_.band_db(dsp::EqBand::high)};
   s.filter_amount = filter_.amount();
   s.rms_dbfs = meter_.rms_dbfs();
   s.peak_dbfs = meter_.peak_dbfs();

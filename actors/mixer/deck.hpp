@@ -49,10 +49,15 @@ class Deck {
   /// when unmuted.
   void set_gain(float linear, std::uint64_t ramp_frames = 0) {
     gain_linear_ = linear;
-    if (ramp_frames > 0 && !muted_) gain_.ramp_to(linear, ramp_frames);
-    else update_target();
+    if (ramp_frames > 0 && !muted_)
+      gain_.ramp_to(linear, ramp_frames);
+    else
+      update_target();
   }
-  void set_mute(bool muted) { muted_ = muted; update_target(); }
+  void set_mute(bool muted) {
+    muted_ = muted;
+    update_target();
+  }
   /// See dsp::DjEq::set_band_db.
   bool set_eq_db(dsp::EqBand band, float gain_db) { return eq_.set_band_db(band, gain_db); }
   /// See dsp::DjFilter::set_amount (−1 low-pass … 0 off … +1 high-pass).

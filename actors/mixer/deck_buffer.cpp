@@ -102,11 +102,12 @@ void DeckBuffer::render_add(float* dst, std::size_t frames, std::int64_t pts_ns)
 std::vector<std::string> DeckBuffer::take_findings() {
   std::vector<std::string> out;
   if (underrun_bursts_ > underrun_bursts_said_) {
-    out.push_back(fmt::format("mixer: buffer {} ({}) underrun: its FIFO held {} frames, the block needed {}{}", id_,
-                              info_.path, burst_fifo_frames_, burst_block_frames_,
-                              underrun_bursts_ - underrun_bursts_said_ > 1
-                                  ? fmt::format(" ({} bursts since the last report)", underrun_bursts_ - underrun_bursts_said_)
-                                  : std::string()));
+    out.push_back(
+        fmt::format("mixer: buffer {} ({}) underrun: its FIFO held {} frames, the block needed {}{}", id_, info_.path,
+                    burst_fifo_frames_, burst_block_frames_,
+                    underrun_bursts_ - underrun_bursts_said_ > 1
+                        ? fmt::format(" ({} bursts since the last report)", underrun_bursts_ - underrun_bursts_said_)
+                        : std::string()));
     underrun_bursts_said_ = underrun_bursts_;
   }
   if (nonfinite_samples_ > 0 && nonfinite_said_ == 0)  // once per buffer: the file is broken, not the mix
@@ -117,8 +118,7 @@ std::vector<std::string> DeckBuffer::take_findings() {
 }
 
 bool DeckBuffer::starving(std::size_t frames) const {
-  return state_ == BufferState::playing && reader_ && !reader_->finished() &&
-         reader_->available() < frames;
+  return state_ == BufferState::playing && reader_ && !reader_->finished() && reader_->available() < frames;
 }
 
 BufferStatus DeckBuffer::status() const {

@@ -21,8 +21,8 @@ namespace crowdmesh::mixer {
 class DeckBuffer {
  public:
   /// A buffer that is still loading (no reader yet).
-  DeckBuffer(std::uint32_t id, std::string path, int sample_rate_hz, int channels,
-             std::size_t max_block_frames, float smoothing_ms);
+  DeckBuffer(std::uint32_t id, std::string path, int sample_rate_hz, int channels, std::size_t max_block_frames,
+             float smoothing_ms);
 
   std::uint32_t id() const { return id_; }
   BufferState state() const { return state_; }
@@ -48,10 +48,15 @@ class DeckBuffer {
   /// smoothed (0). A muted or stopping buffer takes it when it plays again.
   void set_gain(float linear, std::uint64_t ramp_frames = 0) {
     gain_linear_ = linear;
-    if (ramp_frames > 0 && !muted_ && !stopping_) gain_.ramp_to(linear, ramp_frames);
-    else update_target();
+    if (ramp_frames > 0 && !muted_ && !stopping_)
+      gain_.ramp_to(linear, ramp_frames);
+    else
+      update_target();
   }
-  void set_mute(bool muted) { muted_ = muted; update_target(); }
+  void set_mute(bool muted) {
+    muted_ = muted;
+    update_target();
+  }
   void set_loop(bool loop);
 
   /// Mixes `frames` frames into `dst` (interleaved, channels) when playing:
@@ -87,10 +92,10 @@ class DeckBuffer {
   float gain_linear_ = 1.0f;
   bool muted_ = false;
   bool stopping_ = false;
-  bool underrunning_ = false;            // in an underrun burst now
-  std::uint64_t underrun_bursts_ = 0;    // bursts started (render thread)
+  bool underrunning_ = false;               // in an underrun burst now
+  std::uint64_t underrun_bursts_ = 0;       // bursts started (render thread)
   std::uint64_t underrun_bursts_said_ = 0;  // of which take_findings() reported
-  std::size_t burst_fifo_frames_ = 0;    // the latest burst: FIFO fill and block size
+  std::size_t burst_fifo_frames_ = 0;       // the latest burst: FIFO fill and block size
   std::size_t burst_block_frames_ = 0;
   std::uint64_t nonfinite_samples_ = 0;  // NaN/inf read from the source, replaced by 0.0
   std::uint64_t nonfinite_said_ = 0;

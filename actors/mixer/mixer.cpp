@@ -57,9 +57,7 @@ Mixer::Mixer(const MixerConfig& cfg)
 }
 
 namespace {
-bool holds_audio(const DeckBuffer& b) {
-  return b.state() != BufferState::loading && b.state() != BufferState::failed;
-}
+bool holds_audio(const DeckBuffer& b) { return b.state() != BufferState::loading && b.state() != BufferState::failed; }
 }  // namespace
 
 void Mixer::begin_load(DeckId d, std::uint32_t buffer_id, std::string path) {
@@ -71,8 +69,8 @@ void Mixer::begin_load(DeckId d, std::uint32_t buffer_id, std::string path) {
   deck(d).add_loading(buffer_id, std::move(path));
 }
 
-caf::expected<void> Mixer::finish_load(DeckId d, std::uint32_t buffer_id,
-                                       std::shared_ptr<FrameReader> reader, BufferInfo info) {
+caf::expected<void> Mixer::finish_load(DeckId d, std::uint32_t buffer_id, std::shared_ptr<FrameReader> reader,
+                                       BufferInfo info) {
   auto* b = deck(d).find(buffer_id);
   if (!b) return unknown_buffer(deck(d), buffer_id);
   if (reloads_.erase({index_of(d), buffer_id}) > 0) b = &deck(d).add_loading(buffer_id, info.path);
@@ -98,8 +96,7 @@ caf::expected<void> Mixer::unload(DeckId d, std::uint32_t buffer_id) {
 
 caf::expected<void> Mixer::can_play(DeckId d) {
   auto& dk = deck(d);
-  if (dk.buffers().empty())
-    return make_error(errc::unknown_buffer, "deck " + to_string(d) + " has no buffer loaded");
+  if (dk.buffers().empty()) return make_error(errc::unknown_buffer, "deck " + to_string(d) + " has no buffer loaded");
   if (reloading(d))
     return make_error(errc::not_ready, "deck " + to_string(d) + " is not ready (a new file is loading)");
   if (dk.ready()) return caf::unit;
@@ -166,8 +163,7 @@ caf::expected<void> Mixer::set_deck_levels(const std::vector<std::pair<DeckId, d
   return caf::unit;
 }
 
-caf::expected<void> Mixer::set_buffer_gain_db(DeckId d, std::uint32_t buffer_id, double gain_db,
-                                              double ramp_seconds) {
+caf::expected<void> Mixer::set_buffer_gain_db(DeckId d, std::uint32_t buffer_id, double gain_db, double ramp_seconds) {
   auto* b = deck(d).find(buffer_id);
   if (!b) return unknown_buffer(deck(d), buffer_id);
   const std::string what = buffer_name(d, buffer_id) + " gain";
@@ -214,8 +210,8 @@ caf::expected<void> Mixer::set_eq_db(DeckId d, dsp::EqBand band, double gain_db)
   if (std::isnan(gain_db) || gain_db > dsp::DjEq::kMaxGainDb) {
     std::ostringstream os;
     os << "deck " << to_string(d) << " EQ gain " << gain_db
-       << " dB is out of range (allowed: kill (-inf or <= " << dsp::DjEq::kKillDb << ") to +"
-       << dsp::DjEq::kMaxGainDb << " dB)";
+       << " dB is out of range (allowed: kill (-inf or <= " << dsp::DjEq::kKillDb << ") to +" << dsp::DjEq::kMaxGainDb
+       << " dB)";
     return make_error(errc::value_out_of_range, os.str());
   }
   if (!deck(d).set_eq_db(band, static_cast<float>(gain_db)))
@@ -237,8 +233,8 @@ caf::expected<void> Mixer::start_test_tone(double frequency_hz, double gain_db, 
   const double top_hz = std::min(test_tone::kMaxHz, 0.45 * cfg_.sample_rate_hz);
   auto refuse = [](const char* what, double v, const char* unit, double lo, double hi) {
     std::ostringstream os;
-    os << "test tone " << what << " " << v << " " << unit << " is out of range (allowed: " << lo << " to " << hi
-       << " " << unit << ")";
+    os << "test tone " << what << " " << v << " " << unit << " is out of range (allowed: " << lo << " to " << hi << " "
+       << unit << ")";
     return make_error(errc::value_out_of_range, os.str());
   };
   if (!(frequency_hz >= test_tone::kMinHz && frequency_hz <= top_hz))

@@ -47,8 +47,8 @@ class Mixer {
   /// Also swaps the reader of a buffer in place (seek: state, gain and loop
   /// kept). Errors: unknown_buffer when the buffer was unloaded meanwhile (the
   /// reader is dropped).
-  caf::expected<void> finish_load(DeckId deck, std::uint32_t buffer_id,
-                                  std::shared_ptr<FrameReader> reader, BufferInfo info);
+  caf::expected<void> finish_load(DeckId deck, std::uint32_t buffer_id, std::shared_ptr<FrameReader> reader,
+                                  BufferInfo info);
   /// Marks a loading buffer as failed with the load's error (its sentence is
   /// shown in status; play() on the buffer then answers with the same code,
   /// e.g. file_not_found); a reloaded buffer keeps its earlier audio, untouched.

@@ -72,9 +72,7 @@ class GuardedMixer {
     Mixer* operator->() const { return mixer; }
   };
   Access operator->() const { return Access{lock(), core.get()}; }
-  std::unique_lock<rt::PiMutex> lock() const {
-    return port ? port->lock() : std::unique_lock<rt::PiMutex>();
-  }
+  std::unique_lock<rt::PiMutex> lock() const { return port ? port->lock() : std::unique_lock<rt::PiMutex>(); }
   explicit operator bool() const { return static_cast<bool>(core); }
 
   std::unique_ptr<Mixer> core;
@@ -188,15 +186,14 @@ caf::result<DeckStatus> seek(Self self, const std::string& deck, std::optional<s
   auto d = deck_of(deck);
   if (!d) return d.error();
   if (!std::isfinite(seconds) || seconds < 0)
-    return make_error(errc::value_out_of_range, fmt::format("seek position {:g}", seconds) +
-                                                    " s is out of range (allowed: 0 s or more)");
+    return make_error(errc::value_out_of_range,
+                      fmt::format("seek position {:g}", seconds) + " s is out of range (allowed: 0 s or more)");
   std::vector<std::pair<std::uint32_t, BufferStatus>> targets;
   {
     auto lk = self->state.mixer.lock();
     auto& dk = self->state.mixer->deck(*d);
     for (const auto& kv : dk.buffers())
-      if (kv.second->reader() && (!only || kv.first == *only))
-        targets.emplace_back(kv.first, kv.second->status());
+      if (kv.second->reader() && (!only || kv.first == *only)) targets.emplace_back(kv.first, kv.second->status());
     if (only && !dk.find(*only)) {
       std::vector<std::string> ids;
       for (const auto& kv : dk.buffers()) ids.push_back(std::to_string(kv.first));
@@ -204,23 +201,23 @@ caf::result<DeckStatus> seek(Self self, const std::string& deck, std::optional<s
                                                   " (loaded: " + (ids.empty() ? "none" : join(ids)) + ")");
     }
   }
-  if (targets.empty())
-    return make_error(errc::not_ready, "deck " + deck + " has no loaded buffer to seek");
+  if (targets.empty()) return make_error(errc::not_ready, "deck " + deck + " has no loaded buffer to seek");
   auto rp = self->make_response_promise<DeckStatus>();
   auto remaining = std::make_shared<std::size_t>(targets.size());
   auto first_error = std::make_shared<caf::error>();
   for (const auto& [id, bs] : targets) {
     const std::uint32_t bid = id;
-    self->request(self->state.stretch, kOpenTimeout, open_atom_v, bs.info.path, seconds, bs.loop,
-                  bs.info.native_bpm)
+    self->request(self->state.stretch, kOpenTimeout, open_atom_v, bs.info.path, seconds, bs.loop, bs.info.native_bpm)
         .then(
             [=](stretch::SourceHandle& h) mutable {
               auto info = to_buffer_info(h.source->info(), seconds, bs.info.native_bpm);
               if (self->state.mixer->finish_load(*d, bid, h.source, info))
                 self->state.sources[std::make_pair(index_of(*d), bid)] = h.source;
               if (--*remaining == 0) {
-                if (*first_error) rp.deliver(*first_error);
-                else rp.deliver(deck_status(self, *d));
+                if (*first_error)
+                  rp.deliver(*first_error);
+                else
+                  rp.deliver(deck_status(self, *d));
               }
             },
             [=](caf::error& err) mutable {
@@ -245,9 +242,8 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
     if (cfg.tap)
       st->relay = std::make_unique<TapRelay>(cfg.tap, cfg.mixer.channels, cfg.mixer.sample_rate_hz,
                                              static_cast<std::size_t>(cfg.mixer.sample_rate_hz / 2));
-    cfg.render_port->attach([st](float* out, std::size_t frames, std::int64_t pts_ns) {
-      st->render_into(out, frames, pts_ns);
-    });
+    cfg.render_port->attach(
+        [st](float* out, std::size_t frames, std::int64_t pts_ns) { st->render_into(out, frames, pts_ns); });
   }
   self->delayed_send(self, kFindingsInterval, tick_atom_v);
   return {
@@ -266,8 +262,8 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
                 [=](stretch::SourceHandle& h) mutable {
                   auto& s = self->state;
                   if (s.load_generation[key] != gen) {
-                    rp.deliver(make_error(errc::not_ready, "buffer " + std::to_string(id) + " on deck " +
-                                                               deck + " was replaced by a newer load"));
+                    rp.deliver(make_error(errc::not_ready, "buffer " + std::to_string(id) + " on deck " + deck +
+                                                               " was replaced by a newer load"));
                     return;
                   }
                   auto info = to_buffer_info(h.source->info(), 0.0, native_bpm);
@@ -376,8 +372,7 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         if (!res) return res.error();
         return deck_status(self, *d);
       },
-      [=](eq_atom, const std::string& deck, const std::string& band,
-          double db) -> caf::result<DeckStatus> {
+      [=](eq_atom, const std::string& deck, const std::string& band, double db) -> caf::result<DeckStatus> {
         auto d = deck_of(deck);
         if (!d) return d.error();
         auto b = band_of(band);
@@ -431,8 +426,8 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
       [=](start_atom, const std::vector<std::string>& decks, double timeout_s,
           std::int64_t at_ns) -> caf::result<StartReport> {
         if (at_ns < 0)
-          return make_error(errc::value_out_of_range, "start time must be a mesh time in ns (>= 0), got " +
-                                                          std::to_string(at_ns));
+          return make_error(errc::value_out_of_range,
+                            "start time must be a mesh time in ns (>= 0), got " + std::to_string(at_ns));
         if (!(timeout_s >= 0 && timeout_s <= kMaxReadyTimeoutSeconds))
           return make_error(errc::value_out_of_range,
                             fmt::format("ready timeout {:g} s is out of range (allowed: 0 to {:g} s)", timeout_s,
@@ -440,12 +435,13 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         PendingStart p;
         p.at_ns = at_ns;
         for (const auto& name : decks) {
-          if (auto d = parse_deck(name)) p.decks.push_back(*d);
-          else p.unknown.push_back(name);
+          if (auto d = parse_deck(name))
+            p.decks.push_back(*d);
+          else
+            p.unknown.push_back(name);
         }
-        p.deadline = std::chrono::steady_clock::now() +
-                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                         std::chrono::duration<double>(timeout_s));
+        p.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                            std::chrono::duration<double>(timeout_s));
         auto& st = self->state;
         if (st.settled(p)) return st.start_now(p);
         p.promise = self->make_response_promise<StartReport>();
@@ -462,9 +458,10 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
           st.relay->set_title(now_playing(st.mixer->status()));
           const auto dropped = st.relay->stats().dropped;
           if (dropped > st.relay_drops_logged)
-            spdlog::warn("mixer: {} master block(s) dropped before the recording/stream tap (its thread fell "
-                         "half a second behind; {} since start)",
-                         dropped - st.relay_drops_logged, dropped);
+            spdlog::warn(
+                "mixer: {} master block(s) dropped before the recording/stream tap (its thread fell "
+                "half a second behind; {} since start)",
+                dropped - st.relay_drops_logged, dropped);
           st.relay_drops_logged = dropped;
         }
         self->delayed_send(self, kFindingsInterval, tick_atom_v);
@@ -497,7 +494,8 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
           p.promise.deliver(r);
         }
         st.starts.clear();
-        spdlog::info("mixer: reset: every deck stopped{}", unload_buffers ? fmt::format(", {} buffers unloaded", removed) : "");
+        spdlog::info("mixer: reset: every deck stopped{}",
+                     unload_buffers ? fmt::format(", {} buffers unloaded", removed) : "");
         return removed;
       },
       [=](stall_atom, std::uint32_t ms) {

@@ -84,16 +84,13 @@ using MixerActor = caf::typed_actor<
     caf::replies_to<seek_atom, std::string, double>::with<DeckStatus>,
     caf::replies_to<seek_atom, std::string, std::uint32_t, double>::with<DeckStatus>,
     caf::replies_to<method_atom, std::string, std::string>::with<DeckStatus>,
-    caf::replies_to<master_atom, double, double>::with<double>,
-    caf::replies_to<stall_atom, std::uint32_t>::with<bool>,
+    caf::replies_to<master_atom, double, double>::with<double>, caf::replies_to<stall_atom, std::uint32_t>::with<bool>,
     caf::replies_to<reset_atom, bool>::with<std::uint32_t>,
     caf::replies_to<start_atom, std::vector<std::string>, double>::with<StartReport>,
     caf::replies_to<start_atom, std::vector<std::string>, double, std::int64_t>::with<StartReport>,
-    caf::replies_to<status_atom>::with<MixerStatus>,
-    caf::replies_to<finish_atom>::with<bool>,
+    caf::replies_to<status_atom>::with<MixerStatus>, caf::replies_to<finish_atom>::with<bool>,
     caf::replies_to<render_atom, std::uint32_t, std::int64_t>::with<AudioBlock>,
-    caf::reacts_to<retry_atom, std::uint64_t>,
-    caf::reacts_to<tick_atom>>;
+    caf::reacts_to<retry_atom, std::uint64_t>, caf::reacts_to<tick_atom>>;
 
 /// Largest block one render request may ask for, frames.
 constexpr std::uint32_t kMaxRenderFrames = 65536;

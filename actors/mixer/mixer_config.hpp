@@ -6,11 +6,11 @@ namespace crowdmesh::mixer {
 /// Static settings of a mixer; all audio it renders is interleaved float at
 /// sample_rate_hz with `channels` channels (the device format).
 struct MixerConfig {
-  int sample_rate_hz = 48000;        ///< device rate, Hz
-  int channels = 2;                  ///< device output channels
+  int sample_rate_hz = 48000;           ///< device rate, Hz
+  int channels = 2;                     ///< device output channels
   std::size_t max_block_frames = 4096;  ///< largest block rendered in one pass (bigger requests are split)
-  float gain_smoothing_ms = 10.0f;   ///< time constant of every gain/mute change (no zipper noise)
-  float limiter_ceiling_dbfs = -0.3f;  ///< master soft limiter ceiling, dBFS
+  float gain_smoothing_ms = 10.0f;      ///< time constant of every gain/mute change (no zipper noise)
+  float limiter_ceiling_dbfs = -0.3f;   ///< master soft limiter ceiling, dBFS
 };
 
 /// Allowed range of every gain in dB (deck, buffer, master). −inf (and anything

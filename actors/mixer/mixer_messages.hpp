@@ -19,13 +19,13 @@ struct StartReport {
 // CAF 0.17 inspectors (message types of the mixer actor).
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, BufferInfo& x) {
-  return f(caf::meta::type_name("BufferInfo"), x.path, x.format, x.file_rate_hz, x.file_channels,
-           x.duration_seconds, x.start_seconds, x.native_bpm);
+  return f(caf::meta::type_name("BufferInfo"), x.path, x.format, x.file_rate_hz, x.file_channels, x.duration_seconds,
+           x.start_seconds, x.native_bpm);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, BufferStatus& x) {
-  return f(caf::meta::type_name("BufferStatus"), x.id, x.state, x.info, x.position_seconds, x.loop,
-           x.gain_db, x.muted, x.underrun_frames, x.nonfinite_samples, x.error);
+  return f(caf::meta::type_name("BufferStatus"), x.id, x.state, x.info, x.position_seconds, x.loop, x.gain_db, x.muted,
+           x.underrun_frames, x.nonfinite_samples, x.error);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeckStatus& x) {
@@ -34,9 +34,9 @@ typename Inspector::result_type inspect(Inspector& f, DeckStatus& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, MixerStatus& x) {
-  return f(caf::meta::type_name("MixerStatus"), x.master_gain_db, x.decks, x.master_rms_dbfs,
-           x.master_peak_dbfs, x.limiter_reduction_db, x.limited_frames, x.frames_rendered,
-           x.underrun_frames, x.master_nonfinite_samples, x.test_tone_hz, x.test_tone_remaining_seconds);
+  return f(caf::meta::type_name("MixerStatus"), x.master_gain_db, x.decks, x.master_rms_dbfs, x.master_peak_dbfs,
+           x.limiter_reduction_db, x.limited_frames, x.frames_rendered, x.underrun_frames, x.master_nonfinite_samples,
+           x.test_tone_hz, x.test_tone_remaining_seconds);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, StartReport& x) {

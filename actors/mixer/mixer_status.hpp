@@ -16,8 +16,8 @@ const char* to_string(BufferState state);
 
 /// What the file behind a buffer is, as reported by its reader.
 struct BufferInfo {
-  std::string path;            ///< absolute path
-  std::string format;          ///< e.g. "MP3"
+  std::string path;    ///< absolute path
+  std::string format;  ///< e.g. "MP3"
   int file_rate_hz = 0;
   int file_channels = 0;
   double duration_seconds = 0;  ///< from the file's frame count (an estimate for MP3)
@@ -34,9 +34,9 @@ struct BufferStatus {
   bool loop = false;
   float gain_db = 0;
   bool muted = false;
-  std::uint64_t underrun_frames = 0;  ///< frames the reader could not deliver in time
+  std::uint64_t underrun_frames = 0;    ///< frames the reader could not deliver in time
   std::uint64_t nonfinite_samples = 0;  ///< NaN/±inf samples from the file, played as 0.0
-  std::string error;                  ///< why it failed (state == failed)
+  std::string error;                    ///< why it failed (state == failed)
 };
 
 /// Snapshot of one deck.

@@ -95,7 +95,7 @@ void TapRelay::run() {
     const bool stopping = stopping_.load(std::memory_order_acquire);
     while (relay_one()) {
     }
-    if (stopping) return;  // everything pushed before stop() was relayed above
+    if (stopping) return;            // everything pushed before stop() was relayed above
     wake_.wait_for(kDrainInterval);  // posted only by stop()
   }
 }

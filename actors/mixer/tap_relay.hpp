@@ -25,8 +25,8 @@ namespace crowdmesh::mixer {
 /// the device ring from being refilled (a producer underrun). Here the render
 /// side only copies the samples into a preallocated SpscRing and appends a
 /// block record to an SpscQueue: wait-free, no allocation, no lock, no
-/// syscall. The relay thread drains both every 50 ms. A full relay drops the block (counted in Stats::dropped; the tap sees
-/// a jump in first_frame) rather than make the render thread wait.
+/// syscall. The relay thread drains both every 50 ms. A full relay drops the block (counted in Stats::dropped; the tap
+/// sees a jump in first_frame) rather than make the render thread wait.
 ///
 /// Thread contract: push() from one render thread; set_title()/stats()/stop()
 /// from any other thread; the tap runs on the relay's own thread ("cm.tap").

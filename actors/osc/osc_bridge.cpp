@@ -58,8 +58,14 @@ OscArg to_arg(char type, const lo_arg* a) {
     case LO_INT64: out.number = static_cast<double>(load<std::int64_t>(a)); break;
     case LO_STRING:
     case LO_SYMBOL: out.text = reinterpret_cast<const char*>(a); break;
-    case LO_TRUE: out.type = 'i'; out.number = 1; break;
-    case LO_FALSE: out.type = 'i'; out.number = 0; break;
+    case LO_TRUE:
+      out.type = 'i';
+      out.number = 1;
+      break;
+    case LO_FALSE:
+      out.type = 'i';
+      out.number = 0;
+      break;
     default: break;  // kept with its tag; map_osc rejects it
   }
   return out;
@@ -227,8 +233,8 @@ void OscBridge::Listener::process(OscBridge& bridge, char* data, std::size_t siz
   int result = 0;
   lo_message m = lo_message_deserialise(data, size, &result);
   if (m == nullptr) {
-    const std::string sentence = "malformed OSC packet (" + std::to_string(size) + " bytes, liblo error " +
-                                 std::to_string(result) + ")";
+    const std::string sentence =
+        "malformed OSC packet (" + std::to_string(size) + " bytes, liblo error " + std::to_string(result) + ")";
     shared.malformed(address, sentence);
     shared.send_reply(fd, from, address, false, sentence);
     return;
@@ -287,8 +293,7 @@ caf::expected<std::unique_ptr<OscBridge>> OscBridge::start(OscBridgeConfig confi
   std::unique_ptr<OscBridge> bridge(new OscBridge(std::make_shared<Shared>(), std::move(dispatch)));
   for (int port : config.ports) {
     if (port < 0 || port > 65535) {
-      return make_error(errc::value_out_of_range,
-                        "OSC port " + std::to_string(port) + " is outside 0..65535");
+      return make_error(errc::value_out_of_range, "OSC port " + std::to_string(port) + " is outside 0..65535");
     }
     auto listener = std::make_unique<Listener>();
     listener->bind = config.bind;
@@ -326,8 +331,8 @@ void OscBridge::run(Listener& listener) {
     if ((fds[0].revents & POLLIN) == 0) continue;
     Peer from;
     from.len = sizeof(from.addr);
-    const ssize_t n = ::recvfrom(listener.fd, buffer.data(), buffer.size(), 0,
-                                 reinterpret_cast<sockaddr*>(&from.addr), &from.len);
+    const ssize_t n =
+        ::recvfrom(listener.fd, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&from.addr), &from.len);
     if (n < 0) continue;  // e.g. ICMP port unreachable from an earlier reply
     listener.process(*this, buffer.data(), static_cast<std::size_t>(n), from, 0);
   }

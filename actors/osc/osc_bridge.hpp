@@ -25,17 +25,17 @@ struct OscBridgeConfig {
 /// Counters of an OscBridge since start(). A bundle element counts as one
 /// message.
 struct OscBridgeStats {
-  uint64_t received = 0;      ///< OSC messages received (including malformed)
-  uint64_t mapped = 0;        ///< messages that mapped to a command and went to dispatch
-  uint64_t malformed = 0;     ///< undecodable packets, unknown addresses, wrong arguments
-  uint64_t replies_sent = 0;  ///< /reply datagrams sent
+  uint64_t received = 0;         ///< OSC messages received (including malformed)
+  uint64_t mapped = 0;           ///< messages that mapped to a command and went to dispatch
+  uint64_t malformed = 0;        ///< undecodable packets, unknown addresses, wrong arguments
+  uint64_t replies_sent = 0;     ///< /reply datagrams sent
   uint64_t replies_dropped = 0;  ///< replies after stop(), second calls of a Reply, send failures
   /// Malformed count per OSC address ("" = undecodable packet, "#bundle" =
   /// broken bundle); at most 256 addresses, the rest under "(other)".
   std::map<std::string, uint64_t> malformed_by_address;
 };
 
-/// OSC compatibility bridge (SPEC C3): listens on UDP for the original
+/// OSC compatibility bridge (docs/PROTOCOL.md, "OSC bridge"): listens on UDP for the original
 /// Crowdstream server's OSC API, maps each message with map_osc() and hands
 /// the command to `dispatch`. Every message gets one OSC reply to the
 /// address it came from: `/reply ADDRESS ok|error TEXT` (three strings).

@@ -103,8 +103,7 @@ caf::expected<EqBand> band_arg(const std::string& address, const std::string& te
   if (lower == "low") return crowdmesh::v1::EQ_BAND_LOW;
   if (lower == "mid") return crowdmesh::v1::EQ_BAND_MID;
   if (lower == "high") return crowdmesh::v1::EQ_BAND_HIGH;
-  return make_error(errc::value_out_of_range,
-                    address + ": unknown EQ band '" + text + "' (expected low, mid or high)");
+  return make_error(errc::value_out_of_range, address + ": unknown EQ band '" + text + "' (expected low, mid or high)");
 }
 
 struct BufferSlot {
@@ -358,16 +357,14 @@ Mapped map_set_tempo(const std::string& a, const Args& args) {
   auto bpm = finite(a, "tempo", args[0].number);
   if (!bpm) return bpm.error();
   if (*bpm <= 0.0) {
-    return make_error(errc::value_out_of_range,
-                      a + ": tempo " + format_number(*bpm) + " BPM must be greater than 0");
+    return make_error(errc::value_out_of_range, a + ": tempo " + format_number(*bpm) + " BPM must be greater than 0");
   }
   auto m = message("tempo");
   m.command.mutable_set_tempo()->set_target_bpm(*bpm);
   return m;
 }
 
-Mapped map_movement(const std::string& a, const Args& args,
-                    crowdmesh::v1::ReportMovement::Channel channel) {
+Mapped map_movement(const std::string& a, const Args& args, crowdmesh::v1::ReportMovement::Channel channel) {
   const bool persons = channel == crowdmesh::v1::ReportMovement::CHANNEL_PERSON_COUNT;
   auto v = persons ? whole(a, "person count", args[0].number) : finite(a, "movement", args[0].number);
   if (!v) return v.error();
@@ -454,9 +451,8 @@ Mapped map_start_group(const std::string& a, const Args& args) {
     }
     if (number) {
       if (delay) {
-        return make_error(errc::value_out_of_range,
-                          a + ": more than one start time given (" + format_number(*delay) + " and " +
-                              format_number(*number) + ")");
+        return make_error(errc::value_out_of_range, a + ": more than one start time given (" + format_number(*delay) +
+                                                        " and " + format_number(*number) + ")");
       }
       auto f = finite(a, "start time", *number);
       if (!f) return f.error();
@@ -497,16 +493,14 @@ const std::map<std::string, Route>& routes() {
   using RM = crowdmesh::v1::ReportMovement;
   static const std::map<std::string, Route> kRoutes = {
       {"/load_buffer", fixed("(i buffer_id, s path[, s name])", "ns", "s", map_load_buffer)},
-      {"/play_stem",
-       fixed("(i buffer_id[, f rate, f volume, i loop, f start_seconds])", "n", "nnnn", map_play_stem)},
+      {"/play_stem", fixed("(i buffer_id[, f rate, f volume, i loop, f start_seconds])", "n", "nnnn", map_play_stem)},
       {"/stop_stem", fixed("(i buffer_id)", "n", "", map_stop_stem)},
       {"/stem_volume", fixed("(i buffer_id, f volume)", "nn", "", map_stem_volume)},
       {"/crossfade_levels", fixed("(f level_a, f level_b)", "nn", "", map_levels)},
       {"/deck_levels", fixed("(f level_a[, f level_b, f level_c, f level_d])", "n", "nnn", map_levels)},
       {"/deck_filter", fixed("(s deck, s band, f linear_gain)", "ssn", "", map_deck_filter)},
       {"/deck_eq", fixed("(s deck, s band, f percent)", "ssn", "", map_deck_eq)},
-      {"/deck_eq_all", fixed("(s deck, f low_percent, f mid_percent, f high_percent)", "snnn", "",
-                             map_deck_eq_all)},
+      {"/deck_eq_all", fixed("(s deck, f low_percent, f mid_percent, f high_percent)", "snnn", "", map_deck_eq_all)},
       {"/get_status", fixed("()", "", "", map_get_status)},
       {"/test_tone", fixed("([f frequency_hz])", "", "n", map_test_tone)},
       {"/mixer_cleanup", fixed("()", "", "", map_mixer_cleanup)},

@@ -26,7 +26,10 @@ class Seqlock {
   static constexpr std::size_t kWords = (sizeof(T) + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t);
 
  public:
-  Seqlock() noexcept { store(T{}); seq_.store(0, std::memory_order_relaxed); }
+  Seqlock() noexcept {
+    store(T{});
+    seq_.store(0, std::memory_order_relaxed);
+  }
 
   /// Writer: publishes `value`. Wait-free.
   void store(const T& value) noexcept {

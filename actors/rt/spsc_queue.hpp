@@ -39,8 +39,8 @@ class SpscQueue {
 
   /// Producer: records that can be pushed now without refusal.
   std::size_t write_available() const noexcept {
-    return mask_ + 1 - static_cast<std::size_t>(write_.load(std::memory_order_relaxed) -
-                                                read_.load(std::memory_order_acquire));
+    return mask_ + 1 -
+           static_cast<std::size_t>(write_.load(std::memory_order_relaxed) - read_.load(std::memory_order_acquire));
   }
 
   /// Consumer: takes the oldest record into `out`; false when empty.

@@ -35,8 +35,7 @@ bool SpscRing::write(const float* src, std::size_t frames) noexcept {
   const std::size_t first = std::min(frames, capacity_ - start);
   const std::size_t ch = static_cast<std::size_t>(channels_);
   std::memcpy(data_.get() + start * ch, src, first * ch * sizeof(float));
-  if (frames > first)
-    std::memcpy(data_.get(), src + first * ch, (frames - first) * ch * sizeof(float));
+  if (frames > first) std::memcpy(data_.get(), src + first * ch, (frames - first) * ch * sizeof(float));
   write_pos_.store(w + frames, std::memory_order_release);
   return true;
 }

@@ -9,7 +9,7 @@ namespace crowdmesh::rt {
 /// playout thread once per period, the render thread wakes the tap relay once
 /// per block. post() is called from the real-time side: sem_post(3) is async-signal-safe, never blocks and never
 /// allocates (one futex wake when a waiter sleeps), so it keeps the callback
-/// wait-free in the sense of ARCHITECTURE.md. Model: JACK's and PipeWire's
+/// wait-free in the sense of docs/ARCHITECTURE.md. Model: JACK's and PipeWire's
 /// callback → worker thread wake-ups.
 ///
 /// Thread contract: post() from the RT thread; wait_for() from one waiting thread.

@@ -5,8 +5,7 @@
 
 namespace crowdmesh::stretch {
 
-void map_channels(const float* in, int in_channels, float* out, int out_channels,
-                  std::size_t frames) noexcept {
+void map_channels(const float* in, int in_channels, float* out, int out_channels, std::size_t frames) noexcept {
   const auto ic = static_cast<std::size_t>(in_channels);
   const auto oc = static_cast<std::size_t>(out_channels);
   if (ic == oc) {

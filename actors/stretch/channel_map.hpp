@@ -21,7 +21,6 @@ inline constexpr float kFoldDownGain = 0.70710678f;
 ///     gain staging is the mixer's job.
 ///
 /// Thread contract: pure; wait-free, no allocation, callable from any thread.
-void map_channels(const float* in, int in_channels, float* out, int out_channels,
-                  std::size_t frames) noexcept;
+void map_channels(const float* in, int in_channels, float* out, int out_channels, std::size_t frames) noexcept;
 
 }  // namespace crowdmesh::stretch

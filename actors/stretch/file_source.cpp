@@ -13,15 +13,14 @@ namespace crowdmesh::stretch {
 
 namespace {
 
-std::string range_sentence(const std::string& what, const std::string& value,
-                           const std::string& lo, const std::string& hi) {
+std::string range_sentence(const std::string& what, const std::string& value, const std::string& lo,
+                           const std::string& hi) {
   return what + " " + value + " is outside the allowed range " + lo + ".." + hi;
 }
 
 }  // namespace
 
-caf::expected<std::unique_ptr<FileSource>> FileSource::open(const std::string& path,
-                                                            const SourceConfig& cfg) {
+caf::expected<std::unique_ptr<FileSource>> FileSource::open(const std::string& path, const SourceConfig& cfg) {
   try {
     if (cfg.device_channels < kMinChannels || cfg.device_channels > kMaxChannels)
       return make_error(errc::value_out_of_range,
@@ -30,63 +29,50 @@ caf::expected<std::unique_ptr<FileSource>> FileSource::open(const std::string& p
     if (cfg.device_rate_hz < kMinDeviceRateHz || cfg.device_rate_hz > kMaxDeviceRateHz)
       return make_error(errc::value_out_of_range,
                         range_sentence("device sample rate", std::to_string(cfg.device_rate_hz) + " Hz",
-                                       std::to_string(kMinDeviceRateHz),
-                                       std::to_string(kMaxDeviceRateHz) + " Hz"));
+                                       std::to_string(kMinDeviceRateHz), std::to_string(kMaxDeviceRateHz) + " Hz"));
     if (cfg.fifo_frames < kMinFifoFrames || cfg.fifo_frames > kMaxFifoFrames)
       return make_error(errc::value_out_of_range,
                         range_sentence("FIFO size", std::to_string(cfg.fifo_frames) + " frames",
-                                       std::to_string(kMinFifoFrames),
-                                       std::to_string(kMaxFifoFrames) + " frames"));
+                                       std::to_string(kMinFifoFrames), std::to_string(kMaxFifoFrames) + " frames"));
 
     auto decoder = SndfileDecoder::open(path);
     if (!decoder) return std::move(decoder.error());
     const SourceInfo& info = (*decoder)->info();
     if (info.file_channels < kMinChannels || info.file_channels > kMaxChannels)
-      return make_error(errc::unsupported_channels,
-                        info.path + " has " + std::to_string(info.file_channels) +
-                            " channels; supported: " + std::to_string(kMinChannels) + ".." +
-                            std::to_string(kMaxChannels));
+      return make_error(errc::unsupported_channels, info.path + " has " + std::to_string(info.file_channels) +
+                                                        " channels; supported: " + std::to_string(kMinChannels) + ".." +
+                                                        std::to_string(kMaxChannels));
     if (info.file_rate_hz <= 0)
       return make_error(errc::unsupported_format, info.path + " reports sample rate " +
-                                                      std::to_string(info.file_rate_hz) +
-                                                      " Hz; it must be positive");
-    const double ratio =
-        static_cast<double>(cfg.device_rate_hz) / static_cast<double>(info.file_rate_hz);
+                                                      std::to_string(info.file_rate_hz) + " Hz; it must be positive");
+    const double ratio = static_cast<double>(cfg.device_rate_hz) / static_cast<double>(info.file_rate_hz);
     // playback_rate folds the tempo into the ratio: every tempo in range must fit.
     if (ratio / kMaxTempoRatio < SamplerateResampler::kMinRatio ||
         ratio / kMinTempoRatio > SamplerateResampler::kMaxRatio)
-      return make_error(errc::unsupported_format,
-                        info.path + " has sample rate " + std::to_string(info.file_rate_hz) +
-                            " Hz; converting it to " + std::to_string(cfg.device_rate_hz) +
-                            " Hz at tempo ratios 0.5..2.0 needs a ratio outside "
-                            "libsamplerate's 1/256..256");
+      return make_error(errc::unsupported_format, info.path + " has sample rate " + std::to_string(info.file_rate_hz) +
+                                                      " Hz; converting it to " + std::to_string(cfg.device_rate_hz) +
+                                                      " Hz at tempo ratios 0.5..2.0 needs a ratio outside "
+                                                      "libsamplerate's 1/256..256");
     if (cfg.start_frame < 0 || (info.file_frames > 0 && cfg.start_frame > info.file_frames))
-      return make_error(errc::value_out_of_range,
-                        range_sentence("start frame", std::to_string(cfg.start_frame), "0",
-                                       std::to_string(info.file_frames)) +
-                            " for " + info.path);
+      return make_error(errc::value_out_of_range, range_sentence("start frame", std::to_string(cfg.start_frame), "0",
+                                                                 std::to_string(info.file_frames)) +
+                                                      " for " + info.path);
 
-    if (!std::isfinite(cfg.tempo_ratio) || cfg.tempo_ratio < kMinTempoRatio ||
-        cfg.tempo_ratio > kMaxTempoRatio)
+    if (!std::isfinite(cfg.tempo_ratio) || cfg.tempo_ratio < kMinTempoRatio || cfg.tempo_ratio > kMaxTempoRatio)
       return make_error(errc::value_out_of_range,
                         range_sentence("tempo ratio", std::to_string(cfg.tempo_ratio), "0.5", "2.0"));
-    if (auto ok = SoundTouchStretcher::validate(cfg.device_rate_hz, cfg.device_channels,
-                                                cfg.soundtouch);
-        !ok)
+    if (auto ok = SoundTouchStretcher::validate(cfg.device_rate_hz, cfg.device_channels, cfg.soundtouch); !ok)
       return std::move(ok.error());
 
-    const double src_ratio =
-        cfg.method == StretchMethod::playback_rate ? ratio / cfg.tempo_ratio : ratio;
-    auto resampler =
-        SamplerateResampler::create(cfg.quality, cfg.device_channels, src_ratio);
+    const double src_ratio = cfg.method == StretchMethod::playback_rate ? ratio / cfg.tempo_ratio : ratio;
+    auto resampler = SamplerateResampler::create(cfg.quality, cfg.device_channels, src_ratio);
     if (!resampler) return std::move(resampler.error());
 
     if (cfg.start_frame > 0) {
       auto sought = (*decoder)->seek(cfg.start_frame);
       if (!sought) return std::move(sought.error());
     }
-    return std::unique_ptr<FileSource>(
-        new FileSource(cfg, std::move(*decoder), std::move(*resampler)));
+    return std::unique_ptr<FileSource>(new FileSource(cfg, std::move(*decoder), std::move(*resampler)));
   } catch (const std::exception& e) {
     return make_error(errc::internal, "opening source " + path + " failed: " + e.what());
   }
@@ -98,12 +84,11 @@ FileSource::FileSource(const SourceConfig& cfg, std::unique_ptr<SndfileDecoder> 
       info_(decoder->info()),
       decoder_(std::move(decoder)),
       resampler_(std::move(resampler)),
-      stretcher_(std::make_unique<SoundTouchStretcher>(cfg.device_rate_hz, cfg.device_channels,
-                                                       cfg.soundtouch)),
+      stretcher_(std::make_unique<SoundTouchStretcher>(cfg.device_rate_hz, cfg.device_channels, cfg.soundtouch)),
       ring_(cfg.fifo_frames, cfg.device_channels),
       base_ratio_(static_cast<double>(cfg.device_rate_hz) / static_cast<double>(info_.file_rate_hz)),
-      fade_frames_(std::max<std::size_t>(
-          1, static_cast<std::size_t>(std::lround(kSwitchFadeSeconds * cfg.device_rate_hz)))),
+      fade_frames_(
+          std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(kSwitchFadeSeconds * cfg.device_rate_hz)))),
       decode_buf_(kDecodeBlockFrames * static_cast<std::size_t>(info_.file_channels)),
       mapped_buf_(kDecodeBlockFrames * static_cast<std::size_t>(cfg.device_channels)),
       out_buf_(kOutputBlockFrames * static_cast<std::size_t>(cfg.device_channels)),
@@ -138,8 +123,7 @@ bool FileSource::refill_input() {
     const std::size_t n = decoder_->read_frames(decode_buf_.data(), kDecodeBlockFrames);
     if (decoder_->failed()) note_error(decoder_->error_message());
     if (n > 0) {
-      map_channels(decode_buf_.data(), info_.file_channels, mapped_buf_.data(),
-                   cfg_.device_channels, n);
+      map_channels(decode_buf_.data(), info_.file_channels, mapped_buf_.data(), cfg_.device_channels, n);
       in_offset_ = 0;
       in_pending_ = n;
       return true;
@@ -185,8 +169,7 @@ void FileSource::publish_position() noexcept {
 }
 
 caf::expected<void> FileSource::configure_ratio() {
-  const double r =
-      active_method_ == StretchMethod::playback_rate ? base_ratio_ / applied_tempo_ : base_ratio_;
+  const double r = active_method_ == StretchMethod::playback_rate ? base_ratio_ / applied_tempo_ : base_ratio_;
   if (r == resampler_->ratio()) return {};
   return resampler_->set_ratio(r);
 }
@@ -222,8 +205,7 @@ void FileSource::apply_fade(float* buf, std::size_t frames) noexcept {
   const float inv = 1.0f / static_cast<float>(fade_frames_);
   for (std::size_t n = 0; n < frames; ++n) {
     const std::size_t p = std::min(fade_pos_, fade_frames_);
-    const float g = fade_ == Fade::out ? 1.0f - static_cast<float>(p) * inv
-                                       : static_cast<float>(p) * inv;
+    const float g = fade_ == Fade::out ? 1.0f - static_cast<float>(p) * inv : static_cast<float>(p) * inv;
     for (std::size_t c = 0; c < dch; ++c) buf[n * dch + c] *= g;
     if (fade_pos_ < fade_frames_) ++fade_pos_;
   }
@@ -256,12 +238,10 @@ void FileSource::switch_method() {
   fade_pos_ = 0;
 }
 
-caf::expected<SamplerateResampler::Result> FileSource::run_resampler(float* out,
-                                                                     std::size_t cap) {
+caf::expected<SamplerateResampler::Result> FileSource::run_resampler(float* out, std::size_t cap) {
   const auto dch = static_cast<std::size_t>(cfg_.device_channels);
   if (in_pending_ == 0 && !end_of_input_ && !refill_input()) end_of_input_ = true;
-  auto result = resampler_->process(mapped_buf_.data() + in_offset_ * dch, in_pending_, out, cap,
-                                    end_of_input_);
+  auto result = resampler_->process(mapped_buf_.data() + in_offset_ * dch, in_pending_, out, cap, end_of_input_);
   if (!result) return std::move(result.error());
   in_offset_ += result->input_used;
   in_pending_ -= result->input_used;
@@ -328,8 +308,7 @@ std::size_t FileSource::fill(std::size_t max_frames) noexcept {
 
       std::size_t cap = std::min({space, max_frames - written, kOutputBlockFrames});
       if (fade_ == Fade::out) cap = std::min(cap, fade_frames_ - fade_pos_);
-      auto step = active_method_ == StretchMethod::playback_rate ? produce_playback_rate(cap)
-                                                                 : produce_soundtouch(cap);
+      auto step = active_method_ == StretchMethod::playback_rate ? produce_playback_rate(cap) : produce_soundtouch(cap);
       if (!step) {
         note_error(info_.path + ": " + error_sentence(step.error()));
         publish_position();
@@ -340,8 +319,7 @@ std::size_t FileSource::fill(std::size_t max_frames) noexcept {
         apply_fade(out_buf_.data(), step->frames);
         ring_.write(out_buf_.data(), step->frames);  // fits: cap <= space
         written += step->frames;
-        frames_written_.store(frames_written_.load(std::memory_order_relaxed) +
-                                  static_cast<std::int64_t>(step->frames),
+        frames_written_.store(frames_written_.load(std::memory_order_relaxed) + static_cast<std::int64_t>(step->frames),
                               std::memory_order_relaxed);
         publish_position();
       }
@@ -370,9 +348,7 @@ std::size_t FileSource::fill(std::size_t max_frames) noexcept {
 
 bool FileSource::input_ended() const noexcept { return ended_.load(std::memory_order_acquire); }
 
-std::int64_t FileSource::frames_written() const noexcept {
-  return frames_written_.load(std::memory_order_relaxed);
-}
+std::int64_t FileSource::frames_written() const noexcept { return frames_written_.load(std::memory_order_relaxed); }
 
 std::size_t FileSource::read(float* dst, std::size_t frames) noexcept {
   const std::size_t n = ring_.read(dst, frames);
@@ -399,9 +375,7 @@ bool FileSource::finished() const noexcept {
   return ended_.load(std::memory_order_acquire) && ring_.read_available() == 0;
 }
 
-std::int64_t FileSource::frames_read() const noexcept {
-  return frames_read_.load(std::memory_order_relaxed);
-}
+std::int64_t FileSource::frames_read() const noexcept { return frames_read_.load(std::memory_order_relaxed); }
 
 void FileSource::set_loop(bool loop) noexcept { loop_.store(loop, std::memory_order_relaxed); }
 
@@ -443,9 +417,7 @@ double FileSource::file_position_seconds() const noexcept {
   return std::max(pos, 0.0) / static_cast<double>(info_.file_rate_hz);
 }
 
-std::uint64_t FileSource::decode_errors() const noexcept {
-  return decode_errors_.load(std::memory_order_relaxed);
-}
+std::uint64_t FileSource::decode_errors() const noexcept { return decode_errors_.load(std::memory_order_relaxed); }
 
 std::string FileSource::last_error() const { return last_error_; }
 

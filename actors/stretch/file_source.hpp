@@ -84,8 +84,7 @@ class FileSource final : public FrameReader {
   ///  - errc::unsupported_format: file rate ≤ 0, or file/device rate ratio divided by
   ///    any tempo ratio in 0.5..2.0 outside libsamplerate's 1/256..256.
   /// Allocates (FIFO, blocks, src_new): not real-time. Never throws.
-  static caf::expected<std::unique_ptr<FileSource>> open(const std::string& path,
-                                                         const SourceConfig& cfg);
+  static caf::expected<std::unique_ptr<FileSource>> open(const std::string& path, const SourceConfig& cfg);
 
   ~FileSource() override;
   FileSource(const FileSource&) = delete;
@@ -190,21 +189,21 @@ class FileSource final : public FrameReader {
   enum class Fade { none, out, in };
   // What one produce step did.
   struct Step {
-    std::size_t frames = 0;  // frames written to out_buf_
+    std::size_t frames = 0;   // frames written to out_buf_
     bool progressed = false;  // input consumed or output made
     bool done = false;        // the path is exhausted (end of stream)
   };
 
   // Producer helpers.
-  bool refill_input();  // decodes the next block; false at end of input
+  bool refill_input();                            // decodes the next block; false at end of input
   void note_error(std::string message) noexcept;  // first error only
-  void apply_requests();                           // tempo / method requests
-  caf::expected<void> configure_ratio();           // SRC ratio for the active method
+  void apply_requests();                          // tempo / method requests
+  caf::expected<void> configure_ratio();          // SRC ratio for the active method
   caf::expected<Step> produce_playback_rate(std::size_t cap);
   caf::expected<Step> produce_soundtouch(std::size_t cap);
   caf::expected<SamplerateResampler::Result> run_resampler(float* out, std::size_t cap);
-  void switch_method();                      // at the bottom of the dip
-  double write_end_position() const;         // file frame of the next frame into the FIFO
+  void switch_method();               // at the bottom of the dip
+  double write_end_position() const;  // file frame of the next frame into the FIFO
   double wrap(double file_frame) const noexcept;
   void apply_fade(float* buf, std::size_t frames) noexcept;
   void publish_position() noexcept;
@@ -231,10 +230,10 @@ class FileSource final : public FrameReader {
   bool src_done_ = false;          // soundtouch path: libsamplerate tail flushed
   bool st_flushed_ = false;        // soundtouch path: SoundTouch flushed
   Fade fade_ = Fade::none;
-  std::size_t fade_pos_ = 0;       // frames into the current fade
-  std::size_t in_offset_ = 0;      // first unconsumed frame in mapped_buf_
-  std::size_t in_pending_ = 0;     // mapped frames not yet consumed by the resampler
-  bool end_of_input_ = false;      // decoder exhausted (no loop): flushing the tail
+  std::size_t fade_pos_ = 0;    // frames into the current fade
+  std::size_t in_offset_ = 0;   // first unconsumed frame in mapped_buf_
+  std::size_t in_pending_ = 0;  // mapped frames not yet consumed by the resampler
+  bool end_of_input_ = false;   // decoder exhausted (no loop): flushing the tail
   bool error_noted_ = false;
   std::string last_error_;
 

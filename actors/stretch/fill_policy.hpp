@@ -15,9 +15,9 @@ const char* to_string(FillMode mode);
 
 /// Low-water marks as fractions of a FIFO's capacity.
 struct FillPolicy {
-  double emergency_below = 0.10;   ///< below: emergency (refill every 2 ms)
-  double urgent_below = 0.30;      ///< below: urgent (every 5 ms, small batches)
-  double relaxed_from = 0.75;      ///< at or above: relaxed (every 40 ms, big batches)
+  double emergency_below = 0.10;  ///< below: emergency (refill every 2 ms)
+  double urgent_below = 0.30;     ///< below: urgent (every 5 ms, small batches)
+  double relaxed_from = 0.75;     ///< at or above: relaxed (every 40 ms, big batches)
 
   /// The mode for a reserve of `available` frames in a FIFO of `capacity`.
   FillMode mode_for(std::size_t available, std::size_t capacity) const;

@@ -6,8 +6,8 @@ namespace crowdmesh::stretch {
 
 namespace {
 constexpr ResamplerQuality kAll[] = {ResamplerQuality::sinc_best, ResamplerQuality::sinc_medium,
-                                     ResamplerQuality::sinc_fastest,
-                                     ResamplerQuality::zero_order_hold, ResamplerQuality::linear};
+                                     ResamplerQuality::sinc_fastest, ResamplerQuality::zero_order_hold,
+                                     ResamplerQuality::linear};
 }  // namespace
 
 std::string to_string(ResamplerQuality quality) {
@@ -28,8 +28,7 @@ caf::expected<ResamplerQuality> parse_resampler_quality(const std::string& text)
     if (!allowed.empty()) allowed += ", ";
     allowed += to_string(q);
   }
-  return make_error(errc::value_out_of_range,
-                    "unknown resampler quality \"" + text + "\"; allowed values: " + allowed);
+  return make_error(errc::value_out_of_range, "unknown resampler quality \"" + text + "\"; allowed values: " + allowed);
 }
 
 }  // namespace crowdmesh::stretch

@@ -22,9 +22,7 @@ int converter_type(ResamplerQuality q) {
   return SRC_SINC_MEDIUM_QUALITY;
 }
 
-bool ratio_ok(double ratio) {
-  return std::isfinite(ratio) && src_is_valid_ratio(ratio) != 0;
-}
+bool ratio_ok(double ratio) { return std::isfinite(ratio) && src_is_valid_ratio(ratio) != 0; }
 
 std::string ratio_range_sentence(double ratio) {
   return "resampling ratio " + std::to_string(ratio) +
@@ -33,19 +31,18 @@ std::string ratio_range_sentence(double ratio) {
 
 }  // namespace
 
-caf::expected<std::unique_ptr<SamplerateResampler>> SamplerateResampler::create(
-    ResamplerQuality quality, int channels, double ratio) {
+caf::expected<std::unique_ptr<SamplerateResampler>> SamplerateResampler::create(ResamplerQuality quality, int channels,
+                                                                                double ratio) {
   try {
     if (channels < 1 || channels > 8)
-      return make_error(errc::value_out_of_range, "resampler channel count " +
-                                                      std::to_string(channels) +
-                                                      " is outside the allowed range 1..8");
+      return make_error(errc::value_out_of_range,
+                        "resampler channel count " + std::to_string(channels) + " is outside the allowed range 1..8");
     if (!ratio_ok(ratio)) return make_error(errc::value_out_of_range, ratio_range_sentence(ratio));
     int err = 0;
     SRC_STATE* state = src_new(converter_type(quality), channels, &err);
     if (state == nullptr)
-      return make_error(errc::internal, "libsamplerate src_new(" + to_string(quality) +
-                                            ") failed: " + src_strerror(err));
+      return make_error(errc::internal,
+                        "libsamplerate src_new(" + to_string(quality) + ") failed: " + src_strerror(err));
     std::unique_ptr<SamplerateResampler> r(new SamplerateResampler());
     r->state_ = state;
     r->quality_ = quality;
@@ -61,9 +58,9 @@ SamplerateResampler::~SamplerateResampler() {
   if (state_ != nullptr) src_delete(static_cast<SRC_STATE*>(state_));
 }
 
-caf::expected<SamplerateResampler::Result> SamplerateResampler::process(
-    const float* in, std::size_t in_frames, float* out, std::size_t out_capacity,
-    bool end_of_input) {
+caf::expected<SamplerateResampler::Result> SamplerateResampler::process(const float* in, std::size_t in_frames,
+                                                                        float* out, std::size_t out_capacity,
+                                                                        bool end_of_input) {
   SRC_DATA data{};
   data.data_in = in;
   data.data_out = out;
@@ -73,10 +70,8 @@ caf::expected<SamplerateResampler::Result> SamplerateResampler::process(
   data.src_ratio = ratio_;
   const int err = src_process(static_cast<SRC_STATE*>(state_), &data);
   if (err != 0)
-    return make_error(errc::internal, std::string("libsamplerate src_process failed: ") +
-                                          src_strerror(err));
-  return Result{static_cast<std::size_t>(data.input_frames_used),
-                static_cast<std::size_t>(data.output_frames_gen)};
+    return make_error(errc::internal, std::string("libsamplerate src_process failed: ") + src_strerror(err));
+  return Result{static_cast<std::size_t>(data.input_frames_used), static_cast<std::size_t>(data.output_frames_gen)};
 }
 
 caf::expected<void> SamplerateResampler::set_ratio(double ratio) {

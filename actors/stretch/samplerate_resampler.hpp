@@ -32,8 +32,8 @@ class SamplerateResampler {
   /// `ratio` = output rate / input rate (e.g. 48000.0 / 44100.0). Errors:
   /// errc::value_out_of_range (channels or ratio outside their range; the sentence
   /// has the value and the range); errc::internal (src_new failed, with its message).
-  static caf::expected<std::unique_ptr<SamplerateResampler>> create(ResamplerQuality quality,
-                                                                    int channels, double ratio);
+  static caf::expected<std::unique_ptr<SamplerateResampler>> create(ResamplerQuality quality, int channels,
+                                                                    double ratio);
 
   ~SamplerateResampler();
   SamplerateResampler(const SamplerateResampler&) = delete;
@@ -45,8 +45,8 @@ class SamplerateResampler {
   /// With `end_of_input` the internal filter tail is flushed: call repeatedly with
   /// no input until output_generated is 0. Errors: errc::internal with
   /// libsamplerate's message (src_process failed).
-  caf::expected<Result> process(const float* in, std::size_t in_frames, float* out,
-                                std::size_t out_capacity, bool end_of_input);
+  caf::expected<Result> process(const float* in, std::size_t in_frames, float* out, std::size_t out_capacity,
+                                bool end_of_input);
 
   /// Sets the conversion ratio (output / input rate) from the next output frame on
   /// (a step: src_set_ratio, so the change lands at the same frame however the

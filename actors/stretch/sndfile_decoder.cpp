@@ -42,8 +42,7 @@ std::string long_format_name(int format) {
   std::string out;
   SF_FORMAT_INFO major{};
   major.format = format & SF_FORMAT_TYPEMASK;
-  if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &major, sizeof major) == 0 && major.name)
-    out = major.name;
+  if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &major, sizeof major) == 0 && major.name) out = major.name;
   // Subtypes are listed, not looked up directly.
   int count = 0;
   sf_command(nullptr, SFC_GET_FORMAT_SUBTYPE_COUNT, &count, sizeof count);
@@ -64,25 +63,21 @@ std::string long_format_name(int format) {
 
 caf::expected<std::unique_ptr<SndfileDecoder>> SndfileDecoder::open(const std::string& path) {
   try {
-    if (path.empty())
-      return make_error(errc::file_not_found, "no audio file path given (empty string)");
+    if (path.empty()) return make_error(errc::file_not_found, "no audio file path given (empty string)");
     std::error_code ec;
     auto abs = std::filesystem::absolute(path, ec);
     if (ec) abs = std::filesystem::path(path);
     const std::string abs_path = abs.lexically_normal().string();
     const auto status = std::filesystem::status(abs_path, ec);
-    if (!std::filesystem::exists(status))
-      return make_error(errc::file_not_found, "audio file not found: " + abs_path);
+    if (!std::filesystem::exists(status)) return make_error(errc::file_not_found, "audio file not found: " + abs_path);
     if (std::filesystem::is_directory(status))
-      return make_error(errc::unreadable_file,
-                        "cannot read audio file " + abs_path + ": it is a directory");
+      return make_error(errc::unreadable_file, "cannot read audio file " + abs_path + ": it is a directory");
 
     SF_INFO sfinfo{};
     SNDFILE* file = sf_open(abs_path.c_str(), SFM_READ, &sfinfo);
     if (file == nullptr)
-      return make_error(errc::unreadable_file, "cannot decode audio file " + abs_path +
-                                                   ": libsndfile says \"" +
-                                                   sf_strerror(nullptr) + "\"");
+      return make_error(errc::unreadable_file,
+                        "cannot decode audio file " + abs_path + ": libsndfile says \"" + sf_strerror(nullptr) + "\"");
     std::unique_ptr<SndfileDecoder> dec(new SndfileDecoder());
     dec->file_ = file;
     dec->info_.path = abs_path;
@@ -103,16 +98,15 @@ SndfileDecoder::~SndfileDecoder() {
 
 std::size_t SndfileDecoder::read_frames(float* dst, std::size_t frames) noexcept {
   if (failed_ || frames == 0) return 0;
-  const sf_count_t got =
-      sf_readf_float(as_sndfile(file_), dst, static_cast<sf_count_t>(frames));
+  const sf_count_t got = sf_readf_float(as_sndfile(file_), dst, static_cast<sf_count_t>(frames));
   // Checked after every read: libFLAC, for one, flags "lost sync" on a full read
   // and then resynchronises silently.
   if (sf_error(as_sndfile(file_)) != SF_ERR_NO_ERROR) {
     failed_ = true;
     try {
       error_message_ = "decode error in " + info_.path + " near frame " +
-                       std::to_string(position_ + (got > 0 ? got : 0)) +
-                       ": libsndfile says \"" + sf_strerror(as_sndfile(file_)) + "\"";
+                       std::to_string(position_ + (got > 0 ? got : 0)) + ": libsndfile says \"" +
+                       sf_strerror(as_sndfile(file_)) + "\"";
     } catch (...) {
       // Out of memory for the message: failed_ still reports the error.
     }
@@ -123,9 +117,8 @@ std::size_t SndfileDecoder::read_frames(float* dst, std::size_t frames) noexcept
 
 caf::expected<void> SndfileDecoder::seek(std::int64_t frame) {
   if (frame < 0 || sf_seek(as_sndfile(file_), static_cast<sf_count_t>(frame), SEEK_SET) < 0)
-    return make_error(errc::value_out_of_range,
-                      "cannot seek to frame " + std::to_string(frame) + " in " + info_.path +
-                          " (allowed 0.." + std::to_string(info_.file_frames) + ")");
+    return make_error(errc::value_out_of_range, "cannot seek to frame " + std::to_string(frame) + " in " + info_.path +
+                                                    " (allowed 0.." + std::to_string(info_.file_frames) + ")");
   position_ = frame;
   return {};
 }

@@ -20,8 +20,7 @@ namespace {
 bool in_range(int v, int lo, int hi) { return v >= lo && v <= hi; }
 
 caf::error range_error(const std::string& what, int v, int lo, int hi) {
-  return make_error(errc::value_out_of_range, what + " " + std::to_string(v) +
-                                                  " is outside the allowed range " +
+  return make_error(errc::value_out_of_range, what + " " + std::to_string(v) + " is outside the allowed range " +
                                                   std::to_string(lo) + ".." + std::to_string(hi));
 }
 
@@ -30,22 +29,17 @@ constexpr std::size_t kMaxCallFrames = 1u << 20;
 
 }  // namespace
 
-caf::expected<void> SoundTouchStretcher::validate(int sample_rate_hz, int channels,
-                                                  const SoundTouchSettings& s) {
+caf::expected<void> SoundTouchStretcher::validate(int sample_rate_hz, int channels, const SoundTouchSettings& s) {
   if (!in_range(sample_rate_hz, 8000, 384000))
     return range_error("SoundTouch sample rate (Hz)", sample_rate_hz, 8000, 384000);
   if (!in_range(channels, 1, 8)) return range_error("SoundTouch channel count", channels, 1, 8);
-  if (!in_range(s.sequence_ms, 0, 500))
-    return range_error("SoundTouch sequence_ms", s.sequence_ms, 0, 500);
-  if (!in_range(s.seek_window_ms, 0, 200))
-    return range_error("SoundTouch seek_window_ms", s.seek_window_ms, 0, 200);
-  if (!in_range(s.overlap_ms, 1, 100))
-    return range_error("SoundTouch overlap_ms", s.overlap_ms, 1, 100);
+  if (!in_range(s.sequence_ms, 0, 500)) return range_error("SoundTouch sequence_ms", s.sequence_ms, 0, 500);
+  if (!in_range(s.seek_window_ms, 0, 200)) return range_error("SoundTouch seek_window_ms", s.seek_window_ms, 0, 200);
+  if (!in_range(s.overlap_ms, 1, 100)) return range_error("SoundTouch overlap_ms", s.overlap_ms, 1, 100);
   return {};
 }
 
-SoundTouchStretcher::SoundTouchStretcher(int sample_rate_hz, int channels,
-                                         const SoundTouchSettings& s)
+SoundTouchStretcher::SoundTouchStretcher(int sample_rate_hz, int channels, const SoundTouchSettings& s)
     : st_(std::make_unique<soundtouch::SoundTouch>()),
       sample_rate_hz_(std::clamp(sample_rate_hz, 8000, 384000)),
       channels_(std::clamp(channels, 1, 8)) {
@@ -80,8 +74,7 @@ void SoundTouchStretcher::put(const float* interleaved, std::size_t frames) {
 }
 
 std::size_t SoundTouchStretcher::receive(float* interleaved, std::size_t max_frames) {
-  return st_->receiveSamples(interleaved,
-                             static_cast<unsigned>(std::min(max_frames, kMaxCallFrames)));
+  return st_->receiveSamples(interleaved, static_cast<unsigned>(std::min(max_frames, kMaxCallFrames)));
 }
 
 std::size_t SoundTouchStretcher::available() const { return st_->numSamples(); }
@@ -92,8 +85,7 @@ void SoundTouchStretcher::clear() { st_->clear(); }
 
 std::size_t SoundTouchStretcher::latency_frames() const {
   const double out_as_input = static_cast<double>(st_->numSamples()) * tempo_;
-  return static_cast<std::size_t>(st_->numUnprocessedSamples()) +
-         static_cast<std::size_t>(std::llround(out_as_input));
+  return static_cast<std::size_t>(st_->numUnprocessedSamples()) + static_cast<std::size_t>(std::llround(out_as_input));
 }
 
 }  // namespace crowdmesh::stretch

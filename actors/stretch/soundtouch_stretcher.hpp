@@ -49,8 +49,7 @@ class SoundTouchStretcher {
   /// Checks `sample_rate_hz` (8000..384000), `channels` (1..8) and the ranges
   /// documented on SoundTouchSettings. Errors: errc::value_out_of_range with the
   /// value and the allowed range. Thread-safe (pure).
-  static caf::expected<void> validate(int sample_rate_hz, int channels,
-                                      const SoundTouchSettings& settings);
+  static caf::expected<void> validate(int sample_rate_hz, int channels, const SoundTouchSettings& settings);
 
   /// A stretcher for `channels` interleaved channels at `sample_rate_hz`, tempo 1.0.
   /// Precondition: validate() accepts the arguments (out-of-range values are

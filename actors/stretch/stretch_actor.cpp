@@ -94,9 +94,7 @@ struct StretchState {
   }
 
   // How long until the next tick.
-  std::chrono::milliseconds tick_interval() const {
-    return sources.empty() ? kIdleTick : FillPolicy::interval(mode);
-  }
+  std::chrono::milliseconds tick_interval() const { return sources.empty() ? kIdleTick : FillPolicy::interval(mode); }
 
   // Applies the tempo updates that are due, then tops up every live source;
   // forgets the sources nobody holds any more.
@@ -146,8 +144,7 @@ struct StretchState {
   }
 };
 
-StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<StretchState> self,
-                                          StretchConfig cfg) {
+StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<StretchState> self, StretchConfig cfg) {
   self->state.cfg = cfg;
   self->state.bpm = cfg.initial_bpm;
   self->delayed_send(self, FillPolicy::interval(FillMode::normal), tick_atom_v);
@@ -159,9 +156,8 @@ StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<Stretch
                             fmt::format("native BPM {:g} is out of range (allowed: {:g} to {:g})", native_bpm,
                                         kMinNativeBpm, kMaxNativeBpm));
         if (!std::isfinite(start_seconds) || start_seconds < 0)
-          return make_error(errc::value_out_of_range,
-                            fmt::format("start position {:g}", start_seconds) +
-                                " s is out of range (allowed: 0 s or more)");
+          return make_error(errc::value_out_of_range, fmt::format("start position {:g}", start_seconds) +
+                                                          " s is out of range (allowed: 0 s or more)");
         self->state.advance_bpm(self->state.now());  // the idle tick may not have moved it yet
         auto scfg0 = self->state.cfg.source;
         scfg0.tempo_ratio = self->state.bpm / native_bpm;
@@ -190,9 +186,8 @@ StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<Stretch
             tr.applied_seq = c.seq;
           }
         self->state.sources.push_back(tr);
-        spdlog::info("stretch: opened {} ({} {} Hz, {} ch) at {:.3f} s", shared->info().path,
-                     shared->info().format, shared->info().file_rate_hz,
-                     shared->info().file_channels, start_seconds);
+        spdlog::info("stretch: opened {} ({} {} Hz, {} ch) at {:.3f} s", shared->info().path, shared->info().format,
+                     shared->info().file_rate_hz, shared->info().file_channels, start_seconds);
         return SourceHandle{std::move(shared)};
       },
       [=](fill_atom) {
@@ -203,9 +198,10 @@ StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<Stretch
         if (!std::isfinite(bpm) || bpm <= 0) return;
         auto& st = self->state;
         const TempoChange c{apply_at_ns, bpm, st.next_seq++};
-        auto pos = std::upper_bound(st.pending.begin(), st.pending.end(), c, [](const TempoChange& a, const TempoChange& b) {
-          return a.at_ns < b.at_ns || (a.at_ns == b.at_ns && a.seq < b.seq);
-        });
+        auto pos =
+            std::upper_bound(st.pending.begin(), st.pending.end(), c, [](const TempoChange& a, const TempoChange& b) {
+              return a.at_ns < b.at_ns || (a.at_ns == b.at_ns && a.seq < b.seq);
+            });
         st.pending.insert(pos, c);
       },
       [=](tick_atom) {

@@ -23,12 +23,12 @@ struct SourceHandle {
 /// What the stretch actor reports: its buffering mode and the reserve of the
 /// emptiest deck FIFO.
 struct StretchStats {
-  std::string mode = "relaxed";      ///< emergency | urgent | normal | relaxed
+  std::string mode = "relaxed";          ///< emergency | urgent | normal | relaxed
   std::uint64_t min_reserve_frames = 0;  ///< frames ready in the emptiest FIFO
   std::uint64_t fifo_capacity_frames = 0;
-  std::uint32_t sources = 0;         ///< live sources
-  double bpm = 0;                    ///< the mesh tempo applied now
-  std::uint64_t emergencies = 0;     ///< times the reserve fell below the emergency mark
+  std::uint32_t sources = 0;      ///< live sources
+  double bpm = 0;                 ///< the mesh tempo applied now
+  std::uint64_t emergencies = 0;  ///< times the reserve fell below the emergency mark
   /// Tempo changes that arrived after their frame was already in a FIFO
   /// (applied at once, a little late), and by how many frames in total.
   std::uint64_t late_tempo_changes = 0;
@@ -37,15 +37,15 @@ struct StretchStats {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, StretchStats& x) {
-  return f(caf::meta::type_name("StretchStats"), x.mode, x.min_reserve_frames, x.fifo_capacity_frames, x.sources,
-           x.bpm, x.emergencies, x.late_tempo_changes, x.late_tempo_frames);
+  return f(caf::meta::type_name("StretchStats"), x.mode, x.min_reserve_frames, x.fifo_capacity_frames, x.sources, x.bpm,
+           x.emergencies, x.late_tempo_changes, x.late_tempo_frames);
 }
 
 /// Settings of the stretch actor (one per node).
 struct StretchConfig {
-  SourceConfig source;                                   ///< device rate/channels, quality, FIFO size, method
-  double initial_bpm = 120;                              ///< the mesh tempo until the tempo actor says otherwise
-  std::function<std::int64_t()> mesh_time_ns;            ///< mesh clock; null = the local clock
+  SourceConfig source;                         ///< device rate/channels, quality, FIFO size, method
+  double initial_bpm = 120;                    ///< the mesh tempo until the tempo actor says otherwise
+  std::function<std::int64_t()> mesh_time_ns;  ///< mesh clock; null = the local clock
 };
 
 /// Largest / smallest native BPM a track may declare.
@@ -71,8 +71,7 @@ constexpr double kMaxNativeBpm = 300;
 using StretchActor =
     caf::typed_actor<caf::replies_to<open_atom, std::string, double, bool, double>::with<SourceHandle>,
                      caf::replies_to<fill_atom>::with<bool>, caf::reacts_to<tick_atom>,
-                     caf::reacts_to<tempo_atom, double, std::int64_t>,
-                     caf::replies_to<stats_atom>::with<StretchStats>>;
+                     caf::reacts_to<tempo_atom, double, std::int64_t>, caf::replies_to<stats_atom>::with<StretchStats>>;
 
 /// Spawns the stretch actor (detached: it owns a thread for blocking file I/O).
 StretchActor spawn_stretch_actor(caf::actor_system& sys, const StretchConfig& cfg);

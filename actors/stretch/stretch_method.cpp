@@ -23,8 +23,7 @@ caf::expected<StretchMethod> parse_stretch_method(const std::string& text) {
     if (!allowed.empty()) allowed += ", ";
     allowed += to_string(m);
   }
-  return make_error(errc::value_out_of_range,
-                    "unknown stretch method \"" + text + "\"; allowed values: " + allowed);
+  return make_error(errc::value_out_of_range, "unknown stretch method \"" + text + "\"; allowed values: " + allowed);
 }
 
 }  // namespace crowdmesh::stretch

@@ -5,7 +5,7 @@
 
 namespace crowdmesh::stretch {
 
-/// How a source follows the tempo ratio (SPEC C2).
+/// How a source follows the tempo ratio (README, "Tempo that follows the dancers").
 ///  - playback_rate: varispeed through libsamplerate — the tempo ratio is folded
 ///    into the one file → device conversion, so pitch follows tempo like a
 ///    turntable (band-limited, never a truncated index).

@@ -133,8 +133,8 @@ caf::expected<LevelAnalyzer> LevelAnalyzer::create(std::uint32_t sample_rate_hz,
   impl->ebur.reset(ebur128_init(channels, sample_rate_hz, EBUR128_MODE_M | EBUR128_MODE_S));
   if (!impl->ebur)
     return make_error(errc::internal, "level analyser: libebur128 could not set up a meter for " +
-                                          std::to_string(channels) + " channels at " +
-                                          std::to_string(sample_rate_hz) + " Hz");
+                                          std::to_string(channels) + " channels at " + std::to_string(sample_rate_hz) +
+                                          " Hz");
   if (channels == 1) ebur128_set_channel(impl->ebur.get(), 0, EBUR128_DUAL_MONO);
   impl->scratch.assign(kChunkFrames * channels, 0.0f);
   impl->block_len = std::max<std::uint64_t>(1, sample_rate_hz / 100);

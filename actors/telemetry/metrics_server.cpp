@@ -85,8 +85,7 @@ MetricsServer::~MetricsServer() {
   if (daemon_ != nullptr) MHD_stop_daemon(daemon_);  // joins the polling thread, closes the socket
 }
 
-caf::expected<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& bind_address,
-                                                                   std::uint16_t port,
+caf::expected<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& bind_address, std::uint16_t port,
                                                                    std::function<std::string()> render) {
   const std::string where = host_port(bind_address, port);
   if (!render)
@@ -131,20 +130,18 @@ caf::expected<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::st
     ::close(fd);
     return io_failure(err);
   }
-  const std::uint16_t bound_port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                                                     : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  const std::uint16_t bound_port =
+      ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                        : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
 
   std::unique_ptr<MetricsServer> server(new MetricsServer(bind_address, std::move(render)));
   server->port_ = bound_port;
   const unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
                              (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-  server->daemon_ = MHD_start_daemon(
-      flags, bound_port, nullptr, nullptr, &MetricsServerAccess::handle, server.get(),
-      MHD_OPTION_EXTERNAL_LOGGER, &log_mhd, nullptr,
-      MHD_OPTION_LISTEN_SOCKET, static_cast<MHD_socket>(fd),
-      MHD_OPTION_CONNECTION_LIMIT, 64u,
-      MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-      MHD_OPTION_END);
+  server->daemon_ = MHD_start_daemon(flags, bound_port, nullptr, nullptr, &MetricsServerAccess::handle, server.get(),
+                                     MHD_OPTION_EXTERNAL_LOGGER, &log_mhd, nullptr, MHD_OPTION_LISTEN_SOCKET,
+                                     static_cast<MHD_socket>(fd), MHD_OPTION_CONNECTION_LIMIT, 64u,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
   if (server->daemon_ == nullptr) {
     // libmicrohttpd's failure paths may already have closed the socket it was
     // handed; closing it again could close an unrelated descriptor, so it is left.

@@ -21,7 +21,8 @@ void device(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::Devic
   if (d.playout()) {
     b.gauge("crowdmesh_playout_sync_error_seconds", "DAC time minus PTS of the frames playing now (filtered).")
         .add(n, d.sync_error_us() / 1e6);
-    b.gauge("crowdmesh_playout_rate_correction_ppm", "Playout resampling correction (about minus the card's error), ppm.")
+    b.gauge("crowdmesh_playout_rate_correction_ppm",
+            "Playout resampling correction (about minus the card's error), ppm.")
         .add(n, d.rate_correction_ppm());
     b.counter("crowdmesh_playout_realigns_total", "Playout frame drops/inserts after the first alignment.")
         .add(n, static_cast<double>(d.realigns()));
@@ -36,8 +37,7 @@ void device(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::Devic
   b.gauge("crowdmesh_device_callback_max_seconds", "Longest audio callback.").add(n, d.callback_us_max() / 1e6);
   b.gauge("crowdmesh_device_period_seconds", "Budget of one callback: period frames / sample rate.")
       .add(n, d.period_us() / 1e6);
-  b.gauge("crowdmesh_device_ring_fill_frames", "Frames queued in the output ring.")
-      .add(n, d.ring_fill_frames());
+  b.gauge("crowdmesh_device_ring_fill_frames", "Frames queued in the output ring.").add(n, d.ring_fill_frames());
   b.gauge("crowdmesh_device_ring_capacity_frames", "Capacity of the output ring, frames.")
       .add(n, d.ring_capacity_frames());
 }
@@ -52,13 +52,19 @@ void mixer(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::MixerS
     }
   };
   using D = crowdmesh::v1::MixerStats::DeckStats;
-  deck_gauge("crowdmesh_deck_playing", "1 when a buffer of the deck plays.", [](const D& d) { return d.playing() ? 1.0 : 0.0; });
-  deck_gauge("crowdmesh_deck_position_seconds", "Play-head position in the file.", [](const D& d) { return d.position_seconds(); });
-  deck_gauge("crowdmesh_deck_rms_dbfs", "Post-fader RMS level over the last interval.", [](const D& d) { return d.rms_dbfs(); });
-  deck_gauge("crowdmesh_deck_peak_dbfs", "Post-fader peak level over the last interval.", [](const D& d) { return d.peak_dbfs(); });
+  deck_gauge("crowdmesh_deck_playing", "1 when a buffer of the deck plays.",
+             [](const D& d) { return d.playing() ? 1.0 : 0.0; });
+  deck_gauge("crowdmesh_deck_position_seconds", "Play-head position in the file.",
+             [](const D& d) { return d.position_seconds(); });
+  deck_gauge("crowdmesh_deck_rms_dbfs", "Post-fader RMS level over the last interval.",
+             [](const D& d) { return d.rms_dbfs(); });
+  deck_gauge("crowdmesh_deck_peak_dbfs", "Post-fader peak level over the last interval.",
+             [](const D& d) { return d.peak_dbfs(); });
   deck_gauge("crowdmesh_deck_gain_db", "Deck gain.", [](const D& d) { return d.gain_db(); });
-  deck_gauge("crowdmesh_deck_reserve_seconds", "Decoded audio ready ahead of the play head.", [](const D& d) { return d.reserve_seconds(); });
-  deck_gauge("crowdmesh_deck_silent", "1 when playing below -60 dBFS for 2 s or more.", [](const D& d) { return d.silent() ? 1.0 : 0.0; });
+  deck_gauge("crowdmesh_deck_reserve_seconds", "Decoded audio ready ahead of the play head.",
+             [](const D& d) { return d.reserve_seconds(); });
+  deck_gauge("crowdmesh_deck_silent", "1 when playing below -60 dBFS for 2 s or more.",
+             [](const D& d) { return d.silent() ? 1.0 : 0.0; });
   b.counter("crowdmesh_deck_underrun_frames_total", "Frames of silence mixed because the deck FIFO was short.");
   for (const auto& d : m.decks()) {
     auto l = n;
@@ -87,8 +93,10 @@ void encoder(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::Enco
   b.gauge("crowdmesh_encoder_backlog_frames", "Frames received but not yet encoded.")
       .add(n, static_cast<double>(e.backlog_frames()));
   auto per_output = [&](const char* name, const char* help, bool counter, auto value) {
-    if (counter) b.counter(name, help);
-    else b.gauge(name, help);
+    if (counter)
+      b.counter(name, help);
+    else
+      b.gauge(name, help);
     for (const auto& o : e.outputs()) {
       auto l = n;
       l.emplace_back("encoder", o.name());
@@ -158,7 +166,8 @@ std::string render_node_metrics(const std::string& node, const std::vector<crowd
         b.gauge("crowdmesh_tempo_bpm", "Mesh tempo.");
         b.add({{"node", node}, {"kind", "current"}}, t.tempo().current_bpm());
         b.add({{"node", node}, {"kind", "target"}}, t.tempo().target_bpm());
-        b.gauge("crowdmesh_tempo_movement", "Last total movement reported by the detector (0..1).").add(n, t.tempo().movement());
+        b.gauge("crowdmesh_tempo_movement", "Last total movement reported by the detector (0..1).")
+            .add(n, t.tempo().movement());
         break;
       case crowdmesh::v1::Telemetry::kEncoder: encoder(b, n, t.encoder()); break;
       case crowdmesh::v1::Telemetry::kLinks: links(b, n, t.links()); break;

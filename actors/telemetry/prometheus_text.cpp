@@ -11,9 +11,7 @@ bool is_name_start(char c, bool colon_ok) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon_ok && c == ':');
 }
 
-bool is_name_char(char c, bool colon_ok) noexcept {
-  return is_name_start(c, colon_ok) || (c >= '0' && c <= '9');
-}
+bool is_name_char(char c, bool colon_ok) noexcept { return is_name_start(c, colon_ok) || (c >= '0' && c <= '9'); }
 
 bool valid_name(const std::string& name, bool colon_ok) noexcept {
   if (name.empty() || !is_name_start(name[0], colon_ok)) return false;

@@ -23,7 +23,7 @@ struct TelemetryState {
   std::chrono::milliseconds period{100};  // announced in every sample until the next tick
   ProcessSampler process;
   std::map<std::string, std::uint64_t> sequence;  // per actor
-  std::map<int, std::int64_t> quiet_since_ns;      // per deck: playing below -60 dBFS since
+  std::map<int, std::int64_t> quiet_since_ns;     // per deck: playing below -60 dBFS since
   // One request in flight per actor: a busy or stuck actor skips samples
   // instead of collecting requests (and no per-request timer is needed).
   bool device_pending = false, mixer_pending = false, tempo_pending = false, encoder_pending = false;

@@ -25,15 +25,15 @@ using TelemetryActor = caf::typed_actor<caf::reacts_to<tick_atom, std::uint64_t>
 /// What the telemetry actor samples and where it sends the samples. Every
 /// actor handle may be invalid (that role does not run here).
 struct TelemetryActorConfig {
-  std::string node;                              ///< this node's name (topics tele.<node>.<actor>)
-  std::chrono::milliseconds interval{100};       ///< sampling period (10 Hz by default)
+  std::string node;                         ///< this node's name (topics tele.<node>.<actor>)
+  std::chrono::milliseconds interval{100};  ///< sampling period (10 Hz by default)
   /// Sampling period while the node idles (nothing playing or loading, no test
   /// tone, no tempo ramp, no encoder; see TelemetryPace); <= interval: always interval.
   std::chrono::milliseconds idle_interval{1000};
   device::DeviceActor device;
-  std::string backend;                           ///< device backend description, for DeviceStats.backend
+  std::string backend;  ///< device backend description, for DeviceStats.backend
   mixer::MixerActor mixer;
-  std::shared_ptr<MasterMeter> master_meter;     ///< master loudness/clipping/silence, fed by the mixer tap
+  std::shared_ptr<MasterMeter> master_meter;  ///< master loudness/clipping/silence, fed by the mixer tap
   tempo::TempoActor tempo;
   std::string tempo_node;
   encoder::EncoderActor encoder;
@@ -49,7 +49,7 @@ struct TelemetryActorConfig {
   std::function<void(const std::string& topic, const crowdmesh::v1::Telemetry& sample)> publish;
 };
 
-/// Spawns the telemetry actor (ARCHITECTURE.md, telemetry row): every
+/// Spawns the telemetry actor (docs/ARCHITECTURE.md, telemetry row): every
 /// interval (idle_interval while the node idles) it asks each local actor for its stats (one request in flight per
 /// actor, so a stuck actor skips samples instead of piling up requests),
 /// samples the process (CPU %, RSS), the links and the mesh clock, and hands one Telemetry

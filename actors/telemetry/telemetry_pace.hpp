@@ -19,7 +19,9 @@ class TelemetryPace {
   /// `idle_interval` <= `interval`, or `always_busy` (an encoder runs here):
   /// always `interval`.
   TelemetryPace(std::chrono::milliseconds interval, std::chrono::milliseconds idle_interval, bool always_busy)
-      : interval_(interval), idle_interval_(idle_interval < interval ? interval : idle_interval), always_(always_busy) {}
+      : interval_(interval),
+        idle_interval_(idle_interval < interval ? interval : idle_interval),
+        always_(always_busy) {}
 
   /// What the mixer's last status said (see mixer_busy()). Returns true when
   /// this turned an idle node busy: the next sample should come within

@@ -34,8 +34,7 @@ class Reader {
     for (const auto& item : obj.items()) {
       bool ok = false;
       for (const char* k : known) ok = ok || item.key() == k;
-      if (!ok)
-        fail("unknown key `" + item.key() + "` in " + where + "; known keys: " + join(known) + hint);
+      if (!ok) fail("unknown key `" + item.key() + "` in " + where + "; known keys: " + join(known) + hint);
     }
   }
 
@@ -46,12 +45,12 @@ class Reader {
     return &*it;
   }
 
-  void read_double(const json& obj, const char* key, const std::string& path, double lo, double hi,
-                   bool lo_open, const std::string& unit, double& out) const {
+  void read_double(const json& obj, const char* key, const std::string& path, double lo, double hi, bool lo_open,
+                   const std::string& unit, double& out) const {
     auto it = obj.find(key);
     if (it == obj.end()) return;
-    const std::string range = (lo_open ? "(" : "") + number(lo) + ".." + number(hi) + (lo_open ? ")" : "") +
-                              (unit.empty() ? "" : " " + unit);
+    const std::string range =
+        (lo_open ? "(" : "") + number(lo) + ".." + number(hi) + (lo_open ? ")" : "") + (unit.empty() ? "" : " " + unit);
     if (!it->is_number() || it->is_boolean())
       fail(path + "." + key + " = " + it->dump() + " must be a number in " + range);
     const double v = it->get<double>();

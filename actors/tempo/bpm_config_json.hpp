@@ -6,7 +6,7 @@
 
 namespace crowdmesh::tempo {
 
-/// Loads a bpm_config.json of the original server (SPEC.md C2; the original's
+/// Loads a bpm_config.json of the original server (README, "Tempo that follows the dancers"; the original's
 /// "BPM Configuration Guide"):
 ///
 ///     {"movement_bpm": {

@@ -35,9 +35,9 @@ double MovementBpmCurve::target_bpm(double movement) const {
 
 caf::expected<double> MovementBpmCurve::validate_movement(double raw) {
   if (!std::isfinite(raw) || raw < 0.0)
-    return make_error(errc::value_out_of_range,
-                      "movement " + number(raw) +
-                          " is out of range: allowed a finite value >= 0 (values above 1 are clamped to 1)");
+    return make_error(
+        errc::value_out_of_range,
+        "movement " + number(raw) + " is out of range: allowed a finite value >= 0 (values above 1 are clamped to 1)");
   return raw > 1.0 ? 1.0 : (raw > 0.0 ? raw : 0.0);
 }
 

@@ -4,7 +4,7 @@
 
 namespace crowdmesh::tempo {
 
-/// The movement→BPM table of SPEC.md C2 (the original server's bpm_config:
+/// The movement→BPM table of README, "Tempo that follows the dancers" (the original server's bpm_config:
 /// `movement_bpm.thresholds`, `bpm_targets`, `movement_max_value`) with
 /// configurable thresholds and targets. With the defaults:
 ///   m < 0.02 → 105, m < 0.05 → 110, m < 0.10 → 115, m < 0.15 → 118,

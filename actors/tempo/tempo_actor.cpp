@@ -12,7 +12,7 @@ namespace crowdmesh::tempo {
 
 namespace {
 
-constexpr double kPublishStepBpm = 0.001;     // publish when the tempo moved this much
+constexpr double kPublishStepBpm = 0.001;             // publish when the tempo moved this much
 constexpr std::int64_t kRepublishNs = 1'000'000'000;  // and at least once a second (late joiners)
 
 struct TempoActorState {
@@ -64,8 +64,7 @@ void hasten_tick(Self self) {
 
 TempoActor::behavior_type tempo_actor(Self self, TempoActorConfig cfg) {
   self->state.cfg = std::move(cfg);
-  self->state.controller =
-      std::make_unique<TempoController>(self->state.cfg.settings, self->state.cfg.mesh_time_ns());
+  self->state.controller = std::make_unique<TempoController>(self->state.cfg.settings, self->state.cfg.mesh_time_ns());
   self->state.maybe_publish(true);
   schedule_tick(self, self->state.next_tick_delay());
   return {

@@ -22,8 +22,7 @@ struct TempoReport {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, TempoReport& x) {
-  return f(caf::meta::type_name("TempoReport"), x.movement, x.target_bpm, x.current_bpm, x.ramp_progress,
-           x.manual);
+  return f(caf::meta::type_name("TempoReport"), x.movement, x.target_bpm, x.current_bpm, x.ramp_progress, x.manual);
 }
 
 /// The movement-to-BPM actor (one per mesh, on the tempo node).
@@ -35,17 +34,16 @@ typename Inspector::result_type inspect(Inspector& f, TempoReport& x) {
 /// - (tick_atom): internal; publishes the tempo while it moves.
 using TempoActor = caf::typed_actor<caf::replies_to<movement_atom, double>::with<TempoReport>,
                                     caf::replies_to<tempo_atom, double, double>::with<TempoReport>,
-                                    caf::replies_to<status_atom>::with<TempoReport>,
-                                    caf::reacts_to<tick_atom>>;
+                                    caf::replies_to<status_atom>::with<TempoReport>, caf::reacts_to<tick_atom>>;
 
 /// Settings of the tempo actor.
 struct TempoActorConfig {
-  MovementBpmSettings settings;                  ///< the table, base BPM, transition time
-  std::function<std::int64_t()> mesh_time_ns;    ///< mesh clock (required)
+  MovementBpmSettings settings;                ///< the table, base BPM, transition time
+  std::function<std::int64_t()> mesh_time_ns;  ///< mesh clock (required)
   /// Called with the tempo and the mesh time at which every room applies it
   /// (now + apply_lead): local stretch actor and the mesh's event socket.
   std::function<void(double bpm, std::int64_t apply_at_ns)> publish;
-  std::chrono::milliseconds tick{20};            ///< publish period while the tempo moves
+  std::chrono::milliseconds tick{20};  ///< publish period while the tempo moves
   /// Lead from a decision to its mesh time: every room must get it before the
   /// deck FIFOs (StretchConfig/SourceConfig::fifo_frames, 65 536 frames = 1.37 s
   /// at 48 kHz) hold the frame it applies to, so that each room changes at the

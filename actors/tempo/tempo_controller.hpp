@@ -8,7 +8,7 @@
 
 namespace crowdmesh::tempo {
 
-/// The tempo actor's core (SPEC.md C2): movement reports in → target BPM via
+/// The tempo actor's core (README, "Tempo that follows the dancers"): movement reports in → target BPM via
 /// MovementBpmCurve → TempoRamp over `transition_time_seconds`; set_tempo()
 /// overrides.
 ///

@@ -27,8 +27,8 @@ caf::expected<void> TempoRamp::set_target(double bpm, double transition_seconds,
                                                     number(kMinBpm) + ".." + number(kMaxBpm) + " BPM");
   if (!std::isfinite(transition_seconds) || transition_seconds < 0.0 || transition_seconds > kMaxTransitionSeconds)
     return make_error(errc::value_out_of_range, "tempo transition time " + number(transition_seconds) +
-                                                    " s is out of range: allowed 0.." +
-                                                    number(kMaxTransitionSeconds) + " s");
+                                                    " s is out of range: allowed 0.." + number(kMaxTransitionSeconds) +
+                                                    " s");
   start_bpm_ = current_bpm(now_ns);
   target_bpm_ = bpm;
   start_ns_ = now_ns;

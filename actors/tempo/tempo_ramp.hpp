@@ -5,7 +5,7 @@
 
 namespace crowdmesh::tempo {
 
-/// A tempo (BPM) that ramps in wall-clock time toward its target (SPEC.md C2:
+/// A tempo (BPM) that ramps in wall-clock time toward its target (README, "Tempo that follows the dancers":
 /// "ramps in wall-clock time, not in loop iterations").
 ///
 /// Shape: linear in BPM over the transition. A transition set at t0 from the

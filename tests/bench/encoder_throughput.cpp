@@ -99,8 +99,9 @@ int main(int argc, char** argv) {
     c.block.frames = frames;
     c.block.channels = info.channels;
     c.block.sample_rate_hz = info.samplerate;
-    c.block.samples = std::make_shared<std::vector<float>>(pcm.begin() + static_cast<std::ptrdiff_t>(first * info.channels),
-                                                           pcm.begin() + static_cast<std::ptrdiff_t>((first + frames) * info.channels));
+    c.block.samples = std::make_shared<std::vector<float>>(
+        pcm.begin() + static_cast<std::ptrdiff_t>(first * info.channels),
+        pcm.begin() + static_cast<std::ptrdiff_t>((first + frames) * info.channels));
   }
   const auto t0 = std::chrono::steady_clock::now();
   std::uint64_t sent = 0, done = 0;
@@ -126,9 +127,9 @@ int main(int argc, char** argv) {
   (*pipeline)->stop();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto stats = (*pipeline)->stats();
-  std::printf("{\"preset\": \"%s\", \"audio_seconds\": %.3f, \"wall_seconds\": %.4f, \"gaps\": %llu, \"bytes\": %llu}\n",
-              argv[2], static_cast<double>(info.frames) / info.samplerate, seconds,
-              static_cast<unsigned long long>(stats.gaps),
-              static_cast<unsigned long long>(stats.outputs.empty() ? 0 : stats.outputs[0].bytes_out));
+  std::printf(
+      "{\"preset\": \"%s\", \"audio_seconds\": %.3f, \"wall_seconds\": %.4f, \"gaps\": %llu, \"bytes\": %llu}\n",
+      argv[2], static_cast<double>(info.frames) / info.samplerate, seconds, static_cast<unsigned long long>(stats.gaps),
+      static_cast<unsigned long long>(stats.outputs.empty() ? 0 : stats.outputs[0].bytes_out));
   return stats.gaps == 0 ? 0 : 1;
 }

@@ -117,8 +117,7 @@ void measure(Series& s, std::uint64_t count, RoundTrip&& round_trip) {
 
 // --- mesh: GetStatus through the connected node ---------------------------------------
 
-crowdmesh::v1::Envelope status_request(const std::string& source, const std::string& to,
-                                       std::uint64_t correlation_id) {
+crowdmesh::v1::Envelope status_request(const std::string& source, const std::string& to, std::uint64_t correlation_id) {
   crowdmesh::v1::Envelope env;
   env.set_protocol_version(1);
   env.set_source(source);
@@ -129,8 +128,7 @@ crowdmesh::v1::Envelope status_request(const std::string& source, const std::str
 }
 
 /// One request; appends its round trip to `s` when answered with Ok.
-void mesh_round_trip(crowdmesh::control::MeshClient& client, const crowdmesh::v1::Envelope& env,
-                     Series* s) {
+void mesh_round_trip(crowdmesh::control::MeshClient& client, const crowdmesh::v1::Envelope& env, Series* s) {
   const auto t0 = Clock::now();
   auto reply = client.request(env, kReplyTimeout);
   const auto t1 = Clock::now();
@@ -175,8 +173,7 @@ Series run_mesh(const Options& opt, std::size_t request_bytes) {
   Series warmup;  // discarded; stops early when the peer does not answer
   for (std::uint64_t i = 0; i < opt.warmup && warmup.timeouts < kMaxConsecutiveTimeouts; ++i)
     mesh_round_trip(client, status_request(source, opt.to, id++), &warmup);
-  measure(s, opt.count,
-          [&](Series* out) { mesh_round_trip(client, status_request(source, opt.to, id++), out); });
+  measure(s, opt.count, [&](Series* out) { mesh_round_trip(client, status_request(source, opt.to, id++), out); });
   return s;
 }
 
@@ -190,8 +187,7 @@ void echo_server(zmq::socket_t& router, const std::atomic<bool>& stop) {
       zmq::poll(items, kServerPollInterval);
       if (!(items[0].revents & ZMQ_POLLIN)) continue;
       std::vector<zmq::message_t> frames;
-      if (!zmq::recv_multipart(router, std::back_inserter(frames), zmq::recv_flags::dontwait))
-        continue;
+      if (!zmq::recv_multipart(router, std::back_inserter(frames), zmq::recv_flags::dontwait)) continue;
       zmq::send_multipart(router, frames);
     } catch (const zmq::error_t&) {
       if (stop.load()) return;
@@ -261,17 +257,17 @@ Series run_baseline(const Options& opt, std::size_t payload_bytes) {
 // --- output ---------------------------------------------------------------------------
 
 void print_human(const char* name, const Series& s, const Figures& f, std::uint64_t count) {
-  std::printf("%-8s %llu requests (%zu B request, %zu B first reply): ", name,
-              static_cast<unsigned long long>(count), s.request_bytes, s.reply_bytes);
+  std::printf("%-8s %llu requests (%zu B request, %zu B first reply): ", name, static_cast<unsigned long long>(count),
+              s.request_bytes, s.reply_bytes);
   if (f.valid)
-    std::printf("p50 %.1f us  p90 %.1f us  p99 %.1f us  max %.1f us  %.0f req/s", f.p50_us, f.p90_us,
-                f.p99_us, f.max_us, f.req_per_s);
+    std::printf("p50 %.1f us  p90 %.1f us  p99 %.1f us  max %.1f us  %.0f req/s", f.p50_us, f.p90_us, f.p99_us,
+                f.max_us, f.req_per_s);
   else
     std::printf("no answered request");
   std::printf("  errors %llu (timeouts %llu, error replies %llu, send %llu, skipped %llu)\n",
               static_cast<unsigned long long>(s.errors()), static_cast<unsigned long long>(s.timeouts),
-              static_cast<unsigned long long>(s.error_replies),
-              static_cast<unsigned long long>(s.send_errors), static_cast<unsigned long long>(s.skipped));
+              static_cast<unsigned long long>(s.error_replies), static_cast<unsigned long long>(s.send_errors),
+              static_cast<unsigned long long>(s.skipped));
   if (!s.first_error.empty()) std::printf("         first error: %s\n", s.first_error.c_str());
 }
 
@@ -280,15 +276,14 @@ std::string json_of(const Series& s, const Figures& f, std::uint64_t count) {
   std::snprintf(head, sizeof head,
                 "{\"count\":%llu,\"ok\":%zu,\"errors\":%llu,\"timeouts\":%llu,\"error_replies\":%llu,"
                 "\"skipped\":%llu,\"request_bytes\":%zu,\"reply_bytes\":%zu,",
-                static_cast<unsigned long long>(count), s.rtt_ns.size(),
-                static_cast<unsigned long long>(s.errors()), static_cast<unsigned long long>(s.timeouts),
-                static_cast<unsigned long long>(s.error_replies), static_cast<unsigned long long>(s.skipped),
-                s.request_bytes, s.reply_bytes);
+                static_cast<unsigned long long>(count), s.rtt_ns.size(), static_cast<unsigned long long>(s.errors()),
+                static_cast<unsigned long long>(s.timeouts), static_cast<unsigned long long>(s.error_replies),
+                static_cast<unsigned long long>(s.skipped), s.request_bytes, s.reply_bytes);
   char tail[256] = "\"p50_us\":null,\"p90_us\":null,\"p99_us\":null,\"max_us\":null,\"req_per_s\":null}";
   if (f.valid)
     std::snprintf(tail, sizeof tail,
-                  "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f,\"req_per_s\":%.0f}",
-                  f.p50_us, f.p90_us, f.p99_us, f.max_us, f.req_per_s);
+                  "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f,\"req_per_s\":%.0f}", f.p50_us,
+                  f.p90_us, f.p99_us, f.max_us, f.req_per_s);
   return std::string{head} + tail;
 }
 
@@ -363,8 +358,7 @@ int main(int argc, char** argv) {
                   mesh_f.p99_us / base_f.p99_us);
     ratio = buf;
   }
-  std::printf("{\"mesh\":%s,\"baseline\":%s,\"ratio\":%s}\n",
-              mesh ? json_of(*mesh, mesh_f, opt.count).c_str() : "null",
+  std::printf("{\"mesh\":%s,\"baseline\":%s,\"ratio\":%s}\n", mesh ? json_of(*mesh, mesh_f, opt.count).c_str() : "null",
               baseline ? json_of(*baseline, base_f, opt.count).c_str() : "null", ratio.c_str());
   const bool failed = (mesh && mesh->errors() > 0) || (baseline && baseline->errors() > 0);
   return failed ? 1 : 0;

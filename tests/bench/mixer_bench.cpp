@@ -22,12 +22,12 @@ void BM_MixerRender256(benchmark::State& state) {
     const auto id = static_cast<std::uint32_t>(i / kDeckCount + 1);
     m.begin_load(deck, id, "bench");
     auto r = std::make_shared<test::ToneReader>(cfg.sample_rate_hz, cfg.channels, 220.0 + 110.0 * i, 0.2f);
-    (void) m.finish_load(deck, id, r, mixer::BufferInfo{});
+    (void)m.finish_load(deck, id, r, mixer::BufferInfo{});
   }
   for (auto d : kAllDecks) {
-    (void) m.play(d);
-    (void) m.set_eq_db(d, dsp::EqBand::low, -6.0);
-    (void) m.set_eq_db(d, dsp::EqBand::high, 3.0);
+    (void)m.play(d);
+    (void)m.set_eq_db(d, dsp::EqBand::low, -6.0);
+    (void)m.set_eq_db(d, dsp::EqBand::high, 3.0);
   }
   std::vector<float> out(256 * 2);
   for (auto _ : state) {

@@ -37,8 +37,8 @@ void BM_Resample44100To48000Stereo(benchmark::State& state) {
     std::size_t produced = 0;
     while (produced < kOutFrames) {
       if (pos == kInputFrames) pos = 0;
-      auto r = rs.process(in.data() + pos * kChannels, kInputFrames - pos,
-                          out.data() + produced * kChannels, kOutFrames - produced, false);
+      auto r = rs.process(in.data() + pos * kChannels, kInputFrames - pos, out.data() + produced * kChannels,
+                          kOutFrames - produced, false);
       if (!r) {
         state.SkipWithError("src_process failed");
         return;

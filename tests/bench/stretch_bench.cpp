@@ -1,4 +1,4 @@
-// Tempo cost per deck (SPEC C2). Input: 1 s of a generated stereo "mix" (three
+// Tempo cost per deck (README, "Tempo that follows the dancers"). Input: 1 s of a generated stereo "mix" (three
 // partials + noise) at 44.1 kHz, cycled. The SoundTouch settings are the defaults
 // (SoundTouch's own music defaults).
 //  - BM_SoundTouchPerDeck: SoundTouchStretcher at 44.1 kHz, tempo 1.05; one
@@ -39,8 +39,8 @@ std::vector<float> make_input() {
   std::uniform_real_distribution<float> noise(-0.02f, 0.02f);
   for (std::size_t n = 0; n < kInputFrames; ++n) {
     const double t = static_cast<double>(n) / 44100.0;
-    const double v = 0.3 * std::sin(2 * M_PI * 110 * t) + 0.2 * std::sin(2 * M_PI * 440 * t) +
-                     0.1 * std::sin(2 * M_PI * 2637 * t);
+    const double v =
+        0.3 * std::sin(2 * M_PI * 110 * t) + 0.2 * std::sin(2 * M_PI * 440 * t) + 0.1 * std::sin(2 * M_PI * 2637 * t);
     in[n * 2] = static_cast<float>(v) + noise(rng);
     in[n * 2 + 1] = static_cast<float>(0.8 * v) + noise(rng);
   }
@@ -60,8 +60,8 @@ struct Deck {
     std::size_t produced = 0;
     while (produced < frames) {
       if (pos == kInputFrames) pos = 0;
-      auto r = src->process(in->data() + pos * kChannels, kInputFrames - pos,
-                            out + produced * kChannels, frames - produced, false);
+      auto r = src->process(in->data() + pos * kChannels, kInputFrames - pos, out + produced * kChannels,
+                            frames - produced, false);
       if (!r) return false;
       pos += r->input_used;
       produced += r->output_generated;
@@ -130,10 +130,8 @@ void four_decks(benchmark::State& state, bool soundtouch) {
     }
     benchmark::ClobberMemory();
   }
-  const double us =
-      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
-  state.counters["pct_of_core"] =
-      100.0 * us / static_cast<double>(state.iterations()) / kPeriodUs;
+  const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  state.counters["pct_of_core"] = 100.0 * us / static_cast<double>(state.iterations()) / kPeriodUs;
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBlock * 4));
   state.SetLabel(crowdmesh::stretch::to_string(quality) + ", 4 decks × 256 frames at 48 kHz");
 }

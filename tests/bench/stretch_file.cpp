@@ -53,8 +53,7 @@ int main(int argc, char** argv) {
   using crowdmesh::stretch::SoundTouchSettings;
   using crowdmesh::stretch::SoundTouchStretcher;
   if (argc != 4 && argc != 7) {
-    std::fprintf(stderr, "usage: %s IN.wav OUT.wav TEMPO_PERCENT [SEQ_MS SEEKWINDOW_MS OVERLAP_MS]\n",
-                 argv[0]);
+    std::fprintf(stderr, "usage: %s IN.wav OUT.wav TEMPO_PERCENT [SEQ_MS SEEKWINDOW_MS OVERLAP_MS]\n", argv[0]);
     return 2;
   }
   SoundTouchSettings settings;

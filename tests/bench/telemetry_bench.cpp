@@ -1,4 +1,4 @@
-// Cost of the telemetry meters beside playback (SPEC C5/C6: cheap enough for a
+// Cost of the telemetry meters beside playback (docs/PROTOCOL.md, "Telemetry": cheap enough for a
 // Pi 4): the master level analyser (RMS, peak, EBU R128 momentary/short-term
 // loudness, clipping, silence) per 480-frame block of 48 kHz stereo.
 #include <benchmark/benchmark.h>
@@ -25,8 +25,7 @@ static void BM_LevelAnalyzer48kStereo(benchmark::State& state) {
     if (++n % 10 == 0) benchmark::DoNotOptimize(a->take());
   }
   // 100 blocks of 480 frames = 1 s of audio: "cpu time per second of audio".
-  state.counters["pct_of_core"] =
-      benchmark::Counter(static_cast<double>(state.iterations()) * 480.0 / 48000.0,
-                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["pct_of_core"] = benchmark::Counter(static_cast<double>(state.iterations()) * 480.0 / 48000.0,
+                                                     benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_LevelAnalyzer48kStereo);

@@ -19,10 +19,10 @@ TEST(AudioNodeJackTest, TwentySecondsOnJackDummyWithoutProducerUnderrunsAndCallb
   const auto why = jack.start(48000, 256, false);
   ASSERT_TRUE(why.empty()) << why;
   const auto dir = make_temp_dir("crowdmesh-jack");
-  auto r = run_audio_node({"--a", music + "/frontiers.mp3", "--b", music + "/machine_wars.mp3", "--backend",
-                           "portaudio", "--device", "system", "--sample-rate", "48000", "--buffer-size", "256",
-                           "--duration", "20", "--record", dir + "/mix.wav"},
-                          dir);
+  auto r = run_audio_node(
+      {"--a", music + "/frontiers.mp3", "--b", music + "/machine_wars.mp3", "--backend", "portaudio", "--device",
+       "system", "--sample-rate", "48000", "--buffer-size", "256", "--duration", "20", "--record", dir + "/mix.wav"},
+      dir);
   jack.stop();
   ASSERT_EQ(r.exit_status, 0) << r.err;
   const auto& s = r.summary;
@@ -40,8 +40,8 @@ TEST(AudioNodeJackTest, TwentySecondsOnJackDummyWithoutProducerUnderrunsAndCallb
   auto audio = read_audio(dir + "/mix.wav");
   EXPECT_EQ(audio.frames, 20 * 48000);
   EXPECT_GT(rms_dbfs(audio), -30.0);
-  std::printf("jack dummy 20 s: xruns %d, callback p50/p99/max %d/%d/%d us, period %.0f us\n",
-              s["xruns"].get<int>(), s["callback_us"]["p50"].get<int>(), s["callback_us"]["p99"].get<int>(),
+  std::printf("jack dummy 20 s: xruns %d, callback p50/p99/max %d/%d/%d us, period %.0f us\n", s["xruns"].get<int>(),
+              s["callback_us"]["p50"].get<int>(), s["callback_us"]["p99"].get<int>(),
               s["callback_us"]["max"].get<int>(), period);
   std::filesystem::remove_all(dir);
 }

@@ -42,8 +42,8 @@ class AudioNodeTest : public ::testing::Test {
 };
 
 TEST_F(AudioNodeTest, TwoTracksAtRealPaceGiveTwentySecondsOfMusicWithoutProducerUnderruns) {
-  auto r = run_audio_node({"--a", track("frontiers.mp3"), "--b", track("machine_wars.mp3"), "--backend",
-                           "virtual", "--duration", "20", "--record", path("mix.wav")},
+  auto r = run_audio_node({"--a", track("frontiers.mp3"), "--b", track("machine_wars.mp3"), "--backend", "virtual",
+                           "--duration", "20", "--record", path("mix.wav")},
                           dir_);
   ASSERT_EQ(r.exit_status, 0) << r.err;
   auto audio = read_audio(path("mix.wav"));
@@ -66,8 +66,8 @@ TEST_F(AudioNodeTest, TwoTracksAtRealPaceGiveTwentySecondsOfMusicWithoutProducer
 }
 
 TEST_F(AudioNodeTest, OfflineRenderWritesExactlyTheRequestedDuration) {
-  auto r = run_audio_node({"--a", track("frontiers.mp3"), "--b", track("time_to_strike.mp3"), "--backend",
-                           "virtual", "--realtime", "false", "--duration", "20", "--record", path("mix.wav")},
+  auto r = run_audio_node({"--a", track("frontiers.mp3"), "--b", track("time_to_strike.mp3"), "--backend", "virtual",
+                           "--realtime", "false", "--duration", "20", "--record", path("mix.wav")},
                           dir_);
   ASSERT_EQ(r.exit_status, 0) << r.err;
   auto audio = read_audio(path("mix.wav"));
@@ -79,17 +79,16 @@ TEST_F(AudioNodeTest, OfflineRenderWritesExactlyTheRequestedDuration) {
 
 TEST_F(AudioNodeTest, NoTracksEndedStopsTheNodeByItself) {
   ASSERT_TRUE(write_sine_wav(path("short.wav"), 44100, 2, 1.5, 440.0));
-  auto r = run_audio_node({"--a", path("short.wav"), "--backend", "virtual", "--realtime", "false",
-                           "--record", path("mix.wav")},
-                          dir_);
+  auto r = run_audio_node(
+      {"--a", path("short.wav"), "--backend", "virtual", "--realtime", "false", "--record", path("mix.wav")}, dir_);
   ASSERT_EQ(r.exit_status, 0) << r.err;
   EXPECT_EQ(deck_states(r)["A"], "ended");
   EXPECT_NE(r.err.find("every track ended"), std::string::npos) << r.err;
 }
 
 TEST_F(AudioNodeTest, MissingFileIsReportedWithItsAbsolutePathAndTheOtherDeckPlays) {
-  auto r = run_audio_node({"--a", "no/such/track.mp3", "--b", track("machine_wars.mp3"), "--backend",
-                           "virtual", "--realtime", "false", "--duration", "3", "--record", path("mix.wav")},
+  auto r = run_audio_node({"--a", "no/such/track.mp3", "--b", track("machine_wars.mp3"), "--backend", "virtual",
+                           "--realtime", "false", "--duration", "3", "--record", path("mix.wav")},
                           dir_);
   ASSERT_EQ(r.exit_status, 0) << r.err;
   const std::string abs = std::filesystem::path(dir_) / "no/such/track.mp3";
@@ -101,8 +100,8 @@ TEST_F(AudioNodeTest, MissingFileIsReportedWithItsAbsolutePathAndTheOtherDeckPla
 
 TEST_F(AudioNodeTest, RandomBytesNamedWavAreRefusedAndTheOtherDeckPlays) {
   ASSERT_TRUE(write_random_bytes(path("noise.wav"), 100000));
-  auto r = run_audio_node({"--a", path("noise.wav"), "--b", track("machine_wars.mp3"), "--backend",
-                           "virtual", "--realtime", "false", "--duration", "2", "--record", path("mix.wav")},
+  auto r = run_audio_node({"--a", path("noise.wav"), "--b", track("machine_wars.mp3"), "--backend", "virtual",
+                           "--realtime", "false", "--duration", "2", "--record", path("mix.wav")},
                           dir_);
   ASSERT_EQ(r.exit_status, 0) << r.err;
   EXPECT_NE(errors(r).find("noise.wav"), std::string::npos) << errors(r);
@@ -112,8 +111,8 @@ TEST_F(AudioNodeTest, RandomBytesNamedWavAreRefusedAndTheOtherDeckPlays) {
 
 TEST_F(AudioNodeTest, TruncatedMp3PlaysWhatItHasThenEndsWhileTheOtherDeckPlays) {
   ASSERT_TRUE(write_truncated_copy(track("frontiers.mp3"), path("cut.mp3"), 40000));
-  auto r = run_audio_node({"--a", path("cut.mp3"), "--b", track("machine_wars.mp3"), "--backend",
-                           "virtual", "--realtime", "false", "--duration", "6", "--record", path("mix.wav")},
+  auto r = run_audio_node({"--a", path("cut.mp3"), "--b", track("machine_wars.mp3"), "--backend", "virtual",
+                           "--realtime", "false", "--duration", "6", "--record", path("mix.wav")},
                           dir_);
   ASSERT_EQ(r.exit_status, 0) << r.err;
   const auto states = deck_states(r);
@@ -125,8 +124,8 @@ TEST_F(AudioNodeTest, TruncatedMp3PlaysWhatItHasThenEndsWhileTheOtherDeckPlays) 
 
 TEST_F(AudioNodeTest, UnsupportedChannelCountIsRefusedWithTheCountAndTheRange) {
   ASSERT_TRUE(write_sine_wav(path("twelve.wav"), 48000, 12, 0.5, 440.0));
-  auto r = run_audio_node({"--a", path("twelve.wav"), "--b", track("machine_wars.mp3"), "--backend",
-                           "virtual", "--realtime", "false", "--duration", "1", "--record", path("mix.wav")},
+  auto r = run_audio_node({"--a", path("twelve.wav"), "--b", track("machine_wars.mp3"), "--backend", "virtual",
+                           "--realtime", "false", "--duration", "1", "--record", path("mix.wav")},
                           dir_);
   ASSERT_EQ(r.exit_status, 0) << r.err;
   EXPECT_NE(errors(r).find("12"), std::string::npos) << errors(r);
@@ -135,9 +134,8 @@ TEST_F(AudioNodeTest, UnsupportedChannelCountIsRefusedWithTheCountAndTheRange) {
 }
 
 TEST_F(AudioNodeTest, UnknownDeckIsRefusedAndTheKnownDeckPlays) {
-  auto r = run_audio_node({"--track", "E=" + track("frontiers.mp3"), "--b", track("machine_wars.mp3"),
-                           "--backend", "virtual", "--realtime", "false", "--duration", "1", "--record",
-                           path("mix.wav")},
+  auto r = run_audio_node({"--track", "E=" + track("frontiers.mp3"), "--b", track("machine_wars.mp3"), "--backend",
+                           "virtual", "--realtime", "false", "--duration", "1", "--record", path("mix.wav")},
                           dir_);
   ASSERT_EQ(r.exit_status, 0) << r.err;
   EXPECT_NE(errors(r).find("unknown deck 'E' (allowed: A, B, C, D)"), std::string::npos) << errors(r);
@@ -145,8 +143,8 @@ TEST_F(AudioNodeTest, UnknownDeckIsRefusedAndTheKnownDeckPlays) {
 }
 
 TEST_F(AudioNodeTest, NanAndOutOfRangeGainsAreRefusedAndChangeNothing) {
-  auto r = run_audio_node({"--a", track("frontiers.mp3"), "--gain", "A=nan", "--gain", "A=40", "--backend",
-                           "virtual", "--realtime", "false", "--duration", "2", "--record", path("mix.wav")},
+  auto r = run_audio_node({"--a", track("frontiers.mp3"), "--gain", "A=nan", "--gain", "A=40", "--backend", "virtual",
+                           "--realtime", "false", "--duration", "2", "--record", path("mix.wav")},
                           dir_);
   ASSERT_EQ(r.exit_status, 0) << r.err;
   const auto e = errors(r);
@@ -157,16 +155,16 @@ TEST_F(AudioNodeTest, NanAndOutOfRangeGainsAreRefusedAndChangeNothing) {
 }
 
 TEST_F(AudioNodeTest, DeviceThatDoesNotExistFailsWithTheNameAndNonZeroStatus) {
-  auto r = run_audio_node({"--a", track("frontiers.mp3"), "--backend", "portaudio", "--device",
-                           "No Such Card 9000", "--duration", "1"},
-                          dir_);
+  auto r = run_audio_node(
+      {"--a", track("frontiers.mp3"), "--backend", "portaudio", "--device", "No Such Card 9000", "--duration", "1"},
+      dir_);
   EXPECT_NE(r.exit_status, 0);
   EXPECT_NE(r.err.find("No Such Card 9000"), std::string::npos) << r.err;
 }
 
 TEST_F(AudioNodeTest, NothingPlayableExitsNonZeroWithEveryReason) {
-  auto r = run_audio_node({"--a", "missing-a.mp3", "--b", "missing-b.flac", "--backend", "virtual",
-                           "--realtime", "false", "--duration", "1"},
+  auto r = run_audio_node({"--a", "missing-a.mp3", "--b", "missing-b.flac", "--backend", "virtual", "--realtime",
+                           "false", "--duration", "1"},
                           dir_);
   EXPECT_EQ(r.exit_status, 1);
   EXPECT_NE(r.err.find("nothing can play"), std::string::npos) << r.err;
@@ -213,9 +211,8 @@ TEST_F(AudioNodeTest, OscPortHeldByAnotherProcessStopsTheNodeNamingThePort) {
   HeldUdpPort held;
   ASSERT_GT(held.port(), 0);
   std::ofstream(path("mesh.toml")) << solo_mesh_toml(held.port(), true);
-  auto r = run_audio_node({"--config", path("mesh.toml"), "--a", track("frontiers.mp3"), "--realtime", "false",
-                           "--duration", "2"},
-                          dir_);
+  auto r = run_audio_node(
+      {"--config", path("mesh.toml"), "--a", track("frontiers.mp3"), "--realtime", "false", "--duration", "2"}, dir_);
   EXPECT_EQ(r.exit_status, 2) << r.err;
   EXPECT_NE(r.err.find("cannot bind OSC"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(std::to_string(held.port())), std::string::npos) << r.err;
@@ -226,9 +223,8 @@ TEST_F(AudioNodeTest, OscDisabledInTheConfigLetsTheNodePlayBesideAHeldPort) {
   HeldUdpPort held;
   ASSERT_GT(held.port(), 0);
   std::ofstream(path("mesh.toml")) << solo_mesh_toml(held.port(), false);
-  auto r = run_audio_node({"--config", path("mesh.toml"), "--a", track("frontiers.mp3"), "--realtime", "false",
-                           "--duration", "2"},
-                          dir_);
+  auto r = run_audio_node(
+      {"--config", path("mesh.toml"), "--a", track("frontiers.mp3"), "--realtime", "false", "--duration", "2"}, dir_);
   EXPECT_EQ(r.exit_status, 0) << r.err;
   EXPECT_EQ(r.err.find("cannot bind OSC"), std::string::npos) << r.err;
 }
@@ -261,7 +257,8 @@ TEST_F(AudioNodeTest, OscPortOnTheCommandLineMovesTheBridgeAwayFromAHeldPort) {
 }
 
 TEST_F(AudioNodeTest, OscPortOutsideOneTo65535IsRefusedWithTheRange) {
-  auto r = run_audio_node({"--a", track("frontiers.mp3"), "--realtime", "false", "--duration", "1", "--osc", "0"}, dir_);
+  auto r =
+      run_audio_node({"--a", track("frontiers.mp3"), "--realtime", "false", "--duration", "1", "--osc", "0"}, dir_);
   EXPECT_EQ(r.exit_status, 2);
   EXPECT_NE(r.err.find("--osc: '0' is not a UDP port (allowed: 1-65535, or --osc off)"), std::string::npos) << r.err;
 }
@@ -270,8 +267,8 @@ TEST_F(AudioNodeTest, EightBuffersOfASevenMinuteMp3StayUnder100MB) {
   std::vector<std::string> args;
   for (const char* deck : {"A", "A", "B", "B", "C", "C", "D", "D"})
     args.insert(args.end(), {"--track", std::string(deck) + "=" + track("frontiers.mp3")});
-  args.insert(args.end(), {"--master", "-12", "--backend", "virtual", "--realtime", "false", "--duration",
-                           "30", "--record", path("mix.wav")});
+  args.insert(args.end(), {"--master", "-12", "--backend", "virtual", "--realtime", "false", "--duration", "30",
+                           "--record", path("mix.wav")});
   auto r = run_audio_node(args, dir_);
   ASSERT_EQ(r.exit_status, 0) << r.err;
   int buffers = 0;

@@ -93,9 +93,8 @@ TEST_F(DoctorJackTest, TimingAt128256512CountsCallbacksAndRecommendsAMeasuredSiz
     return t.period_frames == advice.recommended_period_frames;
   })) << advice.reason;
   const std::string report = format_doctor_report(devices_, kRateHz, advice);
-  EXPECT_NE(
-      report.find("Recommended buffer: " + std::to_string(advice.recommended_period_frames) + " frames"),
-      std::string::npos)
+  EXPECT_NE(report.find("Recommended buffer: " + std::to_string(advice.recommended_period_frames) + " frames"),
+            std::string::npos)
       << report;
   const auto json = doctor_report_json(devices_, kRateHz, advice);
   EXPECT_EQ(json.at("buffer_advice").at("measured").size(), kProbedPeriodsFrames.size());

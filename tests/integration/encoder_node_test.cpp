@@ -71,8 +71,9 @@ class EncoderNodeTest : public ::testing::Test {
 
   // An encoder-only node taking the mixer's stream, in the background.
   pid_t start_encoder(const std::string& name, const std::vector<std::string>& encodes) {
-    std::vector<std::string> args{AUDIO_NODE_BIN, "--roles", "encoder", "--source", audio_, "--mesh", "off",
-                                  "--summary-json", path(name + ".json"), "--log-level", "info"};
+    std::vector<std::string> args{AUDIO_NODE_BIN, "--roles", "encoder",        "--source",           audio_,
+                                  "--mesh",       "off",     "--summary-json", path(name + ".json"), "--log-level",
+                                  "info"};
     for (const auto& e : encodes) {
       args.push_back("--encode");
       args.push_back(e);
@@ -104,8 +105,8 @@ class EncoderNodeTest : public ::testing::Test {
 };
 
 TEST_F(EncoderNodeTest, SeparateEncoderProcessWritesValidMobileHifiPodcastFiles) {
-  const pid_t enc = start_encoder("enc", {"mobile:file:" + path("mix.opus"), "hifi:file:" + path("mix.flac"),
-                                          "podcast:file:" + path("mix.mp3")});
+  const pid_t enc = start_encoder(
+      "enc", {"mobile:file:" + path("mix.opus"), "hifi:file:" + path("mix.flac"), "podcast:file:" + path("mix.mp3")});
   std::this_thread::sleep_for(300ms);  // let it subscribe before the mixer starts
   auto mixer = run_mixer(12);
   ASSERT_EQ(mixer.exit_status, 0) << mixer.err;
@@ -238,9 +239,8 @@ TEST_F(EncoderNodeTest, LocalEncoderOfAnOfflineRenderRecordsEveryFrame) {
 }
 
 TEST_F(EncoderNodeTest, UnknownPresetIsRefusedNamingTheKnownOnes) {
-  auto r = run_audio_node({"--roles", "encoder", "--source", audio_, "--mesh", "off", "--encode",
-                           "mobil:file:" + path("x.opus")},
-                          dir_);
+  auto r = run_audio_node(
+      {"--roles", "encoder", "--source", audio_, "--mesh", "off", "--encode", "mobil:file:" + path("x.opus")}, dir_);
   EXPECT_EQ(r.exit_status, 2);
   EXPECT_NE(r.err.find("mobil"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("podcast"), std::string::npos) << r.err;
@@ -255,10 +255,10 @@ TEST_F(EncoderNodeTest, EncoderOnlyNodeWithoutSourceSaysWhatIsMissing) {
 TEST_F(EncoderNodeTest, UnwritablePathIsNamedAndTheNodeKeepsPlaying) {
   const std::string blocked = path("file-not-dir");
   std::ofstream(blocked) << "x";
-  auto r = run_audio_node({"--a", music_ + "/frontiers.mp3", "--backend", "virtual", "--realtime", "false",
-                           "--duration", "3", "--mesh", "off", "--encode", "hifi:file:" + blocked + "/mix.flac",
-                           "--encode", "mobile:file:" + path("ok.opus")},
-                          dir_);
+  auto r = run_audio_node(
+      {"--a", music_ + "/frontiers.mp3", "--backend", "virtual", "--realtime", "false", "--duration", "3", "--mesh",
+       "off", "--encode", "hifi:file:" + blocked + "/mix.flac", "--encode", "mobile:file:" + path("ok.opus")},
+      dir_);
   ASSERT_EQ(r.exit_status, 0) << r.err;
   EXPECT_NEAR(r.summary["seconds_played"].get<double>(), 3.0, 0.01);
   EXPECT_NE(r.summary["errors"].dump().find(blocked + "/mix.flac"), std::string::npos) << r.summary["errors"].dump();
@@ -268,8 +268,8 @@ TEST_F(EncoderNodeTest, UnwritablePathIsNamedAndTheNodeKeepsPlaying) {
 TEST_F(EncoderNodeTest, IcecastListenersDecodeTheOpusAndMp3MountsOfTheNode) {
   IcecastServer icecast;
   ASSERT_EQ(icecast.start(), "");
-  const std::string base = std::string("icecast://source:") + IcecastServer::kSourcePassword + "@127.0.0.1:" +
-                           std::to_string(icecast.port());
+  const std::string base = std::string("icecast://source:") + IcecastServer::kSourcePassword +
+                           "@127.0.0.1:" + std::to_string(icecast.port());
   const pid_t node = spawn_process(
       {AUDIO_NODE_BIN, "--a", music_ + "/frontiers.mp3", "--b", music_ + "/machine_wars.mp3", "--backend", "virtual",
        "--realtime", "true", "--duration", "14", "--mesh", "off", "--encode", "mobile:" + base + "/room-a.opus",
@@ -290,12 +290,13 @@ TEST_F(EncoderNodeTest, IcecastListenersDecodeTheOpusAndMp3MountsOfTheNode) {
   // A listener decodes 5 s from each mount (both at once).
   std::vector<pid_t> listeners;
   for (const char* mount : {"room-a.opus", "room-a.mp3"})
-    listeners.push_back(spawn_process({"/usr/bin/ffmpeg", "-v", "error", "-i",
-                                       "http://127.0.0.1:" + std::to_string(icecast.port()) + "/" + mount, "-t", "5",
-                                       "-f", "null", "-"},
-                                      path(std::string(mount) + ".out"), path(std::string(mount) + ".err")));
+    listeners.push_back(spawn_process(
+        {"/usr/bin/ffmpeg", "-v", "error", "-i", "http://127.0.0.1:" + std::to_string(icecast.port()) + "/" + mount,
+         "-t", "5", "-f", "null", "-"},
+        path(std::string(mount) + ".out"), path(std::string(mount) + ".err")));
   for (std::size_t i = 0; i < listeners.size(); ++i)
-    EXPECT_EQ(wait_for_exit(listeners[i], 20s).value_or(-1), 0) << shell("cat '" + path(i ? "room-a.mp3.err" : "room-a.opus.err") + "'");
+    EXPECT_EQ(wait_for_exit(listeners[i], 20s).value_or(-1), 0)
+        << shell("cat '" + path(i ? "room-a.mp3.err" : "room-a.opus.err") + "'");
   EXPECT_EQ(wait_for_exit(node, 30s).value_or(-1), 0);
   pids_.erase(std::remove(pids_.begin(), pids_.end(), node), pids_.end());
   auto summary = read_json(path("node.json"));
@@ -309,10 +310,10 @@ TEST_F(EncoderNodeTest, IcecastListenersDecodeTheOpusAndMp3MountsOfTheNode) {
 TEST_F(EncoderNodeTest, WrongIcecastPasswordIsReportedWhileTheNodePlaysOn) {
   IcecastServer icecast;
   ASSERT_EQ(icecast.start(), "");
-  auto r = run_audio_node({"--a", music_ + "/frontiers.mp3", "--backend", "virtual", "--realtime", "true",
-                           "--duration", "4", "--mesh", "off", "--encode",
-                           "mobile:icecast://source:wrong@127.0.0.1:" + std::to_string(icecast.port()) + "/x.opus"},
-                          dir_);
+  auto r = run_audio_node(
+      {"--a", music_ + "/frontiers.mp3", "--backend", "virtual", "--realtime", "true", "--duration", "4", "--mesh",
+       "off", "--encode", "mobile:icecast://source:wrong@127.0.0.1:" + std::to_string(icecast.port()) + "/x.opus"},
+      dir_);
   ASSERT_EQ(r.exit_status, 0) << r.err;
   EXPECT_NEAR(r.summary["seconds_played"].get<double>(), 4.0, 0.01);
   const auto& o = r.summary["encoder"]["outputs"][0];

@@ -49,8 +49,7 @@ class MeshClusterTest : public ::testing::Test {
 
   void start_node(const std::string& name) {
     pids_[name] = spawn_process({AUDIO_NODE_BIN, "--config", MESH_LOCAL_TOML, "--name", name, "--backend", "virtual",
-                                 "--record", dir_ + "/" + name + ".wav", "--summary-json",
-                                 dir_ + "/" + name + ".json"},
+                                 "--record", dir_ + "/" + name + ".wav", "--summary-json", dir_ + "/" + name + ".json"},
                                 dir_ + "/" + name + ".out", dir_ + "/" + name + ".log");
     ASSERT_GT(pids_[name], 0);
   }
@@ -214,7 +213,7 @@ TEST_F(MeshClusterTest, TempoSetOnTheTempoNodeReachesEveryRoomAndOscDrivesItToo)
   auto t = ctl({"--to", "room-a", "--json", "tempo"});
   ASSERT_EQ(t.status, 0) << t.out;
   auto j = nlohmann::json::parse(t.out);
-  EXPECT_DOUBLE_EQ(j["ok"]["tempo"]["target_bpm"].get<double>(), 105.0) << "movement 0.01 → 105 BPM (SPEC C2)";
+  EXPECT_DOUBLE_EQ(j["ok"]["tempo"]["target_bpm"].get<double>(), 105.0) << "movement 0.01 → 105 BPM (README, "Tempo that follows the dancers")";
 }
 
 }  // namespace

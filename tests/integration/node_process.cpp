@@ -47,8 +47,10 @@ NodeRun run_audio_node(const std::vector<std::string>& args, const std::string& 
 
 std::string music_dir() {
   std::string dir;
-  if (const char* env = std::getenv("CROWDMESH_MUSIC_DIR"); env && *env) dir = env;
-  else if (const char* home = std::getenv("HOME")) dir = std::string(home) + "/.cache/crowdmesh/music";
+  if (const char* env = std::getenv("CROWDMESH_MUSIC_DIR"); env && *env)
+    dir = env;
+  else if (const char* home = std::getenv("HOME"))
+    dir = std::string(home) + "/.cache/crowdmesh/music";
   return std::filesystem::exists(dir + "/frontiers.mp3") ? dir : std::string();
 }
 

@@ -8,10 +8,10 @@ namespace crowdmesh::test {
 
 /// The outcome of running the audio_node binary once.
 struct NodeRun {
-  int exit_status = -1;     ///< process exit status (WEXITSTATUS), -1 if it did not exit normally
-  std::string out;          ///< stdout
-  std::string err;          ///< stderr (the log)
-  nlohmann::json summary;   ///< --summary-json content (null when not written)
+  int exit_status = -1;    ///< process exit status (WEXITSTATUS), -1 if it did not exit normally
+  std::string out;         ///< stdout
+  std::string err;         ///< stderr (the log)
+  nlohmann::json summary;  ///< --summary-json content (null when not written)
 };
 
 /// Runs audio_node (path compiled in) with `args` in `work_dir`, waiting for

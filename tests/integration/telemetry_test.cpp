@@ -50,8 +50,8 @@ class TelemetryTest : public ::testing::Test {
   }
 
   void start_node(const std::string& name, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{AUDIO_NODE_BIN, "--config", MESH_LOCAL_TOML, "--name", name, "--backend", "virtual",
-                                  "--a", music_ + "/frontiers.mp3", "--loop"};
+    std::vector<std::string> argv{AUDIO_NODE_BIN, "--config", MESH_LOCAL_TOML,           "--name", name, "--backend",
+                                  "virtual",      "--a",      music_ + "/frontiers.mp3", "--loop"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     const pid_t pid = spawn_process(argv, dir_ + "/" + name + ".out", dir_ + "/" + name + ".log");
     ASSERT_GT(pid, 0);
@@ -188,20 +188,21 @@ TEST_F(TelemetryTest, PrometheusScrapesTheNodeAndPromtoolAcceptsItsMetrics) {
   EXPECT_NE(res->header("Content-Type").find("text/plain"), std::string::npos);
   const std::string metrics = dir_ + "/metrics.txt";
   std::ofstream(metrics) << res->body;
-  EXPECT_EQ(run_quiet({"/bin/sh", "-c", "/usr/bin/promtool check metrics < '" + metrics + "' > '" + dir_ +
-                                            "/promtool.txt' 2>&1"}),
+  EXPECT_EQ(run_quiet({"/bin/sh", "-c",
+                       "/usr/bin/promtool check metrics < '" + metrics + "' > '" + dir_ + "/promtool.txt' 2>&1"}),
             0)
       << slurp(dir_ + "/promtool.txt");
   EXPECT_EQ(slurp(dir_ + "/promtool.txt"), "") << "no lint warnings";
 
   // A real Prometheus scrapes it.
   const std::uint16_t prom_port = free_tcp_port();
-  std::ofstream(dir_ + "/prometheus.yml") << "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: crowdmesh\n"
-                                          << "    static_configs:\n      - targets: ['127.0.0.1:" << port << "']\n";
-  const pid_t prom = spawn_process({"/usr/bin/prometheus", "--config.file=" + dir_ + "/prometheus.yml",
-                                    "--storage.tsdb.path=" + dir_ + "/tsdb",
-                                    "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
-                                   dir_ + "/prometheus.out", dir_ + "/prometheus.log");
+  std::ofstream(dir_ + "/prometheus.yml")
+      << "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: crowdmesh\n"
+      << "    static_configs:\n      - targets: ['127.0.0.1:" << port << "']\n";
+  const pid_t prom = spawn_process(
+      {"/usr/bin/prometheus", "--config.file=" + dir_ + "/prometheus.yml", "--storage.tsdb.path=" + dir_ + "/tsdb",
+       "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+      dir_ + "/prometheus.out", dir_ + "/prometheus.log");
   ASSERT_GT(prom, 0);
   pids_.push_back(prom);
   nlohmann::json answer;
@@ -223,10 +224,10 @@ TEST_F(TelemetryTest, PrometheusScrapesTheNodeAndPromtoolAcceptsItsMetrics) {
 TEST_F(TelemetryTest, EncoderOnlyNodeReportsItsOutputsInTop) {
   start_node("room-a");
   // An encoder node on its own ports takes room-a's stream.
-  const pid_t enc = spawn_process({AUDIO_NODE_BIN, "--config", MESH_LOCAL_TOML, "--name", "room-c", "--roles",
-                                   "encoder,telemetry", "--source", "room-a", "--encode",
-                                   "hifi:file:" + dir_ + "/room-a.flac"},
-                                  dir_ + "/enc.out", dir_ + "/enc.log");
+  const pid_t enc =
+      spawn_process({AUDIO_NODE_BIN, "--config", MESH_LOCAL_TOML, "--name", "room-c", "--roles", "encoder,telemetry",
+                     "--source", "room-a", "--encode", "hifi:file:" + dir_ + "/room-a.flac"},
+                    dir_ + "/enc.out", dir_ + "/enc.log");
   pids_.push_back(enc);
   nlohmann::json t;
   const auto deadline = Clock::now() + 20s;

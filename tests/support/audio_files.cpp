@@ -9,8 +9,8 @@
 
 namespace crowdmesh::test {
 
-bool write_sine_wav(const std::string& path, int sample_rate_hz, int channels, double seconds,
-                    double frequency_hz, double amplitude) {
+bool write_sine_wav(const std::string& path, int sample_rate_hz, int channels, double seconds, double frequency_hz,
+                    double amplitude) {
   SF_INFO info{};
   info.samplerate = sample_rate_hz;
   info.channels = channels;
@@ -70,7 +70,8 @@ double rms_dbfs(const AudioData& audio, std::int64_t first, std::int64_t count) 
   const auto ch = static_cast<std::int64_t>(audio.channels);
   double sum = 0;
   std::int64_t n = 0;
-  for (std::int64_t i = first * ch; i < (first + count) * ch && i < static_cast<std::int64_t>(audio.samples.size()); ++i) {
+  for (std::int64_t i = first * ch; i < (first + count) * ch && i < static_cast<std::int64_t>(audio.samples.size());
+       ++i) {
     sum += static_cast<double>(audio.samples[static_cast<std::size_t>(i)]) * audio.samples[static_cast<std::size_t>(i)];
     ++n;
   }

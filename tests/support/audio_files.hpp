@@ -15,8 +15,8 @@ struct AudioData {
 
 /// Writes a sine (amplitude 0..1, same on every channel) as a 32-bit float WAV.
 /// Returns false when libsndfile cannot write the file.
-bool write_sine_wav(const std::string& path, int sample_rate_hz, int channels, double seconds,
-                    double frequency_hz, double amplitude = 0.5);
+bool write_sine_wav(const std::string& path, int sample_rate_hz, int channels, double seconds, double frequency_hz,
+                    double amplitude = 0.5);
 
 /// Writes `bytes` pseudo-random bytes (fixed seed) to path.
 bool write_random_bytes(const std::string& path, std::size_t bytes);

@@ -8,9 +8,9 @@ namespace crowdmesh::test {
 
 /// An HTTP response as read off the socket.
 struct HttpResponse {
-  int status = 0;        ///< e.g. 200
-  std::string headers;   ///< raw header lines after the status line, CRLF-separated
-  std::string body;      ///< de-chunked when the response was chunked
+  int status = 0;       ///< e.g. 200
+  std::string headers;  ///< raw header lines after the status line, CRLF-separated
+  std::string body;     ///< de-chunked when the response was chunked
   /// Value of header `name` (case-insensitive), or empty.
   std::string header(const std::string& name) const;
 };

@@ -13,7 +13,6 @@
 #include <thread>
 #include <vector>
 
-
 namespace crowdmesh::test {
 
 using namespace std::chrono_literals;
@@ -46,7 +45,7 @@ std::string JackServer::start(int sample_rate_hz, int period_frames, bool realti
   setenv("JACK_NO_START_SERVER", "1", 1);
   setenv("JACK_NO_AUDIO_RESERVATION", "1", 1);
   pid_ = spawn_process({jackd, realtime ? "-R" : "--no-realtime", "-n", name_, "-d", "dummy", "-r",
-                      std::to_string(sample_rate_hz), "-p", std::to_string(period_frames)});
+                        std::to_string(sample_rate_hz), "-p", std::to_string(period_frames)});
   if (pid_ <= 0) return "cannot start " + jackd;
   const std::string jack_lsp = find_program("jack_lsp");
   if (jack_lsp.empty()) return "jack_lsp is not installed (Debian package jackd2)";

@@ -14,22 +14,27 @@ namespace crowdmesh::test {
 /// unless limited with set_available(). Same value on every channel.
 class ToneReader final : public FrameReader {
  public:
-  ToneReader(int sample_rate_hz, int channels, double frequency_hz, float amplitude,
-             std::int64_t length_frames = 0)
-      : rate_(sample_rate_hz), channels_(channels), freq_(frequency_hz), amp_(amplitude),
-        length_(length_frames), table_(static_cast<std::size_t>(sample_rate_hz)) {
+  ToneReader(int sample_rate_hz, int channels, double frequency_hz, float amplitude, std::int64_t length_frames = 0)
+      : rate_(sample_rate_hz),
+        channels_(channels),
+        freq_(frequency_hz),
+        amp_(amplitude),
+        length_(length_frames),
+        table_(static_cast<std::size_t>(sample_rate_hz)) {
     // One second of the tone: reads are copies, like a real reader's FIFO
     // (exactly periodic for integer frequencies).
     for (std::size_t i = 0; i < table_.size(); ++i)
-      table_[i] = freq_ == 0.0 ? amp_
-                               : amp_ * static_cast<float>(std::sin(2.0 * M_PI * freq_ * static_cast<double>(i) / rate_));
+      table_[i] = freq_ == 0.0
+                      ? amp_
+                      : amp_ * static_cast<float>(std::sin(2.0 * M_PI * freq_ * static_cast<double>(i) / rate_));
   }
 
   std::size_t read(float* dst, std::size_t frames) noexcept override {
     const std::size_t n = std::min(frames, available());
     for (std::size_t i = 0; i < n; ++i) {
       const float v = value(pos_ + static_cast<std::int64_t>(i));
-      for (int c = 0; c < channels_; ++c) dst[i * static_cast<std::size_t>(channels_) + static_cast<std::size_t>(c)] = v;
+      for (int c = 0; c < channels_; ++c)
+        dst[i * static_cast<std::size_t>(channels_) + static_cast<std::size_t>(c)] = v;
     }
     pos_ += static_cast<std::int64_t>(n);
     if (limit_ >= 0) limit_ -= static_cast<std::int64_t>(std::min<std::size_t>(n, static_cast<std::size_t>(limit_)));

@@ -20,7 +20,8 @@ HostFacts good_pi() {
 }
 
 bool mentions(const std::vector<std::string>& findings, const std::string& word) {
-  return std::any_of(findings.begin(), findings.end(), [&](const auto& s) { return s.find(word) != std::string::npos; });
+  return std::any_of(findings.begin(), findings.end(),
+                     [&](const auto& s) { return s.find(word) != std::string::npos; });
 }
 
 TEST(HostCheckTest, WellSetPiHasNoFinding) { EXPECT_TRUE(host_findings(good_pi()).empty()); }

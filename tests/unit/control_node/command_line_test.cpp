@@ -66,8 +66,7 @@ TEST(CommandLineTest, StatusAsksTheNodeActorForGetStatus) {
 }
 
 TEST(CommandLineTest, LoadSendsThePathAsGivenWithOptions) {
-  const Request request =
-      parse_ok({"load", "c", "music/frontiers.mp3", "--buffer", "3", "--loop", "--bpm", "124.5"});
+  const Request request = parse_ok({"load", "c", "music/frontiers.mp3", "--buffer", "3", "--loop", "--bpm", "124.5"});
   const auto& load = command_of(request).load_buffer();
   EXPECT_EQ(load.deck(), v1::DECK_C);
   EXPECT_EQ(load.path(), "music/frontiers.mp3");
@@ -139,8 +138,7 @@ TEST(CommandLineTest, StartInLeavesExecuteAtForTheRunner) {
 }
 
 TEST(CommandLineTest, StartAtAndInExcludeEachOther) {
-  EXPECT_NE(parse_error({"start", "A", "--at", "5", "--in", "1"}).find("--at excludes --in"),
-            std::string::npos);
+  EXPECT_NE(parse_error({"start", "A", "--at", "5", "--in", "1"}).find("--at excludes --in"), std::string::npos);
 }
 
 TEST(CommandLineTest, StartAtRejectsNegativeTime) {
@@ -149,8 +147,7 @@ TEST(CommandLineTest, StartAtRejectsNegativeTime) {
 }
 
 TEST(CommandLineTest, StartInRejectsNegativeSeconds) {
-  EXPECT_EQ(parse_error({"start", "A", "--in", "-1"}),
-            "--in -1 s is out of range (allowed 0 s or more)");
+  EXPECT_EQ(parse_error({"start", "A", "--in", "-1"}), "--in -1 s is out of range (allowed 0 s or more)");
 }
 
 TEST(CommandLineTest, GainSetsTheDeckFaderWithRamp) {
@@ -168,21 +165,18 @@ TEST(CommandLineTest, GainMinusInfIsSentAsSilence) {
 }
 
 TEST(CommandLineTest, GainRejectsNanWithTheRange) {
-  EXPECT_EQ(parse_error({"gain", "A", "nan"}),
-            "gain nan dB is out of range (allowed -96 to +12 dB, or -inf)");
+  EXPECT_EQ(parse_error({"gain", "A", "nan"}), "gain nan dB is out of range (allowed -96 to +12 dB, or -inf)");
 }
 
 TEST(CommandLineTest, GainRejectsAboveTwelveDb) {
-  EXPECT_EQ(parse_error({"gain", "A", "12.5"}),
-            "gain 12.5 dB is out of range (allowed -96 to +12 dB, or -inf)");
+  EXPECT_EQ(parse_error({"gain", "A", "12.5"}), "gain 12.5 dB is out of range (allowed -96 to +12 dB, or -inf)");
 }
 
 TEST(CommandLineTest, MasterSetsMasterGain) {
   const Request master_request = parse_ok({"master", "-3.5"});
   const auto& master = command_of(master_request).set_master_gain();
   EXPECT_DOUBLE_EQ(master.gain_db(), -3.5);
-  EXPECT_EQ(parse_error({"master", "inf"}),
-            "master gain inf dB is out of range (allowed -96 to +12 dB, or -inf)");
+  EXPECT_EQ(parse_error({"master", "inf"}), "master gain inf dB is out of range (allowed -96 to +12 dB, or -inf)");
 }
 
 TEST(CommandLineTest, SeekSetsPositionAndOptionalBuffer) {
@@ -195,8 +189,7 @@ TEST(CommandLineTest, SeekSetsPositionAndOptionalBuffer) {
 }
 
 TEST(CommandLineTest, SeekRejectsNegativePosition) {
-  EXPECT_EQ(parse_error({"seek", "A", "-1"}),
-            "seek position -1 s is out of range (allowed 0 s or more)");
+  EXPECT_EQ(parse_error({"seek", "A", "-1"}), "seek position -1 s is out of range (allowed 0 s or more)");
 }
 
 TEST(CommandLineTest, LoopOnAndOffForTheWholeDeckOrOneBuffer) {
@@ -289,8 +282,7 @@ TEST(CommandLineTest, HelpAndVersionAreMessages) {
 }
 
 TEST(CommandLineTest, WatchDefaultsToTheEventsPortNextToControl) {
-  const Request request =
-      parse_ok({"--connect", "tcp://10.0.0.5:7710", "watch", "--topic", "tele.", "--count", "3"});
+  const Request request = parse_ok({"--connect", "tcp://10.0.0.5:7710", "watch", "--topic", "tele.", "--count", "3"});
   EXPECT_EQ(request.kind, Request::Kind::watch);
   EXPECT_EQ(request.events_endpoint, "tcp://10.0.0.5:7711");
   EXPECT_EQ(request.topic_prefix, "tele.");

@@ -76,8 +76,7 @@ TEST(CommandRunnerTest, StartInUsesTheNodesMeshTimeFromAGetNodesReply) {
     execute_at = request.has_execute_at_ns() ? request.execute_at_ns() : 0;
     return {FakeGateway::reply_to(request, "room-b", ok_reply())};
   }};
-  const RunResult result = run({"--connect", gateway.endpoint(), "--to", "room-b", "start", "A",
-                                "B", "--in", "2"});
+  const RunResult result = run({"--connect", gateway.endpoint(), "--to", "room-b", "start", "A", "B", "--in", "2"});
   EXPECT_EQ(result.status, kExitOk) << result.err;
   EXPECT_TRUE(asked_gateway.load());
   EXPECT_GE(execute_at.load(), kNodeMeshTimeNs + 2'000'000'000);
@@ -94,16 +93,15 @@ TEST(CommandRunnerTest, BroadcastPrintsOneJsonLinePerAliveNode) {
     return replies;
   }};
   const auto start = std::chrono::steady_clock::now();
-  const RunResult result = run({"--connect", gateway.endpoint(), "--to", "*", "--json",
-                                "--timeout", "5000", "stop", "A"});
+  const RunResult result =
+      run({"--connect", gateway.endpoint(), "--to", "*", "--json", "--timeout", "5000", "stop", "A"});
   EXPECT_EQ(result.status, kExitOk) << result.err;
-  EXPECT_EQ(result.out,
-            R"({"node":"room-0","reply":{"ok":{"message":"done"}}})"
-            "\n"
-            R"({"node":"room-1","reply":{"ok":{"message":"done"}}})"
-            "\n"
-            R"({"node":"room-2","reply":{"ok":{"message":"done"}}})"
-            "\n");
+  EXPECT_EQ(result.out, R"({"node":"room-0","reply":{"ok":{"message":"done"}}})"
+                        "\n"
+                        R"({"node":"room-1","reply":{"ok":{"message":"done"}}})"
+                        "\n"
+                        R"({"node":"room-2","reply":{"ok":{"message":"done"}}})"
+                        "\n");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds{4000});
 }
 
@@ -161,9 +159,8 @@ TEST(CommandRunnerTest, WatchPrintsEnvelopesAsJsonLinesUpToCount) {
   done = true;
   publisher.join();
   EXPECT_EQ(result.status, kExitOk) << result.err;
-  const std::string line =
-      R"({"protocol_version":1,"source":"room-a/mixer","target":"","correlation_id":"0",)"
-      R"("send_time_ns":"0","event":{"kind":"heartbeat","text":"","fields":{}}})";
+  const std::string line = R"({"protocol_version":1,"source":"room-a/mixer","target":"","correlation_id":"0",)"
+                           R"("send_time_ns":"0","event":{"kind":"heartbeat","text":"","fields":{}}})";
   EXPECT_EQ(result.out, line + "\n" + line + "\n");
 }
 

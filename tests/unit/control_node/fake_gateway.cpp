@@ -19,8 +19,7 @@ FakeGateway::~FakeGateway() {
   thread_.join();
 }
 
-v1::Envelope FakeGateway::reply_to(const v1::Envelope& request, const std::string& node,
-                                   const v1::Reply& reply) {
+v1::Envelope FakeGateway::reply_to(const v1::Envelope& request, const std::string& node, const v1::Reply& reply) {
   v1::Envelope out;
   out.set_protocol_version(1);
   out.set_source(node + "/mixer");
@@ -37,8 +36,7 @@ void FakeGateway::serve() {
     zmq::poll(items, std::chrono::milliseconds{20});
     if (!(items[0].revents & ZMQ_POLLIN)) continue;
     std::vector<zmq::message_t> frames;
-    if (!zmq::recv_multipart(router_, std::back_inserter(frames), zmq::recv_flags::dontwait))
-      continue;
+    if (!zmq::recv_multipart(router_, std::back_inserter(frames), zmq::recv_flags::dontwait)) continue;
     if (frames.size() != 2) continue;
     v1::Envelope request;
     if (!request.ParseFromArray(frames[1].data(), static_cast<int>(frames[1].size()))) continue;

@@ -31,8 +31,7 @@ class FakeGateway {
   int requests() const { return requests_.load(); }
 
   /// A reply envelope to `request` from "<node>/mixer" carrying `reply`.
-  static v1::Envelope reply_to(const v1::Envelope& request, const std::string& node,
-                               const v1::Reply& reply);
+  static v1::Envelope reply_to(const v1::Envelope& request, const std::string& node, const v1::Reply& reply);
 
  private:
   void serve();

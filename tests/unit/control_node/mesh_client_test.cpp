@@ -69,8 +69,7 @@ TEST(MeshClientTest, SilentServerTimesOutNamingEndpointAndMilliseconds) {
   ASSERT_FALSE(reply);
   EXPECT_EQ(error_code(reply.error()), errc::timeout);
   EXPECT_EQ(error_sentence(reply.error()),
-            "no reply from " + gateway.endpoint() +
-                " within 200 ms (is audio_node running? see control_node nodes)");
+            "no reply from " + gateway.endpoint() + " within 200 ms (is audio_node running? see control_node nodes)");
 }
 
 TEST(MeshClientTest, BroadcastCollectsOneReplyPerNode) {
@@ -109,8 +108,7 @@ TEST(MeshClientTest, MalformedEndpointIsAnError) {
   MeshClient client;
   auto connected = client.connect("not-an-endpoint");
   ASSERT_FALSE(connected);
-  EXPECT_NE(error_sentence(connected.error()).find("cannot connect to 'not-an-endpoint'"),
-            std::string::npos);
+  EXPECT_NE(error_sentence(connected.error()).find("cannot connect to 'not-an-endpoint'"), std::string::npos);
 }
 
 }  // namespace

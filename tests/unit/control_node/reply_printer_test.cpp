@@ -49,8 +49,7 @@ v1::Envelope node_list_reply() {
 TEST(ReplyPrinterTest, ErrorReplyIsTheSentencePrefixedByTheNode) {
   const v1::Envelope envelope = error_reply();
   EXPECT_FALSE(ReplyPrinter::is_ok(envelope));
-  EXPECT_EQ(ReplyPrinter::error_text(envelope),
-            "room-c: file /srv/music/nope.mp3 does not exist\n");
+  EXPECT_EQ(ReplyPrinter::error_text(envelope), "room-c: file /srv/music/nope.mp3 does not exist\n");
   EXPECT_EQ(ReplyPrinter::text(envelope), ReplyPrinter::error_text(envelope));
 }
 
@@ -63,9 +62,8 @@ TEST(ReplyPrinterTest, ErrorWithoutSentenceShowsTheCodeName) {
 TEST(ReplyPrinterTest, ErrorReplyJsonKeepsProtoFieldNames) {
   auto json = ReplyPrinter::json(error_reply().reply());
   ASSERT_TRUE(json);
-  EXPECT_EQ(*json,
-            R"({"error":{"code":"ERROR_CODE_FILE_NOT_FOUND",)"
-            R"("message":"file /srv/music/nope.mp3 does not exist"}})");
+  EXPECT_EQ(*json, R"({"error":{"code":"ERROR_CODE_FILE_NOT_FOUND",)"
+                   R"("message":"file /srv/music/nope.mp3 does not exist"}})");
 }
 
 TEST(ReplyPrinterTest, DeckStateIsOneLine) {
@@ -93,10 +91,7 @@ TEST(ReplyPrinterTest, NodeListIsATable) {
 TEST(ReplyPrinterTest, NodeListJsonWithNodeIsOneObject) {
   auto json = ReplyPrinter::json_with_node(node_list_reply());
   ASSERT_TRUE(json);
-  EXPECT_EQ(json->rfind(R"({"node":"room-a","reply":{"ok":{"nodes":{"nodes":[{"name":"room-a",)",
-                        0),
-            0u)
-      << *json;
+  EXPECT_EQ(json->rfind(R"({"node":"room-a","reply":{"ok":{"nodes":{"nodes":[{"name":"room-a",)", 0), 0u) << *json;
   EXPECT_NE(json->find(R"("last_heartbeat_age_ms":"-1")"), std::string::npos) << *json;
   EXPECT_EQ(json->find('\n'), std::string::npos);
 }

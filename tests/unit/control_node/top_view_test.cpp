@@ -342,8 +342,8 @@ TEST(TopViewTest, JsonGivesNullForEveryKindANodeDidNotPublish) {
   EXPECT_EQ(n["stale"], true);
   EXPECT_EQ(n["age_ms"], -1);
   EXPECT_EQ(n["roles"], nlohmann::json({"device"}));
-  for (const char* kind : {"device", "master", "tempo", "clock", "encoder", "process", "clock_offset_ms",
-                           "link_counters"}) {
+  for (const char* kind :
+       {"device", "master", "tempo", "clock", "encoder", "process", "clock_offset_ms", "link_counters"}) {
     ASSERT_TRUE(n.contains(kind)) << kind;
     EXPECT_TRUE(n[kind].is_null()) << kind;
   }

@@ -144,8 +144,8 @@ TEST(DeviceCallbackTest, TapCopiesExactlyWhatWasPlayed) {
   for (std::size_t i = 0; i < src.size(); ++i) src[i] = 0.001f * static_cast<float>(i);
   ASSERT_TRUE(cb.output_ring().write(src.data(), 300));
   cb.set_output_gain(0.5f);
-  auto played = play(cb, 256);           // ramp
-  const auto second = play(cb, 256);     // 44 frames then a shortfall
+  auto played = play(cb, 256);        // ramp
+  const auto second = play(cb, 256);  // 44 frames then a shortfall
   played.insert(played.end(), second.begin(), second.end());
   ASSERT_EQ(cb.tap_ring().read_available(), 512u);
   std::vector<float> tapped(512 * 2);

@@ -56,8 +56,7 @@ TEST(DeviceListTest, UnknownNameSaysHowToListDevices) {
   auto d = find_device(devices(), "Foo", 2, 0);
   ASSERT_FALSE(d);
   EXPECT_EQ(error_code(d.error()), errc::device_not_found);
-  EXPECT_EQ(error_sentence(d.error()),
-            "no audio device named 'Foo' (6 devices; run audio_node --list-devices)");
+  EXPECT_EQ(error_sentence(d.error()), "no audio device named 'Foo' (6 devices; run audio_node --list-devices)");
 }
 
 TEST(DeviceListTest, UnknownIndexIsNotFound) {

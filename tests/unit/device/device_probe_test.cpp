@@ -58,17 +58,15 @@ TEST(DeviceProbeTest, RecommendsSmallestPeriodWithoutXrunsAndLowJitter) {
   ASSERT_EQ(advice.measured.size(), 3u);
   EXPECT_EQ(advice.measured.front().period_frames, 128);
   EXPECT_EQ(advice.measured.back().period_frames, 512);
-  EXPECT_EQ(advice.reason.rfind("128 frames (2.67 ms at 48000 Hz): p99 callback jitter 0.05 ms, 0 xruns", 0),
-            0u)
+  EXPECT_EQ(advice.reason.rfind("128 frames (2.67 ms at 48000 Hz): p99 callback jitter 0.05 ms, 0 xruns", 0), 0u)
       << advice.reason;
 }
 
 TEST(DeviceProbeTest, SkipsPeriodWithXrunsAndSaysSo) {
   const auto advice = recommend_buffer({timing(128, 3, 50), timing(256, 0, 400), timing(512, 0, 100)});
   EXPECT_EQ(advice.recommended_period_frames, 256);
-  EXPECT_EQ(
-      advice.reason,
-      "256 frames (5.33 ms at 48000 Hz): p99 callback jitter 0.40 ms, 0 xruns; 128 frames had 3 xruns.");
+  EXPECT_EQ(advice.reason,
+            "256 frames (5.33 ms at 48000 Hz): p99 callback jitter 0.40 ms, 0 xruns; 128 frames had 3 xruns.");
 }
 
 TEST(DeviceProbeTest, SkipsPeriodWhoseJitterReachesAQuarterOfThePeriod) {
@@ -83,8 +81,7 @@ TEST(DeviceProbeTest, SkipsPeriodWhoseJitterReachesAQuarterOfThePeriod) {
 TEST(DeviceProbeTest, ReasonNamesBothXrunsAndJitterOfARejectedPeriod) {
   const auto advice = recommend_buffer({timing(128, 1, 6620), timing(256, 0, 500)});
   EXPECT_EQ(advice.recommended_period_frames, 256);
-  EXPECT_NE(advice.reason.find("; 128 frames had 1 xrun and p99 jitter 6.62 ms (limit 0.67 ms)"),
-            std::string::npos)
+  EXPECT_NE(advice.reason.find("; 128 frames had 1 xrun and p99 jitter 6.62 ms (limit 0.67 ms)"), std::string::npos)
       << advice.reason;
 }
 
@@ -101,8 +98,7 @@ TEST(DeviceProbeTest, NothingMeasuredRecommendsNothing) {
   EXPECT_EQ(advice.recommended_period_frames, 0);
   EXPECT_FALSE(advice.reason.empty());
   const auto findings = doctor_findings({}, 48000, advice);
-  EXPECT_TRUE(has_finding(findings, "No buffer recommendation: no callback timing was measured."))
-      << joined(findings);
+  EXPECT_TRUE(has_finding(findings, "No buffer recommendation: no callback timing was measured.")) << joined(findings);
 }
 
 TEST(DeviceProbeTest, ReasonNamesCallbacksBurstingWithinOneHostPeriod) {
@@ -121,15 +117,14 @@ TEST(DeviceProbeTest, ReasonNamesDeliveredSizeWhenItDiffersFromRequest) {
   auto forced = timing(512, 0, 100);
   forced.delivered_frames = 256;
   const auto advice = recommend_buffer({forced});
-  EXPECT_NE(advice.reason.find("512 frames were delivered as 256-frame callbacks"), std::string::npos)
-      << advice.reason;
+  EXPECT_NE(advice.reason.find("512 frames were delivered as 256-frame callbacks"), std::string::npos) << advice.reason;
 }
 
 TEST(DeviceProbeTest, FindingSaysMatchingRate) {
-  const auto findings = doctor_findings(
-      {device(3, "system", "JACK Audio Connection Kit", 2, 2, 48000, {48000})}, 48000, std::nullopt);
-  EXPECT_TRUE(has_finding(
-      findings, "Device 'system' (JACK Audio Connection Kit) runs at 48000 Hz: matches the mesh rate."))
+  const auto findings =
+      doctor_findings({device(3, "system", "JACK Audio Connection Kit", 2, 2, 48000, {48000})}, 48000, std::nullopt);
+  EXPECT_TRUE(
+      has_finding(findings, "Device 'system' (JACK Audio Connection Kit) runs at 48000 Hz: matches the mesh rate."))
       << joined(findings);
   EXPECT_EQ(findings.size(), 1u);
 }
@@ -137,23 +132,20 @@ TEST(DeviceProbeTest, FindingSaysMatchingRate) {
 TEST(DeviceProbeTest, FindingSaysUnsupportedMeshRate) {
   const auto findings = doctor_findings({device(0, "X", "ALSA", 2, 0, 44100, {44100})}, 48000, std::nullopt);
   EXPECT_TRUE(has_finding(
-      findings,
-      "Device 'X' does not support 48000 Hz (supports 44100): the node will resample or fail to open."))
+      findings, "Device 'X' does not support 48000 Hz (supports 44100): the node will resample or fail to open."))
       << joined(findings);
 }
 
 TEST(DeviceProbeTest, FindingSaysDefaultRateDiffersButMeshRateWorks) {
-  const auto findings =
-      doctor_findings({device(0, "hw:0", "ALSA", 2, 2, 44100, {44100, 48000})}, 48000, std::nullopt);
+  const auto findings = doctor_findings({device(0, "hw:0", "ALSA", 2, 2, 44100, {44100, 48000})}, 48000, std::nullopt);
   EXPECT_TRUE(has_finding(
-      findings,
-      "Device 'hw:0' (ALSA) defaults to 44100 Hz but supports 48000 Hz: the node opens it at the mesh rate."))
+      findings, "Device 'hw:0' (ALSA) defaults to 44100 Hz but supports 48000 Hz: the node opens it at the mesh rate."))
       << joined(findings);
 }
 
 TEST(DeviceProbeTest, FindingTellsToRestartJackAtMeshRate) {
-  const auto findings = doctor_findings(
-      {device(1, "system", "JACK Audio Connection Kit", 2, 2, 44100, {44100})}, 48000, std::nullopt);
+  const auto findings =
+      doctor_findings({device(1, "system", "JACK Audio Connection Kit", 2, 2, 44100, {44100})}, 48000, std::nullopt);
   EXPECT_TRUE(has_finding(findings,
                           "Device 'system' (JACK Audio Connection Kit) runs at 44100 Hz, not the mesh rate "
                           "48000 Hz: restart jackd with -r 48000."))
@@ -173,11 +165,9 @@ TEST(DeviceProbeTest, FindingSaysBusyDevice) {
 TEST(DeviceProbeTest, FindingSaysNoOutputDevice) {
   const std::string sentence = "No output device: the node can only run with --backend virtual.";
   EXPECT_TRUE(has_finding(doctor_findings({}, 48000, std::nullopt), sentence));
-  const auto mic_only =
-      doctor_findings({device(2, "Mic", "ALSA", 0, 1, 48000, {48000})}, 48000, std::nullopt);
+  const auto mic_only = doctor_findings({device(2, "Mic", "ALSA", 0, 1, 48000, {48000})}, 48000, std::nullopt);
   EXPECT_TRUE(has_finding(mic_only, sentence)) << joined(mic_only);
-  const auto with_out =
-      doctor_findings({device(0, "out", "ALSA", 2, 0, 48000, {48000})}, 48000, std::nullopt);
+  const auto with_out = doctor_findings({device(0, "out", "ALSA", 2, 0, 48000, {48000})}, 48000, std::nullopt);
   EXPECT_FALSE(has_finding(with_out, sentence)) << joined(with_out);
 }
 
@@ -194,8 +184,8 @@ TEST(DeviceProbeTest, ReportListsDevicesTimingsAndFindings) {
   auto busy = device(1, "hw:1", "ALSA", 2, 0, 48000, {});
   busy.busy = true;
   const auto advice = recommend_buffer({timing(128, 3, 50), timing(256, 0, 400)});
-  const auto text = format_doctor_report(
-      {device(0, "system", "JACK Audio Connection Kit", 2, 2, 48000, {48000}), busy}, 48000, advice);
+  const auto text = format_doctor_report({device(0, "system", "JACK Audio Connection Kit", 2, 2, 48000, {48000}), busy},
+                                         48000, advice);
   EXPECT_NE(text.find("48000"), std::string::npos) << text;
   EXPECT_NE(text.find("busy"), std::string::npos) << text;
   EXPECT_NE(text.find("system"), std::string::npos) << text;

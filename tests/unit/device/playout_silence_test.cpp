@@ -36,8 +36,7 @@ struct Program {
 // wants, pulls one period each time; returns every ring frame.
 // `early_ns` > 0: after the 4th pull, report ring frame 0 as reaching the DAC
 // that much before its PTS (the initial alignment then inserts silence).
-std::vector<float> run(PlayoutStage& s, const Program& p, double ppm, std::size_t periods,
-                       std::int64_t early_ns = 0) {
+std::vector<float> run(PlayoutStage& s, const Program& p, double ppm, std::size_t periods, std::int64_t early_ns = 0) {
   s.set_correction_ppm(ppm);
   std::vector<float> out, period(kPeriod * 2), in;
   std::int64_t next = 0;

@@ -52,8 +52,8 @@ struct PhaseFit {
 
 // Least-squares fit out[j] ≈ a sin φ + b cos φ with φ = 2π f (m(j) − m0) / R over
 // ring frames [from, to); the phase of (a, b) is the misalignment.
-PhaseFit fit_phase(const PlayoutStage& s, const std::vector<float>& out, std::int64_t m0, double f,
-                   std::uint64_t from, std::uint64_t to) {
+PhaseFit fit_phase(const PlayoutStage& s, const std::vector<float>& out, std::int64_t m0, double f, std::uint64_t from,
+                   std::uint64_t to) {
   double ss = 0, cc = 0, sc = 0, ys = 0, yc = 0;
   std::vector<std::pair<double, double>> pts;
   for (std::uint64_t j = from; j < to; ++j) {
@@ -122,8 +122,8 @@ TEST_P(PlayoutAlignmentTest, OutputMatchesSignalAtRecordedMeshPosition) {
   run_sine(s, src, out, 48000);
   const auto fit = fit_phase(s, out, 1'000'003, src.freq_hz, 512, 48000);
   std::printf("[ alignment ] %s at %+.0f ppm: offset %.5f frames, amplitude %.5f, max residual %.2e\n",
-              param.converter == PlayoutConverter::linear ? "linear" : "sinc_fastest", param.ppm,
-              fit.offset_frames, fit.amplitude, fit.max_residual);
+              param.converter == PlayoutConverter::linear ? "linear" : "sinc_fastest", param.ppm, fit.offset_frames,
+              fit.amplitude, fit.max_residual);
   EXPECT_GT(fit.samples, 40000u);
   EXPECT_LT(std::abs(fit.offset_frames), 0.01);  // no constant offset left (linear's 1 frame is accounted)
   EXPECT_NEAR(fit.amplitude, 0.5, 0.005);
@@ -135,14 +135,13 @@ TEST_P(PlayoutAlignmentTest, OutputMatchesSignalAtRecordedMeshPosition) {
   EXPECT_NEAR(advance / 40000.0, 1.0 + param.ppm * 1e-6, 1e-9);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Converters, PlayoutAlignmentTest,
-    ::testing::Values(AlignCase{PlayoutConverter::sinc_fastest, 0.0, 2e-3},
-                      AlignCase{PlayoutConverter::sinc_fastest, 250.0, 2e-3},
-                      AlignCase{PlayoutConverter::sinc_fastest, -250.0, 2e-3},
-                      AlignCase{PlayoutConverter::linear, 0.0, 2e-3},
-                      AlignCase{PlayoutConverter::linear, 250.0, 2e-3},
-                      AlignCase{PlayoutConverter::linear, -250.0, 2e-3}));
+INSTANTIATE_TEST_SUITE_P(Converters, PlayoutAlignmentTest,
+                         ::testing::Values(AlignCase{PlayoutConverter::sinc_fastest, 0.0, 2e-3},
+                                           AlignCase{PlayoutConverter::sinc_fastest, 250.0, 2e-3},
+                                           AlignCase{PlayoutConverter::sinc_fastest, -250.0, 2e-3},
+                                           AlignCase{PlayoutConverter::linear, 0.0, 2e-3},
+                                           AlignCase{PlayoutConverter::linear, 250.0, 2e-3},
+                                           AlignCase{PlayoutConverter::linear, -250.0, 2e-3}));
 
 TEST(PlayoutStageTest, ConverterDelayIsZeroForSincAndOneForLinear) {
   EXPECT_EQ(PlayoutStage(sine_config(PlayoutConverter::sinc_fastest)).converter_delay_frames(), 0);
@@ -247,10 +246,10 @@ TEST(PlayoutStageTest, RealignDuringInsertedSilenceKeepsContentAligned) {
 
 TEST(PlayoutStageTest, PtsIsRoundedAndOverflowSafe) {
   EXPECT_EQ(PlayoutStage::pts_ns(0, 48000), 0);
-  EXPECT_EQ(PlayoutStage::pts_ns(1, 48000), 20833);   // 20833.33
-  EXPECT_EQ(PlayoutStage::pts_ns(2, 48000), 41667);   // 41666.67
-  EXPECT_EQ(PlayoutStage::pts_ns(3, 96000), 31250);   // exact
-  EXPECT_EQ(PlayoutStage::pts_ns(1, 44100), 22676);   // 22675.74
+  EXPECT_EQ(PlayoutStage::pts_ns(1, 48000), 20833);  // 20833.33
+  EXPECT_EQ(PlayoutStage::pts_ns(2, 48000), 41667);  // 41666.67
+  EXPECT_EQ(PlayoutStage::pts_ns(3, 96000), 31250);  // exact
+  EXPECT_EQ(PlayoutStage::pts_ns(1, 44100), 22676);  // 22675.74
   EXPECT_EQ(PlayoutStage::pts_ns(-1, 48000), -20833);
   EXPECT_EQ(PlayoutStage::pts_ns(48000LL * 86400 * 365 * 100, 48000), 86400LL * 365 * 100 * 1'000'000'000);
 }
@@ -303,10 +302,10 @@ TEST(PlayoutStageTest, UnknownRepeatedAndOverflowingObservationsAreIgnored) {
   run_sine(s, src, out, 1024);
   const auto pts = static_cast<std::int64_t>(std::llround(pts_of(*s.position_of(500))));
   s.observe(500, pts);
-  s.observe(500, pts);  // repeated
-  s.observe(400, pts);  // going back
+  s.observe(500, pts);                                       // repeated
+  s.observe(400, pts);                                       // going back
   s.observe(600, std::numeric_limits<std::int64_t>::min());  // overflows D − PTS
-  s.observe(5000, pts);  // not pulled yet
+  s.observe(5000, pts);                                      // not pulled yet
   const auto st = s.stats();
   EXPECT_EQ(st.observations, 6u);
   EXPECT_EQ(st.invalid_observations, 5u);
@@ -441,9 +440,8 @@ void report(const char* name, const SimResult& r) {
           : *std::max_element(r.abs_err_after_lock_ns.begin(), r.abs_err_after_lock_ns.end()) / 1e3,
       r.stats.correction_ppm, r.stats.card_rate_ppm, r.stats.measured_card_ppm,
       static_cast<unsigned long long>(r.stats.initial_alignments),
-      static_cast<long long>(r.stats.initial_alignment_frames),
-      static_cast<unsigned long long>(r.stats.realigns), static_cast<unsigned long long>(r.stats.frames_dropped),
-      static_cast<unsigned long long>(r.stats.frames_inserted),
+      static_cast<long long>(r.stats.initial_alignment_frames), static_cast<unsigned long long>(r.stats.realigns),
+      static_cast<unsigned long long>(r.stats.frames_dropped), static_cast<unsigned long long>(r.stats.frames_inserted),
       static_cast<unsigned long long>(r.stats.out_of_range_reports),
       static_cast<unsigned long long>(r.stats.stale_observations));
 }

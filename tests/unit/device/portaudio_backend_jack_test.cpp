@@ -113,10 +113,9 @@ TEST_F(PortAudioBackendJackTest, FullRingPlaysThreeSecondsWithoutXrunsAndFastCal
     backend.stop();
   }
   const auto st = cb.stats();
-  std::cout << "[          ] callbacks " << st.callbacks << ", frames " << st.frames_played << ", xruns "
-            << st.xruns << " (device " << st.device_xruns << "), callback us p50 " << st.callback_us_p50
-            << " p99 " << st.callback_us_p99 << " max " << st.callback_us_max << ", period us "
-            << st.period_us << "\n";
+  std::cout << "[          ] callbacks " << st.callbacks << ", frames " << st.frames_played << ", xruns " << st.xruns
+            << " (device " << st.device_xruns << "), callback us p50 " << st.callback_us_p50 << " p99 "
+            << st.callback_us_p99 << " max " << st.callback_us_max << ", period us " << st.period_us << "\n";
   RecordProperty("callbacks", std::to_string(st.callbacks));
   RecordProperty("callback_us_p50", std::to_string(st.callback_us_p50));
   RecordProperty("callback_us_p99", std::to_string(st.callback_us_p99));

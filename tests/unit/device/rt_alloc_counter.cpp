@@ -47,9 +47,7 @@ namespace {
 inline void note() noexcept {
   if (crowdmesh::rt::in_rt_context()) g_rt_allocations.fetch_add(1, std::memory_order_relaxed);
 }
-inline bool valid_alignment(std::size_t a) noexcept {
-  return a != 0 && (a & (a - 1)) == 0 && a % sizeof(void*) == 0;
-}
+inline bool valid_alignment(std::size_t a) noexcept { return a != 0 && (a & (a - 1)) == 0 && a % sizeof(void*) == 0; }
 }  // namespace
 
 extern "C" {

@@ -45,9 +45,9 @@ TEST(VirtualBackendTest, PacedByDataFollowsRealtimeFlag) {
 }
 
 TEST(VirtualBackendTest, DescriptionNamesRatePeriodAndPace) {
-  EXPECT_EQ(VirtualBackend(config(true)).description(), "virtual 48000 Hz 64 frames 2 ch realtime (not started), buffer 4 periods");
-  EXPECT_EQ(VirtualBackend(config(false)).description(),
-            "virtual 48000 Hz 64 frames 2 ch as fast as data arrives");
+  EXPECT_EQ(VirtualBackend(config(true)).description(),
+            "virtual 48000 Hz 64 frames 2 ch realtime (not started), buffer 4 periods");
+  EXPECT_EQ(VirtualBackend(config(false)).description(), "virtual 48000 Hz 64 frames 2 ch as fast as data arrives");
 }
 
 // Whether a thread of this process may switch itself to SCHED_FIFO at `priority`
@@ -98,7 +98,8 @@ TEST(VirtualBackendTest, FastClockPlaysEveryFrameInOrderWithoutUnderrun) {
   });
   std::vector<float> buf(2 * 256);
   ASSERT_TRUE(wait_for([&] {
-    while (std::size_t n = cb.tap_ring().read(buf.data(), 256)) played.insert(played.end(), buf.begin(), buf.begin() + n * 2);
+    while (std::size_t n = cb.tap_ring().read(buf.data(), 256))
+      played.insert(played.end(), buf.begin(), buf.begin() + n * 2);
     return backend.done() && cb.tap_ring().read_available() == 0;
   }));
   producer.join();

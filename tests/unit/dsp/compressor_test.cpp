@@ -108,8 +108,8 @@ TEST(CompressorTest, AttackReachesSixtyThreePercentAfterTheAttackTime) {
   process_in_blocks(comp, out);
   const std::vector<double> g = gain_db_per_frame(in, out);
   const double target = -9.0 * (1.0 - std::exp(-1.0));
-  const auto reached = static_cast<std::size_t>(std::find_if(g.begin(), g.end(), [&](double v) { return v <= target; }) -
-                                                g.begin());
+  const auto reached =
+      static_cast<std::size_t>(std::find_if(g.begin(), g.end(), [&](double v) { return v <= target; }) - g.begin());
   const double ms = 1000.0 * static_cast<double>(reached) / kRate;
   EXPECT_NEAR(ms, 5.0, 0.5);
   EXPECT_NEAR(g.back(), -9.0, 0.01);
@@ -125,8 +125,8 @@ TEST(CompressorTest, ReleaseDecaysToThirtySevenPercentAfterAboutTheReleaseTime) 
   process_in_blocks(comp, out);
   const std::vector<double> g = gain_db_per_frame(in, out);
   const double target = -9.0 * std::exp(-1.0);
-  const auto reached = static_cast<std::size_t>(std::find_if(g.begin(), g.end(), [&](double v) { return v >= target; }) -
-                                                g.begin());
+  const auto reached =
+      static_cast<std::size_t>(std::find_if(g.begin(), g.end(), [&](double v) { return v >= target; }) - g.begin());
   const double ms = 1000.0 * static_cast<double>(reached) / kRate;
   EXPECT_GT(ms, 90.0);   // release_ms = 100
   EXPECT_LT(ms, 120.0);  // + about attack_ms for the second smoothing stage

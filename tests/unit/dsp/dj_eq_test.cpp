@@ -67,30 +67,20 @@ TEST(DjEqTest, AllBandsAtZeroDbAreFlatWithinPointOneDb) {
   }
 }
 
-TEST(DjEqTest, LowKillAttenuates50HzByAtLeast40dB) {
-  EXPECT_LE(response_db_with(kKill, 0.0f, 0.0f, 50.0), -40.0);
-}
+TEST(DjEqTest, LowKillAttenuates50HzByAtLeast40dB) { EXPECT_LE(response_db_with(kKill, 0.0f, 0.0f, 50.0), -40.0); }
 
-TEST(DjEqTest, LowKillLeaves1kHzWithin1dB) {
-  EXPECT_NEAR(response_db_with(kKill, 0.0f, 0.0f, 1000.0), 0.0, 1.0);
-}
+TEST(DjEqTest, LowKillLeaves1kHzWithin1dB) { EXPECT_NEAR(response_db_with(kKill, 0.0f, 0.0f, 1000.0), 0.0, 1.0); }
 
-TEST(DjEqTest, MidKillAttenuates700HzByAtLeast30dB) {
-  EXPECT_LE(response_db_with(0.0f, kKill, 0.0f, 700.0), -30.0);
-}
+TEST(DjEqTest, MidKillAttenuates700HzByAtLeast30dB) { EXPECT_LE(response_db_with(0.0f, kKill, 0.0f, 700.0), -30.0); }
 
 TEST(DjEqTest, MidKillLeaves50HzAnd10kHzWithin1dB) {
   EXPECT_NEAR(response_db_with(0.0f, kKill, 0.0f, 50.0), 0.0, 1.0);
   EXPECT_NEAR(response_db_with(0.0f, kKill, 0.0f, 10000.0), 0.0, 1.0);
 }
 
-TEST(DjEqTest, HighKillAttenuates10kHzByAtLeast40dB) {
-  EXPECT_LE(response_db_with(0.0f, 0.0f, kKill, 10000.0), -40.0);
-}
+TEST(DjEqTest, HighKillAttenuates10kHzByAtLeast40dB) { EXPECT_LE(response_db_with(0.0f, 0.0f, kKill, 10000.0), -40.0); }
 
-TEST(DjEqTest, HighKillLeaves200HzWithin1dB) {
-  EXPECT_NEAR(response_db_with(0.0f, 0.0f, kKill, 200.0), 0.0, 1.0);
-}
+TEST(DjEqTest, HighKillLeaves200HzWithin1dB) { EXPECT_NEAR(response_db_with(0.0f, 0.0f, kKill, 200.0), 0.0, 1.0); }
 
 TEST(DjEqTest, LowBoostOf6dBRaises50HzBy6dBWithinHalfDb) {
   EXPECT_NEAR(response_db_with(6.0f, 0.0f, 0.0f, 50.0), 6.0, 0.5);
@@ -190,8 +180,8 @@ TEST(DjEqTest, OutputHasNoSubnormalsAfterSignalStops) {
   process_in_blocks(eq, signal);
   std::vector<float> silence(480000, 0.0f);  // 5 s stereo
   process_in_blocks(eq, silence);
-  const auto subnormals = std::count_if(silence.begin(), silence.end(),
-                                        [](float v) { return std::fpclassify(v) == FP_SUBNORMAL; });
+  const auto subnormals =
+      std::count_if(silence.begin(), silence.end(), [](float v) { return std::fpclassify(v) == FP_SUBNORMAL; });
   EXPECT_EQ(subnormals, 0);
 }
 

@@ -65,8 +65,7 @@ TEST(TestToneTest, StartStopAndReplacementDoNotClick) {
   g.stop();
   g.add(s.data() + 24000 * kChannels, 24000);
   float worst = 0.0f;
-  for (std::size_t f = 1; f < 48000; ++f)
-    worst = std::max(worst, std::fabs(s[f * kChannels] - s[(f - 1) * kChannels]));
+  for (std::size_t f = 1; f < 48000; ++f) worst = std::max(worst, std::fabs(s[f * kChannels] - s[(f - 1) * kChannels]));
   EXPECT_LT(worst, 0.065f);
   EXPECT_FALSE(g.active());
   EXPECT_EQ(s[47999 * kChannels], 0.0f);

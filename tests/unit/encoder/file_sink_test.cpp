@@ -235,7 +235,8 @@ TEST(FileSinkTest, WriteFailureIsCountedKeptInLastErrorAndStateFailed) {
   // A file size limit makes pwrite fail with EFBIG (SIGXFSZ ignored meanwhile).
   rlimit old_limit{};
   ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  struct sigaction ignore {}, old_action {};
+  struct sigaction ignore {
+  }, old_action{};
   ignore.sa_handler = SIG_IGN;
   sigaction(SIGXFSZ, &ignore, &old_action);
   rlimit small = old_limit;

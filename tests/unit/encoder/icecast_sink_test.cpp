@@ -54,8 +54,8 @@ const Media& media() {
       out.error = "sox, lame and opusenc are needed";
       return out;
     }
-    if (test::run_quiet({sox, "-n", "-r", "44100", "-c", "2", "-b", "16", wav, "synth", "10", "sine", "440", "vol",
-                         "0.5"}) != 0 ||
+    if (test::run_quiet(
+            {sox, "-n", "-r", "44100", "-c", "2", "-b", "16", wav, "synth", "10", "sine", "440", "vol", "0.5"}) != 0 ||
         test::run_quiet({lame, "--quiet", "-b", "128", wav, dir + "/tone.mp3"}) != 0 ||
         test::run_quiet({opusenc, "--quiet", "--bitrate", "96", wav, dir + "/tone.opus"}) != 0) {
       out.error = "cannot encode the test tone in " + dir;
@@ -91,7 +91,8 @@ class Feeder {
       ++restarts_;
     }
     const double elapsed = std::chrono::duration<double>(SteadyClock::now() - stream_t0_).count();
-    const auto due = static_cast<std::size_t>(std::min<double>((elapsed + 1.0) * rate_, static_cast<double>(data_.size())));
+    const auto due =
+        static_cast<std::size_t>(std::min<double>((elapsed + 1.0) * rate_, static_cast<double>(data_.size())));
     if (due > offset_) {
       EXPECT_TRUE(sink_.write(data_.data() + offset_, due - offset_));
       offset_ = due;
@@ -153,7 +154,8 @@ std::optional<nlohmann::json> find_source(int port, const std::string& mount) {
   return std::nullopt;
 }
 
-std::string icecast_url(int port, const std::string& mount, const std::string& password = IcecastServer::kSourcePassword) {
+std::string icecast_url(int port, const std::string& mount,
+                        const std::string& password = IcecastServer::kSourcePassword) {
   return "icecast://source:" + password + "@127.0.0.1:" + std::to_string(port) + mount;
 }
 
@@ -216,10 +218,10 @@ TEST_F(IcecastSinkTest, ListenerDecodesMp3StreamWithFfmpeg) {
   feeder.begin();
   ASSERT_TRUE(feeder.run_until([&] { return find_source(server.port(), "/listen.mp3").has_value(); }, 15s));
   const std::string err = server.dir() + "/ffmpeg.txt";
-  const pid_t pid = test::spawn_process({ffmpeg, "-nostdin", "-v", "error", "-i",
-                                         "http://127.0.0.1:" + std::to_string(server.port()) + "/listen.mp3", "-t",
-                                         "2", "-f", "null", "-"},
-                                        "", err);
+  const pid_t pid = test::spawn_process(
+      {ffmpeg, "-nostdin", "-v", "error", "-i", "http://127.0.0.1:" + std::to_string(server.port()) + "/listen.mp3",
+       "-t", "2", "-f", "null", "-"},
+      "", err);
   ASSERT_GT(pid, 0);
   std::optional<int> status;
   feeder.run_until([&] { return (status = test::wait_for_exit(pid, 0ms)).has_value(); }, 20s);

@@ -40,8 +40,9 @@ std::vector<float> music_like(double start_lufs, double seconds, const std::vect
   std::uniform_real_distribution<float> white(-1.0f, 1.0f);
   std::vector<float> b(3 * nch, 0.0f);
   for (std::size_t f = 0; f < frames; ++f) {
-    const auto section = std::min(section_db.size() - 1,
-                                  static_cast<std::size_t>(static_cast<double>(f) / format.sample_rate_hz / section_seconds));
+    const auto section =
+        std::min(section_db.size() - 1,
+                 static_cast<std::size_t>(static_cast<double>(f) / format.sample_rate_hz / section_seconds));
     const auto gain = static_cast<float>(std::pow(10.0, section_db[section] / 20.0));
     for (std::size_t c = 0; c < nch; ++c) {
       const float w = white(rng);

@@ -134,7 +134,8 @@ TEST(PresetTest, KeysThatDoNotApplyToTheCodecAreRefused) {
 }
 
 TEST(PresetTest, MalformedSettingsAreRefused) {
-  EXPECT_EQ(preset_error("opus,bitrate=96,bitrate=128"), "key 'bitrate' is given twice in 'opus,bitrate=96,bitrate=128'");
+  EXPECT_EQ(preset_error("opus,bitrate=96,bitrate=128"),
+            "key 'bitrate' is given twice in 'opus,bitrate=96,bitrate=128'");
   EXPECT_TRUE(contains(preset_error("opus,loud"), "setting 'loud' in 'opus,loud' has no value"));
   EXPECT_TRUE(contains(preset_error("opus,"), "setting '' in 'opus,' has no value"));
 }
@@ -166,8 +167,8 @@ TEST(PresetTest, EncodeSpecWithoutSinkIsRefused) {
 TEST(PresetTest, DescriptionListsEveryPresetAndKey) {
   const std::string text = describe_presets();
   for (const std::string& name : preset_names()) EXPECT_TRUE(contains(text, "  " + name + " ")) << name;
-  for (const char* key : {"bitrate=", "level=", "complexity=", "compressor=", "limiter=", "eq=", "lufs=", "rotate=",
-                          "name="}) {
+  for (const char* key :
+       {"bitrate=", "level=", "complexity=", "compressor=", "limiter=", "eq=", "lufs=", "rotate=", "name="}) {
     EXPECT_TRUE(contains(text, key)) << key;
   }
   EXPECT_TRUE(contains(text, "loudness -16 LUFS"));

@@ -112,11 +112,11 @@ TEST(MakeSinkTest, MalformedUrlsAreRefusedNamingTheUrlAndTheAcceptedForms) {
       "file://host/rec/mix.flac",
       "file:///",
       "file:/rec/",
-      "icecast://127.0.0.1:8000/live.mp3",      // no password
-      "icecast://source:pw@127.0.0.1:8000",     // no mount
-      "icecast://source:pw@127.0.0.1:8000/",    // empty mount
-      "icecast://source:pw@:8000/live.mp3",     // empty host
-      "icecast://source:@127.0.0.1/live.mp3",   // empty password
+      "icecast://127.0.0.1:8000/live.mp3",     // no password
+      "icecast://source:pw@127.0.0.1:8000",    // no mount
+      "icecast://source:pw@127.0.0.1:8000/",   // empty mount
+      "icecast://source:pw@:8000/live.mp3",    // empty host
+      "icecast://source:@127.0.0.1/live.mp3",  // empty password
       "icecast://source:pw@127.0.0.1:0/live.mp3",
       "icecast://source:pw@127.0.0.1:65536/live.mp3",
       "icecast://source:pw@127.0.0.1:80a/live.mp3",

@@ -28,8 +28,7 @@ struct SimClock {
 /// segment_at() at every probe tick and after every answer.
 class Sim {
  public:
-  explicit Sim(std::uint64_t seed, double mesh_skew_ppm = 100.0, double local_skew_ppm = 0.0)
-      : rng_(seed) {
+  explicit Sim(std::uint64_t seed, double mesh_skew_ppm = 100.0, double local_skew_ppm = 0.0) : rng_(seed) {
     local.offset_ns = 5'000 * static_cast<double>(kSecond);
     local.rate = 1.0 + local_skew_ppm * 1e-6;
     mesh.offset_ns = 123'456 * static_cast<double>(kSecond) + 789'012;
@@ -37,10 +36,10 @@ class Sim {
   }
 
   SimClock local, mesh;
-  double base_delay_ns = 150'000;   // each way
-  double jitter_mean_ns = 30'000;   // exponential, each way, independent
-  double late_fraction = 0.15;      // probes delayed 5–20 ms in one direction
-  int delayed = 0;                  // how many were
+  double base_delay_ns = 150'000;  // each way
+  double jitter_mean_ns = 30'000;  // exponential, each way, independent
+  double late_fraction = 0.15;     // probes delayed 5–20 ms in one direction
+  int delayed = 0;                 // how many were
   double true_now_ns = 1'000'000;
 
   double expected_skew_ppm() const { return (mesh.rate / local.rate - 1.0) * 1e6; }
@@ -163,8 +162,7 @@ TEST(ClockEstimatorTest, MeshTimeIsLocalTimeUntilTheFirstLock) {
   EXPECT_FALSE(st.locked);
   EXPECT_EQ(st.offset_ns, 0);
   // Not locked: the error is how far identity is from the best probe's offset.
-  EXPECT_NEAR(static_cast<double>(st.estimated_error_ns), static_cast<double>(sim.true_offset_at(now)),
-              1e6);
+  EXPECT_NEAR(static_cast<double>(st.estimated_error_ns), static_cast<double>(sim.true_offset_at(now)), 1e6);
 }
 
 TEST(ClockEstimatorTest, LocksWithinThreeSecondsAtTenHertz) {

@@ -295,8 +295,7 @@ TEST_F(MeshGatewayTest, MalformedInputGetsErrorRepliesAndTheGatewayKeepsServing)
     ASSERT_TRUE(reply->reply().has_error());
     EXPECT_EQ(reply->reply().error().code(), code) << reply->reply().error().message();
     EXPECT_EQ(reply->correlation_id(), id);
-    EXPECT_NE(reply->reply().error().message().find(needle), std::string::npos)
-        << reply->reply().error().message();
+    EXPECT_NE(reply->reply().error().message().find(needle), std::string::npos) << reply->reply().error().message();
   };
 
   client.send_raw({std::string("\xFF\xFF\x01garbage", 10)});
@@ -450,8 +449,9 @@ TEST_F(MeshGatewayTest, GetNodesListsAllThree) {
 }
 
 TEST_F(MeshGatewayTest, ClockOffsetBetweenGatewaysIsWithinOneMillisecond) {
-  ASSERT_TRUE(wait_until([&] { return gateways_[1]->stats().clock_samples >= 8 && gateways_[2]->stats().clock_samples >= 8; },
-                         milliseconds(3000)));
+  ASSERT_TRUE(
+      wait_until([&] { return gateways_[1]->stats().clock_samples >= 8 && gateways_[2]->stats().clock_samples >= 8; },
+                 milliseconds(3000)));
   EXPECT_EQ(gateways_[0]->clock_offset_ns(), 0);
   for (int i = 1; i < 3; ++i) {
     const auto offset = gateways_[i]->clock_offset_ns();
@@ -495,10 +495,12 @@ TEST_F(MeshGatewayTest, ClockLocksToTheReferenceAndIsReportedInStatsAndHeartbeat
   EXPECT_GT(room_c_time_->segment().local_anchor_ns, 0);
   EXPECT_LE(std::abs(room_c_time_->now_ns() - gateways_[0]->mesh_time_ns()), 1'000'000);
   // Heartbeats carry the lock state and skew to the other nodes.
-  ASSERT_TRUE(wait_until([&] {
-    const auto b = node_seen_by(0, "room-b");
-    return b && b->clock_locked && b->clock_error_ns >= 0;
-  }, milliseconds(3000)));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto b = node_seen_by(0, "room-b");
+        return b && b->clock_locked && b->clock_error_ns >= 0;
+      },
+      milliseconds(3000)));
   const auto a = node_seen_by(1, "room-a");
   ASSERT_TRUE(a);
   EXPECT_TRUE(a->clock_locked);
@@ -639,8 +641,7 @@ TEST_F(MeshGatewayTest, UnknownClockReferenceIsRejectedListingTheKnownNodes) {
   auto g = MeshGateway::start(cfg, {});
   ASSERT_FALSE(g);
   EXPECT_EQ(error_code(g.error()), errc::value_out_of_range);
-  EXPECT_EQ(error_sentence(g.error()),
-            "clock reference 'room-q' is not a known node (known: room-a, room-b, room-c)");
+  EXPECT_EQ(error_sentence(g.error()), "clock reference 'room-q' is not a known node (known: room-a, room-b, room-c)");
 }
 
 TEST_F(MeshGatewayTest, ForwardedRoundTripLatencyIsReported) {
@@ -662,10 +663,11 @@ TEST_F(MeshGatewayTest, ForwardedRoundTripLatencyIsReported) {
     us.push_back((t1 - t0) / 1000);
   }
   std::sort(us.begin(), us.end());
-  std::printf("forwarded round trip (client -> room-a -> room-c -> room-a -> client), %d rounds: "
-              "p50 %lld us, p99 %lld us, max %lld us\n",
-              kRounds, static_cast<long long>(us[kRounds / 2]), static_cast<long long>(us[kRounds * 99 / 100]),
-              static_cast<long long>(us.back()));
+  std::printf(
+      "forwarded round trip (client -> room-a -> room-c -> room-a -> client), %d rounds: "
+      "p50 %lld us, p99 %lld us, max %lld us\n",
+      kRounds, static_cast<long long>(us[kRounds / 2]), static_cast<long long>(us[kRounds * 99 / 100]),
+      static_cast<long long>(us.back()));
   EXPECT_EQ(us.size(), static_cast<std::size_t>(kRounds));
 }
 

@@ -78,9 +78,8 @@ TEST_F(MixerActorTest, RenderReturnsTheRequestedFramesOfMusic) {
   caf::scoped_actor self{*sys_};
   self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false, 120.0)
       .receive([](BufferStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
-  self->request(mixer_, 5s, play_atom_v, std::string("A")).receive([](DeckStatus&) {}, [&](caf::error& e) {
-    FAIL() << error_sentence(e);
-  });
+  self->request(mixer_, 5s, play_atom_v, std::string("A"))
+      .receive([](DeckStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
   AudioBlock block;
   self->request(mixer_, 5s, render_atom_v, std::uint32_t{48000}, std::int64_t{0})
       .receive([&](AudioBlock& b) { block = b; }, [&](caf::error& e) { FAIL() << error_sentence(e); });
@@ -101,19 +100,17 @@ TEST_F(MixerActorTest, RenderOfZeroFramesIsRefusedWithTheRange) {
 TEST_F(MixerActorTest, UnknownEqBandIsRefusedByName) {
   caf::scoped_actor self{*sys_};
   self->request(mixer_, 5s, eq_atom_v, std::string("A"), std::string("treble"), 0.0)
-      .receive([](DeckStatus&) { FAIL() << "unknown band must be refused"; },
-               [&](caf::error& e) {
-                 EXPECT_EQ(error_sentence(e), "unknown EQ band 'treble' (allowed: low, mid, high)");
-               });
+      .receive(
+          [](DeckStatus&) { FAIL() << "unknown band must be refused"; },
+          [&](caf::error& e) { EXPECT_EQ(error_sentence(e), "unknown EQ band 'treble' (allowed: low, mid, high)"); });
 }
 
 TEST_F(MixerActorTest, SeekMovesThePlayHeadAndKeepsPlaying) {
   caf::scoped_actor self{*sys_};
   self->request(mixer_, 5s, load_atom_v, std::string("A"), std::uint32_t{1}, dir_ + "/a.wav", false, 120.0)
       .receive([](BufferStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
-  self->request(mixer_, 5s, play_atom_v, std::string("A")).receive([](DeckStatus&) {}, [&](caf::error& e) {
-    FAIL() << error_sentence(e);
-  });
+  self->request(mixer_, 5s, play_atom_v, std::string("A"))
+      .receive([](DeckStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
   DeckStatus after;
   self->request(mixer_, 5s, seek_atom_v, std::string("A"), 1.5)
       .receive([&](DeckStatus& d) { after = d; }, [&](caf::error& e) { FAIL() << error_sentence(e); });
@@ -162,7 +159,8 @@ TEST_F(MixerActorTest, DeckLevelsNeedOneGainPerDeckAndRefuseAnUnknownDeckWholly)
   self->request(mixer_, 5s, status_atom_v).receive([&](MixerStatus& s) { st = s; }, [](caf::error&) {});
   EXPECT_NEAR(st.decks[0].gain_db, 0.0f, 1e-3f) << "deck A must not change when the request is refused";
   self->request(mixer_, 5s, levels_atom_v, std::vector<std::string>{"A", "B"}, std::vector<double>{-6.0, -12.0}, 2.0)
-      .receive([&](DeckStatus& d) { EXPECT_EQ(d.deck, DeckId::B); }, [&](caf::error& e) { FAIL() << error_sentence(e); });
+      .receive([&](DeckStatus& d) { EXPECT_EQ(d.deck, DeckId::B); },
+               [&](caf::error& e) { FAIL() << error_sentence(e); });
   self->request(mixer_, 5s, status_atom_v).receive([&](MixerStatus& s) { st = s; }, [](caf::error&) {});
   EXPECT_NEAR(st.decks[0].gain_db, -6.0f, 1e-3f);
   EXPECT_NEAR(st.decks[1].gain_db, -12.0f, 1e-3f);

@@ -92,8 +92,8 @@ TEST_F(MixerTest, DeckGainRampFadesLinearlyAndLandsAtTheEndOfTheRampSeconds) {
   auto out = render(kRate + 256);
   EXPECT_NEAR(out[(kRate / 4) * kCh], 0.375f, 1e-3f);  // a quarter of the way: 3/4 of 0.5
   EXPECT_NEAR(out[(kRate / 2) * kCh], 0.25f, 1e-3f);
-  EXPECT_GT(out[(kRate - 100) * kCh], 0.0f);           // still fading just before the end
-  EXPECT_EQ(out[kRate * kCh], 0.0f);                    // silent from the ramp's end on
+  EXPECT_GT(out[(kRate - 100) * kCh], 0.0f);  // still fading just before the end
+  EXPECT_EQ(out[kRate * kCh], 0.0f);          // silent from the ramp's end on
 }
 
 TEST_F(MixerTest, DeckLevelsCrossfadeTogetherAndOneBadValueChangesNothing) {
@@ -117,7 +117,8 @@ TEST_F(MixerTest, MasterRampOutsideZeroToAnHourIsRefusedWithTheRange) {
   for (double ramp : {-1.0, 7200.0, std::nan("")}) {
     auto res = mixer_.set_master_gain_db(-6.0, ramp);
     ASSERT_FALSE(res);
-    EXPECT_NE(error_sentence(res.error()).find("allowed 0 to 3600 s"), std::string::npos) << error_sentence(res.error());
+    EXPECT_NE(error_sentence(res.error()).find("allowed 0 to 3600 s"), std::string::npos)
+        << error_sentence(res.error());
   }
   EXPECT_NEAR(mixer_.status().master_gain_db, 0.0f, 1e-3f);
 }
@@ -344,7 +345,8 @@ TEST_F(MixerTest, FilterAmountOutsideMinusOneToOneIsRefusedWithTheRangeAndChange
     auto res = mixer_.set_filter(DeckId::B, bad);
     ASSERT_FALSE(res) << bad;
     EXPECT_EQ(error_code(res.error()), errc::value_out_of_range);
-    EXPECT_NE(error_sentence(res.error()).find("deck B filter amount"), std::string::npos) << error_sentence(res.error());
+    EXPECT_NE(error_sentence(res.error()).find("deck B filter amount"), std::string::npos)
+        << error_sentence(res.error());
     EXPECT_NE(error_sentence(res.error()).find("allowed: -1"), std::string::npos) << error_sentence(res.error());
   }
   EXPECT_EQ(mixer_.status().decks[1].filter_amount, 0.3);
@@ -398,7 +400,7 @@ TEST_F(MixerTest, SeekReplacesTheReaderAndKeepsPlaying) {
 
 TEST_F(MixerTest, ScheduledStartBeginsAtTheFirstFrameWhosePtsReachesIt) {
   load(DeckId::A, 1, 0.0, 0.5f);
-  const std::int64_t pts0 = 1'000'000'000;                    // mesh time of frame 0
+  const std::int64_t pts0 = 1'000'000'000;                       // mesh time of frame 0
   const std::int64_t at = pts0 + 100LL * 1'000'000'000 / kRate;  // frame 100 exactly
   mixer_.schedule_start({DeckId::A}, at);
   std::vector<float> out(256 * kCh);
@@ -413,7 +415,7 @@ TEST_F(MixerTest, ScheduledStartInALaterBlockLeavesThisBlockSilent) {
   load(DeckId::B, 1, 0.0, 0.5f);
   const std::int64_t pts0 = 5'000'000'000;
   mixer_.schedule_start({DeckId::B}, pts0 + 1'000'000'000);  // 1 s later
-  auto out = render(256);  // unknown PTS: a scheduled start waits
+  auto out = render(256);                                    // unknown PTS: a scheduled start waits
   std::vector<float> block(256 * kCh);
   mixer_.render(block.data(), 256, pts0);
   for (float v : block) EXPECT_EQ(v, 0.0f);

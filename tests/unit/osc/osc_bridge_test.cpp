@@ -49,8 +49,7 @@ class OscClient {
     to.sin_family = AF_INET;
     to.sin_port = htons(static_cast<uint16_t>(lo_address_get_port_int()));
     inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    ASSERT_GE(::sendto(lo_server_get_socket_fd(server_), data, size, 0, reinterpret_cast<sockaddr*>(&to),
-                       sizeof(to)),
+    ASSERT_GE(::sendto(lo_server_get_socket_fd(server_), data, size, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)),
               0);
   }
 
@@ -61,8 +60,8 @@ class OscClient {
   std::optional<ReplyMsg> next_reply(std::chrono::milliseconds timeout = 2000ms) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (replies_.empty()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                              std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return std::nullopt;
       lo_server_recv_noblock(server_, static_cast<int>(left.count()));
     }

@@ -36,9 +36,9 @@ std::string fails(const std::string& address, const std::vector<OscArg>& args, e
 constexpr double kTol = 1e-3;
 
 TEST(OscMappingTest, LoadBufferMapsBufferIdRangesToDecks) {
-  const std::pair<int, crowdmesh::v1::Deck> cases[] = {
-      {100, v1::DECK_A},  {1099, v1::DECK_A}, {1100, v1::DECK_B}, {2099, v1::DECK_B},
-      {2100, v1::DECK_C}, {3099, v1::DECK_C}, {3100, v1::DECK_D}, {4099, v1::DECK_D}};
+  const std::pair<int, crowdmesh::v1::Deck> cases[] = {{100, v1::DECK_A},  {1099, v1::DECK_A}, {1100, v1::DECK_B},
+                                                       {2099, v1::DECK_B}, {2100, v1::DECK_C}, {3099, v1::DECK_C},
+                                                       {3100, v1::DECK_D}, {4099, v1::DECK_D}};
   for (const auto& [id, deck] : cases) {
     auto m = ok("/load_buffer", {I(id), S("/tmp/x.wav")});
     EXPECT_EQ(m.actor, "mixer");
@@ -114,8 +114,8 @@ TEST(OscMappingTest, StopStemMapsToStopBuffer) {
 }
 
 TEST(OscMappingTest, StemVolumeConvertsLinearVolumeToDb) {
-  const std::pair<OscArg, double> cases[] = {
-      {F(1.0), 0.0}, {F(0.5), -6.0206}, {F(2.0), 6.0206}, {I(1), 0.0}, {D(0.1), -20.0}, {F(0.0), kSilenceGainDb}};
+  const std::pair<OscArg, double> cases[] = {{F(1.0), 0.0}, {F(0.5), -6.0206}, {F(2.0), 6.0206},
+                                             {I(1), 0.0},   {D(0.1), -20.0},   {F(0.0), kSilenceGainDb}};
   for (const auto& [volume, db] : cases) {
     auto m = ok("/stem_volume", {I(1100), volume});
     ASSERT_TRUE(m.command.has_set_gain());
@@ -177,8 +177,8 @@ TEST(OscMappingTest, DeckFilterMapsLinearBandGainToEqDb) {
 }
 
 TEST(OscMappingTest, DeckEqMapsTheOriginalPercentScaleToDb) {
-  const std::pair<OscArg, double> cases[] = {{F(50), 0.0},   {I(100), 0.0},   {F(75), 0.0},
-                                              {F(25), -12.0}, {I(0), kEqKillDb}, {F(1), -23.52}};
+  const std::pair<OscArg, double> cases[] = {{F(50), 0.0},   {I(100), 0.0},     {F(75), 0.0},
+                                             {F(25), -12.0}, {I(0), kEqKillDb}, {F(1), -23.52}};
   for (const auto& [percent, db] : cases) {
     auto m = ok("/deck_eq", {S("C"), S("high"), percent});
     EXPECT_EQ(m.command.set_eq().deck(), v1::DECK_C);

@@ -147,7 +147,10 @@ TEST(EnvelopeTest, ClearlyMalformedBytesFailToParse) {
   // Wire type 7 does not exist.
   EXPECT_FALSE(env.ParseFromString(std::string("\x0F\x01", 2)));
   // Field 2 (source) claims 100 bytes, only 3 follow.
-  EXPECT_FALSE(env.ParseFromString(std::string("\x12\x64" "abc", 5)));
+  EXPECT_FALSE(
+      env.ParseFromString(std::string("\x12\x64"
+                                      "abc",
+                                      5)));
   // Truncated varint.
   EXPECT_FALSE(env.ParseFromString(std::string("\x20\xFF", 2)));
   // Invalid UTF-8 in a proto3 string field.

@@ -102,8 +102,7 @@ TEST(SpscRingTest, TwoThreadStressDeliversEverySampleInOrder) {
     std::vector<float> chunk(700 * kChannels);
     std::uint64_t next = 0;  // sample counter
     while (next < kTotalSamples) {
-      const std::size_t frames =
-          std::min<std::uint64_t>(size(rng), (kTotalSamples - next) / kChannels);
+      const std::size_t frames = std::min<std::uint64_t>(size(rng), (kTotalSamples - next) / kChannels);
       for (std::size_t i = 0; i < frames * kChannels; ++i) chunk[i] = static_cast<float>(next + i);
       while (!ring.write(chunk.data(), frames)) std::this_thread::yield();
       for (std::size_t i = 0; i < frames * kChannels; ++i) producer_sum += next + i;

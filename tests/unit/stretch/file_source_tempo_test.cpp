@@ -22,8 +22,7 @@ constexpr double kRate = 48000;
 
 // Mean frequency from positive-going zero crossings (linearly interpolated) of
 // x[begin, end).
-double zero_crossing_hz(const std::vector<double>& x, std::size_t begin, std::size_t end,
-                        double rate) {
+double zero_crossing_hz(const std::vector<double>& x, std::size_t begin, std::size_t end, double rate) {
   double first = -1, last = -1;
   int crossings = 0;
   for (std::size_t n = begin + 1; n < end; ++n) {
@@ -126,7 +125,7 @@ TEST(FileSourceTempoTest, MethodSwitchMidStreamDipsWithoutClick) {
   src.set_method(StretchMethod::playback_rate);
   play(96000);
   src.set_method(StretchMethod::soundtouch);
-  src.fill(300);  // part of the fade-out...
+  src.fill(300);                                 // part of the fade-out...
   src.set_method(StretchMethod::playback_rate);  // ...then back before the bottom of the dip
   play(96000);
   EXPECT_EQ(src.method(), StretchMethod::playback_rate);
@@ -186,8 +185,7 @@ TEST(FileSourceTempoTest, FilePositionFollowsFileTimeUnderStretching) {
     const double fifo_s = static_cast<double>((*src)->fifo_capacity()) / kRate;
     (*src)->set_tempo_ratio(0.8);
     ASSERT_EQ(play(**src, 48000 * 4), 48000u * 4);
-    EXPECT_NEAR((*src)->file_position_seconds(), 6.0 + fifo_s * 1.25 + (4.0 - fifo_s) * 0.8, 0.03)
-        << to_string(m);
+    EXPECT_NEAR((*src)->file_position_seconds(), 6.0 + fifo_s * 1.25 + (4.0 - fifo_s) * 0.8, 0.03) << to_string(m);
   }
 }
 
@@ -319,9 +317,9 @@ TEST(FileSourceTempoTest, RealTrackAt126BpmRendersTheExpectedDuration) {
     std::size_t frames = 48000 * 30;
     frames += play(**src, 48000 * 60);
     EXPECT_TRUE((*src)->finished());
-    std::cout << "[ TRACK    ] " << to_string(m) << " 60 s at " << info.samplerate << " Hz, 120→126 BPM: "
-              << frames << " frames = " << frames / kRate << " s (expected " << expected_frames / kRate
-              << " s, error " << 100.0 * (frames - expected_frames) / expected_frames << " %), end position "
+    std::cout << "[ TRACK    ] " << to_string(m) << " 60 s at " << info.samplerate << " Hz, 120→126 BPM: " << frames
+              << " frames = " << frames / kRate << " s (expected " << expected_frames / kRate << " s, error "
+              << 100.0 * (frames - expected_frames) / expected_frames << " %), end position "
               << (*src)->file_position_seconds() << " s\n";
     EXPECT_NEAR(static_cast<double>(frames), expected_frames, expected_frames * 0.002) << to_string(m);
     EXPECT_NEAR((*src)->file_position_seconds(), 60.0, 0.03) << to_string(m);
@@ -337,7 +335,8 @@ namespace {
 TEST(FileSourcePresentationTest, NoFrameIsKnownBeforeTheMixerMarksAPresentation) {
   test::TempDir dir;
   const auto path = dir.file("sine.wav");
-  ASSERT_TRUE(test::write_audio(path, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, test::sine(48000, 1, 48000, 440, 0.5)));
+  ASSERT_TRUE(
+      test::write_audio(path, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, test::sine(48000, 1, 48000, 440, 0.5)));
   SourceConfig cfg;
   auto src = FileSource::open(path, cfg);
   ASSERT_TRUE(src) << error_sentence(src.error());
@@ -347,7 +346,8 @@ TEST(FileSourcePresentationTest, NoFrameIsKnownBeforeTheMixerMarksAPresentation)
 TEST(FileSourcePresentationTest, PresentedFrameFollowsTheLastMarkAtTheDeviceRate) {
   test::TempDir dir;
   const auto path = dir.file("sine.wav");
-  ASSERT_TRUE(test::write_audio(path, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, test::sine(96000, 1, 48000, 440, 0.5)));
+  ASSERT_TRUE(
+      test::write_audio(path, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 48000, 1, test::sine(96000, 1, 48000, 440, 0.5)));
   SourceConfig cfg;  // 48 kHz device
   auto opened = FileSource::open(path, cfg);
   ASSERT_TRUE(opened) << error_sentence(opened.error());

@@ -220,8 +220,8 @@ TEST(FileSourceTest, TruncatedMp3PlaysItsFirstPartThenFinishesCleanly) {
   const double full_out = static_cast<double>(frames) * 48000.0 / 44100.0;
   const double got = static_cast<double>(out.size() / 2);
   std::cout << "[ INFO     ] truncated MP3: " << got << " of " << full_out
-            << " frames, decode_errors=" << (*src)->decode_errors() << " last_error=\""
-            << (*src)->last_error() << "\"\n";
+            << " frames, decode_errors=" << (*src)->decode_errors() << " last_error=\"" << (*src)->last_error()
+            << "\"\n";
   EXPECT_GT(got, 0.25 * full_out);  // the first part plays
   EXPECT_LT(got, 0.75 * full_out);  // and stops where the data stops
   if ((*src)->decode_errors() > 0) {
@@ -233,8 +233,8 @@ TEST(FileSourceTest, CorruptFlacEndsCleanlyAndReportsTheDecodeError) {
   TempDir dir;
   const auto path = dir.file("corrupt.flac");
   const std::size_t frames = 44100 * 4;
-  ASSERT_TRUE(test::write_audio(path, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 44100, 2,
-                                test::sine(frames, 2, 44100, 440, 0.5)));
+  ASSERT_TRUE(
+      test::write_audio(path, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 44100, 2, test::sine(frames, 2, 44100, 440, 0.5)));
   const auto size = std::filesystem::file_size(path);
   {
     std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);

@@ -8,9 +8,8 @@ namespace crowdmesh::stretch {
 namespace {
 
 TEST(ResamplerQualityTest, EveryNameRoundTrips) {
-  for (auto q : {ResamplerQuality::sinc_best, ResamplerQuality::sinc_medium,
-                 ResamplerQuality::sinc_fastest, ResamplerQuality::zero_order_hold,
-                 ResamplerQuality::linear}) {
+  for (auto q : {ResamplerQuality::sinc_best, ResamplerQuality::sinc_medium, ResamplerQuality::sinc_fastest,
+                 ResamplerQuality::zero_order_hold, ResamplerQuality::linear}) {
     auto parsed = parse_resampler_quality(to_string(q));
     ASSERT_TRUE(parsed) << to_string(q);
     EXPECT_EQ(*parsed, q);

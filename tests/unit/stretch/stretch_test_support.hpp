@@ -55,8 +55,8 @@ inline bool write_audio(const std::string& path, int format, int rate, int chann
 }
 
 /// `frames` frames of amp·sin(2π·freq·n/rate + phase), the same value on every channel.
-inline std::vector<float> sine(std::size_t frames, int channels, double rate, double freq,
-                               double amp, double phase = 0.0) {
+inline std::vector<float> sine(std::size_t frames, int channels, double rate, double freq, double amp,
+                               double phase = 0.0) {
   std::vector<float> out(frames * static_cast<std::size_t>(channels));
   for (std::size_t n = 0; n < frames; ++n) {
     const auto v = static_cast<float>(amp * std::sin(2.0 * kPi * freq * static_cast<double>(n) / rate + phase));
@@ -88,7 +88,8 @@ inline std::vector<float> read_all(FileSource& src, std::size_t limit = kReadAll
 /// Channel `c` of interleaved `x` as doubles.
 inline std::vector<double> channel(const std::vector<float>& x, int channels, int c) {
   std::vector<double> out(x.size() / static_cast<std::size_t>(channels));
-  for (std::size_t n = 0; n < out.size(); ++n) out[n] = x[n * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)];
+  for (std::size_t n = 0; n < out.size(); ++n)
+    out[n] = x[n * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)];
   return out;
 }
 
@@ -101,8 +102,8 @@ struct SineFit {
 
 /// IEEE 1057 three-parameter least-squares sine fit at known frequency
 /// `freq_hz` / `rate_hz` over x[begin, end). SNR = 10·log10(P_fit / P_residual).
-inline SineFit fit_sine(const std::vector<double>& x, std::size_t begin, std::size_t end,
-                        double freq_hz, double rate_hz) {
+inline SineFit fit_sine(const std::vector<double>& x, std::size_t begin, std::size_t end, double freq_hz,
+                        double rate_hz) {
   const double w = 2.0 * kPi * freq_hz / rate_hz;
   double m[3][3] = {};
   double v[3] = {};

@@ -20,8 +20,8 @@ std::vector<float> sine(double amplitude, double hz, std::size_t frames, std::ui
                         std::size_t phase_frames = 0) {
   std::vector<float> out(frames * channels);
   for (std::size_t f = 0; f < frames; ++f) {
-    const auto v = static_cast<float>(
-        amplitude * std::sin(2.0 * M_PI * hz * static_cast<double>(f + phase_frames) / kRate));
+    const auto v =
+        static_cast<float>(amplitude * std::sin(2.0 * M_PI * hz * static_cast<double>(f + phase_frames) / kRate));
     for (std::uint32_t c = 0; c < channels; ++c) out[f * channels + c] = v;
   }
   return out;
@@ -39,7 +39,8 @@ LevelAnalyzer make(std::uint32_t channels = 2) {
 void feed(LevelAnalyzer& a, const std::vector<float>& signal) {
   const std::size_t ch = a.channels();
   const std::size_t frames = signal.size() / ch;
-  for (std::size_t f = 0; f < frames; f += 480) a.process(signal.data() + f * ch, std::min<std::size_t>(480, frames - f));
+  for (std::size_t f = 0; f < frames; f += 480)
+    a.process(signal.data() + f * ch, std::min<std::size_t>(480, frames - f));
 }
 
 TEST(LevelAnalyzerTest, SineAtMinus20DbfsRmsReadsMinus20DbfsRms) {

@@ -67,30 +67,28 @@ std::vector<v1::Telemetry> every_kind() {
 
 TEST(PrometheusExportTest, EveryKindRendersUnderItsNameWithNodeAndKeyLabels) {
   const std::string text = render_node_metrics("room-a", every_kind());
-  for (const char* line : {"crowdmesh_device_xruns_total{node=\"room-a\"} 3",
-                           "crowdmesh_device_callback_p99_seconds{node=\"room-a\"} 9e-05",
-                           "crowdmesh_deck_rms_dbfs{node=\"room-a\",deck=\"B\"} -14.5",
-                           "crowdmesh_deck_underrun_frames_total{node=\"room-a\",deck=\"B\"} 12",
-                           "crowdmesh_master_short_term_lufs{node=\"room-a\"} -15.2",
-                           "crowdmesh_tempo_bpm{node=\"room-a\",kind=\"current\"} 124",
-                           "crowdmesh_encoder_gaps_total{node=\"room-a\"} 2",
-                           "crowdmesh_encoder_bytes_total{node=\"room-a\",encoder=\"mobile\"} 12345",
-                           "crowdmesh_encoder_sink_up{node=\"room-a\",encoder=\"mobile\"} 1",
-                           "crowdmesh_link_up{node=\"room-a\",peer=\"room-b\"} 1",
-                           "crowdmesh_process_resident_memory_bytes{node=\"room-a\"} 31457280",
-                           "crowdmesh_clock_skew_ppm{node=\"room-a\"} -12.5",
-                           "crowdmesh_clock_error_seconds{node=\"room-a\"} 2.5e-05",
-                           "crowdmesh_clock_steps_total{node=\"room-a\"} 2",
-                           "crowdmesh_clock_relocks_total{node=\"room-a\"} 1",
-                           "crowdmesh_clock_locked{node=\"room-a\"} 1"})
+  for (const char* line :
+       {"crowdmesh_device_xruns_total{node=\"room-a\"} 3",
+        "crowdmesh_device_callback_p99_seconds{node=\"room-a\"} 9e-05",
+        "crowdmesh_deck_rms_dbfs{node=\"room-a\",deck=\"B\"} -14.5",
+        "crowdmesh_deck_underrun_frames_total{node=\"room-a\",deck=\"B\"} 12",
+        "crowdmesh_master_short_term_lufs{node=\"room-a\"} -15.2",
+        "crowdmesh_tempo_bpm{node=\"room-a\",kind=\"current\"} 124", "crowdmesh_encoder_gaps_total{node=\"room-a\"} 2",
+        "crowdmesh_encoder_bytes_total{node=\"room-a\",encoder=\"mobile\"} 12345",
+        "crowdmesh_encoder_sink_up{node=\"room-a\",encoder=\"mobile\"} 1",
+        "crowdmesh_link_up{node=\"room-a\",peer=\"room-b\"} 1",
+        "crowdmesh_process_resident_memory_bytes{node=\"room-a\"} 31457280",
+        "crowdmesh_clock_skew_ppm{node=\"room-a\"} -12.5", "crowdmesh_clock_error_seconds{node=\"room-a\"} 2.5e-05",
+        "crowdmesh_clock_steps_total{node=\"room-a\"} 2", "crowdmesh_clock_relocks_total{node=\"room-a\"} 1",
+        "crowdmesh_clock_locked{node=\"room-a\"} 1"})
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
 }
 
 TEST(PrometheusExportTest, PromtoolAcceptsTheOutputWithoutLintWarnings) {
   const std::string dir = test::make_temp_dir("crowdmesh-promexport");
   std::ofstream(dir + "/m.txt") << render_node_metrics("room-a", every_kind());
-  EXPECT_EQ(test::run_quiet({"/bin/sh", "-c",
-                             "/usr/bin/promtool check metrics < " + dir + "/m.txt > " + dir + "/out.txt 2>&1"}),
+  EXPECT_EQ(test::run_quiet(
+                {"/bin/sh", "-c", "/usr/bin/promtool check metrics < " + dir + "/m.txt > " + dir + "/out.txt 2>&1"}),
             0);
   std::ifstream in(dir + "/out.txt");
   std::string lint((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -105,9 +103,7 @@ TEST(PrometheusExportTest, ClockErrorIsNaNBeforeTheFirstProbe) {
   EXPECT_NE(text.find("crowdmesh_clock_locked{node=\"room-b\"} 0"), std::string::npos) << text;
 }
 
-TEST(PrometheusExportTest, NoSamplesGiveNoMetrics) {
-  EXPECT_EQ(render_node_metrics("room-a", {}), "");
-}
+TEST(PrometheusExportTest, NoSamplesGiveNoMetrics) { EXPECT_EQ(render_node_metrics("room-a", {}), ""); }
 
 }  // namespace
 }  // namespace crowdmesh::telemetry

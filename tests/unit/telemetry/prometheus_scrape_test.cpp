@@ -64,10 +64,10 @@ TEST(PrometheusScrapeTest, PrometheusScrapesTheCounterWithItsLabels) {
                            "          installation: test-rig\n";
   const std::uint16_t web_port = test::free_tcp_port();
   ASSERT_NE(web_port, 0);
-  const pid_t prometheus = test::spawn_process(
-      {"/usr/bin/prometheus", "--config.file=" + config, "--storage.tsdb.path=" + dir + "/data",
-       "--web.listen-address=127.0.0.1:" + std::to_string(web_port)},
-      dir + "/stdout.log", dir + "/stderr.log");
+  const pid_t prometheus =
+      test::spawn_process({"/usr/bin/prometheus", "--config.file=" + config, "--storage.tsdb.path=" + dir + "/data",
+                           "--web.listen-address=127.0.0.1:" + std::to_string(web_port)},
+                          dir + "/stdout.log", dir + "/stderr.log");
   ASSERT_GT(prometheus, 0) << "cannot start /usr/bin/prometheus";
 
   nlohmann::json sample;
@@ -87,8 +87,7 @@ TEST(PrometheusScrapeTest, PrometheusScrapesTheCounterWithItsLabels) {
   const int status = test::terminate_process(prometheus);
   const std::string log = read_file(dir + "/stderr.log");
 
-  ASSERT_FALSE(sample.is_null()) << "no sample after 20 s; last answer: " << last_body << "\nprometheus log:\n"
-                                 << log;
+  ASSERT_FALSE(sample.is_null()) << "no sample after 20 s; last answer: " << last_body << "\nprometheus log:\n" << log;
   EXPECT_EQ(sample["value"][1], "3");
   EXPECT_EQ(sample["metric"].value("__name__", ""), "crowdmesh_device_xruns_total");
   EXPECT_EQ(sample["metric"].value("job", ""), "crowdmesh");

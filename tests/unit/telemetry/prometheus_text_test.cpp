@@ -102,10 +102,7 @@ TEST(PrometheusTextTest, EscapesBackslashAndNewlineButNotQuotesInHelp) {
 
 TEST(PrometheusTextTest, SpellsNanAndInfinitiesAsPrometheusDoes) {
   MetricsBuilder b;
-  b.gauge("g", "h")
-      .add({{"v", "nan"}}, std::nan(""))
-      .add({{"v", "pos"}}, HUGE_VAL)
-      .add({{"v", "neg"}}, -HUGE_VAL);
+  b.gauge("g", "h").add({{"v", "nan"}}, std::nan("")).add({{"v", "pos"}}, HUGE_VAL).add({{"v", "neg"}}, -HUGE_VAL);
   const std::string text = b.render();
   EXPECT_NE(text.find("g{v=\"nan\"} NaN\n"), std::string::npos) << text;
   EXPECT_NE(text.find("g{v=\"pos\"} +Inf\n"), std::string::npos) << text;
@@ -123,11 +120,11 @@ TEST(PrometheusTextTest, WritesShortestTextThatReadsBackToTheSameValue) {
 
 TEST(PrometheusTextTest, SkipsFamilyWithInvalidNameAndReportsIt) {
   std::vector<std::string> problems;
-  const std::string text = render_prometheus_text(
-      {MetricFamily{"9lives", "h", MetricType::gauge, {{{}, 1}}},
-       MetricFamily{"bad-name", "h", MetricType::gauge, {{{}, 1}}},
-       MetricFamily{"good:name_seconds", "h", MetricType::gauge, {{{}, 2}}}},
-      &problems);
+  const std::string text =
+      render_prometheus_text({MetricFamily{"9lives", "h", MetricType::gauge, {{{}, 1}}},
+                              MetricFamily{"bad-name", "h", MetricType::gauge, {{{}, 1}}},
+                              MetricFamily{"good:name_seconds", "h", MetricType::gauge, {{{}, 2}}}},
+                             &problems);
   EXPECT_EQ(text, "# HELP good:name_seconds h\n# TYPE good:name_seconds gauge\ngood:name_seconds 2\n");
   ASSERT_EQ(problems.size(), 2u);
   EXPECT_NE(problems[0].find("\"9lives\""), std::string::npos) << problems[0];

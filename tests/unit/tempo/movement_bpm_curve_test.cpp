@@ -15,9 +15,8 @@ constexpr double kTol = 1e-9;
 TEST(MovementBpmCurveTest, DefaultTableMatchesSpecAtEveryBoundary) {
   const MovementBpmCurve curve;
   const std::pair<double, double> cases[] = {
-      {0.0, 105.0},    {0.0199, 105.0}, {0.02, 110.0}, {0.0499, 110.0}, {0.05, 115.0},
-      {0.0999, 115.0}, {0.1, 118.0},    {0.1499, 118.0}, {0.15, 118.0}, {0.375, 124.0},
-      {0.6, 130.0},    {0.7, 130.0},    {1.0, 130.0},  {2.5, 130.0},
+      {0.0, 105.0},    {0.0199, 105.0}, {0.02, 110.0},  {0.0499, 110.0}, {0.05, 115.0}, {0.0999, 115.0}, {0.1, 118.0},
+      {0.1499, 118.0}, {0.15, 118.0},   {0.375, 124.0}, {0.6, 130.0},    {0.7, 130.0},  {1.0, 130.0},    {2.5, 130.0},
   };
   for (const auto& [m, bpm] : cases) EXPECT_NEAR(curve.target_bpm(m), bpm, kTol) << "movement " << m;
 }

@@ -105,7 +105,7 @@ TEST(TempoControllerTest, JitterOnTheLinearPartDoesNotRestartTheRamp) {
 
 TEST(TempoControllerTest, SlowDriftRetargetsOnceItExceedsTheDeadband) {
   TempoController c(MovementBpmSettings{}, 0);
-  ASSERT_TRUE(c.on_movement(0.3, 0));  // 122 BPM
+  ASSERT_TRUE(c.on_movement(0.3, 0));      // 122 BPM
   ASSERT_TRUE(c.on_movement(0.31, kSec));  // +0.27 BPM: kept
   EXPECT_NEAR(c.state(kSec).target_bpm, 122.0, 1e-9);
   ASSERT_TRUE(c.on_movement(0.32, 2 * kSec));  // +0.53 BPM from the applied target: retarget

@@ -71,7 +71,8 @@ TEST(TempoRampTest, RampIsAFunctionOfTimeWhateverTheStepSize) {
   // Same BPM at the same instant, however many evaluations came before.
   TempoRamp fresh(105.0);
   ASSERT_TRUE(fresh.set_target(130.0, 30.0, t0));
-  for (double s : {0.0, 1.0, 12.345, 28.8, 30.0}) EXPECT_DOUBLE_EQ(ramp.current_bpm(t0 + at(s)), fresh.current_bpm(t0 + at(s)));
+  for (double s : {0.0, 1.0, 12.345, 28.8, 30.0})
+    EXPECT_DOUBLE_EQ(ramp.current_bpm(t0 + at(s)), fresh.current_bpm(t0 + at(s)));
 }
 
 TEST(TempoRampTest, RetargetMidRampStartsFromCurrentBpm) {
