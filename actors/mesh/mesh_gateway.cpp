@@ -53,19 +53,6 @@ constexpr int kProbesPerBurst = 3;
 constexpr const char* kPeerRoutingPrefix = "mesh:";
 constexpr std::chrono::seconds kLoadBudget{30};  // a forwarded LoadBuffer decodes ahead before replying
 
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto comma = text.find(',', start);
-    const auto end = comma == std::string::npos ? text.size() : comma;
-    if (end > start) out.push_back(text.substr(start, end - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
 std::string payload_name(const Envelope& env) {
   switch (env.payload_case()) {
     case Envelope::kCommand: return "command";
@@ -629,7 +616,11 @@ struct MeshGateway::Impl {
     if (env.has_event() && env.event().kind() == "heartbeat") {
       const auto& f = env.event().fields();
       std::lock_guard<std::mutex> lock(state_mutex);
-      if (auto it = f.find("roles"); it != f.end()) p.roles = split_commas(it->second);
+      if (auto it = f.find("roles"); it != f.end()) {
+        p.roles.clear();
+        for (auto& r : split(it->second, ','))
+          if (!r.empty()) p.roles.push_back(std::move(r));
+      }
       if (auto it = f.find("clock_offset_ns"); it != f.end()) {
         p.clock_offset_ns = std::strtoll(it->second.c_str(), nullptr, 10);
       }
