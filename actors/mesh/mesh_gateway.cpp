@@ -28,6 +28,8 @@
 #include "common/local_clock.hpp"
 #include "common/log.hpp"
 #include "mesh/clock_estimator.hpp"
+#include "mesh/command_route.hpp"
+#include "mesh/peer_liveness.hpp"
 #include "mesh/rate_limited_log.hpp"
 
 namespace crowdmesh::mesh {
@@ -151,14 +153,11 @@ struct MeshGateway::Impl {
     zmq::socket_t sub;
     // Guarded by state_mutex.
     std::vector<std::string> roles;
-    std::int64_t last_heard_ns = -1;
     std::int64_t clock_offset_ns = 0;
     double clock_rtt_ms = 0;
     double clock_skew_ppm = 0;
     std::int64_t clock_error_ns = -1;
     bool clock_locked = false;
-    // Gateway thread only.
-    bool was_alive = false;
   };
   struct Local {
     std::string routing_id;
@@ -185,7 +184,8 @@ struct MeshGateway::Impl {
   std::shared_ptr<MeshTimeSource> mesh_time;  // written by the gateway thread only
   MeshClockStats clock;                       // guarded by state_mutex (offset_ns unused)
   Counters counters;
-  std::int64_t alive_window_ns = 0;
+  PeerLiveness liveness{0, 1};        // guarded by state_mutex (written by the gateway thread)
+  std::vector<std::string> peer_names;  // config order, as peers
 
   // Gateway thread only.
   ForwardTable forwards;
@@ -208,16 +208,6 @@ struct MeshGateway::Impl {
 
   std::int64_t mesh_now() const { return mesh_time->now_ns(); }
 
-  bool alive_at(const Peer& p, std::int64_t now) const {
-    return p.last_heard_ns >= 0 && now - p.last_heard_ns <= alive_window_ns;
-  }
-
-  std::vector<std::string> known_nodes() const {
-    std::vector<std::string> names{cfg.node};
-    for (const auto& p : peers) names.push_back(p->cfg.name);
-    std::sort(names.begin(), names.end());
-    return names;
-  }
 
   void log_bad(const std::string& kind, const std::string& text) {
     rlog.warn(kind, local_now_ns(), "mesh " + cfg.node + ": " + text);
@@ -316,38 +306,26 @@ struct MeshGateway::Impl {
   // ---- liveness ----------------------------------------------------------
 
   void heard_from(std::size_t index, std::int64_t now) {
-    Peer& p = *peers[index];
+    bool came_up;
     {
       std::lock_guard<std::mutex> lock(state_mutex);
-      p.last_heard_ns = now;
+      came_up = liveness.heard(index, now);
     }
-    if (!p.was_alive) set_alive(index, true, now);
+    if (came_up) say_alive(index, true, now);
   }
 
-  void set_alive(std::size_t index, bool alive, std::int64_t now) {
+  // Logs and publishes a change of a peer's liveness (peer.up / peer.down).
+  void say_alive(std::size_t index, bool alive, std::int64_t now) {
     Peer& p = *peers[index];
-    p.was_alive = alive;
     if (alive) {
       spdlog::info("mesh {}: node {} is alive", cfg.node, p.cfg.name);
       publish_event("peer.up", "node " + p.cfg.name + " is alive", {{"node", p.cfg.name}});
       if (static_cast<int>(index) == reference_peer) next_probe_ns = now;
     } else {
       spdlog::warn("mesh {}: node {} is not alive (nothing heard for {} ms)", cfg.node, p.cfg.name,
-                   alive_window_ns / 1'000'000);
+                   liveness.window_ns() / 1'000'000);
       publish_event("peer.down", "node " + p.cfg.name + " is not alive", {{"node", p.cfg.name}});
     }
-  }
-
-  std::string not_alive_message(const Peer& p, std::int64_t now) const {
-    std::int64_t last;
-    {
-      std::lock_guard<std::mutex> lock(state_mutex);
-      last = p.last_heard_ns;
-    }
-    if (last < 0) return "node " + p.cfg.name + " is not alive (never heard from it)";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(now - last) / 1e9);
-    return "node " + p.cfg.name + " is not alive (last heard " + buf + " s ago)";
   }
 
   // ---- control socket ----------------------------------------------------
@@ -411,38 +389,22 @@ struct MeshGateway::Impl {
       return;
     }
     const bool from_peer = routing_id.rfind(kPeerRoutingPrefix, 0) == 0;
-    if (addr->node == cfg.node || addr->node.empty()) {
-      deliver_local(routing_id, env, addr->actor);
-      return;
-    }
-    if (addr->every_node()) {
-      deliver_local(routing_id, env, addr->actor);
-      if (!from_peer) {
+    const CommandRoute route = route_command(*addr, cfg.node, peer_names, from_peer);
+    switch (route.kind) {
+      case CommandRoute::Kind::local:
+      case CommandRoute::Kind::here_only: deliver_local(routing_id, env, addr->actor); return;
+      case CommandRoute::Kind::everywhere:
+        deliver_local(routing_id, env, addr->actor);
         for (std::size_t i = 0; i < peers.size(); ++i) forward(routing_id, env, i, addr->actor);
-      }
-      return;
-    }
-    for (std::size_t i = 0; i < peers.size(); ++i) {
-      if (peers[i]->cfg.name != addr->node) continue;
-      if (from_peer) {
-        bump(counters.unknown_node);
-        const std::string msg = "node " + cfg.node +
-                                " does not forward a command that another node "
-                                "forwarded (target " +
-                                env.target() + ")";
-        log_bad("reforward", msg);
-        reply_error(routing_id, env.source(), env.correlation_id(), gateway_source,
-                    crowdmesh::v1::ERROR_CODE_UNKNOWN_NODE, msg);
         return;
-      }
-      forward(routing_id, env, i, addr->actor);
-      return;
+      case CommandRoute::Kind::peer: forward(routing_id, env, route.peer, addr->actor); return;
+      case CommandRoute::Kind::refused:
+        bump(counters.unknown_node);
+        log_bad(route.reason, "control: " + route.sentence);
+        reply_error(routing_id, env.source(), env.correlation_id(), gateway_source,
+                    crowdmesh::v1::ERROR_CODE_UNKNOWN_NODE, route.sentence);
+        return;
     }
-    bump(counters.unknown_node);
-    const std::string msg = "unknown node '" + addr->node + "' (known: " + join(known_nodes(), ", ") + ")";
-    log_bad("unknown_node", "control: " + msg);
-    reply_error(routing_id, env.source(), env.correlation_id(), gateway_source, crowdmesh::v1::ERROR_CODE_UNKNOWN_NODE,
-                msg);
   }
 
   void deliver_local(const std::string& routing_id, const Envelope& env, const std::string& actor) {
@@ -515,15 +477,15 @@ struct MeshGateway::Impl {
     Peer& p = *peers[index];
     const std::string reply_source = p.cfg.name + "/" + actor;
     const std::int64_t now = local_now_ns();
-    bool alive;
+    std::string not_alive;
     {
       std::lock_guard<std::mutex> lock(state_mutex);
-      alive = alive_at(p, now);
+      if (!liveness.alive(index, now)) not_alive = liveness.not_alive_sentence(index, p.cfg.name, now);
     }
-    if (!alive) {
+    if (!not_alive.empty()) {
       bump(counters.not_alive);
       reply_error(routing_id, env.source(), env.correlation_id(), reply_source, crowdmesh::v1::ERROR_CODE_TIMEOUT,
-                  not_alive_message(p, now));
+                  not_alive);
       return;
     }
     const std::uint64_t id = next_id++;
@@ -755,14 +717,12 @@ struct MeshGateway::Impl {
                      {"clock_error_ns", std::to_string(c.estimated_error_ns)},
                      {"clock_locked", c.locked ? "1" : "0"},
                      {"clock_reference", c.reference}});
-      for (std::size_t i = 0; i < peers.size(); ++i) {
-        bool alive;
-        {
-          std::lock_guard<std::mutex> lock(state_mutex);
-          alive = alive_at(*peers[i], now);
-        }
-        if (alive != peers[i]->was_alive) set_alive(i, alive, now);
+      std::vector<std::pair<std::size_t, bool>> changed;
+      {
+        std::lock_guard<std::mutex> lock(state_mutex);
+        changed = liveness.changes(now);
       }
+      for (const auto& [index, alive] : changed) say_alive(index, alive, now);
     }
     if (reference_peer >= 0 && now >= next_probe_ns) send_probe(now);
   }
@@ -891,12 +851,13 @@ struct MeshGateway::Impl {
     self.control_endpoint = control_ep;
     out.push_back(std::move(self));
     std::lock_guard<std::mutex> lock(state_mutex);
-    for (const auto& p : peers) {
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+      const auto& p = peers[i];
       PeerState s;
       s.name = p->cfg.name;
       s.roles = p->roles;
-      s.alive = alive_at(*p, now);
-      s.last_heard_age_ms = p->last_heard_ns < 0 ? -1 : (now - p->last_heard_ns) / 1'000'000;
+      s.alive = liveness.alive(i, now);
+      s.last_heard_age_ms = liveness.last_heard_age_ms(i, now);
       s.clock_offset_ns = p->clock_offset_ns;
       s.clock_rtt_ms = p->clock_rtt_ms;
       s.clock_skew_ppm = p->clock_skew_ppm;
@@ -972,7 +933,8 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
   g.handler = std::move(handler);
   g.on_event = std::move(on_event);
   g.gateway_source = g.cfg.node + "/gateway";
-  g.alive_window_ns = std::chrono::nanoseconds(g.cfg.heartbeat_interval).count() * g.cfg.liveness;
+  for (const auto& pc : g.cfg.peers) g.peer_names.push_back(pc.name);
+  g.liveness = PeerLiveness(g.cfg.peers.size(), std::chrono::nanoseconds(g.cfg.heartbeat_interval).count() * g.cfg.liveness);
   g.mesh_time = g.cfg.mesh_time ? g.cfg.mesh_time : std::make_shared<MeshTimeSource>();
   ClockEstimatorConfig ecfg;
   ecfg.slow_probe_interval_ns = std::chrono::nanoseconds(g.cfg.clock_probe_interval).count();
