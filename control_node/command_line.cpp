@@ -8,11 +8,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <map>
 #include <optional>
 #include <sstream>
 
 #include "common/deck.hpp"
 #include "common/error.hpp"
+#include "common/strings.hpp"
 #include "common/test_tone_range.hpp"
 
 #ifndef CROWDMESH_VERSION
@@ -194,261 +196,306 @@ void add_ramp(CLI::App* sub, Raw& raw) {
   sub->add_option("--ramp", raw.ramp, "Ramp time in seconds (default: the engine's short ramp)")->type_name("S");
 }
 
-// Fills env.command from the chosen subcommand; returns the actor it goes to.
-caf::expected<std::string> build_command(const std::string& name, const Raw& raw, Request& req) {
+// One builder per subcommand (the table in build_command()): each fills the
+// request's command from the parsed words, checks the values it can, and
+// returns the actor the command goes to.
+caf::expected<std::string> build_top(const std::string&, const Raw&, Request& req) {
   v1::Command& cmd = *req.envelope.mutable_command();
-  auto deck = [&]() { return to_deck(raw.deck); };
-  if (name == "top") {
-    cmd.mutable_get_telemetry();
-    return std::string{"telemetry"};
-  }
-  if (name == "doctor") {
-    auto* d = cmd.mutable_run_doctor();
-    std::string list = raw.periods;
-    std::size_t start = 0;
-    while (!list.empty() && start <= list.size()) {
-      const auto end = list.find(',', start);
-      const auto item = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  cmd.mutable_get_telemetry();
+  return std::string{"telemetry"};
+}
+
+caf::expected<std::string> build_doctor(const std::string&, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  auto* d = cmd.mutable_run_doctor();
+  if (!raw.periods.empty())
+    for (const auto& item : split(raw.periods, ',')) {
       auto p = to_integer(item, "--periods", 16, 8192, "frames");
       if (!p) return p.error();
       d->add_period_frames(static_cast<std::uint32_t>(*p));
-      if (end == std::string::npos) break;
-      start = end + 1;
     }
-    if (!raw.seconds.empty()) {
-      auto s = to_double(raw.seconds, "--seconds");
-      if (!s) return s.error();
-      if (!std::isfinite(*s) || *s <= 0 || *s > 10)
-        return out_of_range("--seconds " + format_number(*s) + " is out of range (allowed: more than 0, up to 10 s)");
-      d->set_seconds_per_period(*s);
-    }
-    d->set_device(raw.device);
-    return std::string{"device"};
-  }
-  if (name == "stall") {
-    auto ms = to_integer(raw.ms, "stall MS", 1, 5000, "ms");
-    if (!ms) return ms.error();
-    cmd.mutable_stall()->set_actor(raw.actor);
-    cmd.mutable_stall()->set_milliseconds(static_cast<std::uint32_t>(*ms));
-    return raw.actor;
-  }
-  if (name == "nodes") {
-    cmd.mutable_get_nodes();
-    return std::string{"gateway"};
-  }
-  if (name == "status") {
-    cmd.mutable_get_status();
-    return std::string{"node"};
-  }
-  if (name == "tempo") {
-    if (raw.bpm.empty()) {
-      cmd.mutable_get_tempo();
-      return std::string{"tempo"};
-    }
-    auto bpm = to_double(raw.bpm, "tempo BPM");
-    if (!bpm) return bpm.error();
-    if (!std::isfinite(*bpm) || *bpm < 20.0 || *bpm > 300.0)
-      return out_of_range("tempo " + format_number(*bpm) + " BPM is out of range (allowed 20 to 300 BPM)");
-    auto* set = cmd.mutable_set_tempo();
-    set->set_target_bpm(*bpm);
-    if (!raw.ramp.empty()) {
-      auto s = to_seconds(raw.ramp, "--ramp");
-      if (!s) return s.error();
-      set->set_ramp_seconds(*s);
-    }
-    return std::string{"tempo"};
-  }
-  if (name == "method") {
-    auto d = deck();
-    if (!d) return d.error();
-    auto* m = cmd.mutable_set_stretch_method();
-    m->set_deck(*d);
-    if (raw.state == "playback_rate")
-      m->set_method(v1::STRETCH_METHOD_PLAYBACK_RATE);
-    else if (raw.state == "soundtouch")
-      m->set_method(v1::STRETCH_METHOD_SOUNDTOUCH);
-    else
-      return out_of_range("method '" + raw.state + "' is not one of playback_rate, soundtouch");
-    return std::string{"mixer"};
-  }
-  if (name == "movement") {
-    auto v = to_double(raw.seconds, "movement VALUE");
-    if (!v) return v.error();
-    if (!std::isfinite(*v) || *v < 0.0)
-      return out_of_range("movement " + format_number(*v) + " is out of range (allowed 0 or more; above 1 is clamped)");
-    auto* m = cmd.mutable_report_movement();
-    m->set_channel(v1::ReportMovement::CHANNEL_TOTAL);
-    m->set_value(*v);
-    return std::string{"tempo"};
-  }
-  if (name == "load") {
-    auto d = deck();
-    if (!d) return d.error();
-    auto* load = cmd.mutable_load_buffer();
-    load->set_deck(*d);
-    load->set_path(raw.file);
-    if (raw.file.empty()) return out_of_range("load FILE must not be empty");
-    if (!raw.buffer.empty()) {
-      auto id = to_buffer_id(raw.buffer);
-      if (!id) return id.error();
-      load->set_buffer_id(*id);
-    } else {
-      load->set_buffer_id(1);
-    }
-    load->set_loop(raw.loop);
-    if (!raw.bpm.empty()) {
-      auto bpm = to_bpm(raw.bpm);
-      if (!bpm) return bpm.error();
-      load->set_native_bpm(*bpm);
-    }
-    return std::string{"mixer"};
-  }
-  if (name == "cue") {
-    auto d = deck();
-    if (!d) return d.error();
-    auto* cue = cmd.mutable_cue_deck();
-    cue->set_deck(*d);
-    if (!raw.seconds.empty()) {
-      auto s = to_seconds(raw.seconds, "cue position");
-      if (!s) return s.error();
-      cue->set_position_seconds(*s);
-    }
-    return std::string{"mixer"};
-  }
-  if (name == "play" || name == "stop") {
-    auto d = deck();
-    if (!d) return d.error();
-    if (name == "play")
-      cmd.mutable_play_deck()->set_deck(*d);
-    else
-      cmd.mutable_stop_deck()->set_deck(*d);
-    return std::string{"mixer"};
-  }
-  if (name == "start") {
-    auto* start = cmd.mutable_start_together();
-    for (const auto& token : raw.decks) {
-      auto d = to_deck(token);
-      if (!d) return d.error();
-      start->add_decks(*d);
-    }
-    double ready = CommandLine::kDefaultReadyTimeoutSeconds;
-    if (!raw.ready_timeout.empty()) {
-      auto s = to_seconds(raw.ready_timeout, "start --timeout");
-      if (!s) return s.error();
-      ready = *s;
-    }
-    start->set_ready_timeout_seconds(ready);
-    if (!raw.at.empty()) {
-      auto at = to_integer(raw.at, "--at", 0, std::numeric_limits<std::int64_t>::max(), "ns");
-      if (!at) return at.error();
-      req.envelope.set_execute_at_ns(*at);
-    }
-    if (!raw.in.empty()) {
-      auto in = to_seconds(raw.in, "--in");
-      if (!in) return in.error();
-      req.start_in_seconds = *in;
-    }
-    return std::string{"mixer"};
-  }
-  if (name == "gain" || name == "master") {
-    double ramp = 0.0;
-    if (!raw.ramp.empty()) {
-      auto r = to_seconds(raw.ramp, "--ramp");
-      if (!r) return r.error();
-      ramp = *r;
-    }
-    if (name == "master") {
-      auto g = to_gain_db(raw.db, "master gain");
-      if (!g) return g.error();
-      cmd.mutable_set_master_gain()->set_gain_db(*g);
-      cmd.mutable_set_master_gain()->set_ramp_seconds(ramp);
-      return std::string{"mixer"};
-    }
-    auto d = deck();
-    if (!d) return d.error();
-    auto g = to_gain_db(raw.db, "gain");
-    if (!g) return g.error();
-    auto* gain = cmd.mutable_set_gain();
-    gain->mutable_target()->set_deck(*d);
-    gain->set_gain_db(*g);
-    gain->set_ramp_seconds(ramp);
-    return std::string{"mixer"};
-  }
-  if (name == "seek") {
-    auto d = deck();
-    if (!d) return d.error();
-    auto s = to_seconds(raw.seconds, "seek position");
+  if (!raw.seconds.empty()) {
+    auto s = to_double(raw.seconds, "--seconds");
     if (!s) return s.error();
-    auto* seek = cmd.mutable_seek();
-    seek->set_deck(*d);
-    seek->set_position_seconds(*s);
-    if (!raw.buffer.empty()) {
-      auto id = to_buffer_id(raw.buffer);
-      if (!id) return id.error();
-      seek->set_buffer_id(*id);
-    }
-    return std::string{"mixer"};
+    if (!std::isfinite(*s) || *s <= 0 || *s > 10)
+      return out_of_range("--seconds " + format_number(*s) + " is out of range (allowed: more than 0, up to 10 s)");
+    d->set_seconds_per_period(*s);
   }
-  if (name == "loop") {
-    auto d = deck();
+  d->set_device(raw.device);
+  return std::string{"device"};
+}
+
+caf::expected<std::string> build_stall(const std::string&, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  auto ms = to_integer(raw.ms, "stall MS", 1, 5000, "ms");
+  if (!ms) return ms.error();
+  cmd.mutable_stall()->set_actor(raw.actor);
+  cmd.mutable_stall()->set_milliseconds(static_cast<std::uint32_t>(*ms));
+  return raw.actor;
+}
+
+caf::expected<std::string> build_nodes(const std::string&, const Raw&, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  cmd.mutable_get_nodes();
+  return std::string{"gateway"};
+}
+
+caf::expected<std::string> build_status(const std::string&, const Raw&, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  cmd.mutable_get_status();
+  return std::string{"node"};
+}
+
+caf::expected<std::string> build_tempo(const std::string&, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  if (raw.bpm.empty()) {
+    cmd.mutable_get_tempo();
+    return std::string{"tempo"};
+  }
+  auto bpm = to_double(raw.bpm, "tempo BPM");
+  if (!bpm) return bpm.error();
+  if (!std::isfinite(*bpm) || *bpm < 20.0 || *bpm > 300.0)
+    return out_of_range("tempo " + format_number(*bpm) + " BPM is out of range (allowed 20 to 300 BPM)");
+  auto* set = cmd.mutable_set_tempo();
+  set->set_target_bpm(*bpm);
+  if (!raw.ramp.empty()) {
+    auto s = to_seconds(raw.ramp, "--ramp");
+    if (!s) return s.error();
+    set->set_ramp_seconds(*s);
+  }
+  return std::string{"tempo"};
+}
+
+caf::expected<std::string> build_method(const std::string&, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  auto d = to_deck(raw.deck);
+  if (!d) return d.error();
+  auto* m = cmd.mutable_set_stretch_method();
+  m->set_deck(*d);
+  if (raw.state == "playback_rate")
+    m->set_method(v1::STRETCH_METHOD_PLAYBACK_RATE);
+  else if (raw.state == "soundtouch")
+    m->set_method(v1::STRETCH_METHOD_SOUNDTOUCH);
+  else
+    return out_of_range("method '" + raw.state + "' is not one of playback_rate, soundtouch");
+  return std::string{"mixer"};
+}
+
+caf::expected<std::string> build_movement(const std::string&, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  auto v = to_double(raw.seconds, "movement VALUE");
+  if (!v) return v.error();
+  if (!std::isfinite(*v) || *v < 0.0)
+    return out_of_range("movement " + format_number(*v) + " is out of range (allowed 0 or more; above 1 is clamped)");
+  auto* m = cmd.mutable_report_movement();
+  m->set_channel(v1::ReportMovement::CHANNEL_TOTAL);
+  m->set_value(*v);
+  return std::string{"tempo"};
+}
+
+caf::expected<std::string> build_load(const std::string&, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  auto d = to_deck(raw.deck);
+  if (!d) return d.error();
+  auto* load = cmd.mutable_load_buffer();
+  load->set_deck(*d);
+  load->set_path(raw.file);
+  if (raw.file.empty()) return out_of_range("load FILE must not be empty");
+  if (!raw.buffer.empty()) {
+    auto id = to_buffer_id(raw.buffer);
+    if (!id) return id.error();
+    load->set_buffer_id(*id);
+  } else {
+    load->set_buffer_id(1);
+  }
+  load->set_loop(raw.loop);
+  if (!raw.bpm.empty()) {
+    auto bpm = to_bpm(raw.bpm);
+    if (!bpm) return bpm.error();
+    load->set_native_bpm(*bpm);
+  }
+  return std::string{"mixer"};
+}
+
+caf::expected<std::string> build_cue(const std::string&, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  auto d = to_deck(raw.deck);
+  if (!d) return d.error();
+  auto* cue = cmd.mutable_cue_deck();
+  cue->set_deck(*d);
+  if (!raw.seconds.empty()) {
+    auto s = to_seconds(raw.seconds, "cue position");
+    if (!s) return s.error();
+    cue->set_position_seconds(*s);
+  }
+  return std::string{"mixer"};
+}
+
+caf::expected<std::string> build_play_stop(const std::string& name, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  auto d = to_deck(raw.deck);
+  if (!d) return d.error();
+  if (name == "play")
+    cmd.mutable_play_deck()->set_deck(*d);
+  else
+    cmd.mutable_stop_deck()->set_deck(*d);
+  return std::string{"mixer"};
+}
+
+caf::expected<std::string> build_start(const std::string&, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  auto* start = cmd.mutable_start_together();
+  for (const auto& token : raw.decks) {
+    auto d = to_deck(token);
     if (!d) return d.error();
-    auto on = to_on_off(raw.state);
-    if (!on) return on.error();
-    auto* loop = cmd.mutable_set_loop();
-    loop->set_deck(*d);
-    loop->set_loop(*on);
-    if (!raw.buffer.empty()) {
-      auto id = to_buffer_id(raw.buffer);
-      if (!id) return id.error();
-      loop->set_buffer_id(*id);
-    }
+    start->add_decks(*d);
+  }
+  double ready = CommandLine::kDefaultReadyTimeoutSeconds;
+  if (!raw.ready_timeout.empty()) {
+    auto s = to_seconds(raw.ready_timeout, "start --timeout");
+    if (!s) return s.error();
+    ready = *s;
+  }
+  start->set_ready_timeout_seconds(ready);
+  if (!raw.at.empty()) {
+    auto at = to_integer(raw.at, "--at", 0, std::numeric_limits<std::int64_t>::max(), "ns");
+    if (!at) return at.error();
+    req.envelope.set_execute_at_ns(*at);
+  }
+  if (!raw.in.empty()) {
+    auto in = to_seconds(raw.in, "--in");
+    if (!in) return in.error();
+    req.start_in_seconds = *in;
+  }
+  return std::string{"mixer"};
+}
+
+caf::expected<std::string> build_gain_master(const std::string& name, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  double ramp = 0.0;
+  if (!raw.ramp.empty()) {
+    auto r = to_seconds(raw.ramp, "--ramp");
+    if (!r) return r.error();
+    ramp = *r;
+  }
+  if (name == "master") {
+    auto g = to_gain_db(raw.db, "master gain");
+    if (!g) return g.error();
+    cmd.mutable_set_master_gain()->set_gain_db(*g);
+    cmd.mutable_set_master_gain()->set_ramp_seconds(ramp);
     return std::string{"mixer"};
   }
-  if (name == "eq") {
-    auto d = deck();
-    if (!d) return d.error();
-    auto low = to_eq_db(raw.low, "LOW");
-    if (!low) return low.error();
-    auto mid = to_eq_db(raw.mid, "MID");
-    if (!mid) return mid.error();
-    auto high = to_eq_db(raw.high, "HIGH");
-    if (!high) return high.error();
-    auto* eq = cmd.mutable_set_eq_all();
-    eq->set_deck(*d);
-    eq->set_low_gain_db(*low);
-    eq->set_mid_gain_db(*mid);
-    eq->set_high_gain_db(*high);
-    return std::string{"mixer"};
+  auto d = to_deck(raw.deck);
+  if (!d) return d.error();
+  auto g = to_gain_db(raw.db, "gain");
+  if (!g) return g.error();
+  auto* gain = cmd.mutable_set_gain();
+  gain->mutable_target()->set_deck(*d);
+  gain->set_gain_db(*g);
+  gain->set_ramp_seconds(ramp);
+  return std::string{"mixer"};
+}
+
+caf::expected<std::string> build_seek(const std::string&, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  auto d = to_deck(raw.deck);
+  if (!d) return d.error();
+  auto s = to_seconds(raw.seconds, "seek position");
+  if (!s) return s.error();
+  auto* seek = cmd.mutable_seek();
+  seek->set_deck(*d);
+  seek->set_position_seconds(*s);
+  if (!raw.buffer.empty()) {
+    auto id = to_buffer_id(raw.buffer);
+    if (!id) return id.error();
+    seek->set_buffer_id(*id);
   }
-  if (name == "filter") {
-    auto d = deck();
-    if (!d) return d.error();
-    auto a = to_in_range(raw.amount, "filter AMOUNT", -1.0, 1.0, "");
-    if (!a) return a.error();
-    cmd.mutable_set_filter()->set_deck(*d);
-    cmd.mutable_set_filter()->set_amount(*a);
-    return std::string{"mixer"};
+  return std::string{"mixer"};
+}
+
+caf::expected<std::string> build_loop(const std::string&, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  auto d = to_deck(raw.deck);
+  if (!d) return d.error();
+  auto on = to_on_off(raw.state);
+  if (!on) return on.error();
+  auto* loop = cmd.mutable_set_loop();
+  loop->set_deck(*d);
+  loop->set_loop(*on);
+  if (!raw.buffer.empty()) {
+    auto id = to_buffer_id(raw.buffer);
+    if (!id) return id.error();
+    loop->set_buffer_id(*id);
   }
-  if (name == "tone") {
-    auto* tone = cmd.mutable_test_tone();
-    if (!raw.hz.empty()) {
-      auto hz = to_in_range(raw.hz, "tone HZ", test_tone::kMinHz, test_tone::kMaxHz, "Hz");
-      if (!hz) return hz.error();
-      tone->set_frequency_hz(*hz);
-    }
-    if (!raw.level.empty()) {
-      auto db = to_in_range(raw.level, "tone --level", test_tone::kMinGainDb, test_tone::kMaxGainDb, "dBFS");
-      if (!db) return db.error();
-      tone->set_gain_db(*db);
-    }
-    if (!raw.seconds.empty()) {
-      auto s = to_in_range(raw.seconds, "tone --seconds", test_tone::kMinSeconds, test_tone::kMaxSeconds, "s");
-      if (!s) return s.error();
-      tone->set_duration_seconds(*s);
-    }
-    return std::string{"mixer"};
+  return std::string{"mixer"};
+}
+
+caf::expected<std::string> build_eq(const std::string&, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  auto d = to_deck(raw.deck);
+  if (!d) return d.error();
+  auto low = to_eq_db(raw.low, "LOW");
+  if (!low) return low.error();
+  auto mid = to_eq_db(raw.mid, "MID");
+  if (!mid) return mid.error();
+  auto high = to_eq_db(raw.high, "HIGH");
+  if (!high) return high.error();
+  auto* eq = cmd.mutable_set_eq_all();
+  eq->set_deck(*d);
+  eq->set_low_gain_db(*low);
+  eq->set_mid_gain_db(*mid);
+  eq->set_high_gain_db(*high);
+  return std::string{"mixer"};
+}
+
+caf::expected<std::string> build_filter(const std::string&, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  auto d = to_deck(raw.deck);
+  if (!d) return d.error();
+  auto a = to_in_range(raw.amount, "filter AMOUNT", -1.0, 1.0, "");
+  if (!a) return a.error();
+  cmd.mutable_set_filter()->set_deck(*d);
+  cmd.mutable_set_filter()->set_amount(*a);
+  return std::string{"mixer"};
+}
+
+caf::expected<std::string> build_tone(const std::string&, const Raw& raw, Request& req) {
+  v1::Command& cmd = *req.envelope.mutable_command();
+  auto* tone = cmd.mutable_test_tone();
+  if (!raw.hz.empty()) {
+    auto hz = to_in_range(raw.hz, "tone HZ", test_tone::kMinHz, test_tone::kMaxHz, "Hz");
+    if (!hz) return hz.error();
+    tone->set_frequency_hz(*hz);
   }
-  return make_error(errc::internal, "subcommand '" + name + "' has no command builder");
+  if (!raw.level.empty()) {
+    auto db = to_in_range(raw.level, "tone --level", test_tone::kMinGainDb, test_tone::kMaxGainDb, "dBFS");
+    if (!db) return db.error();
+    tone->set_gain_db(*db);
+  }
+  if (!raw.seconds.empty()) {
+    auto s = to_in_range(raw.seconds, "tone --seconds", test_tone::kMinSeconds, test_tone::kMaxSeconds, "s");
+    if (!s) return s.error();
+    tone->set_duration_seconds(*s);
+  }
+  return std::string{"mixer"};
+}
+
+// A subcommand's builder (see build_top() and the others above).
+using CommandBuilder = caf::expected<std::string> (*)(const std::string& name, const Raw& raw, Request& req);
+
+caf::expected<std::string> build_command(const std::string& name, const Raw& raw, Request& req) {
+  static const std::map<std::string, CommandBuilder> kBuilders{
+      {"top", build_top},       {"doctor", build_doctor},     {"stall", build_stall},
+      {"nodes", build_nodes},   {"status", build_status},     {"tempo", build_tempo},
+      {"method", build_method}, {"movement", build_movement}, {"load", build_load},
+      {"cue", build_cue},       {"play", build_play_stop},    {"stop", build_play_stop},
+      {"start", build_start},   {"gain", build_gain_master},  {"master", build_gain_master},
+      {"seek", build_seek},     {"loop", build_loop},         {"eq", build_eq},
+      {"filter", build_filter}, {"tone", build_tone},
+  };
+  const auto it = kBuilders.find(name);
+  if (it == kBuilders.end()) return make_error(errc::internal, "subcommand '" + name + "' has no command builder");
+  return it->second(name, raw, req);
 }
 
 }  // namespace
