@@ -259,6 +259,89 @@ int run_encoder_node(const NodeOptions& o, const MeshConfig& mesh, const NodeCon
   return 0;
 }
 
+// Loads every track of --a/--b/--track at once; each reply says ready or why
+// not (the reasons go to summary.errors). A deck named again gets the next
+// buffer id (stems of one deck). Returns the decks with at least one buffer.
+std::vector<std::string> load_tracks(caf::scoped_actor& self, const mixer::MixerActor& mixer, const NodeOptions& o,
+                                     RunSummary& summary) {
+  std::vector<std::string> loaded_decks;
+  std::map<std::string, std::uint32_t> next_buffer;
+  for (const auto& t : o.tracks)
+    self->request(mixer, 30s, load_atom_v, t.deck, ++next_buffer[t.deck], t.path, o.loop, o.native_bpm)
+        .receive(
+            [&](mixer::BufferStatus& b) {
+              if (std::find(loaded_decks.begin(), loaded_decks.end(), t.deck) == loaded_decks.end())
+                loaded_decks.push_back(t.deck);
+              spdlog::info("deck {}: {} ({} {} Hz {} ch, {:.1f} s)", t.deck, b.info.path, b.info.format,
+                           b.info.file_rate_hz, b.info.file_channels, b.info.duration_seconds);
+            },
+            [&](caf::error& e) {
+              spdlog::error("deck {}: {}", t.deck, error_sentence(e));
+              summary.errors.push_back("deck " + t.deck + ": " + error_sentence(e));
+            });
+  return loaded_decks;
+}
+
+// Starts the loaded decks together (the mixer waits up to --start-timeout for
+// decks still loading and names those it could not start).
+void start_loaded_decks(caf::scoped_actor& self, const mixer::MixerActor& mixer, const NodeOptions& o,
+                        const std::vector<std::string>& loaded_decks, RunSummary& summary) {
+  if (!loaded_decks.empty())
+    self->request(mixer, std::chrono::milliseconds(static_cast<long long>((o.start_timeout_seconds + 5) * 1000)),
+                  start_atom_v, loaded_decks, o.start_timeout_seconds)
+        .receive(
+            [&](mixer::StartReport& r) {
+              summary.not_ready = r.not_ready;
+              for (const auto& n : r.not_ready) spdlog::warn("not started: {}", n);
+            },
+            [&](caf::error& e) { summary.errors.push_back(error_sentence(e)); });
+}
+
+// Waits for the device's end of run (--duration, a stop request, or every
+// track of a one-off run ended), keeping the service watchdog fed meanwhile.
+void play_until_done(caf::scoped_actor& self, const device::DeviceActor& device, const mixer::MixerActor& mixer,
+                     const NodeOptions& o, ServiceNotifier& service, RunSummary& summary) {
+  bool done = false, stop_sent = false;
+  // A node of a configured mesh waits for commands; a one-off run ends with its tracks.
+  const bool stop_when_idle = o.duration_seconds <= 0 && !o.tracks.empty() && o.config_path.empty();
+  while (!done) {
+    self->receive(
+        [&](device::DeviceRunReport& r) {
+          summary.device = r;
+          done = true;
+        },
+        [&](caf::error& e) {
+          summary.errors.push_back(error_sentence(e));
+          done = true;
+        },
+        caf::after(200ms) >>
+            [&] {
+              if (stop_sent) return;
+              if (service.ping_interval().count() > 0)
+                self->request(device, 1s, stats_atom_v)
+                    .receive([&](device::DeviceStats& st) { service.alive_if_playing(st.frames_played); },
+                             [](caf::error&) {});
+              bool idle = false;
+              if (stop_when_idle)
+                self->request(mixer, 2s, status_atom_v)
+                    .receive(
+                        [&](mixer::MixerStatus& s) {
+                          idle = true;
+                          for (const auto& d : s.decks)
+                            for (const auto& b : d.buffers)
+                              if (b.state == mixer::BufferState::playing) idle = false;
+                        },
+                        [](caf::error&) {});
+              if (g_stop_requested.load() || idle) {
+                spdlog::info(idle ? "every track ended: stopping" : "stop requested: stopping");
+                service.stopping();
+                self->send(device, stop_atom_v);
+                stop_sent = true;
+              }
+            });
+  }
+}
+
 }  // namespace
 
 int run_node(const NodeOptions& options) {
@@ -454,23 +537,7 @@ int run_node(const NodeOptions& options) {
     return 2;
   }
 
-  // Load every track at once; each reply says ready or why not.
-  // A deck named again gets the next buffer id (stems of one deck).
-  std::vector<std::string> loaded_decks;
-  std::map<std::string, std::uint32_t> next_buffer;
-  for (const auto& t : o.tracks)
-    self->request(mixer, 30s, load_atom_v, t.deck, ++next_buffer[t.deck], t.path, o.loop, o.native_bpm)
-        .receive(
-            [&](mixer::BufferStatus& b) {
-              if (std::find(loaded_decks.begin(), loaded_decks.end(), t.deck) == loaded_decks.end())
-                loaded_decks.push_back(t.deck);
-              spdlog::info("deck {}: {} ({} {} Hz {} ch, {:.1f} s)", t.deck, b.info.path, b.info.format,
-                           b.info.file_rate_hz, b.info.file_channels, b.info.duration_seconds);
-            },
-            [&](caf::error& e) {
-              spdlog::error("deck {}: {}", t.deck, error_sentence(e));
-              summary.errors.push_back("deck " + t.deck + ": " + error_sentence(e));
-            });
+  const auto loaded_decks = load_tracks(self, mixer, o, summary);
   if (!o.tracks.empty() && loaded_decks.empty() && o.config_path.empty()) {
     std::cerr << "audio_node: nothing can play: every track failed to load\n";
     for (const auto& e : summary.errors) std::cerr << "  " << e << "\n";
@@ -479,15 +546,7 @@ int run_node(const NodeOptions& options) {
   }
   apply_settings(self, mixer, o, summary.errors);
 
-  if (!loaded_decks.empty())
-    self->request(mixer, std::chrono::milliseconds(static_cast<long long>((o.start_timeout_seconds + 5) * 1000)),
-                  start_atom_v, loaded_decks, o.start_timeout_seconds)
-        .receive(
-            [&](mixer::StartReport& r) {
-              summary.not_ready = r.not_ready;
-              for (const auto& n : r.not_ready) spdlog::warn("not started: {}", n);
-            },
-            [&](caf::error& e) { summary.errors.push_back(error_sentence(e)); });
+  start_loaded_decks(self, mixer, o, loaded_decks, summary);
 
   bool started = false;
   self->request(device, 10s, start_atom_v)
@@ -506,45 +565,7 @@ int run_node(const NodeOptions& options) {
   ServiceNotifier service;
   service.ready("playing on " + dev.backend + (dev.device.empty() ? "" : " " + dev.device));
   self->send(device, finish_atom_v);
-  bool done = false, stop_sent = false;
-  // A node of a configured mesh waits for commands; a one-off run ends with its tracks.
-  const bool stop_when_idle = o.duration_seconds <= 0 && !o.tracks.empty() && o.config_path.empty();
-  while (!done) {
-    self->receive(
-        [&](device::DeviceRunReport& r) {
-          summary.device = r;
-          done = true;
-        },
-        [&](caf::error& e) {
-          summary.errors.push_back(error_sentence(e));
-          done = true;
-        },
-        caf::after(200ms) >>
-            [&] {
-              if (stop_sent) return;
-              if (service.ping_interval().count() > 0)
-                self->request(device, 1s, stats_atom_v)
-                    .receive([&](device::DeviceStats& st) { service.alive_if_playing(st.frames_played); },
-                             [](caf::error&) {});
-              bool idle = false;
-              if (stop_when_idle)
-                self->request(mixer, 2s, status_atom_v)
-                    .receive(
-                        [&](mixer::MixerStatus& s) {
-                          idle = true;
-                          for (const auto& d : s.decks)
-                            for (const auto& b : d.buffers)
-                              if (b.state == mixer::BufferState::playing) idle = false;
-                        },
-                        [](caf::error&) {});
-              if (g_stop_requested.load() || idle) {
-                spdlog::info(idle ? "every track ended: stopping" : "stop requested: stopping");
-                service.stopping();
-                self->send(device, stop_atom_v);
-                stop_sent = true;
-              }
-            });
-  }
+  play_until_done(self, device, mixer, o, service, summary);
   self->request(mixer, 2s, status_atom_v)
       .receive([&](mixer::MixerStatus& s) { summary.mixer = s; }, [](caf::error&) {});
   if (master_stream) {

@@ -213,7 +213,8 @@ TEST_F(MeshClusterTest, TempoSetOnTheTempoNodeReachesEveryRoomAndOscDrivesItToo)
   auto t = ctl({"--to", "room-a", "--json", "tempo"});
   ASSERT_EQ(t.status, 0) << t.out;
   auto j = nlohmann::json::parse(t.out);
-  EXPECT_DOUBLE_EQ(j["ok"]["tempo"]["target_bpm"].get<double>(), 105.0) << "movement 0.01 → 105 BPM (README, "Tempo that follows the dancers")";
+  EXPECT_DOUBLE_EQ(j["ok"]["tempo"]["target_bpm"].get<double>(), 105.0)
+      << "movement 0.01 → 105 BPM (README, 'Tempo that follows the dancers')";
 }
 
 }  // namespace
