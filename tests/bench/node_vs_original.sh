@@ -151,10 +151,10 @@ for period in $periods; do
     for v in "${variants[@]}"; do
       ours_cpu=""; ours_mem=""; orig_cpu=""; orig_mem=""
       for r in $(seq "$runs"); do
-        read -r c m < <(run_ours "$period" "$v")
+        read -r c m <<< "$(run_ours "$period" "$v")"  # waits until the node has exited (it holds its ports till then)
         ours_cpu+="$c "; ours_mem+="$m "
         if [ -n "$original" ] && [ "$v" != stretch_soundtouch ]; then
-          read -r c m < <(run_original "$period" "$job")
+          read -r c m <<< "$(run_original "$period" "$job")"
           orig_cpu+="$c "; orig_mem+="$m "
         fi
       done
