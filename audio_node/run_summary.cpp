@@ -69,7 +69,9 @@ std::string to_json(const RunSummary& s) {
                     {"realigns_after_lock", s.device.realigns_after_lock},
                     {"frames_skipped", s.device.playout_frames_skipped},
                     {"wake_timeouts", s.device.playout_wake_timeouts},
-                    {"longest_work_us", s.device.playout_longest_work_us}};
+                    {"longest_work_us", s.device.playout_longest_work_us},
+                    {"longest_wake_latency_us", s.device.playout_longest_wake_latency_us},
+                    {"stalls_past_ring", s.device.playout_stalls_past_ring}};
   }
   j["tap_overflow_frames"] = st.tap_overflow_frames;
   j["mixer_underrun_frames"] = s.mixer.underrun_frames;

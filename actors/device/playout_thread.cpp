@@ -144,6 +144,8 @@ PlayoutStats PlayoutThread::stats() const {
   s.first_mesh_frame = f.first_mesh_frame;
   s.first_frame_dac_mesh_ns = f.first_frame_dac_mesh_ns;
   s.longest_work_ns = f.longest_work_ns;
+  s.longest_wake_latency_ns = f.longest_wake_latency_ns;
+  s.stalls_past_ring = f.stalls_past_ring;
   if (f.has_dac_time_source) s.dac_time_source = to_string(static_cast<DacTimeSource>(f.dac_time_source));
   std::lock_guard<std::mutex> lk(scheduling_mutex_);
   s.scheduling = scheduling_;
@@ -195,8 +197,12 @@ void PlayoutThread::fill() noexcept {
 void PlayoutThread::run() noexcept {
   const auto period_ns =
       std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 * cfg_.period_frames / cfg_.sample_rate_hz));
+  // What the ring holds when the period signal comes: the callback has just
+  // taken one of the target periods.
+  const std::int64_t ring_lead_ns = std::max(1, cfg_.target_periods - 1) * period_ns.count();
   while (!stop_.load(std::memory_order_acquire)) {
     const bool woke = signal_.wait_for(4 * period_ns);
+    const auto wake_latency_ns = signal_.take_wake_latency_ns();
     if (stop_.load(std::memory_order_acquire)) break;
     if (woke)
       ++figures_.wakeups;
@@ -214,7 +220,10 @@ void PlayoutThread::run() noexcept {
       const auto t0 = steady_now_ns();
       observe();
       fill();
-      figures_.longest_work_ns = std::max(figures_.longest_work_ns, steady_now_ns() - t0);
+      const auto work_ns = steady_now_ns() - t0;
+      figures_.longest_work_ns = std::max(figures_.longest_work_ns, work_ns);
+      figures_.longest_wake_latency_ns = std::max(figures_.longest_wake_latency_ns, wake_latency_ns);
+      if (woke && wake_latency_ns + work_ns > ring_lead_ns) ++figures_.stalls_past_ring;
       published_.store(figures_);
     }
   }

@@ -50,6 +50,16 @@ struct PlayoutStats {
   /// can run dry (the render waited for the mixer's lock, or the thread
   /// was preempted).
   std::int64_t longest_work_ns = 0;
+  /// Longest time from the device's period signal to the playout thread
+  /// running, ns: the host's scheduling latency for this thread (not ours
+  /// to control beyond its priority).
+  std::int64_t longest_wake_latency_ns = 0;
+  /// Wake-ups whose latency plus work outlasted what the ring held when the
+  /// period signal came ((target_periods − 1) periods): the host stalled
+  /// the thread long enough for the card to find the ring short. A producer
+  /// underrun with this at 0 is a product fault; with it above 0 the host
+  /// (or the product's work, see longest_work_ns) stalled the path.
+  std::uint64_t stalls_past_ring = 0;
   std::string scheduling;       ///< e.g. "SCHED_FIFO 60" or why it runs at normal priority
   std::string dac_time_source;  ///< where DAC times come from (DacTimeSource name)
 };
@@ -123,6 +133,8 @@ class PlayoutThread {
     PlayoutStage::Stats stage;
     std::uint64_t realigns_after_lock = 0, wakeups = 0, wake_timeouts = 0, render_failures = 0;
     std::int64_t first_mesh_frame = 0, first_frame_dac_mesh_ns = 0, longest_work_ns = 0;
+    std::int64_t longest_wake_latency_ns = 0;
+    std::uint64_t stalls_past_ring = 0;
     std::uint32_t dac_time_source = 0;  // a DacTimeSource value; 0 = none yet
     bool has_dac_time_source = false;
   };

@@ -1,5 +1,7 @@
 #pragma once
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 
 #include <semaphore.h>
 
@@ -20,15 +22,25 @@ class WakeSignal {
   WakeSignal(const WakeSignal&) = delete;
   WakeSignal& operator=(const WakeSignal&) = delete;
 
-  /// RT thread: one more event (a period, a block) happened.
-  void post() noexcept { ::sem_post(&sem_); }
+  /// RT thread: one more event (a period, a block) happened. Also notes
+  /// when the first post not yet consumed happened (CLOCK_MONOTONIC, read
+  /// through the vDSO: no system call, no allocation), so the waiter can
+  /// tell how late it woke.
+  void post() noexcept;
 
   /// Waits for a post or the timeout; true when posted. Several posts that
   /// happened meanwhile are collapsed into one wake-up.
   bool wait_for(std::chrono::nanoseconds timeout) noexcept;
 
+  /// Waiter: how long ago (ns, CLOCK_MONOTONIC) the oldest post this
+  /// wake-up consumed happened, i.e. how late the waiting thread ran after
+  /// the event: the host's scheduling latency plus any time the posts
+  /// piled up. 0 when nothing was posted since the last call. Resets.
+  std::int64_t take_wake_latency_ns() noexcept;
+
  private:
   sem_t sem_;
+  std::atomic<std::int64_t> pending_since_ns_{0};  // first unconsumed post; 0 = none
 };
 
 }  // namespace crowdmesh::rt

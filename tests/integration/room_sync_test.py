@@ -151,18 +151,25 @@ def main():
             "realigns": po.get("realigns"), "realigns_after_lock": po.get("realigns_after_lock"),
             "initial_alignments": po.get("initial_alignments"),
             "underrun_frames": s.get("underrun_frames"), "device_xruns": s.get("device_xruns"),
-            "late_wakeups_absorbed": s.get("late_wakeups"), "xruns": s.get("xruns")}
+            "late_wakeups_absorbed": s.get("late_wakeups"), "xruns": s.get("xruns"),
+            "playout_longest_wake_latency_us": po.get("longest_wake_latency_us"),
+            "playout_longest_work_us": po.get("longest_work_us"),
+            "playout_stalls_past_ring": po.get("stalls_past_ring")}
         print(f"{name}: card {card_ppm:+.0f} ppm, clock {clock_ppm:+.0f} ppm -> correction "
               f"{po.get('rate_correction_ppm', float('nan')):+.2f} ppm, realigns {po.get('realigns')} ({po.get('realigns_after_lock')} after lock), "
               f"underrun frames {s.get('underrun_frames')}, host lateness: {s.get('late_wakeups')} late wake-ups "
-              f"absorbed by the card's buffer, {s.get('device_xruns')} past it (device xruns)")
+              f"absorbed by the card's buffer, {s.get('device_xruns')} past it (device xruns); playout thread: "
+              f"longest wake latency {po.get('longest_wake_latency_us', float('nan')):.0f} us, longest work "
+              f"{po.get('longest_work_us', float('nan')):.0f} us, {po.get('stalls_past_ring')} host stalls past the ring's lead")
         if not po:
             failures.append(f"{name}: no playout figures in the summary (drift-locked playout did not run)")
             continue
         # Producer underruns are ours; a host that wakes the virtual clock a period
         # late is not (reported above, asserted nowhere).
         if s.get("underrun_frames", 0) != 0 and s.get("device_xruns", 0) == 0:
-            failures.append(f"{name}: {s['underrun_frames']} producer underrun frames")
+            cause = (f"the host stalled the playout thread past the ring's lead {po.get('stalls_past_ring')} times"
+                     if po.get("stalls_past_ring") else "no host stall past the ring's lead: a product fault")
+            failures.append(f"{name}: {s['underrun_frames']} producer underrun frames ({cause})")
         # A virtual clock woken a period late resynchronises (a jump of real play
         # time), which one realign corrects: more realigns than that is ours.
         if po.get("realigns_after_lock", 0) > s.get("device_xruns", 0):
