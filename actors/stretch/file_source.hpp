@@ -28,6 +28,9 @@ namespace crowdmesh::stretch {
 ///  - StretchMethod::playback_rate: one libsamplerate pass (SamplerateResampler) at
 ///    ratio (device rate / file rate) / tempo_ratio — varispeed, pitch follows tempo;
 ///    ratio changes glide (libsamplerate interpolates across the next block).
+///    A file at the device rate played at its native tempo (ratio exactly 1)
+///    is copied, not converted, until the tempo first moves (SamplerateResampler
+///    passthrough: bit-exact, and the hand-over has no seam).
 ///  - StretchMethod::soundtouch: libsamplerate at the fixed device/file ratio, then
 ///    SoundTouchStretcher at tempo_ratio — pitch preserved.
 /// Switching the method while playing is a short dip-crossfade, not a true

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <memory>
+#include <vector>
 
 #include "caf/expected.hpp"
 #include "stretch/resampler_quality.hpp"
@@ -11,10 +12,23 @@ namespace crowdmesh::stretch {
 /// streaming sample-rate conversion of interleaved float frames with a ratio
 /// (output rate / input rate) that can change between calls, for varispeed.
 ///
+/// Passthrough: while a sinc converter's ratio has been exactly 1 since create() or reset()
+/// (a file at the device rate, played at its own tempo), process() copies
+/// input to output and libsamplerate does not run: the frames are the file's,
+/// bit for bit, at a fraction of the cost (the sinc converter was most of a
+/// node's CPU with four such decks, docs/BENCHMARKS.md). The first
+/// set_ratio() to another value hands over without a seam: libsamplerate is
+/// primed with the last kPrimeFrames frames passed through, at ratio 1, and
+/// its outputs for them are discarded, so its next output is the next input
+/// frame, converted with the full filter history. A ratio back to exactly 1
+/// keeps the converter running (the fractional phase could not be dropped
+/// without a seam) until reset().
+///
 /// Thread contract: not thread-safe; one thread at a time (the reader thread).
-/// create() allocates (src_new), so it is not real-time. process() does not
-/// allocate on success, but a sinc converter costs tens of µs per block: keep it
-/// off the real-time thread too (it runs ahead of the play head).
+/// create() allocates (src_new and the priming buffers), so it is not
+/// real-time. process() and set_ratio() do not allocate on success, but a sinc
+/// converter costs tens of µs per block: keep it off the real-time thread too
+/// (it runs ahead of the play head).
 class SamplerateResampler {
  public:
   /// Frames consumed and produced by one process() call.
@@ -27,6 +41,11 @@ class SamplerateResampler {
   static constexpr double kMinRatio = 1.0 / 256.0;
   /// See kMinRatio.
   static constexpr double kMaxRatio = 256.0;
+  /// Frames of passthrough history fed to libsamplerate when it takes over:
+  /// more than the widest sinc filter reaches back at the ratios a source uses
+  /// (SRC_SINC_BEST_QUALITY: ~143 input frames at ratio 1, 2× that at ratio
+  /// 0.5; libsamplerate's src_sinc.c coefficient tables).
+  static constexpr std::size_t kPrimeFrames = 1024;
 
   /// A converter of `quality` for `channels` (1..8) interleaved channels at
   /// `ratio` = output rate / input rate (e.g. 48000.0 / 44100.0). Errors:
@@ -43,21 +62,30 @@ class SamplerateResampler {
   /// at `out` (both interleaved, channels() floats per frame; pointers must be
   /// non-null even for zero frames). Input not consumed must be offered again.
   /// With `end_of_input` the internal filter tail is flushed: call repeatedly with
-  /// no input until output_generated is 0. Errors: errc::internal with
-  /// libsamplerate's message (src_process failed).
+  /// no input until output_generated is 0. In passthrough (see the class
+  /// comment) it copies min(in_frames, out_capacity) frames. Right after the
+  /// hand-over a call may consume input and output nothing (the primed
+  /// converter catching up). Errors: errc::internal with libsamplerate's
+  /// message (src_process failed).
   caf::expected<Result> process(const float* in, std::size_t in_frames, float* out, std::size_t out_capacity,
                                 bool end_of_input);
 
   /// Sets the conversion ratio (output / input rate) from the next output frame on
   /// (a step: src_set_ratio, so the change lands at the same frame however the
-  /// caller cuts its blocks; the waveform stays continuous). Errors:
-  /// errc::value_out_of_range when outside kMinRatio..kMaxRatio or not finite.
+  /// caller cuts its blocks; the waveform stays continuous). Leaving
+  /// passthrough primes the converter (see the class comment). Errors:
+  /// errc::value_out_of_range when outside kMinRatio..kMaxRatio or not finite;
+  /// errc::internal when priming fails in src_process (the ratio stays).
   caf::expected<void> set_ratio(double ratio);
   /// Current ratio (output rate / input rate).
   double ratio() const noexcept { return ratio_; }
 
-  /// Forgets all history (filter state, end of input). The next output starts fresh.
+  /// Forgets all history (filter state, end of input). The next output starts
+  /// fresh, in passthrough again when the ratio is exactly 1.
   void reset() noexcept;
+
+  /// True while process() copies instead of converting (see the class comment).
+  bool passthrough() const noexcept { return passthrough_; }
 
   /// Interleaved channels per frame.
   int channels() const noexcept { return channels_; }
@@ -67,10 +95,22 @@ class SamplerateResampler {
  private:
   SamplerateResampler() = default;
 
+  bool may_pass_through() const noexcept;                      // a sinc converter at ratio exactly 1
+  void remember(const float* frames, std::size_t n) noexcept;  // passthrough history
+  caf::expected<void> prime();                                 // libsamplerate takes over from passthrough
+  // Runs libsamplerate at ratio 1 into scratch_ until the primed outputs are
+  // discarded; returns input frames consumed (errors as process()).
+  caf::expected<std::size_t> discard_primed(const float* in, std::size_t in_frames, bool end_of_input);
+
   void* state_ = nullptr;  // SRC_STATE*, opaque so users need not include samplerate.h
   ResamplerQuality quality_ = ResamplerQuality::sinc_medium;
   int channels_ = 0;
   double ratio_ = 1.0;
+  bool passthrough_ = false;
+  std::vector<float> history_;       // kPrimeFrames × channels, a ring of the last frames passed through
+  std::size_t history_pos_ = 0;      // oldest frame of history_
+  std::vector<float> scratch_;       // kPrimeFrames × channels: linear history, then discarded output
+  std::size_t discard_pending_ = 0;  // primed outputs still to discard before ratio_ applies
 };
 
 }  // namespace crowdmesh::stretch
