@@ -1,5 +1,6 @@
 #include "dsp/dj_eq.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -63,6 +64,9 @@ DjEq::DjEq(float sample_rate_hz, int channels, float low_crossover_hz, float hig
   lp_high_ = make_low_pass(sample_rate_hz, high_crossover_hz);
   ap_high_ = make_all_pass(sample_rate_hz, high_crossover_hz);
   state_.resize(static_cast<std::size_t>(channels));
+  fade_frames_ =
+      std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(kBypassFadeMs * sample_rate_hz / 1000.0f)));
+  dry_.assign(kFadeChunkFrames * static_cast<std::size_t>(channels), 0.0f);
   reset();
 }
 
@@ -94,6 +98,57 @@ void DjEq::reset() noexcept {
 }
 
 void DjEq::process(float* interleaved, std::size_t frames) noexcept {
+  const bool flat = is_flat();
+  if (fade_ == Fade::none) {
+    if (bypassed_) {
+      if (flat) return;
+      reset();  // the filter restarts from silence under the fade-in
+      bypassed_ = false;
+      fade_ = Fade::to_filtered;
+      fade_pos_ = 0;
+    } else if (flat) {
+      fade_ = Fade::to_dry;
+      fade_pos_ = 0;
+    }
+  } else if (fade_ == Fade::to_dry && !flat) {
+    fade_ = Fade::to_filtered;  // turned again mid-fade: back from the same mix
+    fade_pos_ = fade_frames_ - std::min(fade_pos_, fade_frames_);
+  }
+  if (fade_ == Fade::none) {
+    filter(interleaved, frames);
+  } else {
+    crossfade(interleaved, frames);
+  }
+}
+
+void DjEq::crossfade(float* io, std::size_t frames) noexcept {
+  const auto ch = static_cast<std::size_t>(channels_);
+  const float inv = 1.0f / static_cast<float>(fade_frames_);
+  std::size_t done = 0;
+  while (done < frames && fade_ != Fade::none) {
+    const std::size_t n = std::min({kFadeChunkFrames, frames - done, fade_frames_ - fade_pos_});
+    float* chunk = io + done * ch;
+    std::copy(chunk, chunk + n * ch, dry_.begin());
+    filter(chunk, n);
+    for (std::size_t f = 0; f < n; ++f) {
+      const float p = static_cast<float>(fade_pos_ + f + 1) * inv;
+      const float g = fade_ == Fade::to_filtered ? p : 1.0f - p;  // weight of the filtered signal
+      for (std::size_t c = 0; c < ch; ++c) {
+        const float d = dry_[f * ch + c];
+        chunk[f * ch + c] = d + g * (chunk[f * ch + c] - d);
+      }
+    }
+    fade_pos_ += n;
+    done += n;
+    if (fade_pos_ >= fade_frames_) {
+      if (fade_ == Fade::to_dry) bypassed_ = true;
+      fade_ = Fade::none;
+    }
+  }
+  if (done < frames && !bypassed_) filter(io + done * ch, frames - done);
+}
+
+void DjEq::filter(float* interleaved, std::size_t frames) noexcept {
   const bool ramp = !(gain_low_.settled() && gain_mid_.settled() && gain_high_.settled());
   switch (channels_) {
     case 1: ramp ? run<1, true>(interleaved, frames) : run<1, false>(interleaved, frames); break;

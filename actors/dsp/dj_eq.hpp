@@ -24,6 +24,11 @@ enum class EqBand { low, mid, high };
 ///    y = gL·low + gM·mid + gH·high = AP₂ₖ(gL·l + gH·r) + (gM − gH)·m
 ///    (6 biquads per channel instead of 9). All gains 1 → y = AP₂ₖ(AP₂₀₀(x)):
 ///    flat magnitude, phase of an all-pass.
+/// Bypass: a flat EQ (all bands at 0 dB, gains settled) is skipped, so a deck
+/// nobody touched costs nothing and plays its samples untouched. Entering and
+/// leaving the bypass crossfade linearly over kBypassFadeMs between the dry
+/// signal and the filtered one (whose state restarts from zero on entry), so
+/// neither way clicks although the flat filter is an all-pass, not an identity.
 /// Biquads are transposed direct form II with float state. A tiny DC offset
 /// (kAntiDenormal, about −360 dBFS) is added at each filter input so the state never
 /// becomes subnormal, whatever the FPU's flush-to-zero setting.
@@ -41,6 +46,8 @@ class DjEq {
   static constexpr float kGainSmoothingMs = 10.0f;
   /// DC offset added at filter inputs against subnormal state (linear, full scale = 1).
   static constexpr float kAntiDenormal = 1e-18f;
+  /// Length of the crossfade into and out of the flat bypass (ms).
+  static constexpr float kBypassFadeMs = 10.0f;
 
   /// sample_rate_hz > 0 (Hz); channels >= 1 (interleaved samples per frame);
   /// crossovers in Hz with 0 < low_crossover_hz < high_crossover_hz < 0.45 · sample_rate_hz.
@@ -53,13 +60,12 @@ class DjEq {
   bool set_band_db(EqBand band, float gain_db) noexcept;
   /// The band's target in dB as last set; −inf for a killed band (target <= kKillDb).
   float band_db(EqBand band) const noexcept;
-  /// True when all band targets are 0 dB and smoothing has settled (caller may skip process()).
-  /// Note: a flat EQ is an all-pass (flat magnitude, not identity phase), so switching between
-  /// skipping and processing is not sample-continuous; call reset() before resuming after a skip
-  /// and expect a short phase transient, or keep calling process() for click-free changes.
+  /// True when all band targets are 0 dB and smoothing has settled.
   bool is_flat() const noexcept;
+  /// True while process() leaves the samples untouched (flat, fade out of the filter done).
+  bool bypassed() const noexcept { return bypassed_; }
   /// In place on interleaved frames × channels floats (channels given at construction).
-  /// Real-time safe.
+  /// Skips a flat EQ, crossfading in and out of the bypass (class comment). Real-time safe.
   void process(float* interleaved, std::size_t frames) noexcept;
   /// Clears filter state (band gains and their smoothing are kept). Real-time safe.
   void reset() noexcept;
@@ -87,6 +93,12 @@ class DjEq {
 
   template <int kChannels, bool kRamp>
   void run(float* interleaved, std::size_t frames) noexcept;
+  void filter(float* interleaved, std::size_t frames) noexcept;  // the filter alone, no bypass
+  void crossfade(float* interleaved, std::size_t frames) noexcept;
+
+  enum class Fade { none, to_filtered, to_dry };
+  /// Frames filtered per step of a crossfade (the dry copy's size).
+  static constexpr std::size_t kFadeChunkFrames = 256;
 
   float sample_rate_hz_;
   int channels_;
@@ -99,6 +111,11 @@ class DjEq {
   SmoothedGain gain_mid_;
   SmoothedGain gain_high_;
   std::vector<ChannelState> state_;
+  bool bypassed_ = true;  // starts flat
+  Fade fade_ = Fade::none;
+  std::size_t fade_pos_ = 0;     // frames into the current fade
+  std::size_t fade_frames_ = 1;  // kBypassFadeMs at the sample rate
+  std::vector<float> dry_;       // kFadeChunkFrames × channels
 };
 
 }  // namespace crowdmesh::dsp

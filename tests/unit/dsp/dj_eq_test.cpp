@@ -161,6 +161,7 @@ TEST(DjEqTest, GainChangeRampsWithoutStepInOutput) {
 
 TEST(DjEqTest, ResetClearsFilterState) {
   DjEq eq(kRate, 2);
+  ASSERT_TRUE(eq.set_band_db(EqBand::low, 3.0f));  // not flat: the filter runs
   std::vector<float> noise(kBlock * 2);
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
@@ -221,6 +222,41 @@ TEST(DjEqTest, MultichannelOutputMatchesMonoPerChannel) {
     }
     EXPECT_LT(largest, 1e-6f) << channels << " channels";
   }
+}
+
+TEST(DjEqTest, FlatEqLeavesTheSamplesUntouched) {
+  DjEq eq(kRate, 2);
+  std::vector<float> noise(kBlock * 8 * 2);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (float& v : noise) v = dist(rng);
+  std::vector<float> out = noise;
+  process_in_blocks(eq, out);
+  EXPECT_TRUE(eq.bypassed());
+  EXPECT_EQ(out, noise);
+}
+
+TEST(DjEqTest, EnteringAndLeavingTheBypassNeitherClicksNorStaysFiltered) {
+  // 1 kHz at 0.5: consecutive samples differ by at most 2π·1000/48000·0.5 ≈ 0.065.
+  // A switch between the dry signal and the all-pass-shifted filtered one without
+  // a fade would step by up to ~0.5.
+  DjEq eq(kRate, 1);
+  std::vector<float> signal = sine(1000.0, 3 * 48000, 1);
+  const std::vector<float> input = signal;
+  for (std::size_t f = 0; f < signal.size(); f += kBlock) {
+    if (f == 47 * kBlock) ASSERT_TRUE(eq.set_band_db(EqBand::mid, 0.5f));  // a small touch: same level, other phase
+    if (f == 235 * kBlock) ASSERT_TRUE(eq.set_band_db(EqBand::mid, 0.0f));
+    eq.process(signal.data() + f, std::min(kBlock, signal.size() - f));
+    if (f == 118 * kBlock) EXPECT_FALSE(eq.bypassed());
+  }
+  float largest = 0.0f;
+  for (std::size_t i = 1; i < signal.size(); ++i) largest = std::max(largest, std::fabs(signal[i] - signal[i - 1]));
+  EXPECT_LT(largest, 0.08f);
+  EXPECT_TRUE(eq.bypassed()) << "flat again: back to the bypass";
+  const std::size_t tail = 100'000;  // well after the 10 ms fade out of the filter
+  EXPECT_TRUE(std::equal(signal.begin() + tail, signal.end(), input.begin() + tail));
+  EXPECT_FALSE(std::equal(signal.begin() + 20'000, signal.begin() + 50'000, input.begin() + 20'000))
+      << "the filter ran while the band was touched";
 }
 
 TEST(DjEqTest, ConstructorRejectsInvalidCrossovers) {
