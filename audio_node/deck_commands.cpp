@@ -10,6 +10,8 @@
 #include "command_handlers.hpp"
 #include "common/log.hpp"
 #include "mixer/mixer_config.hpp"
+#include "mixer/mixer_proto.hpp"
+#include "stretch/stretch_method.hpp"
 
 namespace crowdmesh::node {
 
@@ -19,7 +21,7 @@ namespace v1 = crowdmesh::v1;
 
 constexpr double kDefaultNativeBpm = 120;  // a load without native_bpm: the movement table's base tempo
 
-std::optional<std::string> deck_of(int wire) { return mixer::deck_name(wire); }
+std::optional<DeckId> deck_of(int wire) { return mixer::deck_from_wire(wire); }
 
 void load_buffer(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
   const auto& m = env.command().load_buffer();
@@ -89,7 +91,7 @@ void cue_deck(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
             reply_error(reply));
 }
 
-// The one master-gain path (SetGain with a master target and SetMasterGain).
+// The one master-gain path (SetMasterGain).
 void master_gain(RouterSelf self, const ReplyFn& reply, double gain_db, double ramp_seconds) {
   self->request(self->state.cfg.mixer, kActorTimeout, master_atom_v, gain_db, ramp_seconds)
       .then(
@@ -103,7 +105,6 @@ void master_gain(RouterSelf self, const ReplyFn& reply, double gain_db, double r
 void set_gain(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
   const auto& m = env.command().set_gain();
   switch (m.target().target_case()) {
-    case v1::GainTarget::kMaster: return master_gain(self, reply, m.gain_db(), m.ramp_seconds());
     case v1::GainTarget::kBuffer: {
       auto d = deck_of(m.target().buffer().deck());
       if (!d) return reply(unknown_deck(m.target().buffer().deck()));
@@ -145,11 +146,11 @@ void seek(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
   deck_request(self, reply, seek_atom_v, *d, m.position_seconds());
 }
 
-std::optional<std::string> band_name(int wire) {
+std::optional<dsp::EqBand> band_of(int wire) {
   switch (wire) {
-    case v1::EQ_BAND_LOW: return "low";
-    case v1::EQ_BAND_MID: return "mid";
-    case v1::EQ_BAND_HIGH: return "high";
+    case v1::EQ_BAND_LOW: return dsp::EqBand::low;
+    case v1::EQ_BAND_MID: return dsp::EqBand::mid;
+    case v1::EQ_BAND_HIGH: return dsp::EqBand::high;
     default: return std::nullopt;
   }
 }
@@ -158,7 +159,7 @@ void set_eq(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
   const auto& m = env.command().set_eq();
   auto d = deck_of(m.deck());
   if (!d) return reply(unknown_deck(m.deck()));
-  auto band = band_name(m.band());
+  auto band = band_of(m.band());
   if (!band)
     return reply(out_of_range("EQ band " + std::to_string(m.band()) + " is unknown (allowed: low, mid, high)"));
   deck_request(self, reply, eq_atom_v, *d, *band, m.gain_db());
@@ -168,16 +169,15 @@ void set_eq_all(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) 
   const auto& m = env.command().set_eq_all();
   auto d = deck_of(m.deck());
   if (!d) return reply(unknown_deck(m.deck()));
-  const std::string deck = *d;
+  const DeckId deck = *d;
   const double g[3] = {m.low_gain_db(), m.mid_gain_db(), m.high_gain_db()};
   const auto& mixer = self->state.cfg.mixer;
-  self->request(mixer, kActorTimeout, eq_atom_v, deck, std::string("low"), g[0])
+  self->request(mixer, kActorTimeout, eq_atom_v, deck, dsp::EqBand::low, g[0])
       .then(
           [=](mixer::DeckStatus&) {
-            self->request(mixer, kActorTimeout, eq_atom_v, deck, std::string("mid"), g[1])
-                .then(
-                    [=](mixer::DeckStatus&) { deck_request(self, reply, eq_atom_v, deck, std::string("high"), g[2]); },
-                    reply_error(reply));
+            self->request(mixer, kActorTimeout, eq_atom_v, deck, dsp::EqBand::mid, g[1])
+                .then([=](mixer::DeckStatus&) { deck_request(self, reply, eq_atom_v, deck, dsp::EqBand::high, g[2]); },
+                      reply_error(reply));
           },
           reply_error(reply));
 }
@@ -197,7 +197,8 @@ void set_stretch_method(RouterSelf self, const v1::Envelope& env, const ReplyFn&
     return reply(out_of_range("stretch method " + std::to_string(m.method()) +
                               " is unknown (allowed: playback_rate, soundtouch)"));
   deck_request(self, reply, method_atom_v, *d,
-               std::string(m.method() == v1::STRETCH_METHOD_SOUNDTOUCH ? "soundtouch" : "playback_rate"));
+               m.method() == v1::STRETCH_METHOD_SOUNDTOUCH ? stretch::StretchMethod::soundtouch
+                                                           : stretch::StretchMethod::playback_rate);
 }
 
 void start_together(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
@@ -206,7 +207,7 @@ void start_together(RouterSelf self, const v1::Envelope& env, const ReplyFn& rep
   for (int wd : m.decks()) {
     auto d = deck_of(wd);
     if (!d) return reply(unknown_deck(wd));
-    decks.push_back(*d);
+    decks.push_back(to_string(*d));
   }
   if (decks.empty()) return reply(out_of_range("start needs at least one deck"));
   const double ready_s = m.ready_timeout_seconds();
@@ -233,7 +234,7 @@ void start_together(RouterSelf self, const v1::Envelope& env, const ReplyFn& rep
 void set_deck_levels(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
   const auto& m = env.command().set_deck_levels();
   if (m.levels().empty()) return reply(ok_message("no levels given"));
-  std::vector<std::string> decks;
+  std::vector<DeckId> decks;
   std::vector<double> gains_db;
   for (const auto& level : m.levels()) {
     auto d = deck_of(level.deck());

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include <sys/resource.h>
 #include <csignal>
@@ -34,6 +35,7 @@
 #include "service_notifier.hpp"
 #include "telemetry_plane.hpp"
 #include "mesh/audio_publisher.hpp"
+#include "node_assembly.hpp"
 
 namespace crowdmesh::node {
 
@@ -136,7 +138,12 @@ void apply_settings(caf::scoped_actor& self, const mixer::MixerActor& mixer, con
       report(make_error(errc::value_out_of_range, "deck " + g.deck + " gain '" + g.value + "' is not a number of dB"));
       continue;
     }
-    self->request(mixer, 2s, gain_atom_v, g.deck, db, 0.0).receive([](mixer::DeckStatus&) {}, report);
+    auto d = deck_named(g.deck);
+    if (!d) {
+      report(d.error());
+      continue;
+    }
+    self->request(mixer, 2s, gain_atom_v, *d, db, 0.0).receive([](mixer::DeckStatus&) {}, report);
   }
   for (const auto& e : o.eqs) {
     double v[3];
@@ -145,10 +152,14 @@ void apply_settings(caf::scoped_actor& self, const mixer::MixerActor& mixer, con
           make_error(errc::value_out_of_range, "deck " + e.deck + " EQ '" + e.value + "' must be LOW,MID,HIGH in dB"));
       continue;
     }
-    const char* bands[3] = {"low", "mid", "high"};
+    auto d = deck_named(e.deck);
+    if (!d) {
+      report(d.error());
+      continue;
+    }
+    const dsp::EqBand bands[3] = {dsp::EqBand::low, dsp::EqBand::mid, dsp::EqBand::high};
     for (int i = 0; i < 3; ++i)
-      self->request(mixer, 2s, eq_atom_v, e.deck, std::string(bands[i]), v[i])
-          .receive([](mixer::DeckStatus&) {}, report);
+      self->request(mixer, 2s, eq_atom_v, *d, bands[i], v[i]).receive([](mixer::DeckStatus&) {}, report);
   }
   if (o.master_gain_db) self->request(mixer, 2s, master_atom_v, *o.master_gain_db, 0.0).receive([](double) {}, report);
 }
@@ -266,8 +277,14 @@ std::vector<std::string> load_tracks(caf::scoped_actor& self, const mixer::Mixer
                                      RunSummary& summary) {
   std::vector<std::string> loaded_decks;
   std::map<std::string, std::uint32_t> next_buffer;
-  for (const auto& t : o.tracks)
-    self->request(mixer, 30s, load_atom_v, t.deck, ++next_buffer[t.deck], t.path, o.loop, o.native_bpm)
+  for (const auto& t : o.tracks) {
+    auto d = deck_named(t.deck);
+    if (!d) {
+      spdlog::error("deck {}: {}", t.deck, error_sentence(d.error()));
+      summary.errors.push_back("deck " + t.deck + ": " + error_sentence(d.error()));
+      continue;
+    }
+    self->request(mixer, 30s, load_atom_v, *d, ++next_buffer[t.deck], t.path, o.loop, o.native_bpm)
         .receive(
             [&](mixer::BufferStatus& b) {
               if (std::find(loaded_decks.begin(), loaded_decks.end(), t.deck) == loaded_decks.end())
@@ -279,6 +296,7 @@ std::vector<std::string> load_tracks(caf::scoped_actor& self, const mixer::Mixer
               spdlog::error("deck {}: {}", t.deck, error_sentence(e));
               summary.errors.push_back("deck " + t.deck + ": " + error_sentence(e));
             });
+  }
   return loaded_decks;
 }
 
@@ -342,17 +360,16 @@ void play_until_done(caf::scoped_actor& self, const device::DeviceActor& device,
   }
 }
 
-}  // namespace
-
-int run_node(const NodeOptions& options) {
-  init_logging(options.log_level);
-  MeshConfig mesh_cfg;
+// The steps before any actor: the node's config, the test clock, the movement
+// table, and the listing options. Returns an exit status when the run ends here.
+std::optional<int> prepare(const NodeOptions& options, MeshConfig& mesh_cfg, NodeConfig& node, NodeOptions& o) {
   auto self_node = resolve_node(options, mesh_cfg);
   if (!self_node) {
     std::cerr << "audio_node: " << error_sentence(self_node.error()) << "\n";
     return 2;
   }
-  const NodeOptions o = with_node_device(options, *self_node, !options.config_path.empty());
+  node = *self_node;
+  o = with_node_device(options, node, !options.config_path.empty());
   if (o.test_clock.offset_ns != 0 || o.test_clock.skew_ppm != 0.0) {
     // Before any thread reads the local clock (see inject_local_clock_error).
     inject_local_clock_error(o.test_clock);
@@ -380,8 +397,18 @@ int run_node(const NodeOptions& options) {
     std::cout << device::format_device_list(*list);
     return 0;
   }
+  return std::nullopt;
+}
 
-  if (!self_node->has_role("device") && !self_node->has_role("mixer")) return run_encoder_node(o, mesh_cfg, *self_node);
+}  // namespace
+
+int run_node(const NodeOptions& options) {
+  init_logging(options.log_level);
+  MeshConfig mesh_cfg;
+  NodeConfig node;
+  NodeOptions o;
+  if (auto exit_status = prepare(options, mesh_cfg, node, o)) return *exit_status;
+  if (!node.has_role("device") && !node.has_role("mixer")) return run_encoder_node(o, mesh_cfg, node);
 
   std::string record_path;
   auto dev = choose_device(o, record_path);
@@ -389,174 +416,58 @@ int run_node(const NodeOptions& options) {
     std::cerr << "audio_node: " << error_sentence(ok.error()) << "\n";
     return 2;
   }
-
   if (const auto refused = lock_memory(); !refused.empty()) spdlog::warn("{}", refused);
 
   RunSummary summary;
-  // Telemetry (store, meter, /metrics) outlives the actor system that feeds it.
-  TelemetryPlane telemetry(telemetry_settings(o, *self_node));
-  const bool telemetry_here = self_node->has_role("telemetry");
-  // The audio PUB outlives the actor system: the mixer's tap may use it until the end.
-  std::unique_ptr<mesh::AudioPublisher> audio_pub;
-  if (o.mesh) {
-    auto pub = mesh::AudioPublisher::start(self_node->endpoints.audio, self_node->name + "/mixer");
-    if (pub) {
-      audio_pub = std::move(*pub);
-      spdlog::info("audio stream {}/master on {}", self_node->name, audio_pub->endpoint());
-    } else {
-      spdlog::error("{}: remote encoders cannot take this node's mix", error_sentence(pub.error()));
-      summary.errors.push_back(error_sentence(pub.error()));
-    }
-  }
+  // Telemetry (store, meter, /metrics) and the audio PUB outlive the actor
+  // system that feeds them (the mixer's tap may publish until the end).
+  TelemetryPlane telemetry(telemetry_settings(o, node));
+  auto audio_pub = start_audio_publisher(o, node, summary);
 
   caf::actor_system_config cfg;
   configure_actor_system(cfg);
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
-
-  std::unique_ptr<EncoderRole> encoder_role;
-  if (self_node->has_role("encoder") && !self_node->encoder.outputs.empty()) {
+  NodeActors a;
+  if (node.has_role("encoder") && !node.encoder.outputs.empty()) {
     const bool offline = dev.backend == "virtual" && !dev.realtime;
-    auto role =
-        EncoderRole::start(sys, self_node->encoder.outputs, resolve_audio_source(mesh_cfg, self_node->encoder.source),
-                           self_node->encoder.stream, offline ? 600.0 : 2.0);
+    auto role = EncoderRole::start(sys, node.encoder.outputs, resolve_audio_source(mesh_cfg, node.encoder.source),
+                                   node.encoder.stream, offline ? 600.0 : 2.0);
     if (!role) {
       std::cerr << "audio_node: " << error_sentence(role.error()) << "\n";
       return 2;
     }
-    encoder_role = std::move(*role);
+    a.encoder_role = std::move(*role);
   }
-
-  stretch::StretchConfig scfg;
-  scfg.source.device_rate_hz = dev.sample_rate_hz;
-  scfg.source.device_channels = dev.channels;
-  scfg.source.quality = o.quality;
-  scfg.source.method = o.stretch_method;
-  scfg.source.soundtouch = o.soundtouch;
-  scfg.initial_bpm = o.tempo_bpm.value_or(mesh_cfg.movement_bpm.base_bpm);
   MeshClock mesh_clock;
-  scfg.mesh_time_ns = [&mesh_clock] { return mesh_clock.now_ns(); };
-  auto stretch = stretch::spawn_stretch_actor(sys, scfg);
-
-  mixer::MixerActorConfig mcfg;
-  mcfg.mixer.sample_rate_hz = dev.sample_rate_hz;
-  mcfg.mixer.channels = dev.channels;
-  mcfg.stretch = stretch;
-  mcfg.offline = dev.backend == "virtual" && !dev.realtime;
-  // Real-pace devices: the device's playout thread renders the mixer directly.
-  if (!mcfg.offline) mcfg.render_port = std::make_shared<mixer::RenderPort>();
-  std::shared_ptr<MasterStream> master_stream;
-  if (audio_pub || telemetry_here || (encoder_role && self_node->encoder.source.empty())) {
-    auto stream = master_stream = std::make_shared<MasterStream>(
-        self_node->name + "/master", audio_pub.get(),
-        encoder_role && self_node->encoder.source.empty() ? encoder_role->inbox() : nullptr,
-        telemetry_here ? telemetry.master_meter() : nullptr);
-    mcfg.tap = [stream](const AudioBlock& b, const std::string& title) { stream->on_block(b, title); };
-  }
-  auto mixer = mixer::spawn_mixer_actor(sys, mcfg);
-
-  device::DeviceActorConfig dcfg;
-  dcfg.device = dev;
-  dcfg.mixer = mixer;
-  dcfg.record_path = record_path;
-  dcfg.total_frames = static_cast<std::uint64_t>(o.duration_seconds * dev.sample_rate_hz + 0.5);
-  dcfg.mesh_time = mesh_clock.time_source();
-  dcfg.render_port = mcfg.render_port;
-  dcfg.node_name = self_node->name;
-  auto device = device::spawn_device_actor(sys, dcfg);
-
-  caf::actor router;
-  std::unique_ptr<ControlPlane> control;
-  auto doctor =
-      std::make_shared<DoctorService>(dev.sample_rate_hz, dev.backend + (dev.device.empty() ? "" : " " + dev.device));
-  RouterConfig rcfg;
-  if (o.mesh) {
-    rcfg.node = self_node->name;
-    rcfg.mixer = mixer;
-    rcfg.device = device;
-    rcfg.mesh_time_ns = [&mesh_clock] { return mesh_clock.now_ns(); };
-  }
-  // The tempo actor runs on the mesh's tempo node; every room's stretch actor
-  // applies its tempo at the mesh time stamped on it.
-  tempo::TempoActor tempo_actor;
-  const bool tempo_here =
-      self_node->has_role("tempo") && (mesh_cfg.tempo_node.empty() || mesh_cfg.tempo_node == self_node->name);
-  if (o.mesh) {
-    if (tempo_here) {
-      tempo::TempoActorConfig tcfg;
-      tcfg.settings = mesh_cfg.movement_bpm;
-      tcfg.mesh_time_ns = [&mesh_clock] { return mesh_clock.now_ns(); };
-      tcfg.publish = [stretch, &mesh_clock, node = self_node->name](double bpm, std::int64_t at_ns) {
-        caf::anon_send(stretch, tempo_atom_v, bpm, at_ns);
-        mesh_clock.publish("evt." + node + ".tempo", tempo_event(bpm, at_ns));
-      };
-      tempo_actor = tempo::spawn_tempo_actor(sys, tcfg);
-      if (o.tempo_bpm)
-        self->request(tempo_actor, 2s, tempo_atom_v, *o.tempo_bpm, 0.0)
-            .receive([](tempo::TempoReport&) {}, [&](caf::error& e) { summary.errors.push_back(error_sentence(e)); });
-    }
-    rcfg.tempo = tempo_actor;
-    rcfg.stretch = stretch;
-    rcfg.tempo_node = mesh_cfg.tempo_node;
-    rcfg.telemetry = [&telemetry, &control] { return telemetry.snapshot(control.get()); };
-    rcfg.doctor = [doctor](const crowdmesh::v1::RunDoctor& req, ReplyFn reply) { doctor->run(req, std::move(reply)); };
-    router = spawn_command_router(sys, rcfg);
-    control = ControlPlane::start(mesh_cfg, *self_node, router, mesh_clock, summary.errors,
-                                  [stretch, &telemetry](const crowdmesh::v1::Envelope& env) {
-                                    if (!telemetry.on_peer_event(env)) forward_tempo_event(stretch, env);
-                                  });
-  }
-  if (auto ok = telemetry.start_metrics(); !ok) {
-    spdlog::error("{}", error_sentence(ok.error()));
-    summary.errors.push_back(error_sentence(ok.error()));
-  }
-  if (telemetry_here) {
-    telemetry::TelemetryActorConfig tcfg;
-    tcfg.device = device;
-    tcfg.backend = dev.backend;
-    tcfg.mixer = mixer;
-    tcfg.tempo = tempo_actor;
-    tcfg.tempo_node = mesh_cfg.tempo_node.empty() ? self_node->name : mesh_cfg.tempo_node;
-    if (encoder_role) tcfg.encoder = encoder_role->actor();
-    telemetry.start_actor(sys, tcfg, mesh_clock, control.get());
-  }
-  auto shutdown = [&] {
-    telemetry.stop(self);  // it publishes through the gateway and asks every actor: stop it first
-    if (tempo_actor) {     // it publishes through the gateway: stop it first
-      self->send_exit(tempo_actor, caf::exit_reason::user_shutdown);
-      self->wait_for(tempo_actor);
-    }
-    if (control) control->stop();
-    for (auto a : {caf::actor_cast<caf::actor>(device), caf::actor_cast<caf::actor>(mixer),
-                   caf::actor_cast<caf::actor>(stretch), router})
-      if (a) self->send_exit(a, caf::exit_reason::user_shutdown);
-  };
-  if (control && !control->osc_failure().empty()) {
-    std::cerr << "audio_node: " << control->osc_failure() << "\n";
-    shutdown();
+  spawn_audio_path(sys, o, mesh_cfg, node, dev, record_path, mesh_clock, telemetry, audio_pub.get(), a);
+  start_mesh_side(sys, self, o, mesh_cfg, node, dev, mesh_clock, telemetry, summary, a);
+  start_telemetry(sys, mesh_cfg, node, dev, mesh_clock, telemetry, summary, a);
+  if (a.control && !a.control->osc_failure().empty()) {
+    std::cerr << "audio_node: " << a.control->osc_failure() << "\n";
+    shutdown(self, telemetry, a);
     return 2;
   }
 
-  const auto loaded_decks = load_tracks(self, mixer, o, summary);
+  const auto loaded_decks = load_tracks(self, a.mixer, o, summary);
   if (!o.tracks.empty() && loaded_decks.empty() && o.config_path.empty()) {
     std::cerr << "audio_node: nothing can play: every track failed to load\n";
     for (const auto& e : summary.errors) std::cerr << "  " << e << "\n";
-    shutdown();
+    shutdown(self, telemetry, a);
     return 1;
   }
-  apply_settings(self, mixer, o, summary.errors);
-
-  start_loaded_decks(self, mixer, o, loaded_decks, summary);
+  apply_settings(self, a.mixer, o, summary.errors);
+  start_loaded_decks(self, a.mixer, o, loaded_decks, summary);
 
   bool started = false;
-  self->request(device, 10s, start_atom_v)
+  self->request(a.device, 10s, start_atom_v)
       .receive([&](device::DeviceStats&) { started = true; },
                [&](caf::error& e) {
                  std::cerr << "audio_node: cannot play: " << error_sentence(e) << "\n";
                  summary.errors.push_back(error_sentence(e));
                });
   if (!started) {
-    shutdown();
+    shutdown(self, telemetry, a);
     return 1;
   }
 
@@ -564,22 +475,11 @@ int run_node(const NodeOptions& options) {
   std::signal(SIGTERM, on_signal);
   ServiceNotifier service;
   service.ready("playing on " + dev.backend + (dev.device.empty() ? "" : " " + dev.device));
-  self->send(device, finish_atom_v);
-  play_until_done(self, device, mixer, o, service, summary);
-  self->request(mixer, 2s, status_atom_v)
-      .receive([&](mixer::MixerStatus& s) { summary.mixer = s; }, [](caf::error&) {});
-  if (master_stream) {
-    // The device has stopped: no more blocks. The last ones reach the stream first.
-    self->request(mixer, 2s, finish_atom_v).receive([](bool) {}, [](caf::error&) {});
-    master_stream->flush();
-  }
-  if (encoder_role) {
-    summary.encoder = encoder_role->stop(self);
-    for (const auto& out : summary.encoder->outputs)
-      if (!out.last_error.empty()) summary.errors.push_back(out.last_error);
-  }
+  self->send(a.device, finish_atom_v);
+  play_until_done(self, a.device, a.mixer, o, service, summary);
+  finish_run(self, a, summary);
   write_summary(o, summary);
-  shutdown();
+  shutdown(self, telemetry, a);
   if (audio_pub) audio_pub->stop();
   return 0;
 }

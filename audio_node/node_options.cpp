@@ -23,19 +23,20 @@ bool split_setting(const std::string& text, DeckSetting& out) {
   return true;
 }
 
-}  // namespace
-
-std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) {
-  NodeOptions o;
-  CLI::App app{
-      "audio_node — a Crowdmesh node: plays and mixes decks A–D on a sound device.\n"
-      "With no sound device it falls back to the virtual device and writes the mix to a WAV."};
-  app.set_version_flag("--version", std::string("audio_node ") + CROWDMESH_VERSION);
-  std::string a, b, quality = "sinc_medium", realtime = "true";
+// What the command line gives as text before it becomes NodeOptions.
+struct RawOptions {
+  std::string a, b, quality = "sinc_medium", realtime = "true", mesh = "on", method = "playback_rate", osc, roles;
   std::vector<std::string> tracks, gains, eqs;
-  app.add_option("--a", a, "File to play on deck A (WAV, FLAC, Ogg, MP3, ...)");
-  app.add_option("--b", b, "File to play on deck B");
-  app.add_option("--track", tracks, "DECK=FILE to play (repeatable; decks A–D)");
+  double test_clock_offset_us = 0;
+};
+
+void add_track_options(CLI::App& app, RawOptions& r) {
+  app.add_option("--a", r.a, "File to play on deck A (WAV, FLAC, Ogg, MP3, ...)");
+  app.add_option("--b", r.b, "File to play on deck B");
+  app.add_option("--track", r.tracks, "DECK=FILE to play (repeatable; decks A–D)");
+}
+
+void add_device_options(CLI::App& app, NodeOptions& o, RawOptions& r) {
   app.add_option("--backend", o.backend, "Audio backend: auto (PortAudio, else virtual + WAV), portaudio, virtual")
       ->check(CLI::IsMember({"auto", "portaudio", "virtual"}))
       ->capture_default_str();
@@ -49,7 +50,7 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   app.add_option("--target-periods", o.device.target_periods,
                  "Periods kept queued ahead of the device (2–64; latency vs. safety)")
       ->capture_default_str();
-  app.add_option("--realtime", realtime,
+  app.add_option("--realtime", r.realtime,
                  "Virtual backend: true = real pace, false = as fast as possible (offline render)")
       ->check(CLI::IsMember({"true", "false"}))
       ->capture_default_str();
@@ -65,14 +66,13 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
       ->capture_default_str();
   app.add_option("--truth-log", o.device.truth_log_path,
                  "Virtual device at real pace: write when each frame reached the DAC on the host's raw clock");
-  double test_clock_offset_us = 0;
-  app.add_option("--test-clock-offset-us", test_clock_offset_us,
+  app.add_option("--test-clock-offset-us", r.test_clock_offset_us,
                  "TESTS ONLY: add this error to the node's local clock, us (several nodes on one machine)")
       ->check(CLI::Range(-1e9, 1e9));
   app.add_option("--test-clock-skew-ppm", o.test_clock.skew_ppm,
                  "TESTS ONLY: run the node's local clock this many ppm fast (-1000..1000)")
       ->check(CLI::Range(-1000.0, 1000.0));
-  app.add_option("--quality", quality,
+  app.add_option("--quality", r.quality,
                  "Sample-rate conversion: sinc_best, sinc_medium, sinc_fastest, linear, zero_order_hold")
       ->capture_default_str();
   app.add_option("--record", o.record_path, "Write exactly what the device played to this WAV (32-bit float)");
@@ -84,15 +84,17 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
       ->check(CLI::Range(0.0, 86400.0))
       ->capture_default_str();
   app.add_option("--summary-json", o.summary_json_path, "Write a JSON run summary to this file on exit");
-  app.add_option("--gain", gains, "DECK=DB deck gain in dB (-96..+12, -inf = silence; repeatable)");
-  app.add_option("--eq", eqs, "DECK=LOW,MID,HIGH EQ gains in dB (kill = -inf or <= -60, max +6; repeatable)");
+}
+
+void add_mix_and_tempo_options(CLI::App& app, NodeOptions& o, RawOptions& r) {
+  app.add_option("--gain", r.gains, "DECK=DB deck gain in dB (-96..+12, -inf = silence; repeatable)");
+  app.add_option("--eq", r.eqs, "DECK=LOW,MID,HIGH EQ gains in dB (kill = -inf or <= -60, max +6; repeatable)");
   app.add_option("--master", o.master_gain_db, "Master gain in dB (-96..+12)");
   app.add_flag("--loop", o.loop, "Loop every preloaded track");
   app.add_option("--start-timeout", o.start_timeout_seconds,
                  "Seconds to wait for decks to be ready before starting what is ready")
       ->check(CLI::Range(0.0, 600.0))
       ->capture_default_str();
-  std::string mesh = "on", method = "playback_rate";
   app.add_option("--bpm", o.native_bpm, "Native tempo of the preloaded tracks, BPM (20–300)")
       ->check(CLI::Range(20.0, 300.0))
       ->capture_default_str();
@@ -117,24 +119,25 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
       ->capture_default_str();
   app.add_option("--soundtouch-anti-alias", o.soundtouch.anti_alias, "SoundTouch anti-alias filter: true/false")
       ->capture_default_str();
-  app.add_option("--stretch-method", method,
+  app.add_option("--stretch-method", r.method,
                  "playback_rate (varispeed: pitch follows tempo) or soundtouch (pitch preserved)")
       ->check(CLI::IsMember({"playback_rate", "soundtouch"}))
       ->capture_default_str();
+}
+
+void add_mesh_options(CLI::App& app, NodeOptions& o, RawOptions& r) {
   app.add_option("--config", o.config_path,
                  "Mesh config (TOML, see deploy/mesh.example.toml); default: one node on loopback");
   app.add_option("--name", o.node_name, "This node's name in --config (default: the only node, or 'local')");
-  app.add_option("--mesh", mesh, "on: accept commands over the mesh (ZeroMQ) and OSC; off: local playback only")
+  app.add_option("--mesh", r.mesh, "on: accept commands over the mesh (ZeroMQ) and OSC; off: local playback only")
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   app.add_option("--control", o.control_bind, "Control endpoint to bind (ROUTER), e.g. tcp://127.0.0.1:7700");
   app.add_option("--events", o.events_bind, "Events endpoint to bind (PUB), e.g. tcp://127.0.0.1:7701");
-  std::string osc;
-  app.add_option("--osc", osc,
+  app.add_option("--osc", r.osc,
                  "OSC bridge: off, or UDP ports comma-separated (1-65535), e.g. 57122,57120; default: the config's "
                  "(57122). A port that cannot be bound stops the node");
-  std::string roles;
-  app.add_option("--roles", roles,
+  app.add_option("--roles", r.roles,
                  "Roles this process hosts, comma-separated (device, mixer, stretch, tempo, encoder, telemetry, osc); "
                  "e.g. --roles encoder on a spare machine");
   app.add_option(
@@ -164,70 +167,101 @@ std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) 
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
+}
+
+// --osc: "off" or comma-separated UDP ports.
+bool parse_osc_ports(const std::string& text, NodeOptions& o) {
+  if (text == "off") {
+    o.osc_off = true;
+    return true;
+  }
+  if (text.empty()) return true;
+  for (const auto& word : split(text, ',')) {
+    char* end = nullptr;
+    const long port = std::strtol(word.c_str(), &end, 10);
+    if (word.empty() || *end != '\0' || port < 1 || port > 65535) {
+      std::cerr << "audio_node: --osc: '" << word << "' is not a UDP port (allowed: 1-65535, or --osc off)\n";
+      return false;
+    }
+    o.osc_ports.push_back(static_cast<int>(port));
+  }
+  return true;
+}
+
+// --roles: comma-separated names of kKnownRoles.
+bool parse_roles(const std::string& text, NodeOptions& o) {
+  if (text.empty()) return true;
+  std::vector<std::string> list;
+  for (const auto& role : split(text, ',')) {
+    if (role.empty()) continue;
+    if (std::find(kKnownRoles.begin(), kKnownRoles.end(), role) == kKnownRoles.end()) {
+      std::cerr << "audio_node: --roles: '" << role << "' is not a role; allowed: " << join(kKnownRoles) << "\n";
+      return false;
+    }
+    list.push_back(role);
+  }
+  o.roles = list;
+  return true;
+}
+
+// Turns the text options into NodeOptions; false (after saying why on stderr) when one is malformed.
+bool finish_options(const CLI::App& app, const RawOptions& r, NodeOptions& o) {
+  if (!r.a.empty()) o.tracks.push_back({"A", r.a});
+  if (!r.b.empty()) o.tracks.push_back({"B", r.b});
+  for (const auto& t : r.tracks) {
+    DeckSetting s;
+    if (!split_setting(t, s)) {
+      std::cerr << "audio_node: --track '" << t << "' must be DECK=FILE (e.g. --track C=loop.wav)\n";
+      return false;
+    }
+    o.tracks.push_back({s.deck, s.value});
+  }
+  for (const auto& [list, out, name] : {std::tuple{&r.gains, &o.gains, "--gain"}, std::tuple{&r.eqs, &o.eqs, "--eq"}}) {
+    for (const auto& g : *list) {
+      DeckSetting s;
+      if (!split_setting(g, s)) {
+        std::cerr << "audio_node: " << name << " '" << g << "' must be DECK=VALUE\n";
+        return false;
+      }
+      out->push_back(s);
+    }
+  }
+  auto q = stretch::parse_resampler_quality(r.quality);
+  if (!q) {
+    std::cerr << "audio_node: --quality '" << r.quality
+              << "' is not one of sinc_best, sinc_medium, sinc_fastest, linear, zero_order_hold\n";
+    return false;
+  }
+  o.quality = *q;
+  o.device.realtime = r.realtime == "true";
+  o.test_clock.offset_ns = static_cast<std::int64_t>(std::llround(r.test_clock_offset_us * 1e3));
+  o.mesh = r.mesh == "on";
+  o.stretch_method = *stretch::parse_stretch_method(r.method);
+  for (const char* opt : {"--backend", "--device", "--sample-rate", "--buffer-size", "--channels"})
+    if (app.count(opt) > 0) o.explicit_options.insert(opt);
+  o.backend_explicit = app.count("--backend") > 0;
+  return parse_osc_ports(r.osc, o) && parse_roles(r.roles, o);
+}
+
+}  // namespace
+
+std::pair<std::optional<NodeOptions>, int> parse_options(int argc, char** argv) {
+  NodeOptions o;
+  RawOptions r;
+  CLI::App app{
+      "audio_node — a Crowdmesh node: plays and mixes decks A–D on a sound device.\n"
+      "With no sound device it falls back to the virtual device and writes the mix to a WAV."};
+  app.set_version_flag("--version", std::string("audio_node ") + CROWDMESH_VERSION);
+  add_track_options(app, r);
+  add_device_options(app, o, r);
+  add_mix_and_tempo_options(app, o, r);
+  add_mesh_options(app, o, r);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return {std::nullopt, app.exit(e)};
   }
-  if (!a.empty()) o.tracks.push_back({"A", a});
-  if (!b.empty()) o.tracks.push_back({"B", b});
-  for (const auto& t : tracks) {
-    DeckSetting s;
-    if (!split_setting(t, s)) {
-      std::cerr << "audio_node: --track '" << t << "' must be DECK=FILE (e.g. --track C=loop.wav)\n";
-      return {std::nullopt, 2};
-    }
-    o.tracks.push_back({s.deck, s.value});
-  }
-  for (const auto& [list, out, name] : {std::tuple{&gains, &o.gains, "--gain"}, std::tuple{&eqs, &o.eqs, "--eq"}}) {
-    for (const auto& g : *list) {
-      DeckSetting s;
-      if (!split_setting(g, s)) {
-        std::cerr << "audio_node: " << name << " '" << g << "' must be DECK=VALUE\n";
-        return {std::nullopt, 2};
-      }
-      out->push_back(s);
-    }
-  }
-  auto q = stretch::parse_resampler_quality(quality);
-  if (!q) {
-    std::cerr << "audio_node: --quality '" << quality
-              << "' is not one of sinc_best, sinc_medium, sinc_fastest, linear, zero_order_hold\n";
-    return {std::nullopt, 2};
-  }
-  o.quality = *q;
-  o.device.realtime = realtime == "true";
-  o.test_clock.offset_ns = static_cast<std::int64_t>(std::llround(test_clock_offset_us * 1e3));
-  o.mesh = mesh == "on";
-  o.stretch_method = *stretch::parse_stretch_method(method);
-  for (const char* opt : {"--backend", "--device", "--sample-rate", "--buffer-size", "--channels"})
-    if (app.count(opt) > 0) o.explicit_options.insert(opt);
-  o.backend_explicit = app.count("--backend") > 0;
-  if (osc == "off") {
-    o.osc_off = true;
-  } else if (!osc.empty()) {
-    for (const auto& word : split(osc, ',')) {
-      char* end = nullptr;
-      const long port = std::strtol(word.c_str(), &end, 10);
-      if (word.empty() || *end != '\0' || port < 1 || port > 65535) {
-        std::cerr << "audio_node: --osc: '" << word << "' is not a UDP port (allowed: 1-65535, or --osc off)\n";
-        return {std::nullopt, 2};
-      }
-      o.osc_ports.push_back(static_cast<int>(port));
-    }
-  }
-  if (!roles.empty()) {
-    std::vector<std::string> list;
-    for (const auto& r : split(roles, ',')) {
-      if (r.empty()) continue;
-      if (std::find(kKnownRoles.begin(), kKnownRoles.end(), r) == kKnownRoles.end()) {
-        std::cerr << "audio_node: --roles: '" << r << "' is not a role; allowed: " << join(kKnownRoles) << "\n";
-        return {std::nullopt, 2};
-      }
-      list.push_back(r);
-    }
-    o.roles = list;
-  }
+  if (!finish_options(app, r, o)) return {std::nullopt, 2};
   return {o, 0};
 }
 

@@ -229,8 +229,9 @@ caf::expected<std::string> build_stall(const std::string&, const Raw& raw, Reque
   v1::Command& cmd = *req.envelope.mutable_command();
   auto ms = to_integer(raw.ms, "stall MS", 1, 5000, "ms");
   if (!ms) return ms.error();
-  cmd.mutable_stall()->set_actor(raw.actor);
-  cmd.mutable_stall()->set_milliseconds(static_cast<std::uint32_t>(*ms));
+  if (raw.actor != "mixer") return out_of_range("stall: actor '" + raw.actor + "' cannot be stalled (allowed: mixer)");
+  cmd.mutable_stall()->set_target(v1::STALL_TARGET_MIXER);
+  cmd.mutable_stall()->set_duration_ms(static_cast<std::uint32_t>(*ms));
   return raw.actor;
 }
 
@@ -512,17 +513,9 @@ caf::expected<std::string> CommandLine::events_endpoint_for(const std::string& c
                       "' (give --events tcp://HOST:PORT)");
 }
 
-caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args, const std::string& source,
-                                          std::uint64_t correlation_id) {
-  Raw raw;
-  CLI::App app{
-      "Send commands to a Crowdmesh node (its gateway forwards them to the target "
-      "node) and print the replies.\nExit status: 0 ok, 1 error reply, 2 usage, 3 "
-      "timeout.",
-      "control_node"};
-  app.set_version_flag("--version", std::string{"control_node "} + CROWDMESH_VERSION);
-  app.fallthrough();
-  app.require_subcommand(1);
+namespace {
+
+void add_global_options(CLI::App& app, Raw& raw) {
   app.add_option("--connect", raw.connect, "Control (ROUTER) endpoint of the node to talk to")
       ->type_name("ENDPOINT")
       ->capture_default_str();
@@ -535,7 +528,10 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args, 
                  "Reply timeout in ms (default 1000; load 30000; start: its --timeout + 1000)")
       ->type_name("MS");
   app.add_option("--events", raw.events, "Events (PUB) endpoint for watch (default: port + 1)")->type_name("ENDPOINT");
+}
 
+// The mixer, tempo and test-tone commands.
+void add_mix_subcommands(CLI::App& app, Raw& raw) {
   app.add_subcommand("nodes", "Who is in the mesh: alive, roles, clock offset, last heartbeat");
   app.add_subcommand("status", "Whole-node status: device, master, decks, tempo");
   auto* tempo = app.add_subcommand("tempo", "Show the mesh tempo (movement, target, current, ramp), or set it");
@@ -549,7 +545,8 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args, 
   movement->add_option("VALUE", raw.seconds, "Movement level; above 1 is clamped")->required();
   auto* load = app.add_subcommand("load", "Load FILE into a buffer of DECK (replies when ready)");
   add_deck(load, raw);
-  load->add_option("FILE", raw.file, "Audio file; a relative path is resolved by the node (media directory)")
+  load->add_option("FILE", raw.file,
+                   "Audio file; a relative path is resolved by the node (against its working directory)")
       ->required();
   load->add_option("--buffer", raw.buffer, "Buffer id on the deck (default 1)")->type_name("ID");
   load->add_flag("--loop", raw.loop, "Loop the buffer at its end");
@@ -596,6 +593,10 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args, 
   tone->add_option("HZ", raw.hz, "Frequency, 20..20000 Hz (default 440)");
   tone->add_option("--level", raw.level, "Peak level, -96..0 dBFS (default -20)")->type_name("DBFS");
   tone->add_option("--seconds", raw.seconds, "Length, 0.05..600 s (default 2)")->type_name("S");
+}
+
+// The live view, diagnostics and the event watcher.
+void add_tool_subcommands(CLI::App& app, Raw& raw) {
   auto* top = app.add_subcommand("top", "Show the whole mesh live: devices, decks, tempo, encoders, links, process");
   top->add_flag("--once", raw.once, "Print one snapshot and exit (with --json: one JSON document)");
   top->add_option("--interval", raw.interval_ms, "Refresh period, ms (50..5000, default 250)")->type_name("MS");
@@ -613,6 +614,80 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args, 
   auto* watch = app.add_subcommand("watch", "Print events and telemetry as JSON lines");
   watch->add_option("--topic", raw.topic, "Topic prefix, e.g. tele. or evt.room1.")->type_name("PREFIX");
   watch->add_option("--count", raw.count, "Stop after N envelopes (default: until Ctrl-C)")->type_name("N");
+}
+
+caf::expected<void> finish_watch(const Raw& raw, Request& req) {
+  req.kind = Request::Kind::watch;
+  req.topic_prefix = raw.topic;
+  if (!raw.count.empty()) {
+    auto n = to_integer(raw.count, "--count", 0, std::numeric_limits<std::int64_t>::max(), "");
+    if (!n) return n.error();
+    req.watch_count = static_cast<std::uint64_t>(*n);
+  }
+  if (!raw.events.empty()) {
+    req.events_endpoint = raw.events;
+  } else {
+    auto events = CommandLine::events_endpoint_for(raw.connect);
+    if (!events) return events.error();
+    req.events_endpoint = *events;
+  }
+  return {};
+}
+
+// The request kind of top/doctor and the reply timeouts that depend on the command.
+caf::expected<void> finish_kind_and_timeout(const Raw& raw, Request& req) {
+  if (req.command == "top") {
+    req.kind = Request::Kind::top;
+    req.top_once = raw.once;
+    if (!raw.interval_ms.empty()) {
+      auto ms = to_integer(raw.interval_ms, "--interval", 50, 5000, "ms");
+      if (!ms) return ms.error();
+      req.top_interval = std::chrono::milliseconds{*ms};
+    }
+  }
+  if (req.command == "doctor") {
+    req.kind = Request::Kind::doctor;
+    if (!raw.probes.empty()) {
+      auto n = to_integer(raw.probes, "--probes", 0, 10000, "");
+      if (!n) return n.error();
+      req.doctor_probes = static_cast<int>(*n);
+    }
+    if (raw.timeout_ms.empty()) {
+      const auto& d = req.envelope.command().run_doctor();
+      const int periods = d.period_frames_size() > 0 ? d.period_frames_size() : 3;
+      const double each = d.seconds_per_period() > 0 ? d.seconds_per_period() : 1.0;
+      req.timeout = std::chrono::milliseconds{static_cast<std::int64_t>(periods * (each + 1.0) * 1000) + 5000};
+    }
+  }
+  if (req.command == "stall" && raw.timeout_ms.empty())
+    req.timeout = std::chrono::milliseconds{req.envelope.command().stall().duration_ms() + 3000};
+  if (raw.timeout_ms.empty()) {
+    if (req.command == "load") req.timeout = std::chrono::milliseconds{CommandLine::kDefaultLoadTimeoutMs};
+    if (req.command == "start") {
+      const double ready = req.envelope.command().start_together().ready_timeout_seconds();
+      req.timeout =
+          std::chrono::milliseconds{static_cast<std::int64_t>(std::ceil(ready * 1000.0)) + kDefaultTimeout.count()};
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args, const std::string& source,
+                                          std::uint64_t correlation_id) {
+  Raw raw;
+  CLI::App app{
+      "Send commands to a Crowdmesh node (its gateway forwards them to the target "
+      "node) and print the replies.\nExit status: 0 ok, 1 error reply, 2 usage, 3 "
+      "timeout.",
+      "control_node"};
+  app.set_version_flag("--version", std::string{"control_node "} + CROWDMESH_VERSION);
+  app.fallthrough();
+  app.require_subcommand(1);
+  add_global_options(app, raw);
+  add_mix_subcommands(app, raw);
+  add_tool_subcommands(app, raw);
 
   std::vector<std::string> reversed = protect_negative_words(args);
   std::reverse(reversed.begin(), reversed.end());
@@ -643,20 +718,7 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args, 
   }
 
   if (req.command == "watch") {
-    req.kind = Request::Kind::watch;
-    req.topic_prefix = raw.topic;
-    if (!raw.count.empty()) {
-      auto n = to_integer(raw.count, "--count", 0, std::numeric_limits<std::int64_t>::max(), "");
-      if (!n) return n.error();
-      req.watch_count = static_cast<std::uint64_t>(*n);
-    }
-    if (!raw.events.empty()) {
-      req.events_endpoint = raw.events;
-    } else {
-      auto events = events_endpoint_for(raw.connect);
-      if (!events) return events.error();
-      req.events_endpoint = *events;
-    }
+    if (auto ok = finish_watch(raw, req); !ok) return ok.error();
     return req;
   }
 
@@ -666,40 +728,7 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args, 
   auto actor = build_command(req.command, raw, req);
   if (!actor) return actor.error();
   req.envelope.set_target(req.target_node + "/" + *actor);
-
-  if (req.command == "top") {
-    req.kind = Request::Kind::top;
-    req.top_once = raw.once;
-    if (!raw.interval_ms.empty()) {
-      auto ms = to_integer(raw.interval_ms, "--interval", 50, 5000, "ms");
-      if (!ms) return ms.error();
-      req.top_interval = std::chrono::milliseconds{*ms};
-    }
-  }
-  if (req.command == "doctor") {
-    req.kind = Request::Kind::doctor;
-    if (!raw.probes.empty()) {
-      auto n = to_integer(raw.probes, "--probes", 0, 10000, "");
-      if (!n) return n.error();
-      req.doctor_probes = static_cast<int>(*n);
-    }
-    if (raw.timeout_ms.empty()) {
-      const auto& d = req.envelope.command().run_doctor();
-      const int periods = d.period_frames_size() > 0 ? d.period_frames_size() : 3;
-      const double each = d.seconds_per_period() > 0 ? d.seconds_per_period() : 1.0;
-      req.timeout = std::chrono::milliseconds{static_cast<std::int64_t>(periods * (each + 1.0) * 1000) + 5000};
-    }
-  }
-  if (req.command == "stall" && raw.timeout_ms.empty())
-    req.timeout = std::chrono::milliseconds{req.envelope.command().stall().milliseconds() + 3000};
-  if (raw.timeout_ms.empty()) {
-    if (req.command == "load") req.timeout = std::chrono::milliseconds{kDefaultLoadTimeoutMs};
-    if (req.command == "start") {
-      const double ready = req.envelope.command().start_together().ready_timeout_seconds();
-      req.timeout =
-          std::chrono::milliseconds{static_cast<std::int64_t>(std::ceil(ready * 1000.0)) + kDefaultTimeout.count()};
-    }
-  }
+  if (auto ok = finish_kind_and_timeout(raw, req); !ok) return ok.error();
   return req;
 }
 

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "caf/expected.hpp"
+
 namespace crowdmesh {
 
 /// Decks of a mixer, named A–D as in the original OSC API.
@@ -13,6 +15,10 @@ constexpr std::array<DeckId, kDeckCount> kAllDecks{DeckId::A, DeckId::B, DeckId:
 
 /// Parses "A".."D" (case-insensitive); nullopt for anything else.
 std::optional<DeckId> parse_deck(std::string_view name);
+
+/// parse_deck(), or errc::unknown_deck with "unknown deck 'E' (allowed: A, B,
+/// C, D)" for anything else. Thread-safe (pure).
+caf::expected<DeckId> deck_named(std::string_view name);
 
 /// "A".."D".
 std::string to_string(DeckId deck);

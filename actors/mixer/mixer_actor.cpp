@@ -30,18 +30,6 @@ constexpr auto kStartPoll = 5ms;
 // What the render path noticed is logged this often (it cannot log itself).
 constexpr auto kFindingsInterval = 1s;
 
-caf::expected<DeckId> deck_of(const std::string& name) {
-  if (auto d = parse_deck(name)) return *d;
-  return make_error(errc::unknown_deck, "unknown deck '" + name + "' (allowed: A, B, C, D)");
-}
-
-caf::expected<dsp::EqBand> band_of(const std::string& name) {
-  if (name == "low") return dsp::EqBand::low;
-  if (name == "mid") return dsp::EqBand::mid;
-  if (name == "high") return dsp::EqBand::high;
-  return make_error(errc::value_out_of_range, "unknown EQ band '" + name + "' (allowed: low, mid, high)");
-}
-
 BufferInfo to_buffer_info(const stretch::SourceInfo& s, double start_seconds, double native_bpm) {
   BufferInfo b;
   b.path = s.path;
@@ -182,26 +170,24 @@ DeckStatus deck_status(Self self, DeckId d) { return self->state.mixer->deck(d).
 
 // Moves the play position of every buffer of `deck` (or only `only`): each
 // gets a new reader opened at `seconds`, swapped in when it is ready.
-caf::result<DeckStatus> seek(Self self, const std::string& deck, std::optional<std::uint32_t> only, double seconds) {
-  auto d = deck_of(deck);
-  if (!d) return d.error();
+caf::result<DeckStatus> seek(Self self, DeckId d, std::optional<std::uint32_t> only, double seconds) {
   if (!std::isfinite(seconds) || seconds < 0)
     return make_error(errc::value_out_of_range,
                       fmt::format("seek position {:g}", seconds) + " s is out of range (allowed: 0 s or more)");
   std::vector<std::pair<std::uint32_t, BufferStatus>> targets;
   {
     auto lk = self->state.mixer.lock();
-    auto& dk = self->state.mixer->deck(*d);
+    auto& dk = self->state.mixer->deck(d);
     for (const auto& kv : dk.buffers())
       if (kv.second->reader() && (!only || kv.first == *only)) targets.emplace_back(kv.first, kv.second->status());
     if (only && !dk.find(*only)) {
       std::vector<std::string> ids;
       for (const auto& kv : dk.buffers()) ids.push_back(std::to_string(kv.first));
-      return make_error(errc::unknown_buffer, "deck " + deck + " has no buffer " + std::to_string(*only) +
+      return make_error(errc::unknown_buffer, "deck " + to_string(d) + " has no buffer " + std::to_string(*only) +
                                                   " (loaded: " + (ids.empty() ? "none" : join(ids)) + ")");
     }
   }
-  if (targets.empty()) return make_error(errc::not_ready, "deck " + deck + " has no loaded buffer to seek");
+  if (targets.empty()) return make_error(errc::not_ready, "deck " + to_string(d) + " has no loaded buffer to seek");
   auto rp = self->make_response_promise<DeckStatus>();
   auto remaining = std::make_shared<std::size_t>(targets.size());
   auto first_error = std::make_shared<caf::error>();
@@ -211,13 +197,13 @@ caf::result<DeckStatus> seek(Self self, const std::string& deck, std::optional<s
         .then(
             [=](stretch::SourceHandle& h) mutable {
               auto info = to_buffer_info(h.source->info(), seconds, bs.info.native_bpm);
-              if (self->state.mixer->finish_load(*d, bid, h.source, info))
-                self->state.sources[std::make_pair(index_of(*d), bid)] = h.source;
+              if (self->state.mixer->finish_load(d, bid, h.source, info))
+                self->state.sources[std::make_pair(index_of(d), bid)] = h.source;
               if (--*remaining == 0) {
                 if (*first_error)
                   rp.deliver(*first_error);
                 else
-                  rp.deliver(deck_status(self, *d));
+                  rp.deliver(deck_status(self, d));
               }
             },
             [=](caf::error& err) mutable {
@@ -228,165 +214,250 @@ caf::result<DeckStatus> seek(Self self, const std::string& deck, std::optional<s
   return rp;
 }
 
+// A deck command's reply: the deck's state after `done`, or its error.
+caf::result<DeckStatus> deck_reply(Self self, DeckId d, const caf::expected<void>& done) {
+  if (!done) return done.error();
+  return deck_status(self, d);
+}
+
+caf::result<BufferStatus> load_buffer(Self self, DeckId d, std::uint32_t id, const std::string& path, bool loop,
+                                      double native_bpm) {
+  auto& st = self->state;
+  st.mixer->begin_load(d, id, path);
+  const auto key = std::make_pair(index_of(d), id);
+  const auto gen = st.next_generation++;
+  st.load_generation[key] = gen;
+  auto rp = self->make_response_promise<BufferStatus>();
+  self->request(st.stretch, kOpenTimeout, open_atom_v, path, 0.0, loop, native_bpm)
+      .then(
+          [=](stretch::SourceHandle& h) mutable {
+            auto& s = self->state;
+            if (s.load_generation[key] != gen) {
+              rp.deliver(make_error(errc::not_ready, "buffer " + std::to_string(id) + " on deck " + to_string(d) +
+                                                         " was replaced by a newer load"));
+              return;
+            }
+            auto info = to_buffer_info(h.source->info(), 0.0, native_bpm);
+            auto res = s.mixer->finish_load(d, id, h.source, info);
+            if (!res) {
+              rp.deliver(res.error());
+              return;
+            }
+            s.sources[key] = h.source;
+            s.mixer->set_loop(d, id, loop);
+            spdlog::info("mixer: deck {} buffer {} ready: {}", to_string(d), id, info.path);
+            rp.deliver(s.mixer->deck(d).find(id)->status());
+          },
+          [=](caf::error& err) mutable {
+            auto& s = self->state;
+            if (s.load_generation[key] == gen) s.mixer->fail_load(d, id, error_code(err), error_sentence(err));
+            spdlog::error("mixer: deck {} buffer {} failed to load: {}", to_string(d), id, error_sentence(err));
+            rp.deliver(err);
+          });
+  return rp;
+}
+
+caf::result<bool> unload_buffer(Self self, DeckId d, std::uint32_t id) {
+  auto res = self->state.mixer->unload(d, id);
+  if (!res) return res.error();
+  self->state.sources.erase(std::make_pair(index_of(d), id));
+  self->state.load_generation.erase(std::make_pair(index_of(d), id));
+  return true;
+}
+
+caf::result<DeckStatus> set_deck_levels(Self self, const std::vector<DeckId>& decks,
+                                        const std::vector<double>& gains_db, double ramp_seconds) {
+  if (decks.empty() || decks.size() != gains_db.size())
+    return make_error(errc::value_out_of_range, "deck levels: " + std::to_string(decks.size()) + " decks and " +
+                                                    std::to_string(gains_db.size()) +
+                                                    " gains (give one gain per deck, at least one)");
+  std::vector<std::pair<DeckId, double>> levels;
+  for (std::size_t i = 0; i < decks.size(); ++i) levels.emplace_back(decks[i], gains_db[i]);
+  auto res = self->state.mixer->set_deck_levels(levels, ramp_seconds);
+  if (!res) return res.error();
+  return deck_status(self, levels.back().first);
+}
+
+caf::result<DeckStatus> set_method(Self self, DeckId d, stretch::StretchMethod method) {
+  int switched = 0;
+  for (auto& [key, weak] : self->state.sources)
+    if (key.first == index_of(d))
+      if (auto src = weak.lock()) {
+        src->set_method(method);
+        ++switched;
+      }
+  if (switched == 0) return make_error(errc::not_ready, "deck " + to_string(d) + " has no loaded buffer");
+  return deck_status(self, d);
+}
+
+caf::result<StartReport> start_decks(Self self, const std::vector<std::string>& decks, double timeout_s,
+                                     std::int64_t at_ns) {
+  if (at_ns < 0)
+    return make_error(errc::value_out_of_range,
+                      "start time must be a mesh time in ns (>= 0), got " + std::to_string(at_ns));
+  if (!(timeout_s >= 0 && timeout_s <= kMaxReadyTimeoutSeconds))
+    return make_error(
+        errc::value_out_of_range,
+        fmt::format("ready timeout {:g} s is out of range (allowed: 0 to {:g} s)", timeout_s, kMaxReadyTimeoutSeconds));
+  PendingStart p;
+  p.at_ns = at_ns;
+  for (const auto& name : decks) {
+    if (auto d = parse_deck(name))
+      p.decks.push_back(*d);
+    else
+      p.unknown.push_back(name);
+  }
+  p.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                      std::chrono::duration<double>(timeout_s));
+  auto& st = self->state;
+  if (st.settled(p)) return st.start_now(p);
+  p.promise = self->make_response_promise<StartReport>();
+  auto rp = p.promise;
+  const auto key = st.next_start++;
+  st.starts.emplace(key, std::move(p));
+  self->delayed_send(self, kStartPoll, retry_atom_v, key);
+  return rp;
+}
+
+void on_tick(Self self) {
+  auto& st = self->state;
+  for (const auto& line : st.mixer->take_findings()) spdlog::warn("{}", line);
+  if (st.relay) {
+    st.relay->set_title(now_playing(st.mixer->status()));
+    const auto dropped = st.relay->stats().dropped;
+    if (dropped > st.relay_drops_logged)
+      spdlog::warn(
+          "mixer: {} master block(s) dropped before the recording/stream tap (its thread fell "
+          "half a second behind; {} since start)",
+          dropped - st.relay_drops_logged, dropped);
+    st.relay_drops_logged = dropped;
+  }
+  self->delayed_send(self, kFindingsInterval, tick_atom_v);
+}
+
+void on_retry(Self self, std::uint64_t key) {
+  auto& st = self->state;
+  auto it = st.starts.find(key);
+  if (it == st.starts.end()) return;
+  if (st.settled(it->second) || std::chrono::steady_clock::now() >= it->second.deadline) {
+    auto report = st.start_now(it->second);
+    if (!report.not_ready.empty()) spdlog::warn("mixer: start together: {} deck(s) not ready", report.not_ready.size());
+    it->second.promise.deliver(std::move(report));
+    st.starts.erase(it);
+    return;
+  }
+  self->delayed_send(self, kStartPoll, retry_atom_v, key);
+}
+
+std::uint32_t reset_mixer(Self self, bool unload_buffers) {
+  auto& st = self->state;
+  const auto removed = static_cast<std::uint32_t>(st.mixer->reset(unload_buffers));
+  if (unload_buffers) {
+    st.sources.clear();
+    st.load_generation.clear();
+  }
+  for (auto& [key, p] : st.starts) {  // starts still waiting for decks: answered, not run
+    StartReport r;
+    for (auto d : p.decks) r.not_ready.push_back(to_string(d) + ": cancelled by reset");
+    for (const auto& u : p.unknown) r.not_ready.push_back(u + ": cancelled by reset");
+    p.promise.deliver(r);
+  }
+  st.starts.clear();
+  spdlog::info("mixer: reset: every deck stopped{}",
+               unload_buffers ? fmt::format(", {} buffers unloaded", removed) : "");
+  return removed;
+}
+
+MixerStatus status_with_reserves(Self self) {
+  auto& st = self->state;
+  auto status = st.mixer->status();
+  const double rate = st.mixer->config().sample_rate_hz;
+  for (const auto& [key, weak] : st.sources) {
+    auto src = weak.lock();
+    if (!src || key.first < 0 || static_cast<std::size_t>(key.first) >= status.decks.size()) continue;
+    auto& d = status.decks[static_cast<std::size_t>(key.first)];
+    const double reserve = static_cast<double>(src->available()) / rate;
+    d.reserve_seconds = d.reserve_seconds < 0 ? reserve : std::min(d.reserve_seconds, reserve);
+    if (d.stretch_method.empty()) d.stretch_method = stretch::to_string(src->method());
+  }
+  return status;
+}
+
+caf::result<AudioBlock> render_block(Self self, std::uint32_t frames, std::int64_t pts_ns) {
+  if (frames == 0 || frames > kMaxRenderFrames)
+    return make_error(errc::value_out_of_range, "render of " + std::to_string(frames) +
+                                                    " frames is out of range (allowed: 1 to " +
+                                                    std::to_string(kMaxRenderFrames) + ")");
+  auto& st = self->state;
+  if (st.offline && st.mixer->starving(frames)) {
+    // Offline: let the readers catch up instead of rendering silence.
+    auto rp = self->make_response_promise<AudioBlock>();
+    self->request(st.stretch, kFillTimeout, fill_atom_v)
+        .then([=](bool) mutable { rp.deliver(self->state.render(frames, pts_ns)); },
+              [=](caf::error&) mutable { rp.deliver(self->state.render(frames, pts_ns)); });
+    return rp;
+  }
+  return st.render(frames, pts_ns);
+}
+
+// The render thread renders through the port (under its lock) while the actor
+// lives; ~MixerActorState detaches it. Its blocks reach the tap through the
+// relay (half a second of room), never on that thread.
+void attach_render_port(Self self, const MixerActorConfig& cfg) {
+  self->state.mixer.port = cfg.render_port;
+  auto* st = &self->state;
+  if (cfg.tap)
+    st->relay = std::make_unique<TapRelay>(cfg.tap, cfg.mixer.channels, cfg.mixer.sample_rate_hz,
+                                           static_cast<std::size_t>(cfg.mixer.sample_rate_hz / 2));
+  cfg.render_port->attach(
+      [st](float* out, std::size_t frames, std::int64_t pts_ns) { st->render_into(out, frames, pts_ns); });
+}
+
 MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
   self->state.mixer.core = std::make_unique<Mixer>(cfg.mixer);
   self->state.stretch = cfg.stretch;
   self->state.offline = cfg.offline;
   self->state.tap = cfg.tap;
-  if (cfg.render_port) {
-    self->state.mixer.port = cfg.render_port;
-    // The render thread renders through this (under the port's lock) while the
-    // actor lives; ~MixerActorState detaches it. Its blocks reach the tap
-    // through the relay (half a second of room), never on that thread.
-    auto* st = &self->state;
-    if (cfg.tap)
-      st->relay = std::make_unique<TapRelay>(cfg.tap, cfg.mixer.channels, cfg.mixer.sample_rate_hz,
-                                             static_cast<std::size_t>(cfg.mixer.sample_rate_hz / 2));
-    cfg.render_port->attach(
-        [st](float* out, std::size_t frames, std::int64_t pts_ns) { st->render_into(out, frames, pts_ns); });
-  }
+  if (cfg.render_port) attach_render_port(self, cfg);
   self->delayed_send(self, kFindingsInterval, tick_atom_v);
   return {
-      [=](load_atom, const std::string& deck, std::uint32_t id, const std::string& path, bool loop,
-          double native_bpm) -> caf::result<BufferStatus> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        auto& st = self->state;
-        st.mixer->begin_load(*d, id, path);
-        const auto key = std::make_pair(index_of(*d), id);
-        const auto gen = st.next_generation++;
-        st.load_generation[key] = gen;
-        auto rp = self->make_response_promise<BufferStatus>();
-        self->request(st.stretch, kOpenTimeout, open_atom_v, path, 0.0, loop, native_bpm)
-            .then(
-                [=](stretch::SourceHandle& h) mutable {
-                  auto& s = self->state;
-                  if (s.load_generation[key] != gen) {
-                    rp.deliver(make_error(errc::not_ready, "buffer " + std::to_string(id) + " on deck " + deck +
-                                                               " was replaced by a newer load"));
-                    return;
-                  }
-                  auto info = to_buffer_info(h.source->info(), 0.0, native_bpm);
-                  auto res = s.mixer->finish_load(*d, id, h.source, info);
-                  if (!res) {
-                    rp.deliver(res.error());
-                    return;
-                  }
-                  s.sources[key] = h.source;
-                  s.mixer->set_loop(*d, id, loop);
-                  spdlog::info("mixer: deck {} buffer {} ready: {}", deck, id, info.path);
-                  rp.deliver(s.mixer->deck(*d).find(id)->status());
-                },
-                [=](caf::error& err) mutable {
-                  auto& s = self->state;
-                  if (s.load_generation[key] == gen) s.mixer->fail_load(*d, id, error_code(err), error_sentence(err));
-                  spdlog::error("mixer: deck {} buffer {} failed to load: {}", deck, id, error_sentence(err));
-                  rp.deliver(err);
-                });
-        return rp;
+      [=](load_atom, DeckId d, std::uint32_t id, const std::string& path, bool loop,
+          double native_bpm) -> caf::result<BufferStatus> { return load_buffer(self, d, id, path, loop, native_bpm); },
+      [=](unload_atom, DeckId d, std::uint32_t id) -> caf::result<bool> { return unload_buffer(self, d, id); },
+      [=](play_atom, DeckId d) -> caf::result<DeckStatus> { return deck_reply(self, d, self->state.mixer->play(d)); },
+      [=](stop_atom, DeckId d) -> caf::result<DeckStatus> {
+        self->state.mixer->stop(d);
+        return deck_status(self, d);
       },
-      [=](unload_atom, const std::string& deck, std::uint32_t id) -> caf::result<bool> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        auto res = self->state.mixer->unload(*d, id);
-        if (!res) return res.error();
-        self->state.sources.erase(std::make_pair(index_of(*d), id));
-        self->state.load_generation.erase(std::make_pair(index_of(*d), id));
-        return true;
+      [=](play_atom, DeckId d, std::uint32_t id) -> caf::result<DeckStatus> {
+        return deck_reply(self, d, self->state.mixer->play_buffer(d, id));
       },
-      [=](play_atom, const std::string& deck) -> caf::result<DeckStatus> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        auto res = self->state.mixer->play(*d);
-        if (!res) return res.error();
-        return deck_status(self, *d);
+      [=](stop_atom, DeckId d, std::uint32_t id) -> caf::result<DeckStatus> {
+        return deck_reply(self, d, self->state.mixer->stop_buffer(d, id));
       },
-      [=](stop_atom, const std::string& deck) -> caf::result<DeckStatus> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        self->state.mixer->stop(*d);
-        return deck_status(self, *d);
+      [=](gain_atom, DeckId d, std::uint32_t id, double db, double ramp_seconds) -> caf::result<DeckStatus> {
+        return deck_reply(self, d, self->state.mixer->set_buffer_gain_db(d, id, db, ramp_seconds));
       },
-      [=](play_atom, const std::string& deck, std::uint32_t id) -> caf::result<DeckStatus> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        auto res = self->state.mixer->play_buffer(*d, id);
-        if (!res) return res.error();
-        return deck_status(self, *d);
+      [=](gain_atom, DeckId d, double db, double ramp_seconds) -> caf::result<DeckStatus> {
+        return deck_reply(self, d, self->state.mixer->set_deck_gain_db(d, db, ramp_seconds));
       },
-      [=](stop_atom, const std::string& deck, std::uint32_t id) -> caf::result<DeckStatus> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        auto res = self->state.mixer->stop_buffer(*d, id);
-        if (!res) return res.error();
-        return deck_status(self, *d);
+      [=](levels_atom, const std::vector<DeckId>& decks, const std::vector<double>& gains_db, double ramp_seconds)
+          -> caf::result<DeckStatus> { return set_deck_levels(self, decks, gains_db, ramp_seconds); },
+      [=](mute_atom, DeckId d, bool muted) -> caf::result<DeckStatus> {
+        self->state.mixer->set_deck_mute(d, muted);
+        return deck_status(self, d);
       },
-      [=](gain_atom, const std::string& deck, std::uint32_t id, double db,
-          double ramp_seconds) -> caf::result<DeckStatus> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        auto res = self->state.mixer->set_buffer_gain_db(*d, id, db, ramp_seconds);
-        if (!res) return res.error();
-        return deck_status(self, *d);
+      [=](loop_atom, DeckId d, bool loop) -> caf::result<DeckStatus> {
+        return deck_reply(self, d, self->state.mixer->set_loop(d, -1, loop));
       },
-      [=](gain_atom, const std::string& deck, double db, double ramp_seconds) -> caf::result<DeckStatus> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        auto res = self->state.mixer->set_deck_gain_db(*d, db, ramp_seconds);
-        if (!res) return res.error();
-        return deck_status(self, *d);
+      [=](loop_atom, DeckId d, std::uint32_t buffer_id, bool loop) -> caf::result<DeckStatus> {
+        return deck_reply(self, d, self->state.mixer->set_loop(d, static_cast<std::int64_t>(buffer_id), loop));
       },
-      [=](levels_atom, const std::vector<std::string>& decks, const std::vector<double>& gains_db,
-          double ramp_seconds) -> caf::result<DeckStatus> {
-        if (decks.empty() || decks.size() != gains_db.size())
-          return make_error(errc::value_out_of_range, "deck levels: " + std::to_string(decks.size()) + " decks and " +
-                                                          std::to_string(gains_db.size()) +
-                                                          " gains (give one gain per deck, at least one)");
-        std::vector<std::pair<DeckId, double>> levels;
-        for (std::size_t i = 0; i < decks.size(); ++i) {
-          auto d = deck_of(decks[i]);
-          if (!d) return d.error();
-          levels.emplace_back(*d, gains_db[i]);
-        }
-        auto res = self->state.mixer->set_deck_levels(levels, ramp_seconds);
-        if (!res) return res.error();
-        return deck_status(self, levels.back().first);
+      [=](eq_atom, DeckId d, dsp::EqBand band, double db) -> caf::result<DeckStatus> {
+        return deck_reply(self, d, self->state.mixer->set_eq_db(d, band, db));
       },
-      [=](mute_atom, const std::string& deck, bool muted) -> caf::result<DeckStatus> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        self->state.mixer->set_deck_mute(*d, muted);
-        return deck_status(self, *d);
-      },
-      [=](loop_atom, const std::string& deck, bool loop) -> caf::result<DeckStatus> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        auto res = self->state.mixer->set_loop(*d, -1, loop);
-        if (!res) return res.error();
-        return deck_status(self, *d);
-      },
-      [=](loop_atom, const std::string& deck, std::uint32_t buffer_id, bool loop) -> caf::result<DeckStatus> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        auto res = self->state.mixer->set_loop(*d, static_cast<std::int64_t>(buffer_id), loop);
-        if (!res) return res.error();
-        return deck_status(self, *d);
-      },
-      [=](eq_atom, const std::string& deck, const std::string& band, double db) -> caf::result<DeckStatus> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        auto b = band_of(band);
-        if (!b) return b.error();
-        auto res = self->state.mixer->set_eq_db(*d, *b, db);
-        if (!res) return res.error();
-        return deck_status(self, *d);
-      },
-      [=](filter_atom, const std::string& deck, double amount) -> caf::result<DeckStatus> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        auto res = self->state.mixer->set_filter(*d, amount);
-        if (!res) return res.error();
-        return deck_status(self, *d);
+      [=](filter_atom, DeckId d, double amount) -> caf::result<DeckStatus> {
+        return deck_reply(self, d, self->state.mixer->set_filter(d, amount));
       },
       [=](tone_atom, double frequency_hz, double gain_db, double duration_seconds) -> caf::result<bool> {
         auto res = self->state.mixer->start_test_tone(frequency_hz, gain_db, duration_seconds);
@@ -394,26 +465,14 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         spdlog::info("mixer: test tone {} Hz at {} dBFS for {} s", frequency_hz, gain_db, duration_seconds);
         return true;
       },
-      [=](seek_atom, const std::string& deck, double seconds) -> caf::result<DeckStatus> {
-        return seek(self, deck, std::nullopt, seconds);
+      [=](seek_atom, DeckId d, double seconds) -> caf::result<DeckStatus> {
+        return seek(self, d, std::nullopt, seconds);
       },
-      [=](seek_atom, const std::string& deck, std::uint32_t buffer_id, double seconds) -> caf::result<DeckStatus> {
-        return seek(self, deck, buffer_id, seconds);
+      [=](seek_atom, DeckId d, std::uint32_t buffer_id, double seconds) -> caf::result<DeckStatus> {
+        return seek(self, d, buffer_id, seconds);
       },
-      [=](method_atom, const std::string& deck, const std::string& method) -> caf::result<DeckStatus> {
-        auto d = deck_of(deck);
-        if (!d) return d.error();
-        auto m = stretch::parse_stretch_method(method);
-        if (!m) return m.error();
-        int switched = 0;
-        for (auto& [key, weak] : self->state.sources)
-          if (key.first == index_of(*d))
-            if (auto src = weak.lock()) {
-              src->set_method(*m);
-              ++switched;
-            }
-        if (switched == 0) return make_error(errc::not_ready, "deck " + deck + " has no loaded buffer");
-        return deck_status(self, *d);
+      [=](method_atom, DeckId d, stretch::StretchMethod method) -> caf::result<DeckStatus> {
+        return set_method(self, d, method);
       },
       [=](master_atom, double db, double ramp_seconds) -> caf::result<double> {
         auto res = self->state.mixer->set_master_gain_db(db, ramp_seconds);
@@ -424,119 +483,23 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
         return self->delegate(caf::actor_cast<MixerActor>(self), start_atom_v, decks, timeout_s, std::int64_t{0});
       },
       [=](start_atom, const std::vector<std::string>& decks, double timeout_s,
-          std::int64_t at_ns) -> caf::result<StartReport> {
-        if (at_ns < 0)
-          return make_error(errc::value_out_of_range,
-                            "start time must be a mesh time in ns (>= 0), got " + std::to_string(at_ns));
-        if (!(timeout_s >= 0 && timeout_s <= kMaxReadyTimeoutSeconds))
-          return make_error(errc::value_out_of_range,
-                            fmt::format("ready timeout {:g} s is out of range (allowed: 0 to {:g} s)", timeout_s,
-                                        kMaxReadyTimeoutSeconds));
-        PendingStart p;
-        p.at_ns = at_ns;
-        for (const auto& name : decks) {
-          if (auto d = parse_deck(name))
-            p.decks.push_back(*d);
-          else
-            p.unknown.push_back(name);
-        }
-        p.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                            std::chrono::duration<double>(timeout_s));
-        auto& st = self->state;
-        if (st.settled(p)) return st.start_now(p);
-        p.promise = self->make_response_promise<StartReport>();
-        auto rp = p.promise;
-        const auto key = st.next_start++;
-        st.starts.emplace(key, std::move(p));
-        self->delayed_send(self, kStartPoll, retry_atom_v, key);
-        return rp;
-      },
-      [=](tick_atom) {
-        auto& st = self->state;
-        for (const auto& line : st.mixer->take_findings()) spdlog::warn("{}", line);
-        if (st.relay) {
-          st.relay->set_title(now_playing(st.mixer->status()));
-          const auto dropped = st.relay->stats().dropped;
-          if (dropped > st.relay_drops_logged)
-            spdlog::warn(
-                "mixer: {} master block(s) dropped before the recording/stream tap (its thread fell "
-                "half a second behind; {} since start)",
-                dropped - st.relay_drops_logged, dropped);
-          st.relay_drops_logged = dropped;
-        }
-        self->delayed_send(self, kFindingsInterval, tick_atom_v);
-      },
-      [=](retry_atom, std::uint64_t key) {
-        auto& st = self->state;
-        auto it = st.starts.find(key);
-        if (it == st.starts.end()) return;
-        if (st.settled(it->second) || std::chrono::steady_clock::now() >= it->second.deadline) {
-          auto report = st.start_now(it->second);
-          if (!report.not_ready.empty())
-            spdlog::warn("mixer: start together: {} deck(s) not ready", report.not_ready.size());
-          it->second.promise.deliver(std::move(report));
-          st.starts.erase(it);
-          return;
-        }
-        self->delayed_send(self, kStartPoll, retry_atom_v, key);
-      },
-      [=](reset_atom, bool unload_buffers) {
-        auto& st = self->state;
-        const auto removed = static_cast<std::uint32_t>(st.mixer->reset(unload_buffers));
-        if (unload_buffers) {
-          st.sources.clear();
-          st.load_generation.clear();
-        }
-        for (auto& [key, p] : st.starts) {  // starts still waiting for decks: answered, not run
-          StartReport r;
-          for (auto d : p.decks) r.not_ready.push_back(to_string(d) + ": cancelled by reset");
-          for (const auto& u : p.unknown) r.not_ready.push_back(u + ": cancelled by reset");
-          p.promise.deliver(r);
-        }
-        st.starts.clear();
-        spdlog::info("mixer: reset: every deck stopped{}",
-                     unload_buffers ? fmt::format(", {} buffers unloaded", removed) : "");
-        return removed;
-      },
+          std::int64_t at_ns) -> caf::result<StartReport> { return start_decks(self, decks, timeout_s, at_ns); },
+      [=](tick_atom) { on_tick(self); },
+      [=](retry_atom, std::uint64_t key) { on_retry(self, key); },
+      [=](reset_atom, bool unload_buffers) { return reset_mixer(self, unload_buffers); },
       [=](stall_atom, std::uint32_t ms) {
         spdlog::warn("mixer: stalled for {} ms on request (diagnostics)", ms);
         auto lk = self->state.mixer.lock();  // a render thread waits too: the device ring starves
         std::this_thread::sleep_for(std::chrono::milliseconds(ms));
         return true;
       },
-      [=](status_atom) {
-        auto& st = self->state;
-        auto status = st.mixer->status();
-        const double rate = st.mixer->config().sample_rate_hz;
-        for (const auto& [key, weak] : st.sources) {
-          auto src = weak.lock();
-          if (!src || key.first < 0 || static_cast<std::size_t>(key.first) >= status.decks.size()) continue;
-          auto& d = status.decks[static_cast<std::size_t>(key.first)];
-          const double reserve = static_cast<double>(src->available()) / rate;
-          d.reserve_seconds = d.reserve_seconds < 0 ? reserve : std::min(d.reserve_seconds, reserve);
-          if (d.stretch_method.empty()) d.stretch_method = stretch::to_string(src->method());
-        }
-        return status;
-      },
+      [=](status_atom) { return status_with_reserves(self); },
       [=](finish_atom) {
         if (self->state.relay) self->state.relay->stop();
         return true;
       },
       [=](render_atom, std::uint32_t frames, std::int64_t pts_ns) -> caf::result<AudioBlock> {
-        if (frames == 0 || frames > kMaxRenderFrames)
-          return make_error(errc::value_out_of_range, "render of " + std::to_string(frames) +
-                                                          " frames is out of range (allowed: 1 to " +
-                                                          std::to_string(kMaxRenderFrames) + ")");
-        auto& st = self->state;
-        if (st.offline && st.mixer->starving(frames)) {
-          // Offline: let the readers catch up instead of rendering silence.
-          auto rp = self->make_response_promise<AudioBlock>();
-          self->request(st.stretch, kFillTimeout, fill_atom_v)
-              .then([=](bool) mutable { rp.deliver(self->state.render(frames, pts_ns)); },
-                    [=](caf::error&) mutable { rp.deliver(self->state.render(frames, pts_ns)); });
-          return rp;
-        }
-        return st.render(frames, pts_ns);
+        return render_block(self, frames, pts_ns);
       },
   };
 }

@@ -9,15 +9,20 @@
 #include "caf/typed_actor.hpp"
 #include "common/atoms.hpp"
 #include "common/audio_block.hpp"
+#include "common/deck.hpp"
+#include "dsp/dj_eq.hpp"
 #include "mixer/mixer_config.hpp"
 #include "mixer/mixer_messages.hpp"
 #include "mixer/render_port.hpp"
 #include "stretch/stretch_actor.hpp"
+#include "stretch/stretch_method.hpp"
 
 namespace crowdmesh::mixer {
 
-/// The mixer actor's interface. Decks are named "A".."D" (unknown_deck error
-/// otherwise); gains are in dB; every command replies with the resulting state
+/// The mixer actor's interface. Decks, EQ bands and stretch methods arrive
+/// typed (DeckId, dsp::EqBand, stretch::StretchMethod), parsed once at the
+/// edge (the command router, OSC); start_atom alone takes deck names, so its
+/// report can name the unknown ones. Gains are in dB; every command replies with the resulting state
 /// or an error whose sentence names the deck, buffer, path or value.
 ///
 /// - (load_atom, deck, buffer_id, path, loop, native_bpm) → BufferStatus once the buffer is
@@ -34,14 +39,14 @@ namespace crowdmesh::mixer {
 ///   deck: several faders as one change (all checked first, applied in the same
 ///   frame, each over ramp_seconds); decks and gains_db of equal length.
 /// - (mute_atom, deck, bool), (loop_atom, deck, bool),
-///   (eq_atom, deck, "low"|"mid"|"high", gain_db), (seek_atom, deck, seconds) → DeckStatus.
+///   (eq_atom, deck, band, gain_db), (seek_atom, deck, seconds) → DeckStatus.
 /// - (loop_atom, deck, buffer_id, bool), (seek_atom, deck, buffer_id, seconds) →
 ///   DeckStatus: one buffer only (unknown_buffer lists the loaded ids).
 /// - (filter_atom, deck, amount) → DeckStatus: the deck's DJ filter (−1
 ///   low-pass … 0 off … +1 high-pass, Mixer::set_filter).
 /// - (tone_atom, frequency_hz, gain_db, duration_seconds) → true once the test
 ///   tone sounds on the master bus (Mixer::start_test_tone); value_out_of_range otherwise.
-/// - (method_atom, deck, "playback_rate"|"soundtouch") → DeckStatus: how every
+/// - (method_atom, deck, method) → DeckStatus: how every
 ///   buffer of the deck follows the tempo; switches with a short dip, no click.
 /// - (master_atom, gain_db, ramp_seconds) → the master gain it goes to, dB.
 /// - (start_atom, decks, ready_timeout_seconds) → StartReport: waits until every
@@ -66,24 +71,23 @@ namespace crowdmesh::mixer {
 ///   demand); pts_ns = mesh time of the block's first frame at the speakers
 ///   (0 = unknown).
 using MixerActor = caf::typed_actor<
-    caf::replies_to<load_atom, std::string, std::uint32_t, std::string, bool, double>::with<BufferStatus>,
-    caf::replies_to<unload_atom, std::string, std::uint32_t>::with<bool>,
-    caf::replies_to<play_atom, std::string>::with<DeckStatus>,
-    caf::replies_to<stop_atom, std::string>::with<DeckStatus>,
-    caf::replies_to<play_atom, std::string, std::uint32_t>::with<DeckStatus>,
-    caf::replies_to<stop_atom, std::string, std::uint32_t>::with<DeckStatus>,
-    caf::replies_to<gain_atom, std::string, double, double>::with<DeckStatus>,
-    caf::replies_to<levels_atom, std::vector<std::string>, std::vector<double>, double>::with<DeckStatus>,
-    caf::replies_to<gain_atom, std::string, std::uint32_t, double, double>::with<DeckStatus>,
-    caf::replies_to<mute_atom, std::string, bool>::with<DeckStatus>,
-    caf::replies_to<loop_atom, std::string, bool>::with<DeckStatus>,
-    caf::replies_to<loop_atom, std::string, std::uint32_t, bool>::with<DeckStatus>,
-    caf::replies_to<eq_atom, std::string, std::string, double>::with<DeckStatus>,
-    caf::replies_to<filter_atom, std::string, double>::with<DeckStatus>,
+    caf::replies_to<load_atom, DeckId, std::uint32_t, std::string, bool, double>::with<BufferStatus>,
+    caf::replies_to<unload_atom, DeckId, std::uint32_t>::with<bool>,
+    caf::replies_to<play_atom, DeckId>::with<DeckStatus>, caf::replies_to<stop_atom, DeckId>::with<DeckStatus>,
+    caf::replies_to<play_atom, DeckId, std::uint32_t>::with<DeckStatus>,
+    caf::replies_to<stop_atom, DeckId, std::uint32_t>::with<DeckStatus>,
+    caf::replies_to<gain_atom, DeckId, double, double>::with<DeckStatus>,
+    caf::replies_to<levels_atom, std::vector<DeckId>, std::vector<double>, double>::with<DeckStatus>,
+    caf::replies_to<gain_atom, DeckId, std::uint32_t, double, double>::with<DeckStatus>,
+    caf::replies_to<mute_atom, DeckId, bool>::with<DeckStatus>,
+    caf::replies_to<loop_atom, DeckId, bool>::with<DeckStatus>,
+    caf::replies_to<loop_atom, DeckId, std::uint32_t, bool>::with<DeckStatus>,
+    caf::replies_to<eq_atom, DeckId, dsp::EqBand, double>::with<DeckStatus>,
+    caf::replies_to<filter_atom, DeckId, double>::with<DeckStatus>,
     caf::replies_to<tone_atom, double, double, double>::with<bool>,
-    caf::replies_to<seek_atom, std::string, double>::with<DeckStatus>,
-    caf::replies_to<seek_atom, std::string, std::uint32_t, double>::with<DeckStatus>,
-    caf::replies_to<method_atom, std::string, std::string>::with<DeckStatus>,
+    caf::replies_to<seek_atom, DeckId, double>::with<DeckStatus>,
+    caf::replies_to<seek_atom, DeckId, std::uint32_t, double>::with<DeckStatus>,
+    caf::replies_to<method_atom, DeckId, stretch::StretchMethod>::with<DeckStatus>,
     caf::replies_to<master_atom, double, double>::with<double>, caf::replies_to<stall_atom, std::uint32_t>::with<bool>,
     caf::replies_to<reset_atom, bool>::with<std::uint32_t>,
     caf::replies_to<start_atom, std::vector<std::string>, double>::with<StartReport>,

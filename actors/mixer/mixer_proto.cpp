@@ -1,13 +1,22 @@
 #include "mixer/mixer_proto.hpp"
 
+#include <cmath>
+
+#include "common/decibel.hpp"
 #include "common/error.hpp"
 
 namespace crowdmesh::mixer {
 
 namespace v1 = crowdmesh::v1;
 
-std::optional<std::string> deck_name(int wire) {
-  if (wire >= v1::DECK_A && wire <= v1::DECK_D) return std::string(1, static_cast<char>('A' + wire - v1::DECK_A));
+namespace {
+// A gain as the wire reports it: silence (a kill, −inf, or ≤ −200 dB) as
+// kSilenceDb, never −inf (which JSON cannot carry as a number).
+double wire_db(double db) { return std::isfinite(db) && db > kSilenceDb ? db : kSilenceDb; }
+}  // namespace
+
+std::optional<DeckId> deck_from_wire(int wire) {
+  if (wire >= v1::DECK_A && wire <= v1::DECK_D) return static_cast<DeckId>(wire - v1::DECK_A);
   return std::nullopt;
 }
 
@@ -49,9 +58,9 @@ void to_proto(const DeckStatus& in, v1::DeckState& out) {
   out.set_deck(wire_deck(in.deck));
   out.set_gain_db(in.gain_db);
   out.set_muted(in.muted);
-  out.set_eq_low_gain_db(in.eq_db[0]);
-  out.set_eq_mid_gain_db(in.eq_db[1]);
-  out.set_eq_high_gain_db(in.eq_db[2]);
+  out.set_eq_low_gain_db(wire_db(in.eq_db[0]));
+  out.set_eq_mid_gain_db(wire_db(in.eq_db[1]));
+  out.set_eq_high_gain_db(wire_db(in.eq_db[2]));
   out.set_filter_amount(in.filter_amount);
   for (const auto& b : in.buffers) to_proto(b, *out.add_buffers());
 }

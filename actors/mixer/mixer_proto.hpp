@@ -9,9 +9,9 @@
 
 namespace crowdmesh::mixer {
 
-/// Wire deck (DECK_A..DECK_D) → "A".."D"; nullopt for DECK_UNSPECIFIED or
-/// unknown values.
-std::optional<std::string> deck_name(int wire_deck);
+/// Wire deck (DECK_A..DECK_D) → DeckId; nullopt for DECK_UNSPECIFIED or
+/// unknown values (the edge answers unknown_deck naming the number).
+std::optional<DeckId> deck_from_wire(int wire_deck);
 /// "A".."D" → wire deck; DECK_UNSPECIFIED for anything else.
 crowdmesh::v1::Deck wire_deck(DeckId deck);
 

@@ -250,6 +250,14 @@ TEST(CommandLineTest, ToneOutOfRangeIsRefusedWithTheRange) {
   EXPECT_EQ(parse_error({"tone", "--seconds", "0"}), "tone --seconds 0 s is out of range (allowed 0.05 to 600 s)");
 }
 
+TEST(CommandLineTest, StallTakesTheMixerAndADurationInRange) {
+  auto request = CommandLine::parse({"stall", "mixer", "300"}, kSource, kId);
+  ASSERT_TRUE(request) << error_sentence(request.error());
+  EXPECT_EQ(request->envelope.command().stall().target(), v1::STALL_TARGET_MIXER);
+  EXPECT_EQ(request->envelope.command().stall().duration_ms(), 300u);
+  EXPECT_EQ(parse_error({"stall", "device", "10"}), "stall: actor 'device' cannot be stalled (allowed: mixer)");
+}
+
 TEST(CommandLineTest, UnknownDeckNamesTheAllowedDecks) {
   EXPECT_EQ(parse_error({"play", "E"}), "unknown deck 'E' (allowed: A, B, C, D)");
   EXPECT_EQ(parse_error({"start", "A", "Z"}), "unknown deck 'Z' (allowed: A, B, C, D)");
