@@ -40,9 +40,9 @@ v1::Reply status_reply(const RouterConfig& cfg, const StatusParts& p) {
     d->set_xruns(ds.xruns);
     d->set_underrun_frames(ds.underrun_frames);
     d->set_callbacks(ds.callbacks);
-    d->set_callback_us_p50(ds.callback_us_p50);
-    d->set_callback_us_p99(ds.callback_us_p99);
-    d->set_callback_us_max(ds.callback_us_max);
+    d->set_callback_p50_us(ds.callback_p50_us);
+    d->set_callback_p99_us(ds.callback_p99_us);
+    d->set_callback_max_us(ds.callback_max_us);
     d->set_period_us(static_cast<std::uint32_t>(ds.period_us));
     d->set_ring_fill_frames(static_cast<std::uint32_t>(ds.ring_fill));
     d->set_ring_capacity_frames(static_cast<std::uint32_t>(ds.ring_capacity));
@@ -123,9 +123,9 @@ void run_doctor(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) 
 // through on its ring, telemetry must show the stall).
 void stall(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
   const auto& m = env.command().stall();
-  const auto ms = m.milliseconds();
-  if (m.actor() != "mixer")
-    return reply(out_of_range("stall: actor '" + m.actor() + "' cannot be stalled (allowed: mixer)"));
+  const auto ms = m.duration_ms();
+  if (m.target() != v1::STALL_TARGET_MIXER)
+    return reply(out_of_range("stall target " + std::to_string(m.target()) + " cannot be stalled (allowed: mixer)"));
   if (ms < 1 || ms > 5000)
     return reply(out_of_range("stall of " + std::to_string(ms) + " ms is out of range (1..5000 ms)"));
   self->request(self->state.cfg.mixer, std::chrono::milliseconds(ms + 2000), stall_atom_v, ms)

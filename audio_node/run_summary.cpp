@@ -50,7 +50,7 @@ std::string to_json(const RunSummary& s) {
   j["late_wakeups"] = st.late_wakeups;
   j["underrun_frames"] = st.underrun_frames;
   j["period_us"] = st.period_us;
-  j["callback_us"] = {{"p50", st.callback_us_p50}, {"p99", st.callback_us_p99}, {"max", st.callback_us_max}};
+  j["callback_us"] = {{"p50", st.callback_p50_us}, {"p99", st.callback_p99_us}, {"max", st.callback_max_us}};
   j["callbacks"] = st.callbacks;
   j["sample_rate_hz"] = st.sample_rate_hz;
   j["period_frames"] = st.period_frames;
@@ -138,8 +138,8 @@ std::string to_line(const RunSummary& s) {
                 st.sample_rate_hz > 0 ? static_cast<double>(st.frames_played) / st.sample_rate_hz : 0.0,
                 s.device.backend.c_str(), static_cast<unsigned long long>(st.xruns),
                 static_cast<unsigned long long>(st.underrun_frames), static_cast<unsigned long long>(st.device_xruns),
-                static_cast<unsigned long long>(st.late_wakeups), st.callback_us_p50, st.callback_us_p99,
-                st.callback_us_max, st.period_us);
+                static_cast<unsigned long long>(st.late_wakeups), st.callback_p50_us, st.callback_p99_us,
+                st.callback_max_us, st.period_us);
   std::string line = buf;
   std::string decks;
   for (const auto& d : s.mixer.decks)

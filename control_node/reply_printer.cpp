@@ -142,7 +142,7 @@ std::string node_status_table(const v1::NodeStatus& status) {
       {"device", join_non_empty({dev.backend(), dev.device()}, " ") + ", " + std::to_string(dev.sample_rate_hz()) +
                      " Hz, " + std::to_string(dev.period_frames()) + " frames, " + std::to_string(dev.channels()) +
                      " ch, xruns " + std::to_string(dev.xruns()) + ", callback p99 " +
-                     std::to_string(dev.callback_us_p99()) + "/" + std::to_string(dev.period_us()) + " us"}};
+                     std::to_string(dev.callback_p99_us()) + "/" + std::to_string(dev.period_us()) + " us"}};
   std::vector<Row> decks{{"DECK", "GAIN", "EQ LOW/MID/HIGH", "FILTER", "BUFFERS"}};
   for (const auto& deck : status.decks())
     decks.push_back({deck_letter(deck.deck()), signed_fixed(deck.gain_db()) + " dB" + (deck.muted() ? " muted" : ""),

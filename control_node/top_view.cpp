@@ -3,11 +3,31 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cctype>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 namespace crowdmesh::control {
 namespace {
+
+// A wire enum's value name without its prefix, lower-case, as the node's logs
+// spell it: "SINK_STATE_AUTH_FAILED" → "auth_failed"; "" for UNSPECIFIED.
+std::string short_name(const std::string& full, const std::string& prefix) {
+  std::string out = full.rfind(prefix, 0) == 0 ? full.substr(prefix.size()) : full;
+  if (out == "UNSPECIFIED") return {};
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string sink_state_name(int state) {
+  return short_name(crowdmesh::v1::SinkState_Name(static_cast<crowdmesh::v1::SinkState>(state)), "SINK_STATE_");
+}
+
+std::string stretch_method_name(int method) {
+  return short_name(crowdmesh::v1::StretchMethod_Name(static_cast<crowdmesh::v1::StretchMethod>(method)),
+                    "STRETCH_METHOD_");
+}
 
 using v1::Telemetry;
 
@@ -96,12 +116,12 @@ nlohmann::json device_json(const v1::DeviceStats& d) {
       {"sync_locked", d.sync_locked()},
       {"realigns", d.realigns()},
       {"callbacks", d.callbacks()},
-      {"callback_us_p50", d.callback_us_p50()},
-      {"callback_us_p99", d.callback_us_p99()},
-      {"callback_us_max", d.callback_us_max()},
-      {"callback_p50_pct", number(percent_of_period(d.callback_us_p50(), d.period_us()))},
-      {"callback_p99_pct", number(percent_of_period(d.callback_us_p99(), d.period_us()))},
-      {"callback_max_pct", number(percent_of_period(d.callback_us_max(), d.period_us()))},
+      {"callback_p50_us", d.callback_p50_us()},
+      {"callback_p99_us", d.callback_p99_us()},
+      {"callback_max_us", d.callback_max_us()},
+      {"callback_p50_pct", number(percent_of_period(d.callback_p50_us(), d.period_us()))},
+      {"callback_p99_pct", number(percent_of_period(d.callback_p99_us(), d.period_us()))},
+      {"callback_max_pct", number(percent_of_period(d.callback_max_us(), d.period_us()))},
       {"period_us", d.period_us()},
       {"ring_fill_frames", d.ring_fill_frames()},
       {"ring_capacity_frames", d.ring_capacity_frames()},
@@ -122,7 +142,7 @@ nlohmann::json deck_json(const v1::MixerStats::DeckStats& d) {
       {"gain_db", number(d.gain_db())},
       {"rms_dbfs", number(d.rms_dbfs())},
       {"peak_dbfs", number(d.peak_dbfs())},
-      {"stretch_method", d.stretch_method()},
+      {"stretch_method", stretch_method_name(d.stretch_method())},
       {"reserve_seconds", number(d.reserve_seconds())},
       {"clipping", d.clipping()},
       {"silent", d.silent()},
@@ -177,7 +197,7 @@ nlohmann::json output_json(const v1::EncoderTelemetry::Output& o) {
       {"name", o.name()},
       {"codec", o.codec()},
       {"bitrate_kbps", o.bitrate_kbps()},
-      {"sink_state", o.sink_state()},
+      {"sink_state", sink_state_name(o.sink_state())},
       {"target", o.target()},
       {"last_error", o.last_error()},
       {"realtime_factor", number(o.realtime_factor())},
@@ -469,9 +489,9 @@ void device_lines(View& v, const v1::DeviceStats& d) {
     line.add(buf, d.sync_locked() ? nullptr : kYellow);
     if (d.realigns() > 0) line.add("  realigns " + std::to_string(d.realigns()), kYellow);
   }
-  const double p50 = percent_of_period(d.callback_us_p50(), d.period_us());
-  const double p99 = percent_of_period(d.callback_us_p99(), d.period_us());
-  const double max = percent_of_period(d.callback_us_max(), d.period_us());
+  const double p50 = percent_of_period(d.callback_p50_us(), d.period_us());
+  const double p99 = percent_of_period(d.callback_p99_us(), d.period_us());
+  const double max = percent_of_period(d.callback_max_us(), d.period_us());
   line.add("  cb p50 " + percent_text(p50) + " p99 " + percent_text(p99) + " ");
   line.add("max " + percent_text(max), max >= 100.0 ? kRed : (max >= 80.0 ? kYellow : nullptr));
   line.add("  ring " + std::to_string(d.ring_fill_frames()) + "/" + std::to_string(d.ring_capacity_frames()), nullptr,
@@ -497,7 +517,7 @@ void deck_line(View& v, const v1::MixerStats::DeckStats& d) {
   line.add(" " + dbfs_text(d.rms_dbfs()) + " dBFS pk " + dbfs_text(d.peak_dbfs()));
   if (d.clipping()) line.add(" CLIP", kRed);
   if (d.silent()) line.add(" SILENT", kYellow);
-  if (!d.stretch_method().empty()) line.add("  " + sanitize(d.stretch_method()), nullptr, 3);
+  if (const auto method = stretch_method_name(d.stretch_method()); !method.empty()) line.add("  " + method, nullptr, 3);
   line.add("  reserve " + fixed(d.reserve_seconds()) + " s", nullptr, 1);
   if (d.fifo_underrun_frames() > 0) line.add("  under " + std::to_string(d.fifo_underrun_frames()) + " fr", kYellow);
   v.put(line);
@@ -560,8 +580,8 @@ void encoder_lines(View& v, const v1::EncoderTelemetry& e) {
     line.add("    ").elastic(o.name(), Elide::end, 6);
     line.add(" " + sanitize(o.codec()) + " " + std::to_string(o.bitrate_kbps()) + "k → ");
     line.elastic(o.target().empty() ? std::string("-") : o.target(), Elide::middle, 16);
-    line.add("  ").add(o.sink_state().empty() ? std::string("?") : sanitize(o.sink_state()),
-                       state_color(o.sink_state()));
+    const auto state = sink_state_name(o.sink_state());
+    line.add("  ").add(state.empty() ? std::string("?") : state, state_color(state));
     line.add("  rtf " + rtf_text(o.realtime_factor()));
     line.add("  gaps " + std::to_string(e.gaps()));
     line.add("  out " + bytes_text(static_cast<double>(o.bytes_out())), nullptr, 4);

@@ -26,7 +26,7 @@ struct TopStyle {
 ///  "samples", "device", "decks", "master", "tempo", "clock", "encoder",
 ///  "links", "link_counters", "clock_offset_ms", "process"}]}.
 /// Every field of every telemetry message is present, named with its unit
-/// (`callback_p99_pct` = callback_us_p99 / period_us × 100, `clock_offset_ms`,
+/// (`callback_p99_pct` = callback_p99_us / period_us × 100, `clock_offset_ms`,
 /// `rtt_ms`, `rss_bytes`, ...). A kind of telemetry the node did not publish is
 /// null ("decks" and "links" are then empty arrays), so that "not running
 /// here" differs from zero; a callback percentage with period_us = 0 is null.

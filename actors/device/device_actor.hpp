@@ -82,8 +82,8 @@ DeviceActor spawn_device_actor(caf::actor_system& sys, const DeviceActorConfig& 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeviceStats& x) {
   return f(caf::meta::type_name("DeviceStats"), x.frames_played, x.callbacks, x.xruns, x.device_xruns,
-           x.underrun_frames, x.tap_overflow_frames, x.input_overflow_frames, x.callback_us_p50, x.callback_us_p99,
-           x.callback_us_max, x.ring_fill, x.ring_capacity, x.period_us, x.sample_rate_hz, x.period_frames, x.playout,
+           x.underrun_frames, x.tap_overflow_frames, x.input_overflow_frames, x.callback_p50_us, x.callback_p99_us,
+           x.callback_max_us, x.ring_fill, x.ring_capacity, x.period_us, x.sample_rate_hz, x.period_frames, x.playout,
            x.sync_error_us, x.rate_correction_ppm, x.sync_locked, x.realigns, x.initial_alignments);
 }
 

@@ -127,9 +127,9 @@ DeviceStats DeviceCallback::stats() const noexcept {
   s.underrun_frames = underrun_frames_.load(std::memory_order_relaxed);
   s.tap_overflow_frames = tap_overflow_frames_.load(std::memory_order_relaxed);
   s.input_overflow_frames = input_overflow_frames_.load(std::memory_order_relaxed);
-  s.callback_us_p50 = durations_.percentile(0.50);
-  s.callback_us_p99 = durations_.percentile(0.99);
-  s.callback_us_max = durations_.max();
+  s.callback_p50_us = durations_.percentile(0.50);
+  s.callback_p99_us = durations_.percentile(0.99);
+  s.callback_max_us = durations_.max();
   s.ring_fill = output_ring_->fill_estimate();
   s.ring_capacity = output_ring_->capacity();
   s.sample_rate_hz = sample_rate_hz_;

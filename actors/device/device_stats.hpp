@@ -17,9 +17,9 @@ struct DeviceStats {
   std::uint64_t underrun_frames = 0;        ///< frames of silence written for a ring shortfall
   std::uint64_t tap_overflow_frames = 0;    ///< played frames lost because the tap ring was full
   std::uint64_t input_overflow_frames = 0;  ///< captured frames lost because the input ring was full
-  std::uint32_t callback_us_p50 = 0;        ///< callback duration, µs (histogram bucket upper edge)
-  std::uint32_t callback_us_p99 = 0;        ///< callback duration, µs
-  std::uint32_t callback_us_max = 0;        ///< longest callback, µs (exact)
+  std::uint32_t callback_p50_us = 0;        ///< callback duration, µs (histogram bucket upper edge)
+  std::uint32_t callback_p99_us = 0;        ///< callback duration, µs
+  std::uint32_t callback_max_us = 0;        ///< longest callback, µs (exact)
   std::size_t ring_fill = 0;                ///< output ring fill now, frames (approximate)
   std::size_t ring_capacity = 0;            ///< output ring capacity, frames
   double period_us = 0.0;                   ///< one period in µs (period_frames / rate)

@@ -278,6 +278,7 @@ struct MeshGateway::Impl {
 
   void publish_now(const std::string& topic, Envelope& env) {
     env.set_protocol_version(kProtocolVersion);
+    if (env.source().empty()) env.set_source(gateway_source);
     if (env.send_time_ns() == 0) env.set_send_time_ns(mesh_now());
     const std::string bytes = encode_envelope(env);
     try {
@@ -300,6 +301,24 @@ struct MeshGateway::Impl {
     ev->set_kind(kind);
     ev->set_text(text);
     for (auto& [k, v] : fields) (*ev->mutable_fields())[k] = v;
+    publish_now("evt." + cfg.node + ".gateway", env);
+  }
+
+  void publish_heartbeat(const MeshClockStats& c) {
+    Envelope env;
+    env.set_source(gateway_source);
+    auto* ev = env.mutable_event();
+    ev->set_kind("heartbeat");
+    ev->set_text(cfg.node + " is alive");
+    auto* hb = ev->mutable_heartbeat();
+    for (const auto& r : cfg.roles) hb->add_roles(r);
+    hb->set_control_endpoint(control_ep);
+    hb->set_clock_offset_ns(c.offset_ns);
+    hb->set_clock_rtt_ns(c.rtt_ns);
+    hb->set_clock_skew_ppm(c.skew_ppm);
+    hb->set_clock_error_ns(c.estimated_error_ns);
+    hb->set_clock_locked(c.locked);
+    hb->set_clock_reference(c.reference);
     publish_now("evt." + cfg.node + ".gateway", env);
   }
 
@@ -575,29 +594,15 @@ struct MeshGateway::Impl {
       return;
     }
     const Envelope& env = std::get<Envelope>(decoded);
-    if (env.has_event() && env.event().kind() == "heartbeat") {
-      const auto& f = env.event().fields();
+    if (env.has_event() && env.event().has_heartbeat()) {
+      const auto& hb = env.event().heartbeat();
       std::lock_guard<std::mutex> lock(state_mutex);
-      if (auto it = f.find("roles"); it != f.end()) {
-        p.roles.clear();
-        for (auto& r : split(it->second, ','))
-          if (!r.empty()) p.roles.push_back(std::move(r));
-      }
-      if (auto it = f.find("clock_offset_ns"); it != f.end()) {
-        p.clock_offset_ns = std::strtoll(it->second.c_str(), nullptr, 10);
-      }
-      if (auto it = f.find("clock_rtt_ms"); it != f.end()) {
-        p.clock_rtt_ms = std::strtod(it->second.c_str(), nullptr);
-        if (!std::isfinite(p.clock_rtt_ms)) p.clock_rtt_ms = 0;
-      }
-      if (auto it = f.find("clock_skew_ppm"); it != f.end()) {
-        p.clock_skew_ppm = std::strtod(it->second.c_str(), nullptr);
-        if (!std::isfinite(p.clock_skew_ppm)) p.clock_skew_ppm = 0;
-      }
-      if (auto it = f.find("clock_error_ns"); it != f.end()) {
-        p.clock_error_ns = std::strtoll(it->second.c_str(), nullptr, 10);
-      }
-      if (auto it = f.find("clock_locked"); it != f.end()) p.clock_locked = it->second == "1";
+      p.roles.assign(hb.roles().begin(), hb.roles().end());
+      p.clock_offset_ns = hb.clock_offset_ns();
+      p.clock_rtt_ms = static_cast<double>(hb.clock_rtt_ns()) / 1e6;
+      p.clock_skew_ppm = std::isfinite(hb.clock_skew_ppm()) ? hb.clock_skew_ppm() : 0.0;
+      p.clock_error_ns = hb.clock_error_ns();
+      p.clock_locked = hb.clock_locked();
     }
     if (on_event) {
       try {
@@ -704,19 +709,7 @@ struct MeshGateway::Impl {
     }
     if (now >= next_heartbeat_ns) {
       next_heartbeat_ns = now + std::chrono::nanoseconds(cfg.heartbeat_interval).count();
-      const MeshClockStats c = clock_stats();
-      char rtt[32], skew[32];
-      std::snprintf(rtt, sizeof rtt, "%.3f", static_cast<double>(c.rtt_ns) / 1e6);
-      std::snprintf(skew, sizeof skew, "%.3f", c.skew_ppm);
-      publish_event("heartbeat", cfg.node + " is alive",
-                    {{"roles", join(cfg.roles, ",")},
-                     {"control_endpoint", control_ep},
-                     {"clock_offset_ns", std::to_string(c.offset_ns)},
-                     {"clock_rtt_ms", rtt},
-                     {"clock_skew_ppm", skew},
-                     {"clock_error_ns", std::to_string(c.estimated_error_ns)},
-                     {"clock_locked", c.locked ? "1" : "0"},
-                     {"clock_reference", c.reference}});
+      publish_heartbeat(clock_stats());
       std::vector<std::pair<std::size_t, bool>> changed;
       {
         std::lock_guard<std::mutex> lock(state_mutex);

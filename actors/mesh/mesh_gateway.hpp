@@ -132,8 +132,8 @@ class MeshGateway {
   void stop();
 
   /// Queues `env` for the PUB socket under `topic` (e.g. "evt.room-a.mixer")
-  /// and wakes the gateway thread. Sets protocol_version to 1 and, if 0,
-  /// send_time_ns to mesh time. Never blocks on the network; dropped and
+  /// and wakes the gateway thread. Sets protocol_version to 1, an empty
+  /// source to "<node>/gateway" and, if 0, send_time_ns to mesh time. Never blocks on the network; dropped and
   /// counted when 10000 are queued or after stop().
   void publish(const std::string& topic, crowdmesh::v1::Envelope env);
 

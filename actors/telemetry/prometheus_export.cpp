@@ -31,10 +31,10 @@ void device(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::Devic
       .add(n, static_cast<double>(d.frames_played()));
   b.counter("crowdmesh_device_callbacks_total", "Audio callbacks run.").add(n, static_cast<double>(d.callbacks()));
   b.gauge("crowdmesh_device_callback_p50_seconds", "Audio callback duration, median over the device's window.")
-      .add(n, d.callback_us_p50() / 1e6);
+      .add(n, d.callback_p50_us() / 1e6);
   b.gauge("crowdmesh_device_callback_p99_seconds", "Audio callback duration, 99th percentile.")
-      .add(n, d.callback_us_p99() / 1e6);
-  b.gauge("crowdmesh_device_callback_max_seconds", "Longest audio callback.").add(n, d.callback_us_max() / 1e6);
+      .add(n, d.callback_p99_us() / 1e6);
+  b.gauge("crowdmesh_device_callback_max_seconds", "Longest audio callback.").add(n, d.callback_max_us() / 1e6);
   b.gauge("crowdmesh_device_period_seconds", "Budget of one callback: period frames / sample rate.")
       .add(n, d.period_us() / 1e6);
   b.gauge("crowdmesh_device_ring_fill_frames", "Frames queued in the output ring.").add(n, d.ring_fill_frames());
@@ -113,7 +113,8 @@ void encoder(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::Enco
   per_output("crowdmesh_encoder_reconnects_total", "Icecast reconnections after the first connection.", true,
              [](const O& o) { return static_cast<double>(o.reconnects()); });
   per_output("crowdmesh_encoder_sink_up", "1 when the sink is open (file) or connected (Icecast).", false,
-             [](const O& o) { return o.sink_state() == "open" || o.sink_state() == "connected" ? 1.0 : 0.0; });
+             [](const O& o) { return o.sink_state() == crowdmesh::v1::SINK_STATE_OPEN || o.sink_state() == crowdmesh::v1::SINK_STATE_CONNECTED ? 1.0
+                                                                                                            : 0.0; });
 }
 
 void links(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::LinkStats& s) {

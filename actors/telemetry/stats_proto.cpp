@@ -6,15 +6,33 @@ namespace crowdmesh::telemetry {
 
 namespace v1 = crowdmesh::v1;
 
+namespace {
+
+v1::SinkState wire_sink_state(encoder::SinkState s) {
+  switch (s) {
+    case encoder::SinkState::idle: return v1::SINK_STATE_IDLE;
+    case encoder::SinkState::open: return v1::SINK_STATE_OPEN;
+    case encoder::SinkState::connecting: return v1::SINK_STATE_CONNECTING;
+    case encoder::SinkState::connected: return v1::SINK_STATE_CONNECTED;
+    case encoder::SinkState::backoff: return v1::SINK_STATE_BACKOFF;
+    case encoder::SinkState::auth_failed: return v1::SINK_STATE_AUTH_FAILED;
+    case encoder::SinkState::failed: return v1::SINK_STATE_FAILED;
+    case encoder::SinkState::closed: return v1::SINK_STATE_CLOSED;
+  }
+  return v1::SINK_STATE_UNSPECIFIED;
+}
+
+}  // namespace
+
 v1::DeviceStats to_proto(const device::DeviceStats& s, const std::string& backend) {
   v1::DeviceStats d;
   d.set_frames_played(s.frames_played);
   d.set_xruns(s.xruns);
   d.set_underrun_frames(s.underrun_frames);
   d.set_callbacks(s.callbacks);
-  d.set_callback_us_p50(s.callback_us_p50);
-  d.set_callback_us_p99(s.callback_us_p99);
-  d.set_callback_us_max(s.callback_us_max);
+  d.set_callback_p50_us(s.callback_p50_us);
+  d.set_callback_p99_us(s.callback_p99_us);
+  d.set_callback_max_us(s.callback_max_us);
   d.set_period_us(static_cast<std::uint32_t>(s.period_us + 0.5));
   d.set_ring_fill_frames(static_cast<std::uint32_t>(s.ring_fill));
   d.set_ring_capacity_frames(static_cast<std::uint32_t>(s.ring_capacity));
@@ -53,7 +71,9 @@ v1::MixerStats to_proto(const mixer::MixerStatus& s, const std::optional<LevelRe
     x->set_peak_dbfs(std::max(d.peak_dbfs, -120.0));
     x->set_fifo_underrun_frames(underruns);
     x->set_gain_db(d.muted ? -120.0 : d.gain_db);
-    x->set_stretch_method(d.stretch_method);
+    x->set_stretch_method(d.stretch_method == "soundtouch"      ? crowdmesh::v1::STRETCH_METHOD_SOUNDTOUCH
+                          : d.stretch_method == "playback_rate" ? crowdmesh::v1::STRETCH_METHOD_PLAYBACK_RATE
+                                                                : crowdmesh::v1::STRETCH_METHOD_UNSPECIFIED);
     x->set_reserve_seconds(d.reserve_seconds);
     x->set_buffers(static_cast<std::uint32_t>(d.buffers.size()));
     x->set_clipping(d.peak_dbfs >= 0.0);
@@ -101,7 +121,7 @@ v1::EncoderTelemetry to_proto(const encoder::EncoderStats& s) {
     x->set_name(o.name);
     x->set_codec(o.codec);
     x->set_bitrate_kbps(static_cast<std::uint32_t>(o.bitrate_kbps));
-    x->set_sink_state(encoder::to_string(o.sink.state));
+    x->set_sink_state(wire_sink_state(o.sink.state));
     x->set_target(o.sink.target);
     x->set_last_error(o.last_error.empty() ? o.sink.last_error : o.last_error);
     x->set_frames_in(o.frames_in);

@@ -62,7 +62,7 @@ TEST_F(AudioNodeTest, TwoTracksAtRealPaceGiveTwentySecondsOfMusicWithoutProducer
               r.summary["late_wakeups"].get<int>(), r.summary["device_xruns"].get<int>());
   EXPECT_EQ(r.summary["mixer_underrun_frames"], 0);
   RecordProperty("rms_dbfs", std::to_string(rms));
-  RecordProperty("callback_us_p99", r.summary["callback_us"]["p99"].dump());
+  RecordProperty("callback_p99_us", r.summary["callback_us"]["p99"].dump());
 }
 
 TEST_F(AudioNodeTest, OfflineRenderWritesExactlyTheRequestedDuration) {

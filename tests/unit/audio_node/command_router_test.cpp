@@ -196,16 +196,15 @@ TEST_F(CommandRouterTest, ReportMovementOnAnotherChannelIsCheckedAndLeavesTheTem
   EXPECT_EQ(send(get).ok().tempo().movement(), 0.0);
 }
 
-TEST_F(CommandRouterTest, SetGainOnTheMasterAndSetMasterGainReachTheSameMasterGain) {
-  v1::Command via_gain;
-  via_gain.mutable_set_gain()->mutable_target()->set_master(true);
-  via_gain.mutable_set_gain()->set_gain_db(-6);
-  auto r1 = send(via_gain);
-  ASSERT_TRUE(r1.has_ok()) << r1.ShortDebugString();
-  EXPECT_EQ(r1.ok().message(), "master gain -6.0 dB");
+TEST_F(CommandRouterTest, SetMasterGainSetsTheMasterAndSetGainNeedsADeck) {
+  v1::Command no_target;
+  no_target.mutable_set_gain()->set_gain_db(-6);
+  auto r1 = send(no_target);
+  ASSERT_TRUE(r1.has_error()) << r1.ShortDebugString();
+  EXPECT_NE(error_text(r1).find("(allowed: A, B, C, D)"), std::string::npos) << error_text(r1);
   v1::Command status;
   status.mutable_get_status();
-  EXPECT_NEAR(send(status).ok().status().master_gain_db(), -6.0, 1e-3);
+  EXPECT_NEAR(send(status).ok().status().master_gain_db(), 0.0, 1e-3) << "a refused SetGain changes nothing";
   v1::Command via_master;
   via_master.mutable_set_master_gain()->set_gain_db(-3);
   via_master.mutable_set_master_gain()->set_ramp_seconds(2);
@@ -391,13 +390,17 @@ TEST_F(CommandRouterTest, EmptyCommandGetsUnknownPayload) {
   EXPECT_EQ(r.error().code(), v1::ERROR_CODE_UNKNOWN_PAYLOAD);
 }
 
-TEST_F(CommandRouterTest, StallOfAnotherActorIsRefusedNamingTheAllowedOne) {
-  v1::Command c;
-  c.mutable_stall()->set_actor("device");
-  c.mutable_stall()->set_milliseconds(10);
-  auto r = send(c);
-  ASSERT_TRUE(r.has_error());
-  EXPECT_NE(error_text(r).find("'device' cannot be stalled (allowed: mixer)"), std::string::npos) << error_text(r);
+TEST_F(CommandRouterTest, StallOfAnUnknownTargetIsRefusedNamingTheAllowedOne) {
+  for (const int target : {0, 7}) {
+    v1::Command c;
+    c.mutable_stall()->set_target(static_cast<v1::StallTarget>(target));
+    c.mutable_stall()->set_duration_ms(10);
+    auto r = send(c);
+    ASSERT_TRUE(r.has_error());
+    EXPECT_NE(error_text(r).find("stall target " + std::to_string(target) + " cannot be stalled (allowed: mixer)"),
+              std::string::npos)
+        << error_text(r);
+  }
 }
 
 }  // namespace

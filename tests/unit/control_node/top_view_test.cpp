@@ -39,9 +39,9 @@ v1::TelemetrySnapshot two_node_snapshot() {
   d->set_xruns(2);
   d->set_underrun_frames(256);
   d->set_callbacks(1875);
-  d->set_callback_us_p50(160);
-  d->set_callback_us_p99(400);
-  d->set_callback_us_max(640);
+  d->set_callback_p50_us(160);
+  d->set_callback_p99_us(400);
+  d->set_callback_max_us(640);
   d->set_period_us(5333);
   d->set_ring_fill_frames(768);
   d->set_ring_capacity_frames(4096);
@@ -61,7 +61,7 @@ v1::TelemetrySnapshot two_node_snapshot() {
   deck->set_fifo_underrun_frames(64);
   deck->set_file("/srv/music/frontiers.mp3");
   deck->set_gain_db(-3.0);
-  deck->set_stretch_method("soundtouch");
+  deck->set_stretch_method(crowdmesh::v1::STRETCH_METHOD_SOUNDTOUCH);
   deck->set_reserve_seconds(1.2);
   deck->set_clipping(true);
   deck->set_silent(false);
@@ -100,7 +100,7 @@ v1::TelemetrySnapshot two_node_snapshot() {
   o->set_name("mobile");
   o->set_codec("opus");
   o->set_bitrate_kbps(96);
-  o->set_sink_state("backoff");
+  o->set_sink_state(crowdmesh::v1::SINK_STATE_BACKOFF);
   o->set_target("/rec/mix.opus");
   o->set_last_error("connection refused by 127.0.0.1:8000");
   o->set_frames_in(95000);
@@ -186,9 +186,9 @@ TEST(TopViewTest, JsonCarriesEveryDeviceFieldWithCallbackPercentOfPeriod) {
   EXPECT_EQ(d["xruns"], 2);
   EXPECT_EQ(d["underrun_frames"], 256);
   EXPECT_EQ(d["callbacks"], 1875);
-  EXPECT_EQ(d["callback_us_p50"], 160);
-  EXPECT_EQ(d["callback_us_p99"], 400);
-  EXPECT_EQ(d["callback_us_max"], 640);
+  EXPECT_EQ(d["callback_p50_us"], 160);
+  EXPECT_EQ(d["callback_p99_us"], 400);
+  EXPECT_EQ(d["callback_max_us"], 640);
   EXPECT_NEAR(d["callback_p50_pct"].get<double>(), 160.0 / 5333.0 * 100.0, 1e-9);
   EXPECT_NEAR(d["callback_p99_pct"].get<double>(), 400.0 / 5333.0 * 100.0, 1e-9);
   EXPECT_NEAR(d["callback_max_pct"].get<double>(), 640.0 / 5333.0 * 100.0, 1e-9);
@@ -208,7 +208,7 @@ TEST(TopViewTest, JsonCallbackPercentIsNullWhenPeriodIsUnknown) {
   const auto d = top_json(snap)["nodes"][0]["device"];
   EXPECT_TRUE(d["callback_p50_pct"].is_null());
   EXPECT_TRUE(d["callback_max_pct"].is_null());
-  EXPECT_EQ(d["callback_us_max"], 640);
+  EXPECT_EQ(d["callback_max_us"], 640);
 }
 
 TEST(TopViewTest, JsonCarriesNodeStateDecksAndMaster) {

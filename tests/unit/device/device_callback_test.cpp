@@ -201,8 +201,8 @@ TEST(DeviceCallbackTest, StatsReportPeriodRingAndDurations) {
   EXPECT_DOUBLE_EQ(st.period_us, 256.0 * 1e6 / 48000.0);
   EXPECT_EQ(st.sample_rate_hz, 48000);
   EXPECT_EQ(st.period_frames, 256);
-  EXPECT_LE(st.callback_us_p50, st.callback_us_p99);
-  EXPECT_LE(st.callback_us_max, st.callback_us_p99);  // p99 of 3 samples is the max's bucket edge
+  EXPECT_LE(st.callback_p50_us, st.callback_p99_us);
+  EXPECT_LE(st.callback_max_us, st.callback_p99_us);  // p99 of 3 samples is the max's bucket edge
 }
 
 }  // namespace

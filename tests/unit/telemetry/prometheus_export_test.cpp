@@ -19,9 +19,9 @@ std::vector<v1::Telemetry> every_kind() {
   v1::Telemetry t;
   auto* d = t.mutable_device();
   d->set_xruns(3);
-  d->set_callback_us_p50(40);
-  d->set_callback_us_p99(90);
-  d->set_callback_us_max(400);
+  d->set_callback_p50_us(40);
+  d->set_callback_p99_us(90);
+  d->set_callback_max_us(400);
   d->set_period_us(5333);
   d->set_ring_fill_frames(768);
   out.push_back(t);
@@ -42,7 +42,7 @@ std::vector<v1::Telemetry> every_kind() {
   e->set_gaps(2);
   auto* o = e->add_outputs();
   o->set_name("mobile");
-  o->set_sink_state("connected");
+  o->set_sink_state(crowdmesh::v1::SINK_STATE_CONNECTED);
   o->set_bytes_out(12345);
   out.push_back(t);
   t.Clear();
