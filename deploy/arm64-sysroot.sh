@@ -21,11 +21,14 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$stamp_text" ]; then
   exit 0
 fi
 
+# A failed update (no network, a mirror without arm64) is judged by what apt
+# then has: no arm64 index is the exit-3 case, with the reason.
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-  $SUDO dpkg --add-architecture arm64
-  $SUDO apt-get update -qq
+  $SUDO dpkg --add-architecture arm64 ||
+    { echo "arm64-sysroot: cannot add the arm64 architecture to dpkg (needs root or sudo)" >&2; exit 3; }
+  $SUDO apt-get update -qq || true
 elif ! apt-cache show libc6:arm64 > /dev/null 2>&1; then
-  $SUDO apt-get update -qq
+  $SUDO apt-get update -qq || true
 fi
 if ! apt-cache show libc6:arm64 > /dev/null 2>&1; then
   echo "arm64-sysroot: apt has no arm64 packages (no arm64 index after apt-get update)" >&2
@@ -63,7 +66,8 @@ echo "arm64-sysroot: ${#debs[@]} packages into $dir"
 
 cache="${CROWDMESH_ARM64_DEBS:-$HOME/.cache/crowdmesh/arm64-debs}"
 mkdir -p "$cache"
-(cd "$cache" && apt-get download -qq "${debs[@]}")
+(cd "$cache" && apt-get download -qq "${debs[@]}") ||
+  { echo "arm64-sysroot: apt-get download of the arm64 packages failed (reason above)" >&2; exit 3; }
 rm -rf "$dir" && mkdir -p "$dir"
 for p in "${debs[@]}"; do
   name="${p%:arm64}"
