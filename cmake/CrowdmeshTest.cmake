@@ -8,6 +8,17 @@ include(GoogleTest)
 #   jack        needs a private jackd (run alone: timing-sensitive)
 # Aggregate targets tests_<label> build every test executable of a label (the
 # sanitizer stages build only what they run).
+# Built for another machine and run through CMAKE_CROSSCOMPILING_EMULATOR
+# (cmake/aarch64-linux-gnu.cmake: qemu-user), every test gets
+# CROWDMESH_EMULATOR=<the emulator's name> (tests/support/emulation.hpp): a test
+# whose premise the emulator does not hold skips itself, saying why.
+set(CROWDMESH_TEST_ENVIRONMENT "")
+if(CMAKE_CROSSCOMPILING AND CMAKE_CROSSCOMPILING_EMULATOR)
+  list(GET CMAKE_CROSSCOMPILING_EMULATOR 0 _crowdmesh_emulator)
+  get_filename_component(_crowdmesh_emulator "${_crowdmesh_emulator}" NAME)
+  set(CROWDMESH_TEST_ENVIRONMENT ENVIRONMENT "CROWDMESH_EMULATOR=${_crowdmesh_emulator}")
+endif()
+
 foreach(label unit rt integration jack)
   if(NOT TARGET tests_${label})
     add_custom_target(tests_${label})
@@ -21,6 +32,6 @@ function(crowdmesh_add_unit_test name)
   if(NOT ARG_LABEL)
     set(ARG_LABEL unit)
   endif()
-  gtest_discover_tests(${name} PROPERTIES LABELS ${ARG_LABEL} DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(${name} PROPERTIES LABELS ${ARG_LABEL} ${CROWDMESH_TEST_ENVIRONMENT} DISCOVERY_TIMEOUT 60)
   add_dependencies(tests_${ARG_LABEL} ${name})
 endfunction()

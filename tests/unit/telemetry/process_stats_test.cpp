@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "emulation.hpp"
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -73,6 +75,10 @@ TEST(ProcessSamplerTest, TouchingSixtyFourMibRaisesRssBySixtyMib) {
 }
 
 TEST(ProcessSamplerTest, CountsANewThread) {
+  // qemu-user answers /proc/self/stat itself and fills only pid, comm, ppid,
+  // starttime and the stack: num_threads (field 20) reads 0 there.
+  if (!test::emulator().empty())
+    GTEST_SKIP() << "under " << test::emulator() << ": its /proc/self/stat has no thread count";
   ProcessSampler sampler;
   const std::uint32_t before = sampler.sample().threads;
   EXPECT_GE(before, 1u);
