@@ -64,6 +64,12 @@ struct LevelAnalyzer::Impl {
   std::uint64_t zero_frames = 0;
   std::uint64_t skip_zeros_after = 0;
 
+  // Short-term loudness: the last value and the frames fed since it was queried.
+  double short_term_lufs = LevelAnalyzer::kFloorDb;
+  std::uint64_t frames_since_short_term = 0;
+  std::uint64_t short_term_refresh_frames = 1;
+  bool short_term_queried = false;
+
   void end_block() noexcept {
     double loudest = 0.0;
     for (double& s : block_sums) {
@@ -110,6 +116,7 @@ struct LevelAnalyzer::Impl {
     clipped += clips;
     nonfinite += bad;
     frames += n_frames;
+    frames_since_short_term += n_frames;
     return dirty;
   }
 };
@@ -142,6 +149,8 @@ caf::expected<LevelAnalyzer> LevelAnalyzer::create(std::uint32_t sample_rate_hz,
   impl->quiet_mean_square = std::pow(10.0, kSilenceThresholdDbfs / 10.0);
   impl->hold_frames = static_cast<std::uint64_t>(std::llround(kSilenceHoldSeconds * sample_rate_hz));
   impl->skip_zeros_after = static_cast<std::uint64_t>(std::llround(kSkipSilenceAfterSeconds * sample_rate_hz));
+  impl->short_term_refresh_frames =
+      std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::llround(kShortTermRefreshSeconds * sample_rate_hz)));
   return LevelAnalyzer(std::move(impl));
 }
 
@@ -176,10 +185,17 @@ LevelReport LevelAnalyzer::take() noexcept {
   r.momentary_lufs = !windows_silent && ebur128_loudness_momentary(d.ebur.get(), &lufs) == EBUR128_SUCCESS
                          ? to_db_floored(lufs)
                          : kFloorDb;
-  lufs = -HUGE_VAL;
-  r.short_term_lufs = !windows_silent && ebur128_loudness_shortterm(d.ebur.get(), &lufs) == EBUR128_SUCCESS
-                          ? to_db_floored(lufs)
-                          : kFloorDb;
+  if (windows_silent) {
+    d.short_term_lufs = kFloorDb;
+    d.short_term_queried = false;  // sound that returns is measured at once
+  } else if (!d.short_term_queried || d.frames_since_short_term >= d.short_term_refresh_frames) {
+    lufs = -HUGE_VAL;
+    d.short_term_lufs =
+        ebur128_loudness_shortterm(d.ebur.get(), &lufs) == EBUR128_SUCCESS ? to_db_floored(lufs) : kFloorDb;
+    d.short_term_queried = true;
+    d.frames_since_short_term = 0;
+  }
+  r.short_term_lufs = d.short_term_lufs;
   r.clipped_samples = d.clipped;
   r.clipping = d.clipped > 0;
   r.silent = d.quiet_frames >= d.hold_frames;

@@ -20,8 +20,10 @@ struct LevelReport {
   /// EBU R 128 momentary loudness (last 400 ms) at the end of the interval, in
   /// LUFS (ITU-R BS.1770-4 via libebur128); floored at kFloorDb.
   double momentary_lufs = -120.0;
-  /// EBU R 128 short-term loudness (last 3 s) at the end of the interval, in
-  /// LUFS; floored at kFloorDb.
+  /// EBU R 128 short-term loudness (last 3 s) in LUFS; floored at kFloorDb.
+  /// Refreshed at most once per LevelAnalyzer::kShortTermRefreshSeconds of
+  /// audio (its window then moves by a third); between refreshes the last
+  /// value is repeated.
   double short_term_lufs = -120.0;
   /// Samples (any channel) with |x| >= 1.0 (at or over 0 dBFS) in the interval.
   std::uint64_t clipped_samples = 0;
@@ -75,6 +77,12 @@ class LevelAnalyzer {
   static constexpr std::uint32_t kMaxSampleRateHz = 384000;
   /// Accepted channel counts.
   static constexpr std::uint32_t kMaxChannels = 32;
+  /// Audio (s, counted in frames) between two short-term loudness queries.
+  /// libebur128 sums its whole 3 s window per query (≈ 265 k samples at
+  /// 44.1 kHz stereo): at a 10 Hz telemetry pace that was most of the meter's
+  /// cost. EBU Tech 3341 asks a live meter for ≥ 10 updates a second; this
+  /// figure is telemetry for `control_node top` and Prometheus, not a meter.
+  static constexpr double kShortTermRefreshSeconds = 1.0;
 
   /// A meter for interleaved float audio at `sample_rate_hz` with `channels`.
   /// Errors: errc::value_out_of_range "level analyser: sample rate 1000 Hz is

@@ -99,7 +99,7 @@ TEST(LevelAnalyzerTest, MusicAfterLongDigitalSilenceReadsAsAfterAFreshStart) {
   feed(fresh, std::vector<float>(2 * 3 * kRate, 0.0f));
   idle.take();
   fresh.take();
-  const auto tone = sine(0.1, 997.0, kRate / 4);
+  const auto tone = sine(0.1, 997.0, kRate * 5 / 4);  // > kShortTermRefreshSeconds: both refresh short-term
   feed(idle, tone);
   feed(fresh, tone);
   const LevelReport a = idle.take(), b = fresh.take();
@@ -108,6 +108,22 @@ TEST(LevelAnalyzerTest, MusicAfterLongDigitalSilenceReadsAsAfterAFreshStart) {
   EXPECT_NEAR(a.short_term_lufs, b.short_term_lufs, 1e-9);
   feed(idle, std::vector<float>(2 * 10 * kRate, 0.0f));
   EXPECT_EQ(idle.take().short_term_lufs, LevelAnalyzer::kFloorDb);
+}
+
+TEST(LevelAnalyzerTest, ShortTermLoudnessIsRefreshedOncePerSecondOfAudio) {
+  LevelAnalyzer a = make();
+  feed(a, sine(db_to_amplitude(-33.0), 1000.0, 4 * kRate));
+  EXPECT_NEAR(a.take().short_term_lufs, -33.0, 0.1);
+  // 0.5 s at −13 dBFS: momentary follows at once, short-term keeps its last value.
+  feed(a, sine(db_to_amplitude(-13.0), 1000.0, kRate / 2));
+  const LevelReport early = a.take();
+  EXPECT_GT(early.momentary_lufs, -16.0);
+  EXPECT_NEAR(early.short_term_lufs, -33.0, 0.1);
+  // A whole second after the last query: refreshed (1 s of −13 in a 3 s window of −33 reads ≈ −17.5).
+  feed(a, sine(db_to_amplitude(-13.0), 1000.0, kRate / 2, 2, kRate / 2));
+  const LevelReport refreshed = a.take();
+  EXPECT_GT(refreshed.short_term_lufs, -20.0);
+  EXPECT_LT(refreshed.short_term_lufs, -15.0);
 }
 
 TEST(LevelAnalyzerTest, TakeStartsANewIntervalForRmsPeakAndClipping) {
