@@ -25,7 +25,7 @@ std::chrono::milliseconds FillPolicy::interval(FillMode mode) {
     case FillMode::emergency: return std::chrono::milliseconds(2);
     case FillMode::urgent: return std::chrono::milliseconds(5);
     case FillMode::normal: return std::chrono::milliseconds(10);
-    case FillMode::relaxed: return std::chrono::milliseconds(40);
+    case FillMode::relaxed: return std::chrono::milliseconds(100);
   }
   return std::chrono::milliseconds(10);
 }

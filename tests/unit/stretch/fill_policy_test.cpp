@@ -23,6 +23,16 @@ TEST(FillPolicyTest, LowerReserveRefillsSooner) {
   EXPECT_LT(FillPolicy::interval(FillMode::normal), FillPolicy::interval(FillMode::relaxed));
 }
 
+TEST(FillPolicyTest, AFullDefaultFifoAt192kHzStaysOutOfUrgentUntilTheNextRelaxedTick) {
+  const std::size_t capacity = 48000;  // SourceConfig's default FIFO
+  const auto played =
+      static_cast<std::size_t>(192000 * std::chrono::duration<double>(FillPolicy::interval(FillMode::relaxed)).count());
+  FillPolicy p;
+  EXPECT_EQ(p.mode_for(capacity, capacity), FillMode::relaxed);
+  EXPECT_NE(p.mode_for(capacity - played, capacity), FillMode::urgent);
+  EXPECT_NE(p.mode_for(capacity - played, capacity), FillMode::emergency);
+}
+
 TEST(FillPolicyTest, EmptyFifoWithoutCapacityIsAnEmergency) {
   EXPECT_EQ(FillPolicy{}.mode_for(0, 0), FillMode::emergency);
 }
