@@ -3,6 +3,8 @@
 #include "child_process.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -33,6 +35,17 @@ std::string find_program(const std::string& program) {
 }
 
 bool JackServer::installed() { return !find_program("jackd").empty(); }
+
+bool JackServer::realtime_allowed() {
+  bool allowed = false;
+  std::thread probe([&allowed] {
+    sched_param p{};
+    p.sched_priority = 10;
+    allowed = pthread_setschedparam(pthread_self(), SCHED_FIFO, &p) == 0;
+  });
+  probe.join();
+  return allowed;
+}
 
 JackServer::~JackServer() { stop(); }
 

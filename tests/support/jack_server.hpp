@@ -20,6 +20,10 @@ class JackServer {
 
   /// True when the jackd program is on PATH (Debian package jackd2).
   static bool installed();
+  /// True when this process may give a thread SCHED_FIFO priority (root,
+  /// CAP_SYS_NICE or RLIMIT_RTPRIO ≥ 10): jackd -R and its clients then run
+  /// as a Pi set up by docs/RASPBERRY_PI.md does. Probed on a throw-away thread.
+  static bool realtime_allowed();
 
   /// Starts the server and waits (≤ 15 s, polling jack_lsp) until it answers.
   /// Returns an empty string on success, else the reason.
