@@ -2,6 +2,8 @@
 
 #include <samplerate.h>
 
+#include "dsp/drift_resampler.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -18,6 +20,7 @@ constexpr int kMaxIterationsPerPull = 64;  // src_process calls; each one consum
 
 int converter_type(PlayoutConverter c) {
   switch (c) {
+    case PlayoutConverter::polyphase: return SRC_SINC_FASTEST;  // not a libsamplerate converter
     case PlayoutConverter::sinc_fastest: return SRC_SINC_FASTEST;
     case PlayoutConverter::sinc_medium: return SRC_SINC_MEDIUM_QUALITY;
     case PlayoutConverter::sinc_best: return SRC_SINC_BEST_QUALITY;
@@ -32,6 +35,7 @@ std::int64_t floor_to_int(double x) { return static_cast<std::int64_t>(std::floo
 
 const char* to_string(PlayoutConverter c) noexcept {
   switch (c) {
+    case PlayoutConverter::polyphase: return "polyphase";
     case PlayoutConverter::sinc_fastest: return "sinc_fastest";
     case PlayoutConverter::sinc_medium: return "sinc_medium";
     case PlayoutConverter::sinc_best: return "sinc_best";
@@ -78,6 +82,7 @@ std::string PlayoutStage::validate(const Config& c) {
     return "playout history_blocks " + std::to_string(c.history_blocks) + " is outside the allowed range 1.." +
            std::to_string(kMaxFramesPerCall);
   switch (c.converter) {
+    case PlayoutConverter::polyphase:
     case PlayoutConverter::sinc_fastest:
     case PlayoutConverter::sinc_medium:
     case PlayoutConverter::sinc_best:
@@ -109,11 +114,15 @@ PlayoutStage::PlayoutStage(const Config& config)
   ns_per_frame_ = 1e9 / static_cast<double>(rate_hz_);
   delay_ = config.converter == PlayoutConverter::linear ? 1 : 0;
 
-  int err = 0;
-  src_ = src_new(converter_type(config.converter), channels_, &err);
-  if (src_ == nullptr)
-    throw std::runtime_error(std::string("libsamplerate src_new(") + to_string(config.converter) +
-                             ") failed: " + src_strerror(err));
+  if (config.converter == PlayoutConverter::polyphase) {
+    drift_ = std::make_unique<dsp::DriftResampler>(channels_);
+  } else {
+    int err = 0;
+    src_ = src_new(converter_type(config.converter), channels_, &err);
+    if (src_ == nullptr)
+      throw std::runtime_error(std::string("libsamplerate src_new(") + to_string(config.converter) +
+                               ") failed: " + src_strerror(err));
+  }
   try {
     zeros_frames_ = std::max<std::size_t>(capacity_, 1024);
     zeros_ = std::make_unique<float[]>(zeros_frames_ * static_cast<std::size_t>(channels_));
@@ -123,21 +132,16 @@ PlayoutStage::PlayoutStage(const Config& config)
     const double min_ratio = 1.0 / (1.0 + max_correction_ppm_ * 1e-6);
     float probe_out[32 * 2] = {};
     for (std::size_t n = 1; n <= zeros_frames_; ++n) {
-      src_reset(src_);
-      SRC_DATA d{};
-      d.data_in = zeros_.get();
-      d.input_frames = static_cast<long>(n);
-      d.data_out = probe_out;
-      d.output_frames = 1;
-      d.src_ratio = min_ratio;
-      if (src_process(src_, &d) != 0) break;
-      if (d.output_frames_gen > 0) {
+      reset_converter();
+      std::size_t used = 0, generated = 0;
+      if (!convert(zeros_.get(), n, probe_out, 1, min_ratio, used, generated)) break;
+      if (generated > 0) {
         lookahead_ = n;
         break;
       }
     }
-    if (lookahead_ == 0) throw std::runtime_error("libsamplerate converter produced no output while probing");
-    src_reset(src_);
+    if (lookahead_ == 0) throw std::runtime_error("playout converter produced no output while probing");
+    reset_converter();
 
     skip_silence_ = config.skip_silence && delay_ == 0;
     silence_history_ = std::max<std::int64_t>(kSilenceHistoryFrames, 2 * static_cast<std::int64_t>(lookahead_) + 16);
@@ -153,7 +157,7 @@ PlayoutStage::PlayoutStage(const Config& config)
     records_cap_ = config.history_blocks;
     records_ = std::make_unique<Record[]>(records_cap_);
   } catch (...) {
-    src_delete(src_);
+    if (src_ != nullptr) src_delete(src_);
     throw;
   }
   out_whole_ = -delay_;  // linear: output k is input position k·step − 1
@@ -164,10 +168,38 @@ PlayoutStage::~PlayoutStage() {
   if (src_ != nullptr) src_delete(src_);
 }
 
+void PlayoutStage::reset_converter() noexcept {
+  if (drift_)
+    drift_->reset();
+  else
+    src_reset(src_);
+}
+
+bool PlayoutStage::convert(const float* in, std::size_t in_frames, float* out, std::size_t out_frames, double ratio,
+                           std::size_t& used, std::size_t& generated) noexcept {
+  if (drift_) {
+    const auto r = drift_->process(in, in_frames, out, out_frames, ratio);
+    used = r.input_used;
+    generated = r.output_generated;
+    return true;
+  }
+  SRC_DATA d{};
+  d.data_in = in;
+  d.input_frames = static_cast<long>(in_frames);
+  d.data_out = out;
+  d.output_frames = static_cast<long>(out_frames);
+  d.src_ratio = ratio;
+  d.end_of_input = 0;
+  if (src_process(src_, &d) != 0) return false;
+  used = static_cast<std::size_t>(d.input_frames_used);
+  generated = static_cast<std::size_t>(d.output_frames_gen);
+  return true;
+}
+
 void PlayoutStage::apply_correction(double ppm) noexcept {
   const double step = 1.0 + ppm * 1e-6;
   ratio_ = 1.0 / step;
-  step_ = 1.0 / ratio_;  // exactly what libsamplerate adds per output frame
+  step_ = 1.0 / ratio_;  // exactly what the converters add per output frame
 }
 
 std::int64_t PlayoutStage::floor_out_pos() const noexcept { return out_whole_; }
@@ -243,8 +275,8 @@ bool PlayoutStage::prime() noexcept {
   const auto ch = static_cast<std::size_t>(channels_);
   const std::int64_t k = silence_history_;
   const double ratio = 1.0 / ((static_cast<double>(k) + out_frac_) / static_cast<double>(k));
-  src_reset(src_);
-  src_set_ratio(src_, ratio);
+  reset_converter();
+  if (src_ != nullptr) src_set_ratio(src_, ratio);
   // Frames [w − K, w) are silent (can_skip() saw them so), and so are any
   // before in_begin_ (not stored: an insert realign's silence the converter
   // swallowed whole before the skip began).
@@ -263,20 +295,14 @@ bool PlayoutStage::prime() noexcept {
       avail = static_cast<std::size_t>(next_push_ - next);
       in = in_buf_.get() + static_cast<std::size_t>(next - in_begin_) * ch;
     }
-    SRC_DATA d{};
-    d.data_in = in;
-    d.input_frames = static_cast<long>(avail);
-    d.data_out = prime_out_.get() + produced * ch;
-    d.output_frames = static_cast<long>(wanted - produced);
-    d.src_ratio = ratio;
-    if (src_process(src_, &d) != 0) return false;
-    const auto used = static_cast<std::int64_t>(d.input_frames_used);
+    std::size_t used = 0, generated = 0;
+    if (!convert(in, avail, prime_out_.get() + produced * ch, wanted - produced, ratio, used, generated)) return false;
     if (zeros)
-      zeros_left -= used;
+      zeros_left -= static_cast<std::int64_t>(used);
     else
-      next += used;
-    produced += static_cast<std::size_t>(d.output_frames_gen);
-    if (used == 0 && d.output_frames_gen == 0) break;
+      next += static_cast<std::int64_t>(used);
+    produced += generated;
+    if (used == 0 && generated == 0) break;
   }
   if (produced < wanted) return false;  // input short: stays behind, primed again next call
   fed_ = next;
@@ -304,7 +330,7 @@ std::size_t PlayoutStage::pull(float* out, std::size_t frames) noexcept {
     ++stats_.input_shortfalls;
     return 0;
   }
-  src_set_ratio(src_, ratio_);  // no glide: the step is constant within a pull
+  if (src_ != nullptr) src_set_ratio(src_, ratio_);  // no glide: the step is constant within a pull
   for (int it = 0; !skip && it < kMaxIterationsPerPull && produced < n; ++it) {
     const float* in = zeros_.get();
     std::size_t avail = 0;
@@ -318,21 +344,14 @@ std::size_t PlayoutStage::pull(float* out, std::size_t frames) noexcept {
         in = in_buf_.get() + static_cast<std::size_t>(fed_ - in_begin_) * ch;
       }
     }
-    SRC_DATA d{};
-    d.data_in = in;
-    d.input_frames = static_cast<long>(avail);
-    d.data_out = out + produced * ch;
-    d.output_frames = static_cast<long>(n - produced);
-    d.src_ratio = ratio_;
-    d.end_of_input = 0;
-    if (src_process(src_, &d) != 0) break;
-    const auto used = static_cast<std::uint64_t>(d.input_frames_used);
+    std::size_t used = 0, generated = 0;
+    if (!convert(in, avail, out + produced * ch, n - produced, ratio_, used, generated)) break;
     if (silence)
-      silence_pending_ -= std::min(used, silence_pending_);
+      silence_pending_ -= std::min<std::uint64_t>(used, silence_pending_);
     else
       fed_ += static_cast<std::int64_t>(used);
-    produced += static_cast<std::size_t>(d.output_frames_gen);
-    if (used == 0 && d.output_frames_gen == 0) break;
+    produced += generated;
+    if (used == 0 && generated == 0) break;
   }
 
   if (produced > 0) {
@@ -482,7 +501,7 @@ void PlayoutStage::realign(double error_ns, bool initial) noexcept {
   // are silence an earlier insert put there (those frames were played already).
   const std::int64_t content = std::max(first_fed, std::max(next_unplayed, content_start_));
 
-  src_reset(src_);
+  reset_converter();
   converter_behind_ = false;
   silence_pending_ = static_cast<std::uint64_t>(content - first_fed);
   fed_ = content;

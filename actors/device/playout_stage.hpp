@@ -10,16 +10,22 @@
 
 struct SRC_STATE_tag;  // libsamplerate's SRC_STATE, kept out of this header
 
+namespace crowdmesh::dsp {
+class DriftResampler;
+}
+
 namespace crowdmesh::device {
 
-/// libsamplerate converter used by the playout stage. Values map to
-/// SRC_SINC_FASTEST, SRC_SINC_MEDIUM_QUALITY, SRC_SINC_BEST_QUALITY and
-/// SRC_LINEAR. The sinc converters are band-limited and time-aligned (delay 0);
-/// linear aliases and lags its input by exactly one frame (the stage accounts
-/// for it). sinc_fastest is the production default; linear is for comparison.
-enum class PlayoutConverter { sinc_fastest, sinc_medium, sinc_best, linear };
+/// Converter used by the playout stage. `polyphase` is dsp::DriftResampler
+/// (a 64-tap windowed sinc for ratios near 1, the production default: a
+/// fifth of sinc_fastest's cost, tests/bench/playout_bench.cpp); the others
+/// are libsamplerate's SRC_SINC_FASTEST, SRC_SINC_MEDIUM_QUALITY,
+/// SRC_SINC_BEST_QUALITY and SRC_LINEAR. The sinc converters are
+/// band-limited and time-aligned (delay 0); linear aliases and lags its input
+/// by exactly one frame (the stage accounts for it) and is for comparison.
+enum class PlayoutConverter { polyphase, sinc_fastest, sinc_medium, sinc_best, linear };
 
-/// "sinc_fastest", "sinc_medium", "sinc_best" or "linear". Pure.
+/// "polyphase", "sinc_fastest", "sinc_medium", "sinc_best" or "linear". Pure.
 const char* to_string(PlayoutConverter c) noexcept;
 
 /// The drift-locked playout stage: converts audio rendered on the mesh timeline
@@ -28,7 +34,7 @@ const char* to_string(PlayoutConverter c) noexcept;
 ///
 /// Data path: push() appends mesh-rate frames (in order, from first_mesh_frame
 /// on); pull() produces card-rate frames for the device's output ring with
-/// libsamplerate at a variable ratio. Ring frame j counts the frames pull() has
+/// the converter (Config::converter) at a variable ratio. Ring frame j counts the frames pull() has
 /// returned since construction (j = 0 is the first one); for each j the stage
 /// remembers its mesh position m(j) (fractional, advancing by 1 + u·1e-6 per
 /// ring frame), in one record per pull().
@@ -36,7 +42,7 @@ const char* to_string(PlayoutConverter c) noexcept;
 /// Control: the device reports "ring frame j reached the DAC at mesh time D"
 /// (observe()). e = D − PTS(m(j)) drives a DriftController whose output u (ppm)
 /// sets the resampling step: pull() consumes 1 + u·1e-6 mesh frames per ring
-/// frame, i.e. libsamplerate's src_ratio (output rate / input rate) is
+/// frame, i.e. the converter's ratio (output rate / input rate) is
 /// 1 / (1 + u·1e-6). Signs: e > 0 = frames play LATE → u > 0 → consume mesh
 /// frames faster. A card FAST by p ppm needs MORE ring frames per mesh frame
 /// (ratio 1 + p·1e-6), so u settles at ≈ −p; Stats::card_rate_ppm reports +p.
@@ -45,7 +51,7 @@ const char* to_string(PlayoutConverter c) noexcept;
 /// observation, initial_align_threshold_ns: the initial alignment), the stage
 /// moves the input position by round(e × rate) frames: e > 0 drops that many
 /// mesh frames, e < 0 inserts that much silence before the next unplayed frame,
-/// so that the next pulled frame lands on time (libsamplerate is reset; the
+/// so that the next pulled frame lands on time (the converter is reset; the
 /// splice is a hard cut). Observations of ring frames pulled before a realign
 /// are then ignored (stale: their error is already corrected).
 ///
@@ -64,11 +70,11 @@ const char* to_string(PlayoutConverter c) noexcept;
 ///
 /// Thread contract: not thread-safe; ONE thread (the playout/render thread)
 /// calls everything, including stats(). The constructor allocates everything
-/// (src_new, buffers, records); push(), pull(), observe(), input_frames_wanted()
-/// and the accessors never allocate, lock, block or throw. The destructor frees
-/// (not real-time). A 256-frame stereo period (push + observe + pull) costs
-/// ≈ 25–50 µs with sinc_fastest (≈ 0.5–0.9 % of a core; 4 µs with linear;
-/// tests/bench/playout_bench.cpp): fine for the playout thread, NOT meant for
+/// (the converter, buffers, records); push(), pull(), observe(),
+/// input_frames_wanted() and the accessors never allocate, lock, block or
+/// throw. The destructor frees (not real-time). Cost of a stereo period
+/// (push + observe + pull): see docs/BENCHMARKS.md, "Playout stage cost"
+/// (tests/bench/playout_bench.cpp); fine for the playout thread, NOT meant for
 /// the device callback itself.
 class PlayoutStage {
  public:
@@ -82,7 +88,7 @@ class PlayoutStage {
     /// frame number on the mesh grid; may be negative).
     std::int64_t first_mesh_frame = 0;
     /// Converter; see PlayoutConverter.
-    PlayoutConverter converter = PlayoutConverter::sinc_fastest;
+    PlayoutConverter converter = PlayoutConverter::polyphase;
     /// Realign when |e| exceeds this after the first accepted observation, ns (> 0).
     std::int64_t realign_threshold_ns = 2'000'000;
     /// At the first accepted observation, align when |e| exceeds this, ns (≥ 0;
@@ -164,10 +170,10 @@ class PlayoutStage {
   /// value and the allowed range. Not real-time (allocates the sentence).
   static std::string validate(const Config& config);
 
-  /// Allocates the converter (src_new), buffers and records, and measures the
+  /// Allocates the converter, buffers and records, and measures the
   /// converter's lookahead. Not real-time. Errors: std::invalid_argument with
-  /// validate()'s sentence; std::runtime_error when src_new fails (with
-  /// libsamplerate's message); std::bad_alloc.
+  /// validate()'s sentence; std::runtime_error when libsamplerate's src_new
+  /// fails (with its message); std::bad_alloc.
   explicit PlayoutStage(const Config& config);
   ~PlayoutStage();
   PlayoutStage(const PlayoutStage&) = delete;
@@ -270,6 +276,11 @@ class PlayoutStage {
   bool prime() noexcept;
   std::int64_t retain_from() const noexcept;
   std::int64_t floor_out_pos() const noexcept;
+  void reset_converter() noexcept;
+  // One converter call: up to out_frames outputs from in_frames inputs at
+  // `ratio`; false on a converter error.
+  bool convert(const float* in, std::size_t in_frames, float* out, std::size_t out_frames, double ratio,
+               std::size_t& used, std::size_t& generated) noexcept;
 
   int channels_;
   int rate_hz_;
@@ -284,7 +295,8 @@ class PlayoutStage {
   int delay_ = 0;
   std::size_t lookahead_ = 0;
 
-  SRC_STATE_tag* src_ = nullptr;
+  SRC_STATE_tag* src_ = nullptr;                // libsamplerate converters
+  std::unique_ptr<dsp::DriftResampler> drift_;  // PlayoutConverter::polyphase
   DriftController controller_;
 
   // Input: stored mesh frames [in_begin_, next_push_) (relative to m0), in in_buf_.
@@ -292,7 +304,7 @@ class PlayoutStage {
   std::size_t in_cap_ = 0;
   std::int64_t in_begin_ = 0;
   std::int64_t next_push_ = 0;
-  std::int64_t fed_ = 0;            // next content frame handed to libsamplerate (relative to m0)
+  std::int64_t fed_ = 0;            // next content frame handed to the converter (relative to m0)
   std::int64_t content_start_ = 0;  // first content frame after the last realign (relative to m0)
   std::uint64_t silence_pending_ = 0;
   std::unique_ptr<float[]> zeros_;

@@ -94,6 +94,7 @@ void BM_PlayoutPeriodStereo48k(benchmark::State& state) {
 
 BENCHMARK(BM_PlayoutPeriodStereo48k)
     ->ArgName("converter")
+    ->Arg(static_cast<int>(PlayoutConverter::polyphase))
     ->Arg(static_cast<int>(PlayoutConverter::sinc_fastest))
     ->Arg(static_cast<int>(PlayoutConverter::linear))
     ->Unit(benchmark::kMicrosecond);

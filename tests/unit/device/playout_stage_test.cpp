@@ -122,8 +122,7 @@ TEST_P(PlayoutAlignmentTest, OutputMatchesSignalAtRecordedMeshPosition) {
   run_sine(s, src, out, 48000);
   const auto fit = fit_phase(s, out, 1'000'003, src.freq_hz, 512, 48000);
   std::printf("[ alignment ] %s at %+.0f ppm: offset %.5f frames, amplitude %.5f, max residual %.2e\n",
-              param.converter == PlayoutConverter::linear ? "linear" : "sinc_fastest", param.ppm, fit.offset_frames,
-              fit.amplitude, fit.max_residual);
+              to_string(param.converter), param.ppm, fit.offset_frames, fit.amplitude, fit.max_residual);
   EXPECT_GT(fit.samples, 40000u);
   EXPECT_LT(std::abs(fit.offset_frames), 0.01);  // no constant offset left (linear's 1 frame is accounted)
   EXPECT_NEAR(fit.amplitude, 0.5, 0.005);
@@ -136,7 +135,10 @@ TEST_P(PlayoutAlignmentTest, OutputMatchesSignalAtRecordedMeshPosition) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Converters, PlayoutAlignmentTest,
-                         ::testing::Values(AlignCase{PlayoutConverter::sinc_fastest, 0.0, 2e-3},
+                         ::testing::Values(AlignCase{PlayoutConverter::polyphase, 0.0, 2e-3},
+                                           AlignCase{PlayoutConverter::polyphase, 250.0, 2e-3},
+                                           AlignCase{PlayoutConverter::polyphase, -250.0, 2e-3},
+                                           AlignCase{PlayoutConverter::sinc_fastest, 0.0, 2e-3},
                                            AlignCase{PlayoutConverter::sinc_fastest, 250.0, 2e-3},
                                            AlignCase{PlayoutConverter::sinc_fastest, -250.0, 2e-3},
                                            AlignCase{PlayoutConverter::linear, 0.0, 2e-3},
@@ -148,6 +150,14 @@ TEST(PlayoutStageTest, ConverterDelayIsZeroForSincAndOneForLinear) {
   EXPECT_EQ(PlayoutStage(sine_config(PlayoutConverter::linear)).converter_delay_frames(), 1);
   // sinc_fastest: half filter = lrint(2464 / 128) + 1 = 20 frames, + the frame itself.
   EXPECT_EQ(PlayoutStage(sine_config(PlayoutConverter::sinc_fastest)).lookahead_frames(), 21u);
+  // polyphase: 32 taps each side, the last one at the frame after the position.
+  EXPECT_EQ(PlayoutStage(sine_config(PlayoutConverter::polyphase)).converter_delay_frames(), 0);
+  EXPECT_EQ(PlayoutStage(sine_config(PlayoutConverter::polyphase)).lookahead_frames(), 33u);
+}
+
+TEST(PlayoutStageTest, PolyphaseIsTheDefaultConverter) {
+  EXPECT_EQ(PlayoutStage::Config{}.converter, PlayoutConverter::polyphase);
+  EXPECT_STREQ(to_string(PlayoutConverter::polyphase), "polyphase");
 }
 
 // A realign moves the input by round(e × rate) and the recorded positions follow:
