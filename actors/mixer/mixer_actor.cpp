@@ -15,6 +15,7 @@
 #include "common/error.hpp"
 #include "common/strings.hpp"
 #include "common/log.hpp"
+#include "mixer/load_generations.hpp"
 #include "mixer/mixer.hpp"
 #include "mixer/render_port.hpp"
 #include "mixer/tap_relay.hpp"
@@ -73,10 +74,9 @@ struct MixerActorState {
   bool offline = false;
   std::uint64_t next_frame = 0;
   std::vector<std::shared_ptr<std::vector<float>>> pool;
-  std::map<std::pair<int, std::uint32_t>, std::uint64_t> load_generation;
+  LoadGenerations loads;
   // The stretch-side handle of every attached reader, for per-deck stretch settings.
   std::map<std::pair<int, std::uint32_t>, std::weak_ptr<stretch::FileSource>> sources;
-  std::uint64_t next_generation = 1;
   std::function<void(const AudioBlock&, const std::string&)> tap;
   std::string title;
   std::uint64_t title_age_frames = ~std::uint64_t{0} / 2;
@@ -225,14 +225,13 @@ caf::result<BufferStatus> load_buffer(Self self, DeckId d, std::uint32_t id, con
   auto& st = self->state;
   st.mixer->begin_load(d, id, path);
   const auto key = std::make_pair(index_of(d), id);
-  const auto gen = st.next_generation++;
-  st.load_generation[key] = gen;
+  const auto gen = st.loads.begin(d, id);
   auto rp = self->make_response_promise<BufferStatus>();
   self->request(st.stretch, kOpenTimeout, open_atom_v, path, 0.0, loop, native_bpm)
       .then(
           [=](stretch::SourceHandle& h) mutable {
             auto& s = self->state;
-            if (s.load_generation[key] != gen) {
+            if (!s.loads.current(d, id, gen)) {
               rp.deliver(make_error(errc::not_ready, "buffer " + std::to_string(id) + " on deck " + to_string(d) +
                                                          " was replaced by a newer load"));
               return;
@@ -250,7 +249,7 @@ caf::result<BufferStatus> load_buffer(Self self, DeckId d, std::uint32_t id, con
           },
           [=](caf::error& err) mutable {
             auto& s = self->state;
-            if (s.load_generation[key] == gen) s.mixer->fail_load(d, id, error_code(err), error_sentence(err));
+            if (s.loads.current(d, id, gen)) s.mixer->fail_load(d, id, error_code(err), error_sentence(err));
             spdlog::error("mixer: deck {} buffer {} failed to load: {}", to_string(d), id, error_sentence(err));
             rp.deliver(err);
           });
@@ -261,7 +260,7 @@ caf::result<bool> unload_buffer(Self self, DeckId d, std::uint32_t id) {
   auto res = self->state.mixer->unload(d, id);
   if (!res) return res.error();
   self->state.sources.erase(std::make_pair(index_of(d), id));
-  self->state.load_generation.erase(std::make_pair(index_of(d), id));
+  self->state.loads.forget(d, id);
   return true;
 }
 
@@ -354,7 +353,7 @@ std::uint32_t reset_mixer(Self self, bool unload_buffers) {
   const auto removed = static_cast<std::uint32_t>(st.mixer->reset(unload_buffers));
   if (unload_buffers) {
     st.sources.clear();
-    st.load_generation.clear();
+    st.loads.clear();
   }
   for (auto& [key, p] : st.starts) {  // starts still waiting for decks: answered, not run
     StartReport r;
