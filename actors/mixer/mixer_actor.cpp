@@ -17,7 +17,9 @@
 #include "common/log.hpp"
 #include "mixer/load_generations.hpp"
 #include "mixer/mixer.hpp"
+#include "mixer/pending_starts.hpp"
 #include "mixer/render_port.hpp"
+#include "mixer/start_group.hpp"
 #include "mixer/tap_relay.hpp"
 
 namespace crowdmesh::mixer {
@@ -42,14 +44,6 @@ BufferInfo to_buffer_info(const stretch::SourceInfo& s, double start_seconds, do
   b.native_bpm = native_bpm;
   return b;
 }
-
-struct PendingStart {
-  std::int64_t at_ns = 0;  // 0: start at once
-  std::vector<DeckId> decks;
-  std::vector<std::string> unknown;  // names that are not decks
-  std::chrono::steady_clock::time_point deadline;
-  caf::typed_response_promise<StartReport> promise;
-};
 
 // The mixer core, locked for the duration of each `mixer->...` expression when a
 // render thread shares it through a RenderPort (execute-around pointer).
@@ -80,8 +74,7 @@ struct MixerActorState {
   std::function<void(const AudioBlock&, const std::string&)> tap;
   std::string title;
   std::uint64_t title_age_frames = ~std::uint64_t{0} / 2;
-  std::map<std::uint64_t, PendingStart> starts;
-  std::uint64_t next_start = 1;
+  PendingStarts starts;
   // With a render thread: carries its blocks to the tap off that thread.
   std::unique_ptr<TapRelay> relay;
   std::uint64_t relay_drops_logged = 0;
@@ -133,34 +126,6 @@ struct MixerActorState {
       tap(b, title);
     }
     return b;
-  }
-
-  // Decks of a pending start are settled when each can play or cannot load any more.
-  bool settled(const PendingStart& p) {
-    for (auto d : p.decks)
-      if (mixer->deck(d).loading() || mixer->reloading(d)) return false;
-    return true;
-  }
-
-  // Starts (or, with at_ns, schedules) every deck that can play; names the others and why.
-  StartReport start_now(PendingStart& p) {
-    StartReport r;
-    for (const auto& u : p.unknown) r.not_ready.push_back(u + ": unknown deck (allowed: A, B, C, D)");
-    std::vector<DeckId> scheduled;
-    for (auto d : p.decks) {
-      auto res = p.at_ns > 0 ? mixer->can_play(d) : mixer->play(d);
-      if (!res) {
-        r.not_ready.push_back(to_string(d) + ": " + error_sentence(res.error()));
-        continue;
-      }
-      r.started.push_back(to_string(d));
-      if (p.at_ns > 0) scheduled.push_back(d);
-    }
-    if (!scheduled.empty()) {
-      mixer->schedule_start(std::move(scheduled), p.at_ns);
-      r.scheduled_at_ns = p.at_ns;
-    }
-    return r;
   }
 };
 
@@ -298,22 +263,16 @@ caf::result<StartReport> start_decks(Self self, const std::vector<std::string>& 
     return make_error(
         errc::value_out_of_range,
         fmt::format("ready timeout {:g} s is out of range (allowed: 0 to {:g} s)", timeout_s, kMaxReadyTimeoutSeconds));
-  PendingStart p;
-  p.at_ns = at_ns;
-  for (const auto& name : decks) {
-    if (auto d = parse_deck(name))
-      p.decks.push_back(*d);
-    else
-      p.unknown.push_back(name);
-  }
-  p.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                      std::chrono::duration<double>(timeout_s));
+  StartGroup group(decks, at_ns,
+                   std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                          std::chrono::duration<double>(timeout_s)));
   auto& st = self->state;
-  if (st.settled(p)) return st.start_now(p);
-  p.promise = self->make_response_promise<StartReport>();
-  auto rp = p.promise;
-  const auto key = st.next_start++;
-  st.starts.emplace(key, std::move(p));
+  {
+    auto lk = st.mixer.lock();
+    if (group.settled(*st.mixer.core)) return group.start(*st.mixer.core);
+  }
+  auto rp = self->make_response_promise<StartReport>();
+  const auto key = st.starts.add(std::move(group), [rp](StartReport r) mutable { rp.deliver(std::move(r)); });
   self->delayed_send(self, kStartPoll, retry_atom_v, key);
   return rp;
 }
@@ -336,16 +295,15 @@ void on_tick(Self self) {
 
 void on_retry(Self self, std::uint64_t key) {
   auto& st = self->state;
-  auto it = st.starts.find(key);
-  if (it == st.starts.end()) return;
-  if (st.settled(it->second) || std::chrono::steady_clock::now() >= it->second.deadline) {
-    auto report = st.start_now(it->second);
-    if (!report.not_ready.empty()) spdlog::warn("mixer: start together: {} deck(s) not ready", report.not_ready.size());
-    it->second.promise.deliver(std::move(report));
-    st.starts.erase(it);
-    return;
-  }
-  self->delayed_send(self, kStartPoll, retry_atom_v, key);
+  auto poll = [&] {
+    auto lk = st.mixer.lock();
+    return st.starts.poll(key, *st.mixer.core, std::chrono::steady_clock::now());
+  }();
+  if (poll.waiting) self->delayed_send(self, kStartPoll, retry_atom_v, key);
+  if (!poll.answer) return;
+  auto& report = poll.answer->report;
+  if (!report.not_ready.empty()) spdlog::warn("mixer: start together: {} deck(s) not ready", report.not_ready.size());
+  poll.answer->reply(std::move(report));
 }
 
 std::uint32_t reset_mixer(Self self, bool unload_buffers) {
@@ -355,13 +313,8 @@ std::uint32_t reset_mixer(Self self, bool unload_buffers) {
     st.sources.clear();
     st.loads.clear();
   }
-  for (auto& [key, p] : st.starts) {  // starts still waiting for decks: answered, not run
-    StartReport r;
-    for (auto d : p.decks) r.not_ready.push_back(to_string(d) + ": cancelled by reset");
-    for (const auto& u : p.unknown) r.not_ready.push_back(u + ": cancelled by reset");
-    p.promise.deliver(r);
-  }
-  st.starts.clear();
+  // Starts still waiting for decks: answered, not run.
+  for (auto& a : st.starts.cancel_all()) a.reply(std::move(a.report));
   spdlog::info("mixer: reset: every deck stopped{}",
                unload_buffers ? fmt::format(", {} buffers unloaded", removed) : "");
   return removed;
