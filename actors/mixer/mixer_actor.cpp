@@ -19,6 +19,7 @@
 #include "mixer/mixer.hpp"
 #include "mixer/pending_starts.hpp"
 #include "mixer/render_port.hpp"
+#include "mixer/seek_plan.hpp"
 #include "mixer/start_group.hpp"
 #include "mixer/tap_relay.hpp"
 
@@ -136,44 +137,30 @@ DeckStatus deck_status(Self self, DeckId d) { return self->state.mixer->deck(d).
 // Moves the play position of every buffer of `deck` (or only `only`): each
 // gets a new reader opened at `seconds`, swapped in when it is ready.
 caf::result<DeckStatus> seek(Self self, DeckId d, std::optional<std::uint32_t> only, double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0)
-    return make_error(errc::value_out_of_range,
-                      fmt::format("seek position {:g}", seconds) + " s is out of range (allowed: 0 s or more)");
-  std::vector<std::pair<std::uint32_t, BufferStatus>> targets;
-  {
+  auto planned = [&] {
     auto lk = self->state.mixer.lock();
-    auto& dk = self->state.mixer->deck(d);
-    for (const auto& kv : dk.buffers())
-      if (kv.second->reader() && (!only || kv.first == *only)) targets.emplace_back(kv.first, kv.second->status());
-    if (only && !dk.find(*only)) {
-      std::vector<std::string> ids;
-      for (const auto& kv : dk.buffers()) ids.push_back(std::to_string(kv.first));
-      return make_error(errc::unknown_buffer, "deck " + to_string(d) + " has no buffer " + std::to_string(*only) +
-                                                  " (loaded: " + (ids.empty() ? "none" : join(ids)) + ")");
-    }
-  }
-  if (targets.empty()) return make_error(errc::not_ready, "deck " + to_string(d) + " has no loaded buffer to seek");
+    return SeekPlan::make(self->state.mixer.core->deck(d), only, seconds);
+  }();
+  if (!planned) return planned.error();
+  auto plan = std::make_shared<SeekPlan>(std::move(*planned));
   auto rp = self->make_response_promise<DeckStatus>();
-  auto remaining = std::make_shared<std::size_t>(targets.size());
-  auto first_error = std::make_shared<caf::error>();
-  for (const auto& [id, bs] : targets) {
-    const std::uint32_t bid = id;
+  for (const auto& t : plan->targets()) {
+    const std::uint32_t bid = t.buffer_id;
+    const auto& bs = t.status;
     self->request(self->state.stretch, kOpenTimeout, open_atom_v, bs.info.path, seconds, bs.loop, bs.info.native_bpm)
         .then(
-            [=](stretch::SourceHandle& h) mutable {
-              auto info = to_buffer_info(h.source->info(), seconds, bs.info.native_bpm);
+            [=, native_bpm = bs.info.native_bpm](stretch::SourceHandle& h) mutable {
+              auto info = to_buffer_info(h.source->info(), seconds, native_bpm);
               if (self->state.mixer->finish_load(d, bid, h.source, info))
                 self->state.sources[std::make_pair(index_of(d), bid)] = h.source;
-              if (--*remaining == 0) {
-                if (*first_error)
-                  rp.deliver(*first_error);
-                else
-                  rp.deliver(deck_status(self, d));
-              }
+              if (!plan->opened()) return;
+              if (plan->first_error())
+                rp.deliver(plan->first_error());
+              else
+                rp.deliver(deck_status(self, d));
             },
             [=](caf::error& err) mutable {
-              if (!*first_error) *first_error = err;
-              if (--*remaining == 0) rp.deliver(*first_error);
+              if (plan->failed(err)) rp.deliver(plan->first_error());
             });
   }
   return rp;
