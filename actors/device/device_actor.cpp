@@ -9,6 +9,7 @@
 #include "common/local_clock.hpp"
 #include "common/log.hpp"
 #include "device/backend_factory.hpp"
+#include "device/device_run_state.hpp"
 #include "device/playout_thread.hpp"
 #include "device/virtual_backend.hpp"
 #include "device/wav_recorder.hpp"
@@ -19,15 +20,30 @@ namespace {
 
 using namespace std::chrono_literals;
 constexpr auto kRenderTimeout = 5s;
-constexpr std::size_t kOfflineBlockFrames = 8192;
-// With a playout thread the actor only drains the recording tap (a ring of
-// >= 1 s), relays the thread's findings to the log and notices the end (finely
-// near a --duration end or a stop): 5 Hz is plenty and lets an idle node
-// sleep (every period / 4 cost ~750 wake-ups/s, 20 Hz still ~40 with the timer's).
-constexpr auto kPlayoutPumpInterval = 200ms;
+
+DeviceRunLimits run_limits(const DeviceActorConfig& cfg) {
+  DeviceRunLimits l;
+  l.total_frames = cfg.total_frames;
+  l.sample_rate_hz = cfg.device.sample_rate_hz;
+  l.period_frames = cfg.device.period_frames;
+  l.target_periods = cfg.device.target_periods;
+  return l;
+}
+
+PlayoutConfig playout_config(const DeviceActorConfig& cfg) {
+  PlayoutConfig p;
+  p.channels = cfg.device.channels;
+  p.sample_rate_hz = cfg.device.sample_rate_hz;
+  p.period_frames = cfg.device.period_frames;
+  p.target_periods = cfg.device.target_periods;
+  p.mesh_time = cfg.mesh_time;
+  p.render_port = cfg.render_port;
+  return p;
+}
 
 struct DeviceActorState {
   DeviceActorConfig cfg;
+  DeviceRunState run{DeviceRunLimits{}};  // demand, prefill, stop and end of the run
   std::unique_ptr<DeviceCallback> cb;
   std::unique_ptr<AudioBackend> backend;
   std::unique_ptr<PlayoutThread> playout;  // real-pace devices with a render port
@@ -54,14 +70,6 @@ struct DeviceActorState {
   VirtualBackend* offline_clock = nullptr;  // set when paced by data
   std::unique_ptr<WavRecorder> recorder;
   std::vector<float> tap_scratch;
-  bool prefilling = false;
-  bool running = false;
-  bool outstanding = false;
-  bool stopping = false;
-  bool ended = false;
-  bool finish_sent = false;
-  std::chrono::steady_clock::time_point stop_at;
-  std::uint64_t requested_frames = 0;
   caf::typed_response_promise<DeviceStats> start_promise;
   std::vector<caf::typed_response_promise<DeviceRunReport>> waiters;
 
@@ -70,28 +78,6 @@ struct DeviceActorState {
   ~DeviceActorState() {
     if (backend) backend->stop();
     if (playout) playout->stop();
-  }
-
-  std::chrono::microseconds pump_interval() const {
-    if (offline_clock) return 1ms;
-    const auto period_us = 1'000'000LL * cfg.device.period_frames / cfg.device.sample_rate_hz;
-    const auto fine = std::chrono::microseconds(std::clamp<long long>(period_us / 4, 500, 2000));
-    if (!playout) return fine;
-    // A run of a given length (--duration) ends within a period of it: pump
-    // finely once the end is less than one slow interval away.
-    if (cfg.total_frames > 0 && cb) {
-      const auto played = cb->stats().frames_played;
-      const auto left = cfg.total_frames > played ? cfg.total_frames - played : 0;
-      const auto left_us =
-          static_cast<long long>(left * 1'000'000ULL / static_cast<std::uint64_t>(cfg.device.sample_rate_hz));
-      if (left_us < std::chrono::duration_cast<std::chrono::microseconds>(kPlayoutPumpInterval).count()) return fine;
-    }
-    if (stopping) return fine;
-    return kPlayoutPumpInterval;
-  }
-
-  std::size_t target_fill() const {
-    return static_cast<std::size_t>(cfg.device.target_periods) * static_cast<std::size_t>(cfg.device.period_frames);
   }
 
   void drain_tap() {
@@ -162,13 +148,11 @@ struct DeviceActorState {
   }
 
   void end_run() {
-    if (ended) return;
+    if (!run.end()) return;
     if (backend) backend->stop();
     if (playout) playout->stop();
     drain_tap();
     if (recorder) recorder->close();
-    ended = true;
-    running = false;
     auto r = report();
     spdlog::info("device: stopped after {} frames, {} xruns", r.stats.frames_played, r.stats.xruns);
     for (auto& w : waiters) w.deliver(r);
@@ -182,152 +166,125 @@ void demand(Self self);
 
 void start_backend(Self self) {
   auto& st = self->state;
-  st.prefilling = false;
   if (auto res = st.backend->start(*st.cb); !res) {
     spdlog::error("device: {}", error_sentence(res.error()));
-    st.ended = true;
+    st.run.backend_failed();
     st.start_promise.deliver(res.error());
     for (auto& w : st.waiters) w.deliver(res.error());
     st.waiters.clear();
     return;
   }
-  st.running = true;
+  st.run.backend_started();
   spdlog::info("device: playing on {}", st.backend->description());
   st.start_promise.deliver(st.cb->stats());
 }
 
 void demand(Self self) {
   auto& st = self->state;
-  if (st.outstanding || st.ended || !st.cb || st.playout) return;
+  if (!st.cb) return;
   auto& ring = st.cb->output_ring();
   const std::size_t space = ring.write_available();
-  const std::size_t fill = ring.capacity() - space;
-  std::size_t n = 0;
-  if (st.offline_clock) {
-    n = std::min(space, kOfflineBlockFrames);
-    if (st.cfg.total_frames > 0)
-      n = std::min<std::size_t>(
-          n, static_cast<std::size_t>(st.cfg.total_frames - std::min(st.cfg.total_frames, st.requested_frames)));
-    if (st.stopping) n = 0;
-  } else if (fill < st.target_fill()) {
-    const auto period = static_cast<std::size_t>(st.cfg.device.period_frames);
-    n = (st.target_fill() - fill + period - 1) / period * period;
-    n = std::min(n, space);
-  }
-  if (n == 0) {
-    if (st.prefilling) start_backend(self);
-    return;
-  }
-  st.outstanding = true;
-  self->request(st.cfg.mixer, kRenderTimeout, render_atom_v, static_cast<std::uint32_t>(n),
-                st.pts_of(st.requested_frames))
+  const auto step = st.run.demand(space, ring.capacity() - space);
+  if (step.action == DemandStep::Action::start_backend) start_backend(self);
+  if (step.action != DemandStep::Action::request) return;
+  self->request(st.cfg.mixer, kRenderTimeout, render_atom_v, static_cast<std::uint32_t>(step.frames),
+                st.pts_of(st.run.requested_frames()))
       .then(
           [=](AudioBlock& b) {
             auto& s = self->state;
-            s.outstanding = false;
-            if (s.ended) return;
+            if (!s.run.block_received(b.frames)) return;
             if (!s.cb->output_ring().write(b.samples->data(), b.frames))
               spdlog::error("device: output ring refused {} frames (internal)", b.frames);
-            s.requested_frames += b.frames;
-            if (s.prefilling && (s.offline_clock || s.cb->output_ring().read_available() >= s.target_fill()))
-              start_backend(self);
+            if (s.run.prefill_complete(s.cb->output_ring().read_available())) start_backend(self);
             s.drain_tap();
             if (s.offline_clock) demand(self);
           },
           [=](caf::error& err) {
-            self->state.outstanding = false;
+            self->state.run.request_failed();
             spdlog::error("device: mixer did not render: {}", error_sentence(err));
           });
 }
 
 void check_end(Self self) {
   auto& st = self->state;
-  if (!st.running) return;
+  if (!st.run.backend_playing()) return;
   if (st.offline_clock) {
-    const bool all_fed = st.cfg.total_frames > 0 && st.requested_frames >= st.cfg.total_frames;
-    if ((all_fed || st.stopping) && !st.outstanding && !st.finish_sent) {
-      st.offline_clock->finish();
-      st.finish_sent = true;
-    }
+    if (st.run.take_end_of_data()) st.offline_clock->finish();
     if (st.offline_clock->done()) st.end_run();
     return;
   }
-  if (st.cfg.total_frames > 0 && st.cb->stats().frames_played >= st.cfg.total_frames)
-    st.end_run();
-  else if (st.stopping && std::chrono::steady_clock::now() >= st.stop_at)
-    st.end_run();
+  if (st.run.real_pace_over(st.cb->frames_played(), std::chrono::steady_clock::now())) st.end_run();
+}
+
+// Builds the backend, the callback and the recording, then starts the run:
+// with a playout thread at once, otherwise after the prefill (demand()).
+caf::result<DeviceStats> start_run(Self self) {
+  auto& st = self->state;
+  if (st.cb) return make_error(errc::device_error, "the device was already started");
+  auto backend = make_backend(st.cfg.device);
+  if (!backend) return backend.error();
+  st.backend = std::move(*backend);
+  if (st.backend->paced_by_data()) st.offline_clock = dynamic_cast<VirtualBackend*>(st.backend.get());
+  if (auto* v = dynamic_cast<VirtualBackend*>(st.backend.get())) v->set_truth_log_node(st.cfg.node_name);
+  st.cb = std::make_unique<DeviceCallback>(st.cfg.device);
+  if (!st.cfg.record_path.empty()) {
+    auto rec = WavRecorder::open(st.cfg.record_path, st.cfg.device.sample_rate_hz, st.cfg.device.channels);
+    if (!rec) return rec.error();
+    st.recorder = std::move(*rec);
+    st.tap_scratch.resize(8192 * static_cast<std::size_t>(st.cfg.device.channels));
+    st.cb->set_tap_enabled(true);
+  }
+  st.start_promise = self->make_response_promise<DeviceStats>();
+  if (st.cfg.render_port && !st.offline_clock) {
+    st.playout = std::make_unique<PlayoutThread>(playout_config(st.cfg), *st.cb);
+    if (auto ok = st.playout->start(); !ok) return ok.error();
+    spdlog::info("device: playout thread {} (the mesh timeline starts at the first DAC time)",
+                 st.playout->stats().scheduling);
+    st.run.start(DeviceFeed::playout_thread);
+    start_backend(self);
+    self->send(self, pump_atom_v);
+    return st.start_promise;
+  }
+  st.run.start(st.offline_clock ? DeviceFeed::paced_by_data : DeviceFeed::demand);
+  demand(self);
+  self->send(self, pump_atom_v);
+  return st.start_promise;
 }
 
 DeviceActor::behavior_type device_actor(Self self, DeviceActorConfig cfg) {
   self->state.cfg = cfg;
+  self->state.run = DeviceRunState(run_limits(cfg));
   return {
-      [=](start_atom) -> caf::result<DeviceStats> {
-        auto& st = self->state;
-        if (st.cb) return make_error(errc::device_error, "the device was already started");
-        auto backend = make_backend(st.cfg.device);
-        if (!backend) return backend.error();
-        st.backend = std::move(*backend);
-        if (st.backend->paced_by_data()) st.offline_clock = dynamic_cast<VirtualBackend*>(st.backend.get());
-        if (auto* v = dynamic_cast<VirtualBackend*>(st.backend.get())) v->set_truth_log_node(st.cfg.node_name);
-        st.cb = std::make_unique<DeviceCallback>(st.cfg.device);
-        if (!st.cfg.record_path.empty()) {
-          auto rec = WavRecorder::open(st.cfg.record_path, st.cfg.device.sample_rate_hz, st.cfg.device.channels);
-          if (!rec) return rec.error();
-          st.recorder = std::move(*rec);
-          st.tap_scratch.resize(8192 * static_cast<std::size_t>(st.cfg.device.channels));
-          st.cb->set_tap_enabled(true);
-        }
-        st.start_promise = self->make_response_promise<DeviceStats>();
-        if (st.cfg.render_port && !st.offline_clock) {
-          PlayoutConfig pcfg;
-          pcfg.channels = st.cfg.device.channels;
-          pcfg.sample_rate_hz = st.cfg.device.sample_rate_hz;
-          pcfg.period_frames = st.cfg.device.period_frames;
-          pcfg.target_periods = st.cfg.device.target_periods;
-          pcfg.mesh_time = st.cfg.mesh_time;
-          pcfg.render_port = st.cfg.render_port;
-          st.playout = std::make_unique<PlayoutThread>(pcfg, *st.cb);
-          if (auto ok = st.playout->start(); !ok) return ok.error();
-          spdlog::info("device: playout thread {} (the mesh timeline starts at the first DAC time)",
-                       st.playout->stats().scheduling);
-          start_backend(self);
-          self->send(self, pump_atom_v);
-          return st.start_promise;
-        }
-        st.prefilling = true;
-        demand(self);
-        self->send(self, pump_atom_v);
-        return st.start_promise;
-      },
+      [=](start_atom) -> caf::result<DeviceStats> { return start_run(self); },
       [=](finish_atom) -> caf::result<DeviceRunReport> {
         auto& st = self->state;
-        if (st.ended) return st.report();
+        if (st.run.ended()) return st.report();
         auto rp = self->make_response_promise<DeviceRunReport>();
         st.waiters.push_back(rp);
         return rp;
       },
       [=](stop_atom) {
         auto& st = self->state;
-        if (st.stopping || st.ended) return;
-        st.stopping = true;
-        if (!st.running) {
-          st.end_run();
-          return;
+        switch (st.run.request_stop(std::chrono::steady_clock::now())) {
+          case StopStep::ignore: return;
+          case StopStep::end_now: st.end_run(); return;
+          case StopStep::fade_out:
+            if (st.cb) st.cb->set_output_gain(0.0f);  // one-block fade-out
+            return;
         }
-        if (st.cb) st.cb->set_output_gain(0.0f);  // one-block fade-out
-        const auto period_us = 1'000'000LL * st.cfg.device.period_frames / st.cfg.device.sample_rate_hz;
-        st.stop_at = std::chrono::steady_clock::now() + std::chrono::microseconds(3 * period_us);
       },
       [=](status_atom) { return self->state.report(); },
       [=](stats_atom) -> caf::result<DeviceStats> { return self->state.stats(); },
       [=](pump_atom) {
         auto& st = self->state;
-        if (st.ended) return;
+        if (st.run.ended()) return;
         st.drain_tap();
         st.log_playout_findings();
         demand(self);
         check_end(self);
-        if (!st.ended) self->delayed_send(self, st.pump_interval(), pump_atom_v);
+        if (st.run.ended()) return;
+        const auto played = st.cb ? st.cb->frames_played() : 0;  // a pump may come before start_atom
+        self->delayed_send(self, st.run.pump_interval(played), pump_atom_v);
       },
   };
 }

@@ -101,6 +101,9 @@ class DeviceCallback {
   std::uint64_t callback_thread() const noexcept { return callback_thread_.load(std::memory_order_acquire); }
   /// Any thread: counters, duration percentiles and ring fill.
   DeviceStats stats() const noexcept;
+  /// Any thread: frames played so far (stats().frames_played without the
+  /// percentiles). Wait-free.
+  std::uint64_t frames_played() const noexcept { return frames_played_.load(std::memory_order_relaxed); }
 
   /// Output channels per frame.
   int channels() const noexcept { return channels_; }

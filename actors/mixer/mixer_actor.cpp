@@ -15,8 +15,12 @@
 #include "common/error.hpp"
 #include "common/strings.hpp"
 #include "common/log.hpp"
+#include "mixer/load_generations.hpp"
 #include "mixer/mixer.hpp"
+#include "mixer/pending_starts.hpp"
 #include "mixer/render_port.hpp"
+#include "mixer/seek_plan.hpp"
+#include "mixer/start_group.hpp"
 #include "mixer/tap_relay.hpp"
 
 namespace crowdmesh::mixer {
@@ -42,14 +46,6 @@ BufferInfo to_buffer_info(const stretch::SourceInfo& s, double start_seconds, do
   return b;
 }
 
-struct PendingStart {
-  std::int64_t at_ns = 0;  // 0: start at once
-  std::vector<DeckId> decks;
-  std::vector<std::string> unknown;  // names that are not decks
-  std::chrono::steady_clock::time_point deadline;
-  caf::typed_response_promise<StartReport> promise;
-};
-
 // The mixer core, locked for the duration of each `mixer->...` expression when a
 // render thread shares it through a RenderPort (execute-around pointer).
 class GuardedMixer {
@@ -73,15 +69,13 @@ struct MixerActorState {
   bool offline = false;
   std::uint64_t next_frame = 0;
   std::vector<std::shared_ptr<std::vector<float>>> pool;
-  std::map<std::pair<int, std::uint32_t>, std::uint64_t> load_generation;
+  LoadGenerations loads;
   // The stretch-side handle of every attached reader, for per-deck stretch settings.
   std::map<std::pair<int, std::uint32_t>, std::weak_ptr<stretch::FileSource>> sources;
-  std::uint64_t next_generation = 1;
   std::function<void(const AudioBlock&, const std::string&)> tap;
   std::string title;
   std::uint64_t title_age_frames = ~std::uint64_t{0} / 2;
-  std::map<std::uint64_t, PendingStart> starts;
-  std::uint64_t next_start = 1;
+  PendingStarts starts;
   // With a render thread: carries its blocks to the tap off that thread.
   std::unique_ptr<TapRelay> relay;
   std::uint64_t relay_drops_logged = 0;
@@ -134,34 +128,6 @@ struct MixerActorState {
     }
     return b;
   }
-
-  // Decks of a pending start are settled when each can play or cannot load any more.
-  bool settled(const PendingStart& p) {
-    for (auto d : p.decks)
-      if (mixer->deck(d).loading() || mixer->reloading(d)) return false;
-    return true;
-  }
-
-  // Starts (or, with at_ns, schedules) every deck that can play; names the others and why.
-  StartReport start_now(PendingStart& p) {
-    StartReport r;
-    for (const auto& u : p.unknown) r.not_ready.push_back(u + ": unknown deck (allowed: A, B, C, D)");
-    std::vector<DeckId> scheduled;
-    for (auto d : p.decks) {
-      auto res = p.at_ns > 0 ? mixer->can_play(d) : mixer->play(d);
-      if (!res) {
-        r.not_ready.push_back(to_string(d) + ": " + error_sentence(res.error()));
-        continue;
-      }
-      r.started.push_back(to_string(d));
-      if (p.at_ns > 0) scheduled.push_back(d);
-    }
-    if (!scheduled.empty()) {
-      mixer->schedule_start(std::move(scheduled), p.at_ns);
-      r.scheduled_at_ns = p.at_ns;
-    }
-    return r;
-  }
 };
 
 using Self = MixerActor::stateful_pointer<MixerActorState>;
@@ -171,44 +137,30 @@ DeckStatus deck_status(Self self, DeckId d) { return self->state.mixer->deck(d).
 // Moves the play position of every buffer of `deck` (or only `only`): each
 // gets a new reader opened at `seconds`, swapped in when it is ready.
 caf::result<DeckStatus> seek(Self self, DeckId d, std::optional<std::uint32_t> only, double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0)
-    return make_error(errc::value_out_of_range,
-                      fmt::format("seek position {:g}", seconds) + " s is out of range (allowed: 0 s or more)");
-  std::vector<std::pair<std::uint32_t, BufferStatus>> targets;
-  {
+  auto planned = [&] {
     auto lk = self->state.mixer.lock();
-    auto& dk = self->state.mixer->deck(d);
-    for (const auto& kv : dk.buffers())
-      if (kv.second->reader() && (!only || kv.first == *only)) targets.emplace_back(kv.first, kv.second->status());
-    if (only && !dk.find(*only)) {
-      std::vector<std::string> ids;
-      for (const auto& kv : dk.buffers()) ids.push_back(std::to_string(kv.first));
-      return make_error(errc::unknown_buffer, "deck " + to_string(d) + " has no buffer " + std::to_string(*only) +
-                                                  " (loaded: " + (ids.empty() ? "none" : join(ids)) + ")");
-    }
-  }
-  if (targets.empty()) return make_error(errc::not_ready, "deck " + to_string(d) + " has no loaded buffer to seek");
+    return SeekPlan::make(self->state.mixer.core->deck(d), only, seconds);
+  }();
+  if (!planned) return planned.error();
+  auto plan = std::make_shared<SeekPlan>(std::move(*planned));
   auto rp = self->make_response_promise<DeckStatus>();
-  auto remaining = std::make_shared<std::size_t>(targets.size());
-  auto first_error = std::make_shared<caf::error>();
-  for (const auto& [id, bs] : targets) {
-    const std::uint32_t bid = id;
+  for (const auto& t : plan->targets()) {
+    const std::uint32_t bid = t.buffer_id;
+    const auto& bs = t.status;
     self->request(self->state.stretch, kOpenTimeout, open_atom_v, bs.info.path, seconds, bs.loop, bs.info.native_bpm)
         .then(
-            [=](stretch::SourceHandle& h) mutable {
-              auto info = to_buffer_info(h.source->info(), seconds, bs.info.native_bpm);
+            [=, native_bpm = bs.info.native_bpm](stretch::SourceHandle& h) mutable {
+              auto info = to_buffer_info(h.source->info(), seconds, native_bpm);
               if (self->state.mixer->finish_load(d, bid, h.source, info))
                 self->state.sources[std::make_pair(index_of(d), bid)] = h.source;
-              if (--*remaining == 0) {
-                if (*first_error)
-                  rp.deliver(*first_error);
-                else
-                  rp.deliver(deck_status(self, d));
-              }
+              if (!plan->opened()) return;
+              if (plan->first_error())
+                rp.deliver(plan->first_error());
+              else
+                rp.deliver(deck_status(self, d));
             },
             [=](caf::error& err) mutable {
-              if (!*first_error) *first_error = err;
-              if (--*remaining == 0) rp.deliver(*first_error);
+              if (plan->failed(err)) rp.deliver(plan->first_error());
             });
   }
   return rp;
@@ -225,14 +177,13 @@ caf::result<BufferStatus> load_buffer(Self self, DeckId d, std::uint32_t id, con
   auto& st = self->state;
   st.mixer->begin_load(d, id, path);
   const auto key = std::make_pair(index_of(d), id);
-  const auto gen = st.next_generation++;
-  st.load_generation[key] = gen;
+  const auto gen = st.loads.begin(d, id);
   auto rp = self->make_response_promise<BufferStatus>();
   self->request(st.stretch, kOpenTimeout, open_atom_v, path, 0.0, loop, native_bpm)
       .then(
           [=](stretch::SourceHandle& h) mutable {
             auto& s = self->state;
-            if (s.load_generation[key] != gen) {
+            if (!s.loads.current(d, id, gen)) {
               rp.deliver(make_error(errc::not_ready, "buffer " + std::to_string(id) + " on deck " + to_string(d) +
                                                          " was replaced by a newer load"));
               return;
@@ -250,7 +201,7 @@ caf::result<BufferStatus> load_buffer(Self self, DeckId d, std::uint32_t id, con
           },
           [=](caf::error& err) mutable {
             auto& s = self->state;
-            if (s.load_generation[key] == gen) s.mixer->fail_load(d, id, error_code(err), error_sentence(err));
+            if (s.loads.current(d, id, gen)) s.mixer->fail_load(d, id, error_code(err), error_sentence(err));
             spdlog::error("mixer: deck {} buffer {} failed to load: {}", to_string(d), id, error_sentence(err));
             rp.deliver(err);
           });
@@ -261,7 +212,7 @@ caf::result<bool> unload_buffer(Self self, DeckId d, std::uint32_t id) {
   auto res = self->state.mixer->unload(d, id);
   if (!res) return res.error();
   self->state.sources.erase(std::make_pair(index_of(d), id));
-  self->state.load_generation.erase(std::make_pair(index_of(d), id));
+  self->state.loads.forget(d, id);
   return true;
 }
 
@@ -299,22 +250,16 @@ caf::result<StartReport> start_decks(Self self, const std::vector<std::string>& 
     return make_error(
         errc::value_out_of_range,
         fmt::format("ready timeout {:g} s is out of range (allowed: 0 to {:g} s)", timeout_s, kMaxReadyTimeoutSeconds));
-  PendingStart p;
-  p.at_ns = at_ns;
-  for (const auto& name : decks) {
-    if (auto d = parse_deck(name))
-      p.decks.push_back(*d);
-    else
-      p.unknown.push_back(name);
-  }
-  p.deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                      std::chrono::duration<double>(timeout_s));
+  StartGroup group(decks, at_ns,
+                   std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                          std::chrono::duration<double>(timeout_s)));
   auto& st = self->state;
-  if (st.settled(p)) return st.start_now(p);
-  p.promise = self->make_response_promise<StartReport>();
-  auto rp = p.promise;
-  const auto key = st.next_start++;
-  st.starts.emplace(key, std::move(p));
+  {
+    auto lk = st.mixer.lock();
+    if (group.settled(*st.mixer.core)) return group.start(*st.mixer.core);
+  }
+  auto rp = self->make_response_promise<StartReport>();
+  const auto key = st.starts.add(std::move(group), [rp](StartReport r) mutable { rp.deliver(std::move(r)); });
   self->delayed_send(self, kStartPoll, retry_atom_v, key);
   return rp;
 }
@@ -337,16 +282,15 @@ void on_tick(Self self) {
 
 void on_retry(Self self, std::uint64_t key) {
   auto& st = self->state;
-  auto it = st.starts.find(key);
-  if (it == st.starts.end()) return;
-  if (st.settled(it->second) || std::chrono::steady_clock::now() >= it->second.deadline) {
-    auto report = st.start_now(it->second);
-    if (!report.not_ready.empty()) spdlog::warn("mixer: start together: {} deck(s) not ready", report.not_ready.size());
-    it->second.promise.deliver(std::move(report));
-    st.starts.erase(it);
-    return;
-  }
-  self->delayed_send(self, kStartPoll, retry_atom_v, key);
+  auto poll = [&] {
+    auto lk = st.mixer.lock();
+    return st.starts.poll(key, *st.mixer.core, std::chrono::steady_clock::now());
+  }();
+  if (poll.waiting) self->delayed_send(self, kStartPoll, retry_atom_v, key);
+  if (!poll.answer) return;
+  auto& report = poll.answer->report;
+  if (!report.not_ready.empty()) spdlog::warn("mixer: start together: {} deck(s) not ready", report.not_ready.size());
+  poll.answer->reply(std::move(report));
 }
 
 std::uint32_t reset_mixer(Self self, bool unload_buffers) {
@@ -354,15 +298,10 @@ std::uint32_t reset_mixer(Self self, bool unload_buffers) {
   const auto removed = static_cast<std::uint32_t>(st.mixer->reset(unload_buffers));
   if (unload_buffers) {
     st.sources.clear();
-    st.load_generation.clear();
+    st.loads.clear();
   }
-  for (auto& [key, p] : st.starts) {  // starts still waiting for decks: answered, not run
-    StartReport r;
-    for (auto d : p.decks) r.not_ready.push_back(to_string(d) + ": cancelled by reset");
-    for (const auto& u : p.unknown) r.not_ready.push_back(u + ": cancelled by reset");
-    p.promise.deliver(r);
-  }
-  st.starts.clear();
+  // Starts still waiting for decks: answered, not run.
+  for (auto& a : st.starts.cancel_all()) a.reply(std::move(a.report));
   spdlog::info("mixer: reset: every deck stopped{}",
                unload_buffers ? fmt::format(", {} buffers unloaded", removed) : "");
   return removed;

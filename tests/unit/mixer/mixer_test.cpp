@@ -9,6 +9,7 @@
 
 #include "common/decibel.hpp"
 #include "common/error.hpp"
+#include "tone_load.hpp"
 #include "tone_reader.hpp"
 
 namespace crowdmesh::mixer {
@@ -21,20 +22,9 @@ constexpr int kCh = 2;
 class MixerTest : public ::testing::Test {
  protected:
   MixerTest() : mixer_(config()) {}
-  static MixerConfig config() {
-    MixerConfig c;
-    c.sample_rate_hz = kRate;
-    c.channels = kCh;
-    c.max_block_frames = 1024;
-    return c;
-  }
+  static MixerConfig config() { return test::test_mixer_config(); }
   std::shared_ptr<ToneReader> load(DeckId d, std::uint32_t id, double freq, float amp, std::int64_t len = 0) {
-    auto r = std::make_shared<ToneReader>(kRate, kCh, freq, amp, len);
-    mixer_.begin_load(d, id, "/tmp/test.wav");
-    BufferInfo info;
-    info.path = "/tmp/test.wav";
-    EXPECT_TRUE(mixer_.finish_load(d, id, r, info));
-    return r;
+    return test::load_tone(mixer_, d, id, freq, amp, len);
   }
   std::vector<float> render(std::size_t frames) {
     std::vector<float> out(frames * kCh);
