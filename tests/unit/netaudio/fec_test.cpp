@@ -87,8 +87,8 @@ TEST(FecTest, EveryLossPatternOfUpToMIsRebuiltByteExactAndBeyondIsReported) {
 TEST(FecTest, DefaultShapeRebuildsAnyMLossesAndNotMPlusOne) {
   RtpStreamFormat f;
   const FecConfig fec;
-  ASSERT_EQ(fec.source_packets, 16);
-  ASSERT_EQ(fec.repair_packets, 16);
+  ASSERT_EQ(fec.source_packets, 24);
+  ASSERT_EQ(fec.repair_packets, 24);
   const auto block = one_block(f, fec);
   std::mt19937 rng(5);
   for (int trial = 0; trial < 100; ++trial) {

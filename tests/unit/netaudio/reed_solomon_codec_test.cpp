@@ -70,7 +70,7 @@ TEST(ReedSolomonCodecTest, RecoversEveryPatternOfUpToMErasures) {
 }
 
 TEST(ReedSolomonCodecTest, RecoversRandomPatternsOfTheDefaultShape) {
-  const int k = 16, m = 16;
+  const int k = 24, m = 24;
   const std::size_t bytes = 604;
   ReedSolomonCodec codec(k, m);
   Symbols s(k, m, bytes, 1);
