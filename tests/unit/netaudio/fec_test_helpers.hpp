@@ -21,6 +21,9 @@ class TestSender {
         packetizer_(make_config(format, epoch, first_sequence, first_timestamp)),
         encoder_(make_fec(format, fec)) {}
 
+  /// Keeps every sample sent (interleaved, as given to the packetizer) in `out`.
+  void record_into(std::vector<float>* out) { record_ = out; }
+
   /// Next packet of `frames` frames, plus repairs when it completed a block.
   std::vector<Datagram> send(std::uint32_t frames) {
     std::vector<Datagram> out;
@@ -30,16 +33,17 @@ class TestSender {
         audio[f * format_.channels + c] =
             0.4f * static_cast<float>(std::sin(0.031 * static_cast<double>(frame_ + f) * (c + 1))) +
             0.2f * static_cast<float>(std::sin(0.0047 * static_cast<double>(frame_ + f)));
+    if (record_) record_->insert(record_->end(), audio.begin(), audio.end());
     Datagram d(kMaxRtpPacketBytes);
     const RtpHeader h = packetizer_.next_header();
-    const std::uint64_t pts = 5'000'000'000ull + (frame_ * 1'000'000'000ull) / format_.sample_rate_hz;
+    const std::uint64_t pts = pts_of(frame_);
     d.resize(packetizer_.write(audio.data(), frames, pts, d.data(), d.size()));
     RtpHeader written = h;
     written.pts_ns = pts;
     encoder_.add_source(d.data(), d.size(), written);
     out.push_back(d);
     frame_ += frames;
-    if (encoder_.repairs_ready()) {
+    if (format_.repair_payload_type >= 0 && encoder_.repairs_ready()) {
       for (int j = 0; j < encoder_.m(); ++j) {
         Datagram r(kMaxRtpPacketBytes);
         r.resize(encoder_.write_repair(j, r.data(), r.size()));
@@ -49,6 +53,10 @@ class TestSender {
     return out;
   }
   FecEncoder& encoder() { return encoder_; }
+  /// PTS the sender gives its frame `frame` (counted from its first frame): 5 s + frame / rate.
+  std::uint64_t pts_of(std::uint64_t frame) const {
+    return 5'000'000'000ull + frame * 1'000'000'000ull / format_.sample_rate_hz;
+  }
 
  private:
   static RtpPacketizerConfig make_config(RtpStreamFormat f, std::uint32_t epoch, std::uint16_t seq, std::uint32_t ts) {
@@ -72,6 +80,7 @@ class TestSender {
   RtpPacketizer packetizer_;
   FecEncoder encoder_;
   std::uint64_t frame_ = 0;
+  std::vector<float>* record_ = nullptr;
 };
 
 }  // namespace crowdmesh::netaudio::test
