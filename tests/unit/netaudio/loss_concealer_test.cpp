@@ -47,7 +47,9 @@ TEST(LossConcealerTest, RepeatsTheLastPeriodFadingToSilenceWithinOnePeriod) {
   for (std::uint32_t j = 0; j < 3 * period; ++j) {
     float out;
     lc.missing(&out);
-    if (j == 0) EXPECT_EQ(out, prev) << "the first concealed frame continues from the last one played";
+    if (j == 0) {
+      EXPECT_EQ(out, prev) << "the first concealed frame continues from the last one played";
+    }
     if (j >= period) {
       EXPECT_EQ(out, 0.0f) << "frame " << j << " of the loss: silence after one period";
       continue;
