@@ -65,6 +65,7 @@ class FecDecoder {
   /// Forgets every packet and the epoch (counted in `resets`).
   void reset() noexcept;
 
+  /// Counters since construction. Same thread as add().
   const FecDecoderStats& stats() const noexcept { return stats_; }
 
  private:

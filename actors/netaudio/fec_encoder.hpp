@@ -53,7 +53,9 @@ class FecEncoder {
   /// with a new index uses the next repair sequence number.
   std::size_t write_repair(int index, std::uint8_t* out, std::size_t capacity) noexcept;
 
+  /// K: source packets per block.
   int k() const noexcept { return codec_.k(); }
+  /// M: repair packets per block.
   int m() const noexcept { return codec_.m(); }
   /// Blocks completed (repairs computed).
   std::uint64_t blocks() const noexcept { return blocks_; }

@@ -25,12 +25,12 @@ namespace crowdmesh::netaudio {
 /// and lengths play the role of RFC 6865's source FEC payload ID and ADU
 /// length fields.
 struct FecRepairHeader {
-  std::uint16_t base_sequence = 0;
-  std::uint8_t k = 0;
-  std::uint8_t m = 0;
-  std::uint8_t index = 0;
-  std::uint16_t symbol_bytes = 0;
-  std::uint16_t lengths[kMaxFecSourcePackets] = {};
+  std::uint16_t base_sequence = 0;                   ///< sequence number of the block's first source packet
+  std::uint8_t k = 0;                                ///< source packets in the block
+  std::uint8_t m = 0;                                ///< repair packets in the block
+  std::uint8_t index = 0;                            ///< this repair packet, 0..m−1
+  std::uint16_t symbol_bytes = 0;                    ///< bytes of every symbol
+  std::uint16_t lengths[kMaxFecSourcePackets] = {};  ///< bytes of each source packet (first k used)
 };
 
 /// Bytes of the repair payload header for a block of `k` source packets: 8 + 2k.

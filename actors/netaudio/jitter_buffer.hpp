@@ -31,16 +31,16 @@ enum class PushResult : std::uint8_t {
 
 /// Counters of a JitterBuffer since construction.
 struct JitterBufferStats {
-  std::uint64_t accepted_packets = 0;
-  std::uint64_t duplicate_packets = 0;
-  std::uint64_t late_packets = 0;
-  std::uint64_t wrong_ssrc_packets = 0;
-  std::uint64_t stale_epoch_packets = 0;
-  std::uint64_t too_far_packets = 0;
-  std::uint64_t epoch_resets = 0;      ///< newer epochs (a restarted sender): the buffer started again
-  std::uint64_t resyncs = 0;           ///< jumps of the read position to a stream that moved out of reach
-  std::uint64_t read_frames = 0;       ///< frames read since the first packet
-  std::uint64_t concealed_frames = 0;  ///< of those, frames that were missing and concealed
+  std::uint64_t accepted_packets = 0;     ///< PushResult::accepted
+  std::uint64_t duplicate_packets = 0;    ///< PushResult::duplicate
+  std::uint64_t late_packets = 0;         ///< PushResult::late
+  std::uint64_t wrong_ssrc_packets = 0;   ///< PushResult::wrong_ssrc
+  std::uint64_t stale_epoch_packets = 0;  ///< PushResult::stale_epoch
+  std::uint64_t too_far_packets = 0;      ///< PushResult::too_far (also those that triggered a resync)
+  std::uint64_t epoch_resets = 0;         ///< newer epochs (a restarted sender): the buffer started again
+  std::uint64_t resyncs = 0;              ///< jumps of the read position to a stream that moved out of reach
+  std::uint64_t read_frames = 0;          ///< frames read since the first packet
+  std::uint64_t concealed_frames = 0;     ///< of those, frames that were missing and concealed
 };
 
 /// What read() returned.
@@ -88,8 +88,11 @@ class JitterBuffer {
   /// Frames from the read position to the end of the newest packet (the fill level including gaps).
   std::uint64_t span_frames() const noexcept;
 
+  /// Counters since construction. Same thread as push()/read().
   const JitterBufferStats& stats() const noexcept { return stats_; }
+  /// SSRC of the stream followed now (0 before the first packet).
   std::uint32_t ssrc() const noexcept { return ssrc_; }
+  /// Epoch of the stream followed now (0 before the first packet).
   std::uint32_t epoch() const noexcept { return epoch_; }
 
  private:

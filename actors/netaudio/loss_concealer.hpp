@@ -35,6 +35,7 @@ class LossConcealer {
   /// Forgets the history (a new stream): the next loss is silence until a period of audio arrived.
   void reset() noexcept;
 
+  /// The repeated period (and the fade to silence), frames.
   std::uint32_t period_frames() const noexcept { return period_; }
   /// Length of the cross-fades: a quarter period, in frames.
   std::uint32_t fade_frames() const noexcept { return fade_; }

@@ -38,7 +38,9 @@ class ReedSolomonCodec {
   /// Allocates: not real-time.
   ReedSolomonCodec(int k, int m);
 
+  /// K: source symbols per block.
   int k() const noexcept { return k_; }
+  /// M: repair symbols per block.
   int m() const noexcept { return m_; }
 
   /// Computes the M repair symbols of `bytes` bytes each from the K source

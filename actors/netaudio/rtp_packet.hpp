@@ -75,8 +75,8 @@ const char* to_string(RtpError e) noexcept;
 /// A parsed packet. `payload` points into the datagram given to parse_rtp()
 /// and is valid as long as that buffer is.
 struct RtpPacket {
-  RtpHeader header;
-  PacketKind kind = PacketKind::source;
+  RtpHeader header;                       ///< fixed header fields and the Crowdmesh extension
+  PacketKind kind = PacketKind::source;   ///< by payload type
   const std::uint8_t* payload = nullptr;  ///< after header, CSRCs and extension; padding removed
   std::size_t payload_bytes = 0;
   std::uint32_t frames = 0;  ///< source packets: payload_bytes / frame_bytes(); repair packets: 0
@@ -84,8 +84,9 @@ struct RtpPacket {
 
 /// Result of parse_rtp(): `packet` is meaningful when `error == RtpError::none`.
 struct RtpParseResult {
-  RtpError error = RtpError::none;
-  RtpPacket packet;
+  RtpError error = RtpError::none;  ///< none when parsed
+  RtpPacket packet;                 ///< the packet, when error is none
+  /// True when the datagram parsed.
   bool ok() const noexcept { return error == RtpError::none; }
 };
 

@@ -45,6 +45,7 @@ class RtpReceiver {
   /// The link's figures now.
   LinkStats stats() const noexcept;
 
+  /// The jitter buffer (its counters, fill level). Same thread as on_datagram().
   const JitterBuffer& buffer() const noexcept { return buffer_; }
   /// The FEC decoder, or null for a stream without FEC.
   const FecDecoder* fec() const noexcept { return fec_.get(); }
