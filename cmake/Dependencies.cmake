@@ -14,6 +14,9 @@ pkg_check_modules(SHOUT REQUIRED IMPORTED_TARGET shout)
 pkg_check_modules(EBUR128 REQUIRED IMPORTED_TARGET libebur128)
 pkg_check_modules(MICROHTTPD REQUIRED IMPORTED_TARGET libmicrohttpd)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+# Intel ISA-L (libisal-dev): Reed-Solomon erasure codes for the FEC of remote playout.
+# Its libisal.pc is found in the arm64 sysroot too (cmake/aarch64-linux-gnu.cmake sets PKG_CONFIG_LIBDIR).
+pkg_check_modules(ISAL REQUIRED IMPORTED_TARGET libisal)
 find_package(Protobuf REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(nlohmann_json REQUIRED)

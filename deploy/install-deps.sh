@@ -27,6 +27,7 @@ BUILD_PKGS=(
   libebur128-dev                  # EBU R128 loudness (normalisation, meters)
   libmicrohttpd-dev               # Prometheus /metrics endpoint
   libsystemd-dev                  # sd_notify readiness and watchdog (systemd service)
+  libisal-dev                     # Reed-Solomon erasure codes (ISA-L): FEC of remote playout (actors/netaudio)
   googletest libgtest-dev libgmock-dev
   libbenchmark-dev
 )
@@ -54,7 +55,7 @@ ARM64_PKGS=(
   libsamplerate0-dev libsoundtouch-dev libsndfile1-dev libcli11-dev nlohmann-json3-dev
   libspdlog-dev libtomlplusplus-dev liblo-dev libopusenc-dev libopus-dev libogg-dev
   libflac-dev libmp3lame-dev libshout-dev libebur128-dev libmicrohttpd-dev libsystemd-dev
-  libgtest-dev libgmock-dev
+  libisal-dev libgtest-dev libgmock-dev
 )
 if [ "${1:-}" = "--arm64-packages" ]; then
   echo "${ARM64_PKGS[*]}"

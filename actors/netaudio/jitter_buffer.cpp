@@ -1,0 +1,160 @@
+#include "netaudio/jitter_buffer.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace crowdmesh::netaudio {
+
+namespace {
+std::uint32_t round_up_pow2(std::uint32_t v) {
+  std::uint32_t c = 64;
+  while (c < v && c < (1u << 30)) c <<= 1;
+  return c;
+}
+}  // namespace
+
+JitterBuffer::JitterBuffer(const JitterBufferConfig& config)
+    : config_(config),
+      channels_(std::max<std::uint32_t>(1, config.format.channels)),
+      capacity_(round_up_pow2(config.capacity_frames)),
+      mask_(capacity_ - 1),
+      frames_(static_cast<std::size_t>(capacity_) * channels_, 0.0f),
+      present_(capacity_, 0),
+      concealer_(channels_, config.conceal_period_frames) {
+  config_.format.channels = channels_;
+  config_.format.sample_rate_hz = std::max<std::uint32_t>(1, config_.format.sample_rate_hz);
+}
+
+std::uint64_t JitterBuffer::extend(std::uint32_t timestamp) const noexcept {
+  const auto delta = static_cast<std::int32_t>(timestamp - static_cast<std::uint32_t>(highest_));
+  return static_cast<std::uint64_t>(static_cast<std::int64_t>(highest_) + delta);
+}
+
+void JitterBuffer::clear() noexcept {
+  std::fill(present_.begin(), present_.end(), 0);
+  stored_ = 0;
+  too_far_run_ = 0;
+}
+
+void JitterBuffer::start(const RtpPacket& p) noexcept {
+  clear();
+  started_ = true;
+  reading_ = false;
+  ssrc_ = p.header.ssrc;
+  epoch_ = p.header.epoch;
+  highest_ = (std::uint64_t{1} << 32) + p.header.timestamp;
+  read_pos_ = highest_;
+  end_ = highest_;
+  pts_frame_ = highest_;
+  pts_ns_ = p.header.pts_ns;
+}
+
+PushResult JitterBuffer::push(const RtpPacket& p) noexcept {
+  if (p.kind != PacketKind::source || p.frames == 0 ||
+      p.payload_bytes != static_cast<std::size_t>(p.frames) * config_.format.frame_bytes())
+    return PushResult::not_audio;
+  if (config_.pin_ssrc && p.header.ssrc != config_.ssrc) {
+    ++stats_.wrong_ssrc_packets;
+    return PushResult::wrong_ssrc;
+  }
+  if (!started_) {
+    start(p);
+  } else if (p.header.epoch != epoch_) {
+    if (static_cast<std::int32_t>(p.header.epoch - epoch_) < 0) {
+      ++stats_.stale_epoch_packets;
+      return PushResult::stale_epoch;
+    }
+    ++stats_.epoch_resets;
+    start(p);
+  } else if (p.header.ssrc != ssrc_) {
+    ++stats_.wrong_ssrc_packets;
+    return PushResult::wrong_ssrc;
+  }
+
+  std::uint64_t begin = extend(p.header.timestamp);
+  const std::uint64_t end = begin + p.frames;
+  if (!reading_ && begin < read_pos_ && end_ - begin <= capacity_) read_pos_ = begin;  // arrived out of order
+  const bool behind = end <= read_pos_;
+  const bool out_of_reach = behind ? read_pos_ - end >= capacity_ : end > read_pos_ + capacity_;
+  if (out_of_reach) {
+    ++stats_.too_far_packets;
+    if (++too_far_run_ < config_.resync_after) return PushResult::too_far;
+    // The stream moved out of reach for good (its timeline jumped): follow it.
+    clear();
+    ++stats_.resyncs;
+    read_pos_ = begin;
+    highest_ = begin;
+    end_ = begin;
+  } else if (behind) {
+    too_far_run_ = 0;
+    ++stats_.late_packets;
+    return PushResult::late;
+  }
+  too_far_run_ = 0;
+  const std::uint32_t skip = begin < read_pos_ ? static_cast<std::uint32_t>(read_pos_ - begin) : 0;
+  begin += skip;
+  if (present_[begin & mask_]) {
+    ++stats_.duplicate_packets;
+    return PushResult::duplicate;
+  }
+  const std::size_t frame_bytes = config_.format.frame_bytes();
+  const std::uint8_t* src = p.payload + static_cast<std::size_t>(skip) * frame_bytes;
+  for (std::uint64_t pos = begin; pos < end; ++pos, src += frame_bytes) {
+    const std::size_t slot = static_cast<std::size_t>(pos & mask_);
+    if (present_[slot]) continue;
+    decode_pcm(config_.format.encoding, src, channels_, &frames_[slot * channels_]);
+    present_[slot] = 1;
+    ++stored_;
+  }
+  const std::uint64_t unextended = extend(p.header.timestamp);
+  if (unextended >= highest_) {
+    highest_ = unextended;
+    pts_frame_ = unextended;
+    pts_ns_ = p.header.pts_ns;
+  }
+  end_ = std::max(end_, end);
+  ++stats_.accepted_packets;
+  return PushResult::accepted;
+}
+
+JitterBufferRead JitterBuffer::read(float* out, std::uint32_t frames, std::uint8_t* missing_flags) noexcept {
+  JitterBufferRead r;
+  if (!started_) {
+    std::fill(out, out + static_cast<std::size_t>(frames) * channels_, 0.0f);
+    if (missing_flags) std::fill(missing_flags, missing_flags + frames, std::uint8_t{1});
+    r.missing = frames;
+    return r;
+  }
+  r.started = true;
+  reading_ = true;
+  r.position = read_pos_;
+  const std::int64_t offset = static_cast<std::int64_t>(read_pos_ - pts_frame_);
+  const std::int64_t rate = config_.format.sample_rate_hz;
+  const std::int64_t scaled = offset * 1'000'000'000;
+  r.pts_ns = static_cast<std::int64_t>(pts_ns_) + (scaled + (scaled < 0 ? -rate / 2 : rate / 2)) / rate;  // nearest ns
+  for (std::uint32_t i = 0; i < frames; ++i) {
+    const std::size_t slot = static_cast<std::size_t>((read_pos_ + i) & mask_);
+    float* o = out + static_cast<std::size_t>(i) * channels_;
+    const bool here = present_[slot] != 0;
+    if (here) {
+      concealer_.good(&frames_[slot * channels_], o);
+      present_[slot] = 0;
+      --stored_;
+    } else {
+      concealer_.missing(o);
+      ++r.missing;
+    }
+    if (missing_flags) missing_flags[i] = here ? 0 : 1;
+  }
+  read_pos_ += frames;
+  end_ = std::max(end_, read_pos_);
+  stats_.read_frames += frames;
+  stats_.concealed_frames += r.missing;
+  return r;
+}
+
+std::uint32_t JitterBuffer::buffered_frames() const noexcept { return stored_; }
+
+std::uint64_t JitterBuffer::span_frames() const noexcept { return started_ ? end_ - read_pos_ : 0; }
+
+}  // namespace crowdmesh::netaudio

@@ -1,0 +1,91 @@
+// The send and receive paths of remote playout make no heap allocation after
+// construction: packetizer + FEC encoder on the sender, parse + FEC decoder +
+// jitter buffer + concealment + statistics on the receiver. The malloc
+// interposer counts calls made inside rt::RtContextScope.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "fec_test_helpers.hpp"
+#include "netaudio/rtp_receiver.hpp"
+#include "rt/rt_context.hpp"
+#include "rt_alloc_counter.hpp"
+
+namespace crowdmesh::netaudio {
+namespace {
+
+constexpr std::uint32_t kFrames = 96;
+
+TEST(NetaudioAllocationTest, PacketizeAndFecEncodeNeverAllocate) {
+  if (!crowdmesh::test::rt_alloc_counter_active()) GTEST_SKIP() << "malloc interposer is off under sanitizers";
+  RtpPacketizerConfig pc;
+  RtpPacketizer packetizer(pc);
+  FecEncoderConfig fc;
+  FecEncoder encoder(fc);
+  std::vector<float> audio(kFrames * 2, 0.25f);
+  std::vector<std::uint8_t> buf(kMaxRtpPacketBytes);
+  std::size_t repairs = 0;
+  crowdmesh::test::reset_rt_allocations();
+  {
+    rt::RtContextScope scope;
+    for (int i = 0; i < 200; ++i) {
+      const RtpHeader h = packetizer.next_header();
+      const std::size_t n = packetizer.write(audio.data(), kFrames, 1000u * i, buf.data(), buf.size());
+      encoder.add_source(buf.data(), n, h);
+      if (encoder.repairs_ready())
+        for (int j = 0; j < encoder.m(); ++j) repairs += encoder.write_repair(j, buf.data(), buf.size()) > 0;
+    }
+  }
+  EXPECT_EQ(crowdmesh::test::rt_allocations(), 0u);
+  EXPECT_EQ(repairs, 8u * 24u) << "200 packets make 8 blocks of 24 repairs";
+}
+
+TEST(NetaudioAllocationTest, ReceivingWithLossReorderingDuplicatesAndARestartNeverAllocates) {
+  if (!crowdmesh::test::rt_alloc_counter_active()) GTEST_SKIP() << "malloc interposer is off under sanitizers";
+  RtpStreamFormat format;
+  std::vector<test::Datagram> arriving;
+  std::mt19937 rng(4);
+  for (std::uint32_t epoch : {1u, 2u}) {  // the sender restarts once
+    test::TestSender sender(format, FecConfig{}, epoch);
+    std::vector<test::Datagram> sent;
+    for (int i = 0; i < 24 * 20; ++i)
+      for (auto& d : sender.send(kFrames)) sent.push_back(d);
+    for (std::size_t i = 0; i < sent.size(); i += 8) {  // reorder within groups of 8, lose 20 %, duplicate 5 %
+      const std::size_t end = std::min(sent.size(), i + 8);
+      std::shuffle(sent.begin() + static_cast<std::ptrdiff_t>(i), sent.begin() + static_cast<std::ptrdiff_t>(end), rng);
+    }
+    for (auto& d : sent) {
+      if (rng() % 100 < 20) continue;
+      arriving.push_back(d);
+      if (rng() % 100 < 5) arriving.push_back(d);
+    }
+  }
+  arriving.push_back(test::Datagram(7, 0x80));  // junk
+  RtpReceiverConfig cfg;
+  cfg.buffer.format = format;
+  RtpReceiver receiver(cfg);
+  std::vector<float> out(kFrames * 2);
+  std::vector<std::uint8_t> flags(kFrames);
+  LinkStats stats;
+  crowdmesh::test::reset_rt_allocations();
+  {
+    rt::RtContextScope scope;
+    std::int64_t now = 0;
+    for (std::size_t i = 0; i < arriving.size(); ++i) {
+      receiver.on_datagram(arriving[i].data(), arriving[i].size(), now += 1'000'000);
+      if (i > 200 && i % 2 == 0) receiver.read(out.data(), kFrames, flags.data());
+      if (i % 500 == 0) receiver.end_interval();
+    }
+    stats = receiver.stats();
+  }
+  EXPECT_EQ(crowdmesh::test::rt_allocations(), 0u);
+  EXPECT_GT(stats.recovered_packets, 100u) << "the FEC path ran";
+  EXPECT_GT(stats.duplicate_packets, 10u);
+  EXPECT_EQ(receiver.buffer().stats().epoch_resets, 1u) << "the restart path ran";
+  EXPECT_GT(stats.played_frames, 0u);
+}
+
+}  // namespace
+}  // namespace crowdmesh::netaudio
