@@ -29,6 +29,7 @@
 #include "common/log.hpp"
 #include "mesh/clock_estimator.hpp"
 #include "mesh/command_route.hpp"
+#include "mesh/gateway_timers.hpp"
 #include "mesh/peer_liveness.hpp"
 #include "mesh/rate_limited_log.hpp"
 
@@ -184,7 +185,7 @@ struct MeshGateway::Impl {
   std::shared_ptr<MeshTimeSource> mesh_time;  // written by the gateway thread only
   MeshClockStats clock;                       // guarded by state_mutex (offset_ns unused)
   Counters counters;
-  PeerLiveness liveness{0, 1};        // guarded by state_mutex (written by the gateway thread)
+  PeerLiveness liveness{0, 1};          // guarded by state_mutex (written by the gateway thread)
   std::vector<std::string> peer_names;  // config order, as peers
 
   // Gateway thread only.
@@ -198,8 +199,7 @@ struct MeshGateway::Impl {
   std::uint64_t next_id = 1;
   std::uint64_t probe_sequence = 0;
   int reference_peer = -1;
-  std::int64_t next_heartbeat_ns = 0;
-  std::int64_t next_probe_ns = 0;
+  GatewayTimers timers;
   ClockEstimator estimator;
   RateLimitedLog rlog;
   std::vector<zmq::message_t> frames;
@@ -207,7 +207,6 @@ struct MeshGateway::Impl {
   // ---- helpers -----------------------------------------------------------
 
   std::int64_t mesh_now() const { return mesh_time->now_ns(); }
-
 
   void log_bad(const std::string& kind, const std::string& text) {
     rlog.warn(kind, local_now_ns(), "mesh " + cfg.node + ": " + text);
@@ -339,7 +338,7 @@ struct MeshGateway::Impl {
     if (alive) {
       spdlog::info("mesh {}: node {} is alive", cfg.node, p.cfg.name);
       publish_event("peer.up", "node " + p.cfg.name + " is alive", {{"node", p.cfg.name}});
-      if (static_cast<int>(index) == reference_peer) next_probe_ns = now;
+      if (static_cast<int>(index) == reference_peer) timers.reference_came_up(now);
     } else {
       spdlog::warn("mesh {}: node {} is not alive (nothing heard for {} ms)", cfg.node, p.cfg.name,
                    liveness.window_ns() / 1'000'000);
@@ -640,7 +639,7 @@ struct MeshGateway::Impl {
     if (sent) probes[id] = ProbeInFlight{t1, burst_index};
     if (burst_index > 0) return;
     update_clock(now);  // the slew proceeds between answers too
-    next_probe_ns = now + estimator.probe_interval_ns(now);
+    timers.probe_tick_done(now, estimator.probe_interval_ns(now));
   }
 
   // Publishes the estimator's current piece of the mesh time function and
@@ -707,8 +706,7 @@ struct MeshGateway::Impl {
       reply_error(f.routing_id, f.request_source, f.original_id, f.reply_source, crowdmesh::v1::ERROR_CODE_TIMEOUT,
                   msg);
     }
-    if (now >= next_heartbeat_ns) {
-      next_heartbeat_ns = now + std::chrono::nanoseconds(cfg.heartbeat_interval).count();
+    if (timers.take_heartbeat(now)) {
       publish_heartbeat(clock_stats());
       std::vector<std::pair<std::size_t, bool>> changed;
       {
@@ -717,16 +715,7 @@ struct MeshGateway::Impl {
       }
       for (const auto& [index, alive] : changed) say_alive(index, alive, now);
     }
-    if (reference_peer >= 0 && now >= next_probe_ns) send_probe(now);
-  }
-
-  int poll_timeout_ms(std::int64_t now) {
-    std::int64_t next = next_heartbeat_ns;
-    if (const auto d = forwards.next_deadline()) next = std::min(next, *d);
-    if (reference_peer >= 0) next = std::min(next, next_probe_ns);
-    if (next <= now) return 0;
-    const std::int64_t ms = (next - now + 999'999) / 1'000'000;
-    return static_cast<int>(std::min<std::int64_t>(ms, 1000));
+    if (timers.probe_tick_due(now)) send_probe(now);
   }
 
   // ---- mailbox -----------------------------------------------------------
@@ -769,11 +758,11 @@ struct MeshGateway::Impl {
       items.push_back({p->dealer.handle(), 0, ZMQ_POLLIN, 0});
       items.push_back({p->sub.handle(), 0, ZMQ_POLLIN, 0});
     }
-    next_heartbeat_ns = local_now_ns();
-    next_probe_ns = next_heartbeat_ns;
+    timers.start(local_now_ns());
     while (!stop_requested.load(std::memory_order_acquire)) {
       try {
-        zmq::poll(items, std::chrono::milliseconds(poll_timeout_ms(local_now_ns())));
+        const std::int64_t now = local_now_ns();
+        zmq::poll(items, std::chrono::milliseconds(timers.poll_timeout_ms(now, forwards.next_deadline())));
       } catch (const zmq::error_t& e) {
         if (e.num() == ETERM) break;
         continue;  // EINTR
@@ -927,7 +916,8 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
   g.on_event = std::move(on_event);
   g.gateway_source = g.cfg.node + "/gateway";
   for (const auto& pc : g.cfg.peers) g.peer_names.push_back(pc.name);
-  g.liveness = PeerLiveness(g.cfg.peers.size(), std::chrono::nanoseconds(g.cfg.heartbeat_interval).count() * g.cfg.liveness);
+  g.liveness =
+      PeerLiveness(g.cfg.peers.size(), std::chrono::nanoseconds(g.cfg.heartbeat_interval).count() * g.cfg.liveness);
   g.mesh_time = g.cfg.mesh_time ? g.cfg.mesh_time : std::make_shared<MeshTimeSource>();
   ClockEstimatorConfig ecfg;
   ecfg.slow_probe_interval_ns = std::chrono::nanoseconds(g.cfg.clock_probe_interval).count();
@@ -988,6 +978,7 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
     return make_error(errc::io_error, "cannot " + step + ": " + e.what());
   }
 
+  g.timers = GatewayTimers(std::chrono::nanoseconds(g.cfg.heartbeat_interval).count(), g.reference_peer >= 0);
   g.clock.reference =
       g.reference_peer >= 0 ? g.peers[static_cast<std::size_t>(g.reference_peer)]->cfg.name : g.cfg.node;
   if (g.reference_peer < 0) {  // the reference: mesh time is this node's local time
