@@ -31,6 +31,7 @@
 #include "mesh/command_route.hpp"
 #include "mesh/gateway_timers.hpp"
 #include "mesh/peer_liveness.hpp"
+#include "mesh/probe_bursts.hpp"
 #include "mesh/rate_limited_log.hpp"
 
 namespace crowdmesh::mesh {
@@ -45,14 +46,6 @@ constexpr std::size_t kMaxQueuedPublishes = 10000;
 constexpr std::size_t kDrainBudget = 1000;  // messages per socket per poll round
 constexpr std::size_t kKeptFrames = 3;      // frames kept of a multipart message
 constexpr int kReconnectIvlMs = 100;
-constexpr std::size_t kMaxProbesInFlight = 64;
-// Clock probes per tick, each sent when the previous one's answer arrives. The
-// first only wakes the path: measured on one host (true offset 0), a probe
-// after an idle second spends ~50 us more on the way out than back (the
-// sender's ZeroMQ I/O thread and the reference's wake from idle; on the way
-// back they are still awake), a 20-40 us offset bias; the probes that follow
-// at once are within ~5 us. Only those are fitted.
-constexpr int kProbesPerBurst = 3;
 constexpr const char* kPeerRoutingPrefix = "mesh:";
 constexpr std::chrono::seconds kLoadBudget{30};  // a forwarded LoadBuffer decodes ahead before replying
 
@@ -191,11 +184,7 @@ struct MeshGateway::Impl {
   // Gateway thread only.
   ForwardTable forwards;
   std::unordered_map<std::uint64_t, Local> locals;
-  struct ProbeInFlight {
-    std::int64_t t1_ns = 0;
-    int burst_index = 0;  // 0: the wake-up probe of a burst (not fitted)
-  };
-  std::unordered_map<std::uint64_t, ProbeInFlight> probes;  // correlation id → probe
+  ProbeBursts probes;
   std::uint64_t next_id = 1;
   std::uint64_t probe_sequence = 0;
   int reference_peer = -1;
@@ -618,7 +607,7 @@ struct MeshGateway::Impl {
   // the probe tick) also advances the slew and schedules the next tick.
   void send_probe(std::int64_t now, int burst_index = 0) {
     Peer& ref = *peers[static_cast<std::size_t>(reference_peer)];
-    if (probes.size() >= kMaxProbesInFlight) probes.clear();  // reference silent for long
+    probes.make_room();
     Envelope env;
     env.set_protocol_version(kProtocolVersion);
     env.set_source(cfg.node + "/clock");
@@ -636,7 +625,7 @@ struct MeshGateway::Impl {
       sent = ref.dealer.send(zmq::buffer(bytes), zmq::send_flags::dontwait).has_value();
     } catch (const zmq::error_t&) {
     }
-    if (sent) probes[id] = ProbeInFlight{t1, burst_index};
+    if (sent) probes.sent(id, t1, burst_index);
     if (burst_index > 0) return;
     update_clock(now);  // the slew proceeds between answers too
     timers.probe_tick_done(now, estimator.probe_interval_ns(now));
@@ -670,16 +659,14 @@ struct MeshGateway::Impl {
   }
 
   void on_probe_answer(const Envelope& env, std::int64_t t4) {
-    auto it = probes.find(env.correlation_id());
-    if (it == probes.end() || it->second.t1_ns != env.clock_probe().t1_ns()) {
+    const auto match = probes.answer(env.correlation_id(), env.clock_probe().t1_ns());
+    if (!match) {
       log_bad("stray_probe",
               "dropped a clock probe answer from " + printable(env.source()) + " that matches no probe in flight");
       return;
     }
-    const int burst_index = it->second.burst_index;
-    probes.erase(it);
-    if (burst_index + 1 < kProbesPerBurst) send_probe(t4, burst_index + 1);
-    if (burst_index == 0) return;  // the wake-up probe: its way out is slow
+    if (match->send_next) send_probe(t4, match->burst_index + 1);
+    if (!match->fit) return;  // the wake-up probe: its way out is slow
     const auto& p = env.clock_probe();
     auto sample = estimator.add(p.t1_ns(), p.t2_ns(), p.t3_ns(), t4);
     if (!sample) {
