@@ -29,7 +29,9 @@
 #include "common/log.hpp"
 #include "mesh/clock_estimator.hpp"
 #include "mesh/command_route.hpp"
+#include "mesh/gateway_timers.hpp"
 #include "mesh/peer_liveness.hpp"
+#include "mesh/probe_bursts.hpp"
 #include "mesh/rate_limited_log.hpp"
 
 namespace crowdmesh::mesh {
@@ -44,14 +46,6 @@ constexpr std::size_t kMaxQueuedPublishes = 10000;
 constexpr std::size_t kDrainBudget = 1000;  // messages per socket per poll round
 constexpr std::size_t kKeptFrames = 3;      // frames kept of a multipart message
 constexpr int kReconnectIvlMs = 100;
-constexpr std::size_t kMaxProbesInFlight = 64;
-// Clock probes per tick, each sent when the previous one's answer arrives. The
-// first only wakes the path: measured on one host (true offset 0), a probe
-// after an idle second spends ~50 us more on the way out than back (the
-// sender's ZeroMQ I/O thread and the reference's wake from idle; on the way
-// back they are still awake), a 20-40 us offset bias; the probes that follow
-// at once are within ~5 us. Only those are fitted.
-constexpr int kProbesPerBurst = 3;
 constexpr const char* kPeerRoutingPrefix = "mesh:";
 constexpr std::chrono::seconds kLoadBudget{30};  // a forwarded LoadBuffer decodes ahead before replying
 
@@ -184,22 +178,17 @@ struct MeshGateway::Impl {
   std::shared_ptr<MeshTimeSource> mesh_time;  // written by the gateway thread only
   MeshClockStats clock;                       // guarded by state_mutex (offset_ns unused)
   Counters counters;
-  PeerLiveness liveness{0, 1};        // guarded by state_mutex (written by the gateway thread)
+  PeerLiveness liveness{0, 1};          // guarded by state_mutex (written by the gateway thread)
   std::vector<std::string> peer_names;  // config order, as peers
 
   // Gateway thread only.
   ForwardTable forwards;
   std::unordered_map<std::uint64_t, Local> locals;
-  struct ProbeInFlight {
-    std::int64_t t1_ns = 0;
-    int burst_index = 0;  // 0: the wake-up probe of a burst (not fitted)
-  };
-  std::unordered_map<std::uint64_t, ProbeInFlight> probes;  // correlation id → probe
+  ProbeBursts probes;
   std::uint64_t next_id = 1;
   std::uint64_t probe_sequence = 0;
   int reference_peer = -1;
-  std::int64_t next_heartbeat_ns = 0;
-  std::int64_t next_probe_ns = 0;
+  GatewayTimers timers;
   ClockEstimator estimator;
   RateLimitedLog rlog;
   std::vector<zmq::message_t> frames;
@@ -207,7 +196,6 @@ struct MeshGateway::Impl {
   // ---- helpers -----------------------------------------------------------
 
   std::int64_t mesh_now() const { return mesh_time->now_ns(); }
-
 
   void log_bad(const std::string& kind, const std::string& text) {
     rlog.warn(kind, local_now_ns(), "mesh " + cfg.node + ": " + text);
@@ -339,7 +327,7 @@ struct MeshGateway::Impl {
     if (alive) {
       spdlog::info("mesh {}: node {} is alive", cfg.node, p.cfg.name);
       publish_event("peer.up", "node " + p.cfg.name + " is alive", {{"node", p.cfg.name}});
-      if (static_cast<int>(index) == reference_peer) next_probe_ns = now;
+      if (static_cast<int>(index) == reference_peer) timers.reference_came_up(now);
     } else {
       spdlog::warn("mesh {}: node {} is not alive (nothing heard for {} ms)", cfg.node, p.cfg.name,
                    liveness.window_ns() / 1'000'000);
@@ -619,7 +607,7 @@ struct MeshGateway::Impl {
   // the probe tick) also advances the slew and schedules the next tick.
   void send_probe(std::int64_t now, int burst_index = 0) {
     Peer& ref = *peers[static_cast<std::size_t>(reference_peer)];
-    if (probes.size() >= kMaxProbesInFlight) probes.clear();  // reference silent for long
+    probes.make_room();
     Envelope env;
     env.set_protocol_version(kProtocolVersion);
     env.set_source(cfg.node + "/clock");
@@ -637,10 +625,10 @@ struct MeshGateway::Impl {
       sent = ref.dealer.send(zmq::buffer(bytes), zmq::send_flags::dontwait).has_value();
     } catch (const zmq::error_t&) {
     }
-    if (sent) probes[id] = ProbeInFlight{t1, burst_index};
+    if (sent) probes.sent(id, t1, burst_index);
     if (burst_index > 0) return;
     update_clock(now);  // the slew proceeds between answers too
-    next_probe_ns = now + estimator.probe_interval_ns(now);
+    timers.probe_tick_done(now, estimator.probe_interval_ns(now));
   }
 
   // Publishes the estimator's current piece of the mesh time function and
@@ -671,16 +659,14 @@ struct MeshGateway::Impl {
   }
 
   void on_probe_answer(const Envelope& env, std::int64_t t4) {
-    auto it = probes.find(env.correlation_id());
-    if (it == probes.end() || it->second.t1_ns != env.clock_probe().t1_ns()) {
+    const auto match = probes.answer(env.correlation_id(), env.clock_probe().t1_ns());
+    if (!match) {
       log_bad("stray_probe",
               "dropped a clock probe answer from " + printable(env.source()) + " that matches no probe in flight");
       return;
     }
-    const int burst_index = it->second.burst_index;
-    probes.erase(it);
-    if (burst_index + 1 < kProbesPerBurst) send_probe(t4, burst_index + 1);
-    if (burst_index == 0) return;  // the wake-up probe: its way out is slow
+    if (match->send_next) send_probe(t4, match->burst_index + 1);
+    if (!match->fit) return;  // the wake-up probe: its way out is slow
     const auto& p = env.clock_probe();
     auto sample = estimator.add(p.t1_ns(), p.t2_ns(), p.t3_ns(), t4);
     if (!sample) {
@@ -707,8 +693,7 @@ struct MeshGateway::Impl {
       reply_error(f.routing_id, f.request_source, f.original_id, f.reply_source, crowdmesh::v1::ERROR_CODE_TIMEOUT,
                   msg);
     }
-    if (now >= next_heartbeat_ns) {
-      next_heartbeat_ns = now + std::chrono::nanoseconds(cfg.heartbeat_interval).count();
+    if (timers.take_heartbeat(now)) {
       publish_heartbeat(clock_stats());
       std::vector<std::pair<std::size_t, bool>> changed;
       {
@@ -717,16 +702,7 @@ struct MeshGateway::Impl {
       }
       for (const auto& [index, alive] : changed) say_alive(index, alive, now);
     }
-    if (reference_peer >= 0 && now >= next_probe_ns) send_probe(now);
-  }
-
-  int poll_timeout_ms(std::int64_t now) {
-    std::int64_t next = next_heartbeat_ns;
-    if (const auto d = forwards.next_deadline()) next = std::min(next, *d);
-    if (reference_peer >= 0) next = std::min(next, next_probe_ns);
-    if (next <= now) return 0;
-    const std::int64_t ms = (next - now + 999'999) / 1'000'000;
-    return static_cast<int>(std::min<std::int64_t>(ms, 1000));
+    if (timers.probe_tick_due(now)) send_probe(now);
   }
 
   // ---- mailbox -----------------------------------------------------------
@@ -769,11 +745,11 @@ struct MeshGateway::Impl {
       items.push_back({p->dealer.handle(), 0, ZMQ_POLLIN, 0});
       items.push_back({p->sub.handle(), 0, ZMQ_POLLIN, 0});
     }
-    next_heartbeat_ns = local_now_ns();
-    next_probe_ns = next_heartbeat_ns;
+    timers.start(local_now_ns());
     while (!stop_requested.load(std::memory_order_acquire)) {
       try {
-        zmq::poll(items, std::chrono::milliseconds(poll_timeout_ms(local_now_ns())));
+        const std::int64_t now = local_now_ns();
+        zmq::poll(items, std::chrono::milliseconds(timers.poll_timeout_ms(now, forwards.next_deadline())));
       } catch (const zmq::error_t& e) {
         if (e.num() == ETERM) break;
         continue;  // EINTR
@@ -927,7 +903,8 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
   g.on_event = std::move(on_event);
   g.gateway_source = g.cfg.node + "/gateway";
   for (const auto& pc : g.cfg.peers) g.peer_names.push_back(pc.name);
-  g.liveness = PeerLiveness(g.cfg.peers.size(), std::chrono::nanoseconds(g.cfg.heartbeat_interval).count() * g.cfg.liveness);
+  g.liveness =
+      PeerLiveness(g.cfg.peers.size(), std::chrono::nanoseconds(g.cfg.heartbeat_interval).count() * g.cfg.liveness);
   g.mesh_time = g.cfg.mesh_time ? g.cfg.mesh_time : std::make_shared<MeshTimeSource>();
   ClockEstimatorConfig ecfg;
   ecfg.slow_probe_interval_ns = std::chrono::nanoseconds(g.cfg.clock_probe_interval).count();
@@ -988,6 +965,7 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
     return make_error(errc::io_error, "cannot " + step + ": " + e.what());
   }
 
+  g.timers = GatewayTimers(std::chrono::nanoseconds(g.cfg.heartbeat_interval).count(), g.reference_peer >= 0);
   g.clock.reference =
       g.reference_peer >= 0 ? g.peers[static_cast<std::size_t>(g.reference_peer)]->cfg.name : g.cfg.node;
   if (g.reference_peer < 0) {  // the reference: mesh time is this node's local time
