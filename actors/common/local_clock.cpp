@@ -1,5 +1,7 @@
 #include "common/local_clock.hpp"
 
+#include "rt/steady_clock.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <ctime>
@@ -19,11 +21,7 @@ std::int64_t raw_now_ns() noexcept {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
 }
 
-std::int64_t steady_now_ns() noexcept {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
-}
+std::int64_t steady_now_ns() noexcept { return rt::steady_now_ns(); }
 
 void inject_local_clock_error(const LocalClockInjection& injection) noexcept {
   const double ppm = std::isfinite(injection.skew_ppm) ? std::clamp(injection.skew_ppm, -1000.0, 1000.0) : 0.0;

@@ -30,7 +30,8 @@ std::int64_t local_from_raw(std::int64_t raw_ns) noexcept;
 
 /// CLOCK_MONOTONIC in ns (std::chrono::steady_clock on Linux): for intervals,
 /// timeouts, rate limits and timestamps that stay inside one process and must
-/// not follow the test-only injection above. The one helper for it.
+/// not follow the test-only injection above. Forwards to rt::steady_now_ns()
+/// (rt/steady_clock.hpp), the one implementation.
 /// Thread-safe, wait-free, no allocation (callable from the audio callback).
 std::int64_t steady_now_ns() noexcept;
 

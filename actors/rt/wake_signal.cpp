@@ -1,28 +1,23 @@
 #include "rt/wake_signal.hpp"
 
+#include "rt/steady_clock.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
 
 namespace crowdmesh::rt {
-namespace {
-std::int64_t monotonic_ns() noexcept {
-  timespec t{};
-  ::clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
-}
-}  // namespace
 
 void WakeSignal::post() noexcept {
   std::int64_t none = 0;
-  pending_since_ns_.compare_exchange_strong(none, monotonic_ns(), std::memory_order_relaxed);
+  pending_since_ns_.compare_exchange_strong(none, steady_now_ns(), std::memory_order_relaxed);
   ::sem_post(&sem_);
 }
 
 std::int64_t WakeSignal::take_wake_latency_ns() noexcept {
   const auto since = pending_since_ns_.exchange(0, std::memory_order_relaxed);
   if (since == 0) return 0;
-  return std::max<std::int64_t>(0, monotonic_ns() - since);
+  return std::max<std::int64_t>(0, steady_now_ns() - since);
 }
 
 bool WakeSignal::wait_for(std::chrono::nanoseconds timeout) noexcept {
