@@ -1,4 +1,5 @@
 #include "control_node/command_line.hpp"
+#include "control_node/stream_subcommands.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -186,6 +187,7 @@ struct Raw {
   std::string probes;
   std::string actor;
   std::string ms;
+  StreamArgs stream;
 };
 
 void add_deck(CLI::App* sub, Raw& raw) {
@@ -494,6 +496,7 @@ caf::expected<std::string> build_command(const std::string& name, const Raw& raw
       {"seek", build_seek},     {"loop", build_loop},         {"eq", build_eq},
       {"filter", build_filter}, {"tone", build_tone},
   };
+  if (is_stream_subcommand(name)) return build_stream_command(name, raw.stream, req);
   const auto it = kBuilders.find(name);
   if (it == kBuilders.end()) return make_error(errc::internal, "subcommand '" + name + "' has no command builder");
   return it->second(name, raw, req);
@@ -688,6 +691,7 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args, 
   add_global_options(app, raw);
   add_mix_subcommands(app, raw);
   add_tool_subcommands(app, raw);
+  add_stream_subcommands(app, raw.stream);
 
   std::vector<std::string> reversed = protect_negative_words(args);
   std::reverse(reversed.begin(), reversed.end());

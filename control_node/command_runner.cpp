@@ -38,7 +38,7 @@ int terminal_width() {
 
 }  // namespace
 
-CommandRunner::CommandRunner(MeshClient& client, std::ostream& out, std::ostream& err)
+CommandRunner::CommandRunner(mesh::MeshClient& client, std::ostream& out, std::ostream& err)
     : client_{client}, out_{out}, err_{err} {}
 
 std::int64_t CommandRunner::execute_at_after(std::int64_t node_send_time_ns, std::int64_t round_trip_ns,
@@ -188,10 +188,10 @@ v1::Envelope CommandRunner::probe_for(const Request& request, const std::string&
 
 caf::expected<void> CommandRunner::resolve_start_in(Request& request) {
   const std::string node = request.broadcast() ? "" : request.target_node;
-  const std::int64_t sent_ns = MeshClient::monotonic_now_ns();
+  const std::int64_t sent_ns = mesh::MeshClient::monotonic_now_ns();
   auto reply = client_.request(probe_for(request, node, 1), request.timeout);
   if (!reply) return reply.error();
-  const std::int64_t round_trip_ns = MeshClient::monotonic_now_ns() - sent_ns;
+  const std::int64_t round_trip_ns = mesh::MeshClient::monotonic_now_ns() - sent_ns;
   if (!ReplyPrinter::is_ok(*reply) || reply->send_time_ns() <= 0) {
     std::string why = ReplyPrinter::error_text(*reply);
     if (!why.empty() && why.back() == '\n') why.pop_back();

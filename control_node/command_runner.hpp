@@ -4,12 +4,12 @@
 #include <ostream>
 
 #include "caf/expected.hpp"
-#include "control_node/mesh_client.hpp"
+#include "mesh/mesh_client.hpp"
 #include "control_node/request.hpp"
 
 namespace crowdmesh::control {
 
-/// Executes a parsed Request with a MeshClient and prints the outcome: replies
+/// Executes a parsed Request with a mesh::MeshClient and prints the outcome: replies
 /// on `out` (text or JSON), error sentences on `err` prefixed by the node (or
 /// "control_node:" for local failures). Returns the process exit status
 /// (kExitOk, kExitErrorReply, kExitUsage, kExitTimeout).
@@ -23,7 +23,7 @@ namespace crowdmesh::control {
 class CommandRunner {
  public:
   /// `client` is connected by run(); the streams must outlive the runner.
-  CommandRunner(MeshClient& client, std::ostream& out, std::ostream& err);
+  CommandRunner(mesh::MeshClient& client, std::ostream& out, std::ostream& err);
 
   /// Runs the request; `stop` ends `watch` (set it from a SIGINT handler).
   int run(Request request, const std::atomic<bool>& stop);
@@ -46,7 +46,7 @@ class CommandRunner {
   int print_reply(const v1::Envelope& reply, bool json, bool with_node);
   int fail(const caf::error& error);
 
-  MeshClient& client_;
+  mesh::MeshClient& client_;
   std::ostream& out_;
   std::ostream& err_;
 };

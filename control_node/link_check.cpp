@@ -5,7 +5,7 @@
 
 namespace crowdmesh::control {
 
-LinkCheck check_link(MeshClient& client, const std::function<crowdmesh::v1::Envelope(std::uint64_t)>& make_probe,
+LinkCheck check_link(mesh::MeshClient& client, const std::function<crowdmesh::v1::Envelope(std::uint64_t)>& make_probe,
                      int probes, std::chrono::milliseconds timeout) {
   LinkCheck c;
   std::vector<double> rtt;

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "control_node/mesh_client.hpp"
+#include "mesh/mesh_client.hpp"
 
 namespace crowdmesh::control {
 
@@ -28,7 +28,7 @@ constexpr double kSlowLinkP99Ms = 5.0;
 
 /// Sends `probes` GetNodes probes one after the other (make_probe(k) builds
 /// the k-th, with its own correlation id), each waiting up to `timeout`.
-LinkCheck check_link(MeshClient& client, const std::function<crowdmesh::v1::Envelope(std::uint64_t)>& make_probe,
+LinkCheck check_link(mesh::MeshClient& client, const std::function<crowdmesh::v1::Envelope(std::uint64_t)>& make_probe,
                      int probes, std::chrono::milliseconds timeout);
 
 /// {"node", "alive": true, "probes", "answered", "loss_percent", "rtt_ms": {p50, p99, max}}.

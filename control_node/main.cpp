@@ -13,7 +13,7 @@
 #include "common/error.hpp"
 #include "control_node/command_line.hpp"
 #include "control_node/command_runner.hpp"
-#include "control_node/mesh_client.hpp"
+#include "mesh/mesh_client.hpp"
 
 namespace {
 
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  MeshClient client;
+  crowdmesh::mesh::MeshClient client;
   CommandRunner runner{client, std::cout, std::cerr};
   return runner.run(std::move(*request), g_stop);
 }

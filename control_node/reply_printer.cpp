@@ -182,6 +182,26 @@ std::string ReplyPrinter::node_of(const v1::Envelope& envelope) {
   return node.empty() ? "?" : node;
 }
 
+namespace {
+
+// "stream room-a/master from 10.0.0.11:40312, L24 48000 Hz 2 ch, 2 ms packets, FEC 24+24, latency 120 ms".
+std::string stream_summary(const v1::StreamInfo& s) {
+  char buf[320];
+  const double packet_ms = s.sample_rate_hz() > 0 ? 1000.0 * s.frames_per_packet() / s.sample_rate_hz() : 0.0;
+  std::string fec = s.repair_payload_type() < 0
+                        ? std::string("no FEC")
+                        : "FEC " + std::to_string(s.fec_source_packets()) + "+" + std::to_string(s.fec_repair_packets());
+  std::snprintf(buf, sizeof buf, "stream %s from %s, %s %u Hz %u ch, %.3g ms packets, %s, latency %u ms",
+                s.stream_id().c_str(), s.source_address().c_str(), s.encoding().c_str(), s.sample_rate_hz(),
+                s.channels(), packet_ms, fec.c_str(), s.latency_ms());
+  std::string out = buf;
+  if (!s.playing().empty()) out = "playing " + out;
+  if (s.subscribers() > 0) out += ", " + std::to_string(s.subscribers()) + " subscriber" + (s.subscribers() == 1 ? "" : "s");
+  return out;
+}
+
+}  // namespace
+
 bool ReplyPrinter::is_ok(const v1::Envelope& envelope) { return envelope.has_reply() && envelope.reply().has_ok(); }
 
 std::string ReplyPrinter::error_text(const v1::Envelope& envelope) {
@@ -222,6 +242,10 @@ std::string ReplyPrinter::text(const v1::Envelope& envelope) {
     case v1::Ok::kDevices:
       summary = std::to_string(ok.devices().devices_size()) + " devices";
       details = device_table(ok.devices());
+      break;
+    case v1::Ok::kStream:
+      summary = stream_summary(ok.stream());
+      details = ok.stream().sdp();
       break;
     default: break;
   }

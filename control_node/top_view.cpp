@@ -233,6 +233,29 @@ nlohmann::json link_json(const v1::LinkStats::Link& l) {
   };
 }
 
+nlohmann::json stream_link_json(const v1::StreamLink& s) {
+  return {
+      {"stream_id", s.stream_id()},
+      {"source_address", s.source_address()},
+      {"receiving", s.receiving()},
+      {"packets_expected", s.packets_expected()},
+      {"packets_received", s.packets_received()},
+      {"packets_lost", s.packets_lost()},
+      {"loss_percent", number(s.loss_percent())},
+      {"loss_percent_10s", number(s.loss_percent_10s())},
+      {"recovered_packets", s.recovered_packets()},
+      {"concealed_frames", s.concealed_frames()},
+      {"late_packets", s.late_packets()},
+      {"duplicate_packets", s.duplicate_packets()},
+      {"foreign_packets", s.foreign_packets()},
+      {"jitter_ms", number(s.jitter_ms())},
+      {"buffer_frames", s.buffer_frames()},
+      {"frames_played", s.frames_played()},
+      {"latency_ms", s.latency_ms()},
+      {"epoch_resets", s.epoch_resets()},
+  };
+}
+
 nlohmann::json process_json(const v1::ProcessStats& p) {
   return {
       {"cpu_percent", number(p.cpu_percent())},
@@ -270,10 +293,13 @@ nlohmann::json node_json(const v1::NodeTelemetry& node) {
   out["encoder"] = latest.encoder ? encoder_json(latest.encoder->encoder()) : nlohmann::json(nullptr);
   out["links"] = nlohmann::json::array();
   out["link_counters"] = nullptr;
+  out["streams"] = nlohmann::json::array();
   out["clock_offset_ms"] = nullptr;
   if (latest.links) {
     const auto& l = latest.links->links();
     for (const auto& link : l.links()) out["links"].push_back(link_json(link));
+    out["streams"] = nlohmann::json::array();
+    for (const auto& stream : l.streams()) out["streams"].push_back(stream_link_json(stream));
     out["link_counters"] = {
         {"forwarded", l.forwarded()}, {"timeouts", l.timeouts()}, {"publish_dropped", l.publish_dropped()}};
     out["clock_offset_ms"] = static_cast<double>(l.clock_offset_ns()) / 1e6;
@@ -621,6 +647,19 @@ void links_lines(View& v, const v1::LinkStats& l) {
     any = true;
   }
   if (any) v.put(line);
+  // One line per received stream: the seed's question "where is the loss?" answered per link.
+  for (const auto& s : l.streams()) {
+    Line sl;
+    sl.add(indent + "⇐ " + sanitize(s.stream_id()) + " ");
+    sl.add(s.receiving() ? "receiving" : "silent", s.receiving() ? kGreen : kRed);
+    sl.add("  loss " + fixed(s.loss_percent_10s(), 1) + " % (10 s), " + fixed(s.loss_percent(), 1) + " % total",
+           s.loss_percent_10s() > 1.0 ? kYellow : nullptr);
+    sl.add("  fec " + std::to_string(s.recovered_packets()));
+    sl.add("  concealed " + std::to_string(s.concealed_frames()), s.concealed_frames() > 0 ? kYellow : nullptr);
+    sl.add("  late " + std::to_string(s.late_packets()) + "  jitter " + fixed(s.jitter_ms(), 2) + " ms  buf " +
+           std::to_string(s.buffer_frames()));
+    v.put(sl);
+  }
 }
 
 void process_lines(View& v, const v1::ProcessStats& p) {

@@ -343,7 +343,9 @@ class MeshParser {
     NodeConfig n;
     n.name = name;
     const std::string p = child("nodes", name);
-    check_keys(t, p, {"roles", "control", "events", "audio", "device", "osc", "encoder"});
+    check_keys(t, p,
+               {"roles", "control", "events", "audio", "device", "osc", "encoder", "play_stream", "stream_mix_local",
+                "stream_latency_ms", "stream_port", "stream_host", "stream_fec"});
 
     if (const toml::node* r = t.get("roles")) {
       auto arr = r->as_array();
@@ -374,6 +376,7 @@ class MeshParser {
                    !t.get("audio"));
 
     if (const toml::table* d = table_at(t, "device", p)) read_device(*d, p + ".device", n.device);
+    read_stream(t, p, control, n);
     if (const toml::table* e = table_at(t, "encoder", p)) read_encoder(*e, p + ".encoder", n.encoder);
 
     const toml::table* o = table_at(t, "osc", p);
@@ -422,6 +425,25 @@ class MeshParser {
     read_int(t, "sample_rate", p, 8000, 384000, "Hz", d.sample_rate_hz);
     read_int(t, "buffer_size", p, 16, 8192, "frames", d.buffer_frames);
     read_int(t, "channels", p, 1, 32, "channels", d.channels);
+  }
+
+  void read_stream(const toml::table& t, const std::string& p, const Endpoint& control, NodeConfig& n) const {
+    auto& s = n.stream;
+    read_string(t, "play_stream", p, s.play);
+    if (!s.play.empty()) {
+      const auto slash = s.play.find('/');
+      const auto source = s.play.substr(0, slash);
+      if (source.empty() || source == n.name || (slash != std::string::npos && s.play.substr(slash + 1) != "master"))
+        fail(t.get("play_stream")->source(), p + ".play_stream = " + quote(s.play) +
+                                                 " must name another node, as \"NODE\" or \"NODE/master\"");
+    }
+    read_bool(t, "stream_mix_local", p, s.mix_local);
+    read_int(t, "stream_latency_ms", p, 20, 2000, "ms", s.latency_ms);
+    read_bool(t, "stream_fec", p, s.fec);
+    if (control.tcp && control.port + 4 <= 65535) s.port = static_cast<int>(control.port + 4);
+    read_int(t, "stream_port", p, 1, 65535, "UDP port", s.port);
+    if (control.tcp && control.host != "*" && control.host != "0.0.0.0") s.host = control.host;
+    read_string(t, "stream_host", p, s.host);
   }
 
   void read_encoder(const toml::table& t, const std::string& p, EncoderSettings& e) const {

@@ -60,6 +60,30 @@ struct OscSettings {
   std::string bind = "127.0.0.1";
 };
 
+/// Remote playout (docs/PROTOCOL.md, "Remote playout over RTP"): the RTP
+/// stream a node sends of its mix, and the one it plays. Flat keys of the
+/// node table `[nodes.NAME]`.
+struct StreamSettings {
+  /// Stream to play from the start, "NODE" or "NODE/STREAM" (the only stream
+  /// is "master", the mix). TOML `play_stream`; default: none.
+  std::string play;
+  /// Mix the played stream with the local decks (true) or play it alone.
+  /// TOML `stream_mix_local`; default false.
+  bool mix_local = false;
+  /// Playout latency L, ms (20..2000): a frame plays L after its source mixed
+  /// it, in the source room too. Set on the source. TOML `stream_latency_ms`;
+  /// default 120 (wired Ethernet; docs/PROTOCOL.md says how to choose it for Wi-Fi).
+  int latency_ms = 120;
+  /// UDP port this node receives a stream on (1..65535). TOML `stream_port`;
+  /// default: the control port + 4 (7704); required for an ipc control endpoint.
+  int port = 0;
+  /// This node's IPv4 address as its sources reach it. TOML `stream_host`;
+  /// default: the host of its control endpoint (which must then be an address, not "*").
+  std::string host;
+  /// Reed–Solomon FEC on the streams this node sends. TOML `stream_fec`; default true.
+  bool fec = true;
+};
+
 /// What a node with the "encoder" role encodes. TOML table `[nodes.NAME.encoder]`.
 struct EncoderSettings {
   /// Outputs, each `PRESET[,KEY=VALUE...]:SINK` as for `audio_node --encode`
@@ -89,6 +113,8 @@ struct NodeConfig {
   OscSettings osc;
   /// Encoder outputs and source (used with the "encoder" role).
   EncoderSettings encoder;
+  /// Remote playout: the stream it plays and how it sends its own.
+  StreamSettings stream;
 
   /// True when `role` is in roles.
   bool has_role(const std::string& role) const;

@@ -117,6 +117,41 @@ void encoder(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::Enco
                                                                                                             : 0.0; });
 }
 
+// Remote playout: one series per received stream, labelled stream="room-a/master".
+void stream_links(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::LinkStats& s) {
+  using L = crowdmesh::v1::StreamLink;
+  auto per_stream = [&](const char* name, const char* help, double (*value)(const L&)) {
+    const std::string family = name;
+    if (family.size() > 6 && family.compare(family.size() - 6, 6, "_total") == 0)
+      b.counter(family, help);
+    else
+      b.gauge(family, help);
+    for (const auto& l : s.streams()) {
+      auto x = n;
+      x.emplace_back("stream", l.stream_id());
+      b.add(x, value(l));
+    }
+  };
+  per_stream("crowdmesh_stream_receiving", "1 when a packet of the stream arrived within the last second.",
+             [](const L& l) { return l.receiving() ? 1.0 : 0.0; });
+  per_stream("crowdmesh_stream_packets_expected_total", "RTP packets the source sent (RFC 3550 A.3).",
+             [](const L& l) { return static_cast<double>(l.packets_expected()); });
+  per_stream("crowdmesh_stream_packets_lost_total", "RTP packets lost on the network (expected - received).",
+             [](const L& l) { return static_cast<double>(l.packets_lost()); });
+  per_stream("crowdmesh_stream_loss_ratio_10s", "Packet loss over the last 10 s, 0..1.",
+             [](const L& l) { return l.loss_percent_10s() / 100.0; });
+  per_stream("crowdmesh_stream_recovered_packets_total", "Lost packets rebuilt by the FEC.",
+             [](const L& l) { return static_cast<double>(l.recovered_packets()); });
+  per_stream("crowdmesh_stream_concealed_frames_total", "Frames still missing at their PTS, concealed.",
+             [](const L& l) { return static_cast<double>(l.concealed_frames()); });
+  per_stream("crowdmesh_stream_late_packets_total", "Packets that arrived after their PTS was played.",
+             [](const L& l) { return static_cast<double>(l.late_packets()); });
+  per_stream("crowdmesh_stream_jitter_seconds", "Inter-arrival jitter (RFC 3550 A.8).",
+             [](const L& l) { return l.jitter_ms() / 1e3; });
+  per_stream("crowdmesh_stream_buffer_frames", "Jitter buffer fill, frames.",
+             [](const L& l) { return static_cast<double>(l.buffer_frames()); });
+}
+
 void links(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::LinkStats& s) {
   b.gauge("crowdmesh_link_up", "1 when the peer was heard within the heartbeat liveness.");
   for (const auto& l : s.links()) {
@@ -132,6 +167,7 @@ void links(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::LinkSt
   }
   b.gauge("crowdmesh_clock_offset_seconds", "This node's mesh clock offset estimate (mesh - local).")
       .add(n, static_cast<double>(s.clock_offset_ns()) / 1e9);
+  stream_links(b, n, s);
 }
 
 void clock(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::ClockStats& c) {

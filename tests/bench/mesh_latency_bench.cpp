@@ -28,7 +28,7 @@
 #include <zmq_addon.hpp>
 
 #include "common/error.hpp"
-#include "control_node/mesh_client.hpp"
+#include "mesh/mesh_client.hpp"
 #include "crowdmesh/v1/envelope.pb.h"
 
 namespace {
@@ -128,7 +128,7 @@ crowdmesh::v1::Envelope status_request(const std::string& source, const std::str
 }
 
 /// One request; appends its round trip to `s` when answered with Ok.
-void mesh_round_trip(crowdmesh::control::MeshClient& client, const crowdmesh::v1::Envelope& env, Series* s) {
+void mesh_round_trip(crowdmesh::mesh::MeshClient& client, const crowdmesh::v1::Envelope& env, Series* s) {
   const auto t0 = Clock::now();
   auto reply = client.request(env, kReplyTimeout);
   const auto t1 = Clock::now();
@@ -153,7 +153,7 @@ void mesh_round_trip(crowdmesh::control::MeshClient& client, const crowdmesh::v1
 /// Serialized size of a status request as MeshClient sends it (send_time_ns stamped).
 std::size_t status_request_bytes(const std::string& source, const std::string& to) {
   auto env = status_request(source, to, 0xFFFF'FFFF);  // an id of typical size
-  env.set_send_time_ns(crowdmesh::control::MeshClient::monotonic_now_ns());
+  env.set_send_time_ns(crowdmesh::mesh::MeshClient::monotonic_now_ns());
   return env.ByteSizeLong();
 }
 
@@ -161,7 +161,7 @@ std::string bench_source() { return "bench-" + std::to_string(getpid()) + "/cli"
 
 Series run_mesh(const Options& opt, std::size_t request_bytes) {
   Series s;
-  crowdmesh::control::MeshClient client;
+  crowdmesh::mesh::MeshClient client;
   if (auto connected = client.connect(opt.connect); !connected) {
     s.send_errors = opt.count;
     s.note_error(crowdmesh::error_sentence(connected.error()));

@@ -30,7 +30,7 @@ RunResult run(std::vector<std::string> args) {
   auto request = CommandLine::parse(args, "test-ctl1/cli", 1000);
   EXPECT_TRUE(request) << (request ? "" : error_sentence(request.error()));
   if (!request) return {};
-  MeshClient client;
+  mesh::MeshClient client;
   std::ostringstream out, err;
   std::atomic<bool> stop{false};
   CommandRunner runner{client, out, err};

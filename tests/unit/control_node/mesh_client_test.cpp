@@ -1,4 +1,4 @@
-#include "control_node/mesh_client.hpp"
+#include "mesh/mesh_client.hpp"
 
 #include <gtest/gtest.h>
 
@@ -38,7 +38,7 @@ TEST(MeshClientTest, StatusRequestGetsTheReplyWithTheSameCorrelationId) {
     if (!request.command().has_get_status()) return {};
     return {FakeGateway::reply_to(request, "room-c", status_reply("room-c"))};
   }};
-  MeshClient client;
+  mesh::MeshClient client;
   ASSERT_TRUE(client.connect(gateway.endpoint()));
   auto reply = client.request(status_request(0xC0FFEE), milliseconds{5000});
   ASSERT_TRUE(reply) << error_sentence(reply.error());
@@ -54,7 +54,7 @@ TEST(MeshClientTest, RepliesToOtherCorrelationIdsAreSkipped) {
     late.set_correlation_id(request.correlation_id() + 100);
     return {late, FakeGateway::reply_to(request, "room-c", status_reply("room-c"))};
   }};
-  MeshClient client;
+  mesh::MeshClient client;
   ASSERT_TRUE(client.connect(gateway.endpoint()));
   auto reply = client.request(status_request(5), milliseconds{5000});
   ASSERT_TRUE(reply) << error_sentence(reply.error());
@@ -63,7 +63,7 @@ TEST(MeshClientTest, RepliesToOtherCorrelationIdsAreSkipped) {
 
 TEST(MeshClientTest, SilentServerTimesOutNamingEndpointAndMilliseconds) {
   FakeGateway gateway{[](const v1::Envelope&) { return std::vector<v1::Envelope>{}; }};
-  MeshClient client;
+  mesh::MeshClient client;
   ASSERT_TRUE(client.connect(gateway.endpoint()));
   auto reply = client.request(status_request(9), milliseconds{200});
   ASSERT_FALSE(reply);
@@ -79,7 +79,7 @@ TEST(MeshClientTest, BroadcastCollectsOneReplyPerNode) {
       replies.push_back(FakeGateway::reply_to(request, node, status_reply(node)));
     return replies;
   }};
-  MeshClient client;
+  mesh::MeshClient client;
   ASSERT_TRUE(client.connect(gateway.endpoint()));
   auto replies = client.request_all(status_request(77, "*"), 3, milliseconds{5000});
   ASSERT_TRUE(replies) << error_sentence(replies.error());
@@ -95,7 +95,7 @@ TEST(MeshClientTest, BroadcastWithUnknownCountWaitsForTheTimeout) {
     return std::vector<v1::Envelope>{FakeGateway::reply_to(request, "room-a", status_reply("a")),
                                      FakeGateway::reply_to(request, "room-b", status_reply("b"))};
   }};
-  MeshClient client;
+  mesh::MeshClient client;
   ASSERT_TRUE(client.connect(gateway.endpoint()));
   const auto start = std::chrono::steady_clock::now();
   auto replies = client.request_all(status_request(78, "*"), 0, milliseconds{300});
@@ -105,7 +105,7 @@ TEST(MeshClientTest, BroadcastWithUnknownCountWaitsForTheTimeout) {
 }
 
 TEST(MeshClientTest, MalformedEndpointIsAnError) {
-  MeshClient client;
+  mesh::MeshClient client;
   auto connected = client.connect("not-an-endpoint");
   ASSERT_FALSE(connected);
   EXPECT_NE(error_sentence(connected.error()).find("cannot connect to 'not-an-endpoint'"), std::string::npos);

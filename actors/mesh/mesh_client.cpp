@@ -1,4 +1,4 @@
-#include "control_node/mesh_client.hpp"
+#include "mesh/mesh_client.hpp"
 #include "common/local_clock.hpp"
 
 #include <time.h>
@@ -7,7 +7,7 @@
 
 #include "common/error.hpp"
 
-namespace crowdmesh::control {
+namespace crowdmesh::mesh {
 namespace {
 
 constexpr std::chrono::milliseconds kStopCheckInterval{100};
@@ -131,4 +131,4 @@ caf::expected<std::uint64_t> MeshClient::subscribe(const std::string& events_end
   return handled;
 }
 
-}  // namespace crowdmesh::control
+}  // namespace crowdmesh::mesh

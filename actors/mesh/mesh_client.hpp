@@ -13,12 +13,12 @@
 #include "caf/expected.hpp"
 #include "crowdmesh/v1/envelope.pb.h"
 
-namespace crowdmesh::control {
+namespace crowdmesh::mesh {
 
 /// The client end of a node's control plane: a DEALER connected to the node's
 /// ROUTER (one frame = one serialized Envelope each way, docs/PROTOCOL.md), and a
-/// SUB for its events endpoint. Wraps cppzmq; nothing else in control_node
-/// touches ZeroMQ.
+/// SUB for its events endpoint. Wraps cppzmq. Used by control_node (nothing else
+/// there touches ZeroMQ) and by a node that asks a peer (a stream subscription).
 ///
 /// Thread contract: not thread-safe; one thread owns the client and calls
 /// everything (ZeroMQ sockets are single-threaded). `subscribe()` reads the
@@ -79,4 +79,4 @@ class MeshClient {
   std::string endpoint_;
 };
 
-}  // namespace crowdmesh::control
+}  // namespace crowdmesh::mesh
