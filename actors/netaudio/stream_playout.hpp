@@ -40,7 +40,8 @@ struct StreamPlayoutConfig {
 /// mixer::RenderPort). Sinks and feeds are held by shared_ptrs on the control
 /// side; the render thread only uses them, so it never frees one. Figures
 /// leave through an rt::Seqlock. All buffers come from the constructor:
-/// render() does not allocate.
+/// render() does not allocate. Destroy it only once no thread renders through it
+/// (detach it from the device's RenderPort first).
 class StreamPlayout {
  public:
   /// Allocates the delay line ((max_latency_frames + max_frames_per_call) ×
