@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "netaudio/pts_math.hpp"
+
 namespace crowdmesh::netaudio {
 
 namespace {
@@ -47,6 +49,8 @@ void JitterBuffer::start(const RtpPacket& p) noexcept {
   end_ = highest_;
   pts_frame_ = highest_;
   pts_ns_ = p.header.pts_ns;
+  played_end_ = 0;
+  earliest_ = UINT64_MAX;
 }
 
 PushResult JitterBuffer::push(const RtpPacket& p) noexcept {
@@ -74,8 +78,9 @@ PushResult JitterBuffer::push(const RtpPacket& p) noexcept {
   std::uint64_t begin = extend(p.header.timestamp);
   const std::uint64_t end = begin + p.frames;
   if (!reading_ && begin < read_pos_ && end_ - begin <= capacity_) read_pos_ = begin;  // arrived out of order
-  const bool behind = end <= read_pos_;
-  const bool out_of_reach = behind ? read_pos_ - end >= capacity_ : end > read_pos_ + capacity_;
+  // Frames before floor() were read (or skipped) already: late.
+  const bool behind = end <= floor();
+  const bool out_of_reach = behind ? floor() - end >= capacity_ : end > read_pos_ + capacity_;
   if (out_of_reach) {
     ++stats_.too_far_packets;
     if (++too_far_run_ < config_.resync_after) return PushResult::too_far;
@@ -85,13 +90,15 @@ PushResult JitterBuffer::push(const RtpPacket& p) noexcept {
     read_pos_ = begin;
     highest_ = begin;
     end_ = begin;
+    played_end_ = 0;
+    earliest_ = UINT64_MAX;
   } else if (behind) {
     too_far_run_ = 0;
     ++stats_.late_packets;
     return PushResult::late;
   }
   too_far_run_ = 0;
-  const std::uint32_t skip = begin < read_pos_ ? static_cast<std::uint32_t>(read_pos_ - begin) : 0;
+  const std::uint32_t skip = begin < floor() ? static_cast<std::uint32_t>(floor() - begin) : 0;
   begin += skip;
   if (present_[begin & mask_]) {
     ++stats_.duplicate_packets;
@@ -106,6 +113,7 @@ PushResult JitterBuffer::push(const RtpPacket& p) noexcept {
     present_[slot] = 1;
     ++stored_;
   }
+  earliest_ = std::min(earliest_, begin);
   const std::uint64_t unextended = extend(p.header.timestamp);
   if (unextended >= highest_) {
     highest_ = unextended;
@@ -117,26 +125,60 @@ PushResult JitterBuffer::push(const RtpPacket& p) noexcept {
   return PushResult::accepted;
 }
 
-JitterBufferRead JitterBuffer::read(float* out, std::uint32_t frames, std::uint8_t* missing_flags) noexcept {
-  JitterBufferRead r;
-  if (!started_) {
-    std::fill(out, out + static_cast<std::size_t>(frames) * channels_, 0.0f);
-    if (missing_flags) std::fill(missing_flags, missing_flags + frames, std::uint8_t{1});
-    r.missing = frames;
-    return r;
+std::int64_t JitterBuffer::pts_at(std::uint64_t position) const noexcept {
+  const __int128 offset = static_cast<__int128>(position) - static_cast<__int128>(pts_frame_);
+  return clamp_i64(static_cast<__int128>(pts_ns_) + ns_in_frames(offset, config_.format.sample_rate_hz));
+}
+
+std::uint64_t JitterBuffer::position_of(std::int64_t pts_ns) const noexcept {
+  const __int128 offset = frames_in_ns(static_cast<__int128>(pts_ns) - static_cast<__int128>(pts_ns_),
+                                       config_.format.sample_rate_hz);
+  const __int128 pos = static_cast<__int128>(pts_frame_) + offset;
+  // Positions are about 2^32 from the first packet: far outside means "long before" or "long after".
+  if (pos < 0) return 0;
+  if (pos > static_cast<__int128>(INT64_MAX)) return static_cast<std::uint64_t>(INT64_MAX);
+  return static_cast<std::uint64_t>(pos);
+}
+
+void JitterBuffer::drop_until(std::uint64_t position) noexcept {
+  // Every stored frame lies in [floor(), floor() + capacity): clear those before `position`.
+  const std::uint64_t from = floor();
+  if (position > from) {
+    if (position - from >= capacity_) {
+      clear();
+    } else {
+      for (std::uint64_t pos = from; pos < position; ++pos) {
+        std::uint8_t& here = present_[pos & mask_];
+        if (here) {
+          here = 0;
+          --stored_;
+        }
+      }
+    }
   }
+  played_end_ = std::max(played_end_, position);
+}
+
+void JitterBuffer::read_frames(float* out, std::uint32_t frames, std::uint8_t* missing_flags,
+                               JitterBufferRead& r) noexcept {
   r.started = true;
   reading_ = true;
   r.position = read_pos_;
-  const std::int64_t offset = static_cast<std::int64_t>(read_pos_ - pts_frame_);
-  const std::int64_t rate = config_.format.sample_rate_hz;
-  const std::int64_t scaled = offset * 1'000'000'000;
-  r.pts_ns = static_cast<std::int64_t>(pts_ns_) + (scaled + (scaled < 0 ? -rate / 2 : rate / 2)) / rate;  // nearest ns
+  r.pts_ns = pts_at(read_pos_);
   for (std::uint32_t i = 0; i < frames; ++i) {
-    const std::size_t slot = static_cast<std::size_t>((read_pos_ + i) & mask_);
+    const std::uint64_t pos = read_pos_ + i;
+    const std::size_t slot = static_cast<std::size_t>(pos & mask_);
     float* o = out + static_cast<std::size_t>(i) * channels_;
-    const bool here = present_[slot] != 0;
-    if (here) {
+    bool here = false;
+    if (pos < earliest_) {  // the stream had not begun: silence (kept as the concealer's history)
+      std::fill(o, o + channels_, 0.0f);
+      concealer_.good(o, o);
+      ++r.silent;
+    } else if (pos < played_end_) {  // played before a backward realign: not again
+      concealer_.missing(o);
+      ++r.rewound;
+    } else if (present_[slot]) {
+      here = true;
       concealer_.good(&frames_[slot * channels_], o);
       present_[slot] = 0;
       --stored_;
@@ -147,9 +189,51 @@ JitterBufferRead JitterBuffer::read(float* out, std::uint32_t frames, std::uint8
     if (missing_flags) missing_flags[i] = here ? 0 : 1;
   }
   read_pos_ += frames;
+  played_end_ = std::max(played_end_, read_pos_);
   end_ = std::max(end_, read_pos_);
   stats_.read_frames += frames;
   stats_.concealed_frames += r.missing;
+  stats_.silent_frames += r.silent;
+}
+
+JitterBufferRead JitterBuffer::read(float* out, std::uint32_t frames, std::uint8_t* missing_flags) noexcept {
+  JitterBufferRead r;
+  if (!started_) {
+    std::fill(out, out + static_cast<std::size_t>(frames) * channels_, 0.0f);
+    if (missing_flags) std::fill(missing_flags, missing_flags + frames, std::uint8_t{1});
+    r.missing = frames;
+    return r;
+  }
+  read_frames(out, frames, missing_flags, r);
+  return r;
+}
+
+JitterBufferRead JitterBuffer::read_at(float* out, std::uint32_t frames, std::int64_t pts_ns,
+                                       std::uint8_t* missing_flags) noexcept {
+  JitterBufferRead r;
+  if (!started_) {
+    std::fill(out, out + static_cast<std::size_t>(frames) * channels_, 0.0f);
+    if (missing_flags) std::fill(missing_flags, missing_flags + frames, std::uint8_t{1});
+    return r;
+  }
+  const std::uint64_t pos = position_of(pts_ns);
+  if (!reading_) {
+    // First read of this stream: start at pos (what was stored before it is dropped).
+    drop_until(pos);
+    read_pos_ = pos;
+  } else if (pos > read_pos_ + 1) {
+    ++stats_.realigns;
+    stats_.realign_frames_skipped += pos - read_pos_;
+    drop_until(pos);
+    read_pos_ = pos;
+    r.realigned = true;
+  } else if (pos + 1 < read_pos_) {
+    ++stats_.realigns;
+    stats_.realign_frames_rewound += read_pos_ - pos;
+    read_pos_ = pos;  // played_end_ stays: the frames up to it play as concealment
+    r.realigned = true;
+  }
+  read_frames(out, frames, missing_flags, r);
   return r;
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -41,12 +42,28 @@ struct JitterBufferStats {
   std::uint64_t resyncs = 0;              ///< jumps of the read position to a stream that moved out of reach
   std::uint64_t read_frames = 0;          ///< frames read since the first packet
   std::uint64_t concealed_frames = 0;     ///< of those, frames that were missing and concealed
+  /// Of read_frames, frames read_at() asked for before the stream's earliest
+  /// frame (the stream had not begun there): silence, not concealment.
+  std::uint64_t silent_frames = 0;
+  /// read_at() calls whose PTS was more than one frame away from the read
+  /// position (the sender's PTS jumped, or the reader's clock stepped): the
+  /// read position moved to the PTS.
+  std::uint64_t realigns = 0;
+  /// Frames jumped over by forward realigns: never played (those stored are dropped).
+  std::uint64_t realign_frames_skipped = 0;
+  /// Frames the read position moved back by in backward realigns. They were
+  /// played already, so they are not read again: read_at() plays concealment
+  /// in their place (rewound frames, not counted in concealed_frames).
+  std::uint64_t realign_frames_rewound = 0;
 };
 
 /// What read() returned.
 struct JitterBufferRead {
   bool started = false;        ///< false before the first packet: the output is silence, nothing is counted
   std::uint32_t missing = 0;   ///< frames of this read that were missing (concealed)
+  std::uint32_t silent = 0;    ///< read_at(): frames before the stream's earliest frame (silence, not concealed)
+  std::uint32_t rewound = 0;   ///< read_at(): frames played already before a backward realign (concealed, not re-read)
+  bool realigned = false;      ///< read_at(): the read position moved to the PTS asked for
   std::uint64_t position = 0;  ///< frame position of the first frame read (extended RTP timestamp)
   std::int64_t pts_ns = -1;    ///< mesh time of that frame from the newest packet's PTS; −1 before the first packet
 };
@@ -60,7 +77,9 @@ struct JitterBufferRead {
 /// ones (LossConcealer). The read position starts at the earliest frame
 /// that arrived before the first read() (after a newer epoch: before the
 /// next read()) and advances by exactly the frames read, so whoever calls
-/// read() (the playout clock) sets the pace and the latency.
+/// read() (the playout clock) sets the pace and the latency. read_at()
+/// instead reads by PTS: the sender's timeline sets the latency, and the
+/// capacity must hold it (the PTS lead of the stream) plus the network jitter.
 ///
 /// Source identity: the first packet fixes SSRC and epoch (the sender's
 /// epoch extension). A packet of a newer epoch (serial order, RFC 1982) is a
@@ -83,6 +102,29 @@ class JitterBuffer {
   /// missing_flags[i] = 1 for each frame i that was missing, else 0.
   JitterBufferRead read(float* out, std::uint32_t frames, std::uint8_t* missing_flags = nullptr) noexcept;
 
+  /// Writes the `frames` interleaved frames (frames × channels floats) whose
+  /// first frame plays at mesh time `pts_ns` (the stream's PTS, ns) to `out`.
+  ///
+  /// The stream position of `pts_ns` comes from the newest packet's (frame,
+  /// PTS) pair: pos = frame + round((pts_ns − its PTS) × rate / 1e9), in 128
+  /// bits (any int64 PTS). The first read_at() after the first packet (or
+  /// after a newer epoch restarted the stream) starts reading at pos. Later,
+  /// when pos is more than one frame away from the read position (the
+  /// sender's PTS jumped, the reader's clock stepped), the read position
+  /// moves to pos (a realign, counted): forward, the frames in between are
+  /// dropped unplayed; backward, the frames between pos and the furthest
+  /// frame already read are not read again: concealment plays in their place
+  /// (`rewound`), and packets for them stay late. A difference of one frame is
+  /// rounding and is ignored (the read goes on in order).
+  ///
+  /// Frames before the earliest frame received are silence (`silent`, not
+  /// concealed); frames missing after it are concealed and counted as by
+  /// read(). Before the first packet: silence, started = false, nothing
+  /// counted. `missing_flags` (optional, `frames` bytes): 0 for a frame that
+  /// arrived, 1 for any other (concealed, rewound or silent).
+  JitterBufferRead read_at(float* out, std::uint32_t frames, std::int64_t pts_ns,
+                           std::uint8_t* missing_flags = nullptr) noexcept;
+
   /// Frames stored at or after the read position (0 before the first packet).
   std::uint32_t buffered_frames() const noexcept;
   /// Frames from the read position to the end of the newest packet (the fill level including gaps).
@@ -98,6 +140,11 @@ class JitterBuffer {
  private:
   void start(const RtpPacket& p) noexcept;
   void clear() noexcept;
+  std::uint64_t floor() const noexcept { return std::max(read_pos_, played_end_); }
+  std::uint64_t position_of(std::int64_t pts_ns) const noexcept;
+  std::int64_t pts_at(std::uint64_t position) const noexcept;
+  void drop_until(std::uint64_t position) noexcept;
+  void read_frames(float* out, std::uint32_t frames, std::uint8_t* missing_flags, JitterBufferRead& r) noexcept;
   std::uint64_t extend(std::uint32_t timestamp) const noexcept;
 
   JitterBufferConfig config_;
@@ -118,6 +165,8 @@ class JitterBuffer {
   std::uint64_t pts_frame_ = 0;
   std::uint64_t pts_ns_ = 0;
   std::uint32_t too_far_run_ = 0;
+  std::uint64_t played_end_ = 0;  // end of the furthest frame read (or skipped): frames before it are late
+  std::uint64_t earliest_ = UINT64_MAX;  // earliest frame received since start() (or a resync)
   JitterBufferStats stats_;
 };
 

@@ -22,7 +22,7 @@ struct RtpReceiverConfig {
 /// the FEC, stores frames in the jitter buffer and keeps the link's figures.
 ///
 /// Thread contract: one thread (the thread that plays the stream; datagrams
-/// reach it through a lock-free queue). on_datagram(), read() and stats()
+/// reach it through a lock-free queue). on_datagram(), read(), read_at() and stats()
 /// never allocate, lock or make a syscall.
 class RtpReceiver {
  public:
@@ -37,6 +37,12 @@ class RtpReceiver {
   /// JitterBuffer::read(): the next `frames` interleaved frames, concealed where missing.
   JitterBufferRead read(float* out, std::uint32_t frames, std::uint8_t* missing_flags = nullptr) noexcept {
     return buffer_.read(out, frames, missing_flags);
+  }
+
+  /// JitterBuffer::read_at(): the `frames` interleaved frames whose first frame plays at mesh time `pts_ns`.
+  JitterBufferRead read_at(float* out, std::uint32_t frames, std::int64_t pts_ns,
+                           std::uint8_t* missing_flags = nullptr) noexcept {
+    return buffer_.read_at(out, frames, pts_ns, missing_flags);
   }
 
   /// Ends a reporting interval (RFC 3550 A.3 fraction lost). See LinkStatsTracker.

@@ -1,6 +1,7 @@
 // The send and receive paths of remote playout make no heap allocation after
 // construction: packetizer + FEC encoder on the sender, parse + FEC decoder +
-// jitter buffer + concealment + statistics on the receiver. The malloc
+// jitter buffer + concealment + statistics on the receiver, and StreamPlayout's
+// render in every mode. The malloc
 // interposer counts calls made inside rt::RtContextScope.
 #include <gtest/gtest.h>
 
@@ -10,8 +11,10 @@
 
 #include "fec_test_helpers.hpp"
 #include "netaudio/rtp_receiver.hpp"
+#include "netaudio/stream_playout.hpp"
 #include "rt/rt_context.hpp"
 #include "rt_alloc_counter.hpp"
+#include "stream_playout_fakes.hpp"
 
 namespace crowdmesh::netaudio {
 namespace {
@@ -73,9 +76,12 @@ TEST(NetaudioAllocationTest, ReceivingWithLossReorderingDuplicatesAndARestartNev
   {
     rt::RtContextScope scope;
     std::int64_t now = 0;
+    std::int64_t pts = 5'000'000'000;
     for (std::size_t i = 0; i < arriving.size(); ++i) {
       receiver.on_datagram(arriving[i].data(), arriving[i].size(), now += 1'000'000);
-      if (i > 200 && i % 2 == 0) receiver.read(out.data(), kFrames, flags.data());
+      if (i > 200 && i % 4 == 0) receiver.read(out.data(), kFrames, flags.data());
+      if (i > 200 && i % 4 == 2) receiver.read_at(out.data(), kFrames, pts, flags.data());  // realigns too
+      if (i > 200 && i % 2 == 0) pts += 2'000'000;
       if (i % 500 == 0) receiver.end_interval();
     }
     stats = receiver.stats();
@@ -85,6 +91,53 @@ TEST(NetaudioAllocationTest, ReceivingWithLossReorderingDuplicatesAndARestartNev
   EXPECT_GT(stats.duplicate_packets, 10u);
   EXPECT_EQ(receiver.buffer().stats().epoch_resets, 1u) << "the restart path ran";
   EXPECT_GT(stats.played_frames, 0u);
+  EXPECT_GT(receiver.buffer().stats().realigns, 0u) << "the realign path ran";
+}
+
+TEST(NetaudioAllocationTest, StreamPlayoutRenderNeverAllocatesInAnyMode) {
+  if (!crowdmesh::test::rt_alloc_counter_active()) GTEST_SKIP() << "malloc interposer is off under sanitizers";
+  test::FakeMixer mixer;
+  auto sink = std::make_shared<test::FakeSink>();
+  auto feed = std::make_shared<test::FakeFeed>();
+  auto other = std::make_shared<test::FakeFeed>();
+  StreamPlayoutConfig cfg;
+  cfg.max_latency_frames = 4800;
+  cfg.max_frames_per_call = 512;
+  StreamPlayout sp(cfg, mixer.port);
+  std::vector<float> out(1500 * test::kCh);
+  std::int64_t m = 480'000;
+  std::uint64_t allocations = 0;
+  // Renders blocks of varying size (one longer than the scratch) inside the RT scope.
+  auto render = [&](int blocks) {
+    crowdmesh::test::reset_rt_allocations();
+    {
+      rt::RtContextScope scope;
+      for (int b = 0; b < blocks; ++b) {
+        const std::size_t n = b == 2 ? 1500 : 200 + static_cast<std::size_t>(b) * 7;
+        sp.render(out.data(), n, test::grid_pts(m));
+        m += static_cast<std::int64_t>(n);
+      }
+    }
+    allocations += crowdmesh::test::rt_allocations();
+  };
+  render(4);  // local
+  ASSERT_TRUE(sp.start_source(sink, 1000));
+  render(8);  // engage, then source
+  ASSERT_TRUE(sp.start_source(sink, 300));
+  render(4);  // re-engage
+  sp.play_remote(feed, true);
+  render(4);  // source + remote
+  sp.stop_source();
+  render(4);  // leave source, remote with local
+  sp.play_remote(other, false);
+  render(4);  // feed replaced, local faded out
+  sp.stop_remote();
+  render(4);  // remote fades out
+  sp.release_unused();
+  EXPECT_EQ(allocations, 0u);
+  EXPECT_GT(sink->pts.size(), 10u);
+  EXPECT_GT(feed->pts.size(), 4u);
+  EXPECT_EQ(sp.stats().blocks, 32u + 7u * 2u) << "the 1500-frame calls were cut in three";
 }
 
 }  // namespace
