@@ -1,8 +1,10 @@
 // The send and receive paths of remote playout make no heap allocation after
 // construction: packetizer + FEC encoder on the sender, parse + FEC decoder +
-// jitter buffer + concealment + statistics on the receiver, and StreamPlayout's
-// render in every mode. The malloc
-// interposer counts calls made inside rt::RtContextScope.
+// jitter buffer + concealment + statistics on the receiver, StreamPlayout's
+// render in every mode, and what the render thread calls of the socket layer
+// (StreamSender::push, DatagramInlet::drain). The malloc interposer counts
+// calls made inside rt::RtContextScope (on the calling thread only: the
+// network threads are not real-time).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,11 +12,14 @@
 #include <vector>
 
 #include "fec_test_helpers.hpp"
+#include "netaudio/datagram_inlet.hpp"
 #include "netaudio/rtp_receiver.hpp"
 #include "netaudio/stream_playout.hpp"
+#include "netaudio/stream_sender.hpp"
 #include "rt/rt_context.hpp"
 #include "rt_alloc_counter.hpp"
 #include "stream_playout_fakes.hpp"
+#include "wait_until.hpp"
 
 namespace crowdmesh::netaudio {
 namespace {
@@ -138,6 +143,46 @@ TEST(NetaudioAllocationTest, StreamPlayoutRenderNeverAllocatesInAnyMode) {
   EXPECT_GT(sink->pts.size(), 10u);
   EXPECT_GT(feed->pts.size(), 4u);
   EXPECT_EQ(sp.stats().blocks, 32u + 7u * 2u) << "the 1500-frame calls were cut in three";
+}
+
+TEST(NetaudioAllocationTest, StreamSenderPushAndDatagramInletDrainNeverAllocate) {
+  if (!crowdmesh::test::rt_alloc_counter_active()) GTEST_SKIP() << "malloc interposer is off under sanitizers";
+  DatagramInletConfig ic;
+  ic.socket.bind_host = "127.0.0.1";
+  auto inlet = DatagramInlet::start(ic);
+  ASSERT_TRUE(inlet);
+  StreamSenderConfig sc;
+  sc.socket.bind_host = "127.0.0.1";
+  sc.queue_frames = 1 << 16;
+  auto sender = StreamSender::start(sc);
+  ASSERT_TRUE(sender);
+  ASSERT_TRUE((*sender)->add_destination(UdpAddress::from_host(0x7F000001, (*inlet)->local_port())));
+  RtpReceiverConfig rc;
+  rc.buffer.format = (*sender)->format();
+  RtpReceiver receiver(rc);
+  std::vector<float> block(kFrames * 2, 0.25f);
+  constexpr int kBlocks = 48;  // two FEC blocks: 48 sources and 48 repairs
+  int pushed = 0;
+  crowdmesh::test::reset_rt_allocations();
+  {
+    rt::RtContextScope scope;
+    for (int i = 0; i < kBlocks; ++i) pushed += (*sender)->push(block.data(), kFrames, 2'000'000LL * i);
+  }
+  EXPECT_EQ(crowdmesh::test::rt_allocations(), 0u) << "push";
+  EXPECT_EQ(pushed, kBlocks);
+  ASSERT_TRUE(test::wait_until([&] { return (*inlet)->stats().queued >= 2u * kBlocks; }));
+  std::size_t drained = 0;
+  crowdmesh::test::reset_rt_allocations();
+  {
+    rt::RtContextScope scope;
+    drained = (*inlet)->drain([&](const std::uint8_t* d, std::size_t size, std::int64_t arrival_ns) {
+      receiver.on_datagram(d, size, arrival_ns);
+    });
+    receiver.read(block.data(), kFrames);
+  }
+  EXPECT_EQ(crowdmesh::test::rt_allocations(), 0u) << "drain";
+  EXPECT_EQ(drained, 2u * kBlocks);
+  EXPECT_EQ(receiver.stats().played_frames, kFrames);
 }
 
 }  // namespace
