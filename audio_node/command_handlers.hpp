@@ -1,7 +1,7 @@
 #pragma once
 // The command router's table: one handler per command of crowdmesh.v1.Command,
-// grouped by family in deck_commands.cpp, node_commands.cpp and
-// tempo_commands.cpp. Private to audio_node.
+// grouped by family in deck_commands.cpp, node_commands.cpp,
+// tempo_commands.cpp and stream_commands.cpp. Private to audio_node.
 #include <vector>
 
 #include "command_replies.hpp"
@@ -27,6 +27,8 @@ std::vector<CommandRoute> deck_commands();
 std::vector<CommandRoute> node_commands();
 /// GetTempo, SetTempo, ReportMovement (answered where the tempo actor runs).
 std::vector<CommandRoute> tempo_commands();
+/// SubscribeStream, UnsubscribeStream, PlayStream, StopStream, GetStreamSdp (the StreamRole).
+std::vector<CommandRoute> stream_commands();
 
 /// The route of a command case; null when no handler answers it (the router
 /// then replies UNKNOWN_PAYLOAD). Thread-safe (the table is built once).

@@ -39,6 +39,10 @@ struct RouterConfig {
   /// RunDoctor: runs on a thread of its own (it measures for seconds) and
   /// answers through the callback, exactly once.
   std::function<void(const crowdmesh::v1::RunDoctor&, ReplyFn)> doctor;
+  /// Remote-playout commands (SubscribeStream, UnsubscribeStream, PlayStream,
+  /// StopStream, GetStreamSdp): answered by the node's StreamRole, exactly
+  /// once (null: this node has no device, so it neither sends nor plays streams).
+  std::function<void(const crowdmesh::v1::Command&, ReplyFn)> streams;
 };
 
 /// Spawns the actor that turns wire commands (crowdmesh.v1.Command) into

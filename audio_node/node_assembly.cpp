@@ -62,6 +62,28 @@ void spawn_audio_path(caf::actor_system& sys, const NodeOptions& o, const MeshCo
   dcfg.total_frames = static_cast<std::uint64_t>(o.duration_seconds * dev.sample_rate_hz + 0.5);
   dcfg.mesh_time = mesh_clock.time_source();
   dcfg.render_port = mcfg.render_port;
+  if (mcfg.render_port && o.mesh) {
+    // The device renders through the stream role's playout, which renders the
+    // mixer (and plays or sends a stream).
+    StreamRoleConfig scfg;
+    scfg.node = node.name;
+    scfg.mesh = mesh_cfg;
+    scfg.settings = node.stream;
+    if (!o.play_stream.empty()) scfg.settings.play = o.play_stream;
+    if (o.stream_latency_ms) scfg.settings.latency_ms = *o.stream_latency_ms;
+    scfg.sample_rate_hz = dev.sample_rate_hz;
+    scfg.channels = dev.channels;
+    scfg.period_frames = dev.period_frames;
+    scfg.mixer_port = mcfg.render_port;
+    scfg.device_port = dcfg.render_port = std::make_shared<mixer::RenderPort>();
+    scfg.on_event = [&mesh_clock, name = node.name](const std::string& kind, const std::string& text) {
+      crowdmesh::v1::Envelope env;
+      env.mutable_event()->set_kind(kind);
+      env.mutable_event()->set_text(text);
+      mesh_clock.publish("evt." + name + ".stream", std::move(env));
+    };
+    a.streams = StreamRole::start(std::move(scfg));
+  }
   dcfg.node_name = node.name;
   a.device = device::spawn_device_actor(sys, dcfg);
 }
@@ -99,6 +121,10 @@ void start_mesh_side(caf::actor_system& sys, caf::scoped_actor& self, const Node
   rcfg.tempo_node = mesh_cfg.tempo_node;
   rcfg.telemetry = [&telemetry, &a] { return telemetry.snapshot(a.control.get()); };
   rcfg.doctor = [doctor](const crowdmesh::v1::RunDoctor& req, ReplyFn reply) { doctor->run(req, std::move(reply)); };
+  if (a.streams)
+    rcfg.streams = [streams = a.streams.get()](const crowdmesh::v1::Command& c, ReplyFn reply) {
+      streams->handle(c, std::move(reply));
+    };
   a.router = spawn_command_router(sys, rcfg);
   a.control = ControlPlane::start(mesh_cfg, node, a.router, mesh_clock, summary.errors,
                                   [stretch = a.stretch, &telemetry](const crowdmesh::v1::Envelope& env) {
@@ -121,7 +147,9 @@ void start_telemetry(caf::actor_system& sys, const MeshConfig& mesh_cfg, const N
   tcfg.tempo = a.tempo;
   tcfg.tempo_node = mesh_cfg.tempo_node.empty() ? node.name : mesh_cfg.tempo_node;
   if (a.encoder_role) tcfg.encoder = a.encoder_role->actor();
-  telemetry.start_actor(sys, tcfg, mesh_clock, a.control.get());
+  std::function<void(crowdmesh::v1::LinkStats&)> add_streams;
+  if (a.streams) add_streams = [streams = a.streams.get()](crowdmesh::v1::LinkStats& s) { streams->fill_links(s); };
+  telemetry.start_actor(sys, tcfg, mesh_clock, a.control.get(), std::move(add_streams));
 }
 
 // Stops what publishes through the gateway first (telemetry, tempo), then the
@@ -136,6 +164,7 @@ void shutdown(caf::scoped_actor& self, TelemetryPlane& telemetry, NodeActors& a)
   for (auto actor : {caf::actor_cast<caf::actor>(a.device), caf::actor_cast<caf::actor>(a.mixer),
                      caf::actor_cast<caf::actor>(a.stretch), a.router})
     if (actor) self->send_exit(actor, caf::exit_reason::user_shutdown);
+  if (a.streams) a.streams->stop();  // detaches from the device port first: the playout renders silence after
 }
 
 // After the device stopped: the mixer's last state, the last blocks to the

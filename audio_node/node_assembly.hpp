@@ -8,6 +8,7 @@
 #include "device/device_actor.hpp"
 #include "device/device_config.hpp"
 #include "encoder_role.hpp"
+#include "stream_role.hpp"
 #include "master_stream.hpp"
 #include "mesh/audio_publisher.hpp"
 #include "mixer/mixer_actor.hpp"
@@ -33,6 +34,8 @@ struct NodeActors {
   std::unique_ptr<ControlPlane> control;
   std::unique_ptr<EncoderRole> encoder_role;
   std::shared_ptr<MasterStream> master_stream;
+  /// Remote playout (a real-pace device with the mesh on): the device renders through it.
+  std::unique_ptr<StreamRole> streams;
 };
 
 /// The PUB that carries this node's mix to remote encoders; none with --mesh

@@ -134,6 +134,12 @@ void add_mesh_options(CLI::App& app, NodeOptions& o, RawOptions& r) {
       ->capture_default_str();
   app.add_option("--control", o.control_bind, "Control endpoint to bind (ROUTER), e.g. tcp://127.0.0.1:7700");
   app.add_option("--events", o.events_bind, "Events endpoint to bind (PUB), e.g. tcp://127.0.0.1:7701");
+  app.add_option("--play-stream", o.play_stream,
+                 "Play another node's mix in this room, NODE or NODE/master (RTP over UDP, in sync; overrides the "
+                 "config's play_stream)");
+  app.add_option("--stream-latency-ms", o.stream_latency_ms,
+                 "Playout latency of the stream this node sends, ms (20-2000; default: the config's, 120)")
+      ->check(CLI::Range(20, 2000));
   app.add_option("--osc", r.osc,
                  "OSC bridge: off, or UDP ports comma-separated (1-65535), e.g. 57122,57120; default: the config's "
                  "(57122). A port that cannot be bound stops the node");

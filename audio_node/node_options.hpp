@@ -38,6 +38,8 @@ struct NodeOptions {
   double native_bpm = 120;                 ///< --bpm: native tempo of the preloaded tracks
   std::optional<double> tempo_bpm;         ///< --tempo: start the mesh at this fixed tempo
   std::string bpm_config_path;             ///< --bpm-config: the original bpm_config.json (overrides the mesh config)
+  std::string play_stream;                 ///< --play-stream NODE[/master]: play that node's mix here
+  std::optional<int> stream_latency_ms;    ///< --stream-latency-ms: playout latency L of this node's stream
   std::string record_path;                 ///< --record
   std::string fallback_record_path = "crowdmesh-mix.wav";  ///< where a headless fallback writes
   double duration_seconds = 0;                             ///< --duration (0 = until the tracks end or a signal)

@@ -70,7 +70,7 @@ caf::expected<void> TelemetryPlane::start_metrics() {
 }
 
 void TelemetryPlane::start_actor(caf::actor_system& sys, telemetry::TelemetryActorConfig cfg, MeshClock& clock,
-                                 ControlPlane* control) {
+                                 ControlPlane* control, std::function<void(v1::LinkStats&)> add_streams) {
   cfg.node = settings_.node;
   cfg.interval = std::chrono::milliseconds(settings_.interval_ms);
   cfg.idle_interval = std::chrono::milliseconds(settings_.idle_interval_ms);
@@ -78,7 +78,11 @@ void TelemetryPlane::start_actor(caf::actor_system& sys, telemetry::TelemetryAct
   cfg.mesh_time_ns = [&clock] { return clock.now_ns(); };
   if (control && control->gateway()) {
     auto* g = control->gateway();
-    cfg.links = [g] { return link_stats(*g); };
+    cfg.links = [g, add_streams] {
+      auto s = link_stats(*g);
+      if (add_streams) add_streams(s);
+      return s;
+    };
     cfg.clock = [g] { return clock_stats(*g); };
   }
   auto* store = store_.get();

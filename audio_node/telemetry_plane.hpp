@@ -41,9 +41,10 @@ class TelemetryPlane {
   caf::expected<void> start_metrics();
   /// Spawns the telemetry actor with `actors` (handles, backend, tempo node
   /// filled by the caller); publishing goes to `clock` and the store, links
-  /// come from `control`'s gateway (may be null).
+  /// come from `control`'s gateway (may be null), and `add_streams` appends
+  /// the streams this node receives to them (may be empty).
   void start_actor(caf::actor_system& sys, telemetry::TelemetryActorConfig actors, MeshClock& clock,
-                   ControlPlane* control);
+                   ControlPlane* control, std::function<void(crowdmesh::v1::LinkStats&)> add_streams = {});
   /// Stops the actor (before the gateway it publishes through) and the
   /// metrics endpoint. Idempotent.
   void stop(caf::scoped_actor& self);

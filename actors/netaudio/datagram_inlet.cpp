@@ -57,6 +57,7 @@ void DatagramInlet::stop() {
   std::lock_guard<std::mutex> lk(stop_mutex_);
   stopping_.store(true, std::memory_order_relaxed);
   if (thread_.joinable()) thread_.join();
+  socket_ = UdpSocket();  // the port is free again (a new inlet may bind it); drain() still works
 }
 
 void DatagramInlet::run() noexcept {

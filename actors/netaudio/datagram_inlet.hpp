@@ -87,7 +87,8 @@ class DatagramInlet {
   /// The bound local port (the ephemeral one when the config said 0).
   std::uint16_t local_port() const noexcept { return socket_.local_port(); }
 
-  /// Stops the thread (within about 100 ms) and joins it. Idempotent; queued
+  /// Stops the thread (within about 100 ms), joins it and closes the socket
+  /// (its port is free again). Idempotent; queued
   /// datagrams can still be drained.
   void stop();
 

@@ -13,8 +13,13 @@ Asserts (what the product controls): offsets within the bounds given, zero
 producer underrun frames, zero realigns after lock. Host lateness (the virtual
 clock woken a whole period late by a busy host) is reported as its own figure.
 
+With --stream, room-a alone plays the track and room-b and room-c play
+room-a's mix received as RTP over UDP (control_node play-stream): the
+remote-playout sync test. It also asserts each remote room's link figures
+(no packet lost, late or concealed on loopback).
+
 Usage: room_sync_test.py BUILD_DIR [--seconds 60] [--lock-seconds 20]
-       [--assert-p99-us 100] [--assert-max-us 300] [--keep DIR] [--json OUT]
+       [--assert-p99-us 100] [--assert-max-us 300] [--stream] [--keep DIR] [--json OUT]
 """
 import argparse
 import json
@@ -39,6 +44,39 @@ def music_dir():
     return d if os.path.exists(os.path.join(d, "frontiers.mp3")) else ""
 
 
+def check_stream_links(ctl):
+    """The remote rooms' link figures (telemetry): each receives room-a/master with
+    nothing lost, late or concealed (loopback). Returns failure sentences."""
+    failures = []
+    deadline = time.time() + 10
+    streams = {}
+    while time.time() < deadline:
+        rc, out = ctl("--json", "top", "--once")
+        try:
+            doc = json.loads(out)
+            streams = {n["node"]: n.get("streams", []) for n in doc["nodes"]}
+        except (ValueError, KeyError, TypeError):
+            streams = {}
+        if all(streams.get(name) for name, *_ in ROOMS[1:]):
+            break
+        time.sleep(1)
+    for name, *_ in ROOMS[1:]:
+        links = streams.get(name) or []
+        if not links:
+            failures.append(f"{name}: no stream link in its telemetry")
+            continue
+        s = links[0]
+        print(f"{name} <= {s['stream_id']}: {s['packets_expected']} packets expected, {s['packets_lost']} lost, "
+              f"{s['recovered_packets']} recovered by FEC, {s['concealed_frames']} frames concealed, "
+              f"{s['late_packets']} late, jitter {s['jitter_ms']} ms, buffer {s['buffer_frames']} frames")
+        if not s["receiving"] or s["packets_expected"] == 0:
+            failures.append(f"{name}: not receiving room-a/master")
+        for key in ("packets_lost", "concealed_frames", "late_packets"):
+            if s[key] != 0:
+                failures.append(f"{name}: {key} = {s[key]} on loopback (expected 0)")
+    return failures
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
@@ -51,6 +89,8 @@ def main():
     ap.add_argument("--json", default="")
     ap.add_argument("--virtual-buffer-periods", type=int, default=0,
                     help="the virtual cards' hardware buffer, periods (0: the node's default)")
+    ap.add_argument("--stream", action="store_true",
+                    help="room-b and room-c play room-a's stream (RTP over UDP) instead of the track")
     ap.add_argument("--port-offset", type=int, default=0,
                     help="shift every TCP/UDP port of deploy/mesh.local.toml (run beside other tests)")
     a = ap.parse_args()
@@ -63,6 +103,7 @@ def main():
     work = a.keep or tempfile.mkdtemp(prefix="crowdmesh-sync-")
     os.makedirs(work, exist_ok=True)
     procs = {}
+    stream_failures = []
     config = os.path.join(ROOT, "deploy", "mesh.local.toml")
     if a.port_offset:
         text = open(config).read()
@@ -101,11 +142,19 @@ def main():
         else:
             print("room_sync_test: the three nodes did not come up:\n" + out, file=sys.stderr)
             return 1
-        rc, out = ctl("--to", "*", "load", "A", os.path.join(music, "frontiers.mp3"), "--loop")
+        players = "room-a" if a.stream else "*"
+        if a.stream:
+            for name, *_ in ROOMS[1:]:
+                rc, out = ctl("--to", name, "play-stream", "room-a")
+                print(out.strip())
+                if rc != 0:
+                    print(f"room_sync_test: play-stream on {name} failed:\n" + out, file=sys.stderr)
+                    return 1
+        rc, out = ctl("--to", players, "load", "A", os.path.join(music, "frontiers.mp3"), "--loop")
         if rc != 0:
             print("room_sync_test: load failed:\n" + out, file=sys.stderr)
             return 1
-        rc, out = ctl("--to", "*", "start", "A", "--in", "2")
+        rc, out = ctl("--to", players, "start", "A", "--in", "2")
         if rc != 0:
             print("room_sync_test: start failed:\n" + out, file=sys.stderr)
             return 1
@@ -126,6 +175,8 @@ def main():
         time.sleep(max(0.0, 2 + a.seconds - (time.time() - started)))
         rc, nodes_out = ctl("nodes")
         print(nodes_out)
+        if a.stream:
+            stream_failures = check_stream_links(ctl)
     finally:
         for p in procs.values():
             if p.poll() is None:
@@ -136,7 +187,7 @@ def main():
             except subprocess.TimeoutExpired:
                 p.kill()
 
-    failures = []
+    failures = list(stream_failures)
     figures = {"rooms": {}}
     for name, card_ppm, clock_ppm, _ in ROOMS:
         try:
