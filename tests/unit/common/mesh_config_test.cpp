@@ -465,5 +465,55 @@ outputs = [3]
              "nodes.archive.encoder.outputs[0]");
 }
 
+TEST(MeshConfigStreamTest, StreamKeysDefaultFromTheControlEndpoint) {
+  auto cfg = parsed(R"(
+[nodes.room-a]
+control = "tcp://10.0.0.11:7700"
+[nodes.room-b]
+control = "tcp://10.0.0.12:7710"
+play_stream = "room-a/master"
+stream_mix_local = true
+stream_latency_ms = 200
+)");
+  ASSERT_EQ(cfg.nodes.size(), 2u);
+  const auto& a = cfg.nodes[0].stream;
+  EXPECT_EQ(a.port, 7704);
+  EXPECT_EQ(a.host, "10.0.0.11");
+  EXPECT_EQ(a.latency_ms, 120);
+  EXPECT_TRUE(a.fec);
+  EXPECT_TRUE(a.play.empty());
+  const auto& b = cfg.nodes[1].stream;
+  EXPECT_EQ(b.play, "room-a/master");
+  EXPECT_TRUE(b.mix_local);
+  EXPECT_EQ(b.latency_ms, 200);
+  EXPECT_EQ(b.port, 7714);
+}
+
+TEST(MeshConfigStreamTest, PlayStreamOfItselfOrAnotherStreamIsRefused) {
+  EXPECT_HAS(error_of(R"(
+[nodes.room-a]
+play_stream = "room-a"
+)"),
+             "nodes.room-a.play_stream = \"room-a\" must name another node");
+  EXPECT_HAS(error_of(R"(
+[nodes.room-a]
+play_stream = "room-b/drums"
+)"),
+             "as \"NODE\" or \"NODE/master\"");
+}
+
+TEST(MeshConfigStreamTest, StreamLatencyAndPortOutOfRangeAreRefusedWithTheirRange) {
+  EXPECT_HAS(error_of(R"(
+[nodes.room-a]
+stream_latency_ms = 5
+)"),
+             "allowed: 20..2000 ms");
+  EXPECT_HAS(error_of(R"(
+[nodes.room-a]
+stream_port = 0
+)"),
+             "allowed: 1..65535 UDP port");
+}
+
 }  // namespace
 }  // namespace crowdmesh
