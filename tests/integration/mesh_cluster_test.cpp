@@ -137,8 +137,9 @@ TEST_F(MeshClusterTest, ControlNodeOnRoomALoadsAndStartsADeckOnRoomC) {
   ASSERT_GT(rec_c.frames, 48000);
   EXPECT_GT(rms_dbfs(rec_c, rec_c.frames - 48000, 48000), -40.0) << "room-c plays the track";
   EXPECT_LT(rms_dbfs(rec_a), -100.0) << "room-a was not asked to play";
-  // Producer underruns are ours; host lateness (device_xruns) is the machine's.
-  EXPECT_EQ(c["underrun_frames"], 0) << c.dump(2);
+  // Producer underruns are ours; host lateness (a stall past the ring, device xruns) is the machine's.
+  std::printf("room-c: %s\n", test::host_lateness(c).c_str());
+  EXPECT_EQ(test::producer_fault(c), "") << c.dump(2);
 }
 
 TEST_F(MeshClusterTest, ScheduledStartOnThreeNodesLandsWithinOnePeriod) {
@@ -191,7 +192,8 @@ TEST_F(MeshClusterTest, KilledNodeIsReportedDeadWithinThreeSecondsAndAliveAgainA
   EXPECT_LE(alive_after, 3.0);
   std::printf("kill -9 room-b: reported dead after %.2f s; restarted: alive after %.2f s\n", dead_after, alive_after);
   auto a = stop_node("room-a");
-  EXPECT_EQ(a["underrun_frames"], 0) << "room-a kept playing without producer underruns";
+  std::printf("room-a: %s\n", test::host_lateness(a).c_str());
+  EXPECT_EQ(test::producer_fault(a), "") << "room-a kept playing without producer underruns\n" << a.dump(2);
 }
 
 TEST_F(MeshClusterTest, TempoSetOnTheTempoNodeReachesEveryRoomAndOscDrivesItToo) {

@@ -54,4 +54,31 @@ std::string music_dir() {
   return std::filesystem::exists(dir + "/frontiers.mp3") ? dir : std::string();
 }
 
+std::string producer_fault(const nlohmann::json& summary) {
+  if (!summary.is_object()) return "no run summary";
+  const auto under = summary.value("underrun_frames", 0.0);
+  if (under == 0 || summary.value("device_xruns", 0.0) > 0) return "";
+  const auto playout = summary.value("playout", nlohmann::json::object());
+  const auto stalls = playout.value("stalls_past_ring", 0.0);
+  const auto work_us = playout.value("longest_work_us", 0.0);
+  const auto period_us = summary.value("period_us", 0.0);
+  if (stalls == 0)
+    return std::to_string(static_cast<long long>(under)) +
+           " producer underrun frames with no host stall past the ring's lead: a product fault";
+  if (period_us > 0 && work_us > period_us)
+    return std::to_string(static_cast<long long>(under)) + " producer underrun frames; the playout's own work took " +
+           std::to_string(static_cast<long long>(work_us)) + " us, over a period";
+  return "";
+}
+
+std::string host_lateness(const nlohmann::json& summary) {
+  if (!summary.is_object()) return "no run summary";
+  const auto playout = summary.value("playout", nlohmann::json::object());
+  return "host lateness: " + std::to_string(static_cast<long long>(playout.value("stalls_past_ring", 0.0))) +
+         " playout wake-ups past the ring's lead (longest wake latency " +
+         std::to_string(static_cast<long long>(playout.value("longest_wake_latency_us", 0.0))) + " us), " +
+         std::to_string(static_cast<long long>(summary.value("device_xruns", 0.0))) + " device xruns; " +
+         std::to_string(static_cast<long long>(summary.value("underrun_frames", 0.0))) + " underrun frames";
+}
+
 }  // namespace crowdmesh::test

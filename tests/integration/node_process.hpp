@@ -20,6 +20,19 @@ struct NodeRun {
 /// for the shell.
 NodeRun run_audio_node(const std::vector<std::string>& args, const std::string& work_dir);
 
+/// Empty when the run summary `summary` (--summary-json) shows no producer
+/// underrun that the product caused; else a sentence with the figures.
+/// Producer underruns are ours, unless the host stalled the playout thread
+/// past the ring's lead (playout.stalls_past_ring > 0, with the playout's
+/// own work under a period) or woke the virtual clock past the card's buffer
+/// (device_xruns > 0): that is host lateness, which the sentence-free result
+/// lets pass and report_host_lateness() prints.
+std::string producer_fault(const nlohmann::json& summary);
+
+/// One line of host-lateness figures of a run summary (stalls past the ring,
+/// longest wake latency, device xruns), for the test log.
+std::string host_lateness(const nlohmann::json& summary);
+
 /// The folder holding Debian's asc-music MP3s: $CROWDMESH_MUSIC_DIR, else
 /// ~/.cache/crowdmesh/music. Empty when it has no frontiers.mp3.
 std::string music_dir();
