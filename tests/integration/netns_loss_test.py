@@ -13,7 +13,8 @@ Asserts (what the product controls): room-b receives; its measured loss is
 the loss applied, within the tolerance; FEC recovered packets (when there is
 loss); concealed frames / frames played stay under the ratio given; room-b has
 zero producer underrun frames (host lateness reported separately, as in
-room_sync_test.py).
+room_sync_test.py); room-b's recording (what its card played) is not silent,
+and how many 50 ms windows of it are is reported.
 
 Needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN), `ip` (iproute2) and `nft`
 (nftables): without them it prints "SKIP: <reason>" and exits 77.
@@ -98,6 +99,29 @@ def nft_counters(ns):
     arrived = next((p for p, d in counted if not d), None)
     dropped = next((p for p, d in counted if d), 0)
     return arrived, dropped
+
+
+def recording_figures(path):
+    """What room-b's card played (its --record WAV): seconds from the first sound
+    to the end, their RMS (dBFS) and how many 50 ms windows among them are
+    silent (a gap the link figures would have to explain). None if unreadable."""
+    try:
+        import numpy as np
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from sync_analyser import read_wav
+        rate, mono = read_wav(path)
+    except Exception as e:  # noqa: BLE001 - reported, not fatal: numpy or the file may be missing
+        print(f"netns_loss_test: cannot read {path}: {e}", file=sys.stderr)
+        return None
+    sound = np.flatnonzero(np.abs(mono) > 1e-4)
+    if sound.size == 0:
+        return {"audible_seconds": 0.0, "rms_dbfs": None, "silent_50ms_windows": None}
+    played = mono[sound[0]:]
+    win = rate // 20
+    windows = played[:len(played) // win * win].reshape(-1, win)
+    rms = float(np.sqrt(np.mean(np.square(played, dtype=np.float64))))
+    return {"audible_seconds": len(played) / rate, "rms_dbfs": 20 * np.log10(max(rms, 1e-12)),
+            "silent_50ms_windows": int(np.count_nonzero(np.max(np.abs(windows), axis=1) <= 1e-4))}
 
 
 def skip(reason, work=""):
@@ -279,6 +303,14 @@ def main():
         if a.loss_percent > 0 and not link.get("recovered_packets", 0) > 0:
             failures.append(f"room-b: no packet recovered by FEC with {a.loss_percent} % loss")
 
+    rec = recording_figures(f"{work}/room-b.wav")
+    figures["room-b_recording"] = rec
+    if rec is not None:
+        if rec["audible_seconds"] == 0:
+            failures.append("room-b: its recording is silent (nothing of room-a's stream reached its card)")
+        else:
+            print(f"room-b's recording: {rec['audible_seconds']:.1f} s from the first sound, RMS "
+                  f"{rec['rms_dbfs']:.1f} dBFS, {rec['silent_50ms_windows']} silent 50 ms windows")
     for name in ("room-a", "room-b"):
         try:
             s = json.load(open(f"{work}/{name}.json"))
