@@ -103,8 +103,9 @@ def nft_counters(ns):
 
 def recording_figures(path):
     """What room-b's card played (its --record WAV): seconds from the first sound
-    to the end, their RMS (dBFS) and how many 50 ms windows among them are
-    silent (a gap the link figures would have to explain). None if unreadable."""
+    to the last (the silence after room-a stops at teardown is not counted), their
+    RMS (dBFS) and how many 50 ms windows among them are silent (a gap the link
+    figures would have to explain). None if unreadable."""
     try:
         import numpy as np
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -116,7 +117,7 @@ def recording_figures(path):
     sound = np.flatnonzero(np.abs(mono) > 1e-4)
     if sound.size == 0:
         return {"audible_seconds": 0.0, "rms_dbfs": None, "silent_50ms_windows": None}
-    played = mono[sound[0]:]
+    played = mono[sound[0]:sound[-1] + 1]
     win = rate // 20
     windows = played[:len(played) // win * win].reshape(-1, win)
     rms = float(np.sqrt(np.mean(np.square(played, dtype=np.float64))))
@@ -309,7 +310,7 @@ def main():
         if rec["audible_seconds"] == 0:
             failures.append("room-b: its recording is silent (nothing of room-a's stream reached its card)")
         else:
-            print(f"room-b's recording: {rec['audible_seconds']:.1f} s from the first sound, RMS "
+            print(f"room-b's recording: {rec['audible_seconds']:.1f} s from the first sound to the last, RMS "
                   f"{rec['rms_dbfs']:.1f} dBFS, {rec['silent_50ms_windows']} silent 50 ms windows")
     for name in ("room-a", "room-b"):
         try:
