@@ -42,6 +42,7 @@ TEST_PKGS=(
   icecast2                        # a real Icecast server for the Icecast sink tests
   prometheus                      # a real Prometheus server + promtool for the /metrics tests
   python3-numpy python3-scipy     # tests/integration/sync_analyser.py (room alignment from recordings)
+  iproute2 nftables               # network namespaces and random packet loss for tests/integration/netns_loss_test.py
   stress-ng                       # CPU, memory and disk hogs for tests/bench/node_under_load.sh
   python3-pyaudio python3-soundfile python3-liblo  # the original Python server, side by side in tests/bench/node_vs_original.sh
   g++-aarch64-linux-gnu qemu-user-static  # arm64 cross build, its unit tests under qemu (deploy/cross-arm64.sh)
