@@ -81,6 +81,14 @@ StreamRole::StreamRole(StreamRoleConfig cfg) : cfg_(std::move(cfg)) {
   pc.max_frames_per_call = static_cast<std::uint32_t>(std::max(4096, 8 * cfg_.period_frames));
   playout_ = std::make_shared<netaudio::StreamPlayout>(pc, cfg_.mixer_port);
   if (cfg_.settings.port == 0) cfg_.settings.port = 7704;
+  if (!cfg_.settings.multicast.empty()) {
+    auto group = netaudio::parse_udp_address(cfg_.settings.multicast);
+    if (group && group->is_multicast())
+      group_ = *group;
+    else
+      spdlog::error("stream_multicast {}: not a multicast GROUP:PORT; serving rooms by unicast",
+                    cfg_.settings.multicast);
+  }
 }
 
 StreamRole::~StreamRole() { stop(); }
@@ -190,6 +198,9 @@ v1::Reply StreamRole::subscribe(const v1::SubscribeStream& s) {
     sc.fec = cfg_.settings.fec;
     sc.frames_per_packet = static_cast<std::uint32_t>(cfg_.sample_rate_hz / 500);  // 2 ms
     sc.queue_frames = static_cast<std::size_t>(cfg_.sample_rate_hz);
+    // Multicast leaves through this node's stream address, so that receivers,
+    // which accept datagrams from that host only, see it as the source.
+    if (group_) sc.socket.multicast_interface = cfg_.settings.host;
     auto sender = netaudio::StreamSender::start(sc);
     if (!sender) return error_reply(sender.error());
     sender_ = std::shared_ptr<netaudio::StreamSender>(std::move(*sender));
@@ -201,6 +212,7 @@ v1::Reply StreamRole::subscribe(const v1::SubscribeStream& s) {
     spdlog::info("stream {}/master: sending from UDP port {}; this room now plays {} ms late, with its remote rooms",
                  cfg_.node, sender_->local_port(), cfg_.settings.latency_ms);
   }
+  const bool via_group = group_ && s.accept_multicast();
   auto it = std::find_if(subscribers_.begin(), subscribers_.end(),
                          [&](const Subscriber& x) { return x.address == *address; });
   if (it != subscribers_.end()) {
@@ -208,13 +220,17 @@ v1::Reply StreamRole::subscribe(const v1::SubscribeStream& s) {
   } else {
     if (subscribers_.size() >= kMaxSubscribers)
       return not_ready("stream " + cfg_.node + "/master already has " + std::to_string(kMaxSubscribers) +
-                       " subscribers (the most it serves); use a multicast group");
-    if (auto ok = sender_->add_destination(*address); !ok) return error_reply(ok.error());
-    subscribers_.push_back({*address, expires});
-    spdlog::info("stream {}/master: subscriber {} (lease {} s)", cfg_.node, netaudio::to_string(*address), lease);
+                       " subscribers (the most it serves); set stream_multicast to serve more rooms");
+    if (!via_group)
+      if (auto ok = sender_->add_destination(*address); !ok) return error_reply(ok.error());
+    subscribers_.push_back({*address, expires, via_group});
+    spdlog::info("stream {}/master: subscriber {} (lease {} s{})", cfg_.node, netaudio::to_string(*address), lease,
+                 via_group ? ", through group " + netaudio::to_string(*group_) : std::string());
   }
+  update_group_destination();
   auto info = source_info();
   info.set_lease_seconds(lease);
+  if (via_group) info.set_multicast_group(netaudio::to_string(*group_));
   return ok_stream(info);
 }
 
@@ -226,8 +242,10 @@ v1::Reply StreamRole::unsubscribe(const v1::UnsubscribeStream& s) {
                          [&](const Subscriber& x) { return x.address == *address; });
   if (it == subscribers_.end())
     return out_of_range(netaudio::to_string(*address) + " is not a subscriber of " + cfg_.node + "/master");
+  const bool via_group = it->via_group;
   subscribers_.erase(it);
-  if (sender_) sender_->remove_destination(*address);
+  if (sender_ && !via_group) sender_->remove_destination(*address);
+  update_group_destination();
   return ok_stream(source_info(), "unsubscribed " + netaudio::to_string(*address));
 }
 
@@ -256,6 +274,19 @@ v1::Reply StreamRole::sdp(const v1::GetStreamSdp& g) {
   return ok_stream(info);
 }
 
+caf::expected<std::unique_ptr<netaudio::DatagramInlet>> StreamRole::open_inlet(const std::string& group) {
+  netaudio::DatagramInletConfig ic;
+  ic.socket.port = static_cast<std::uint16_t>(cfg_.settings.port);
+  if (!group.empty()) {
+    auto g = netaudio::parse_udp_address(group);
+    if (!g) return g.error();
+    ic.socket.multicast_group = *g;
+    ic.socket.multicast_interface = cfg_.settings.host;  // join where this node's stream address is
+    ic.socket.port = g->port();
+  }
+  return netaudio::DatagramInlet::start(ic);
+}
+
 caf::expected<v1::StreamInfo> StreamRole::request_subscription(const std::string& endpoint,
                                                                const std::string& source_node) {
   if (!client_ || client_->endpoint() != endpoint) {
@@ -272,6 +303,7 @@ caf::expected<v1::StreamInfo> StreamRole::request_subscription(const std::string
   s->set_host(cfg_.settings.host);
   s->set_port(static_cast<std::uint32_t>(cfg_.settings.port));
   s->set_lease_seconds(kPlayLeaseSeconds);
+  s->set_accept_multicast(true);
   auto reply = client_->request(std::move(env), kRequestTimeout);
   if (!reply) return reply.error();
   if (!reply->has_reply() || !reply->reply().has_ok() || !reply->reply().ok().has_stream())
@@ -293,12 +325,15 @@ v1::Reply StreamRole::play(const std::string& source, bool mix_local) {
     return not_ready("node " + cfg_.node + " has no address its sources can reach: set stream_host in [nodes." +
                      cfg_.node + "]");
   stop_playing();
-  netaudio::DatagramInletConfig ic;
-  ic.socket.port = static_cast<std::uint16_t>(cfg_.settings.port);
-  auto inlet = netaudio::DatagramInlet::start(ic);
+  auto inlet = open_inlet("");
   if (!inlet) return error_reply(inlet.error());
   auto info = request_subscription(peer->endpoints.control, node);
   if (!info) return error_reply(info.error());
+  if (!info->multicast_group().empty()) {  // the source serves us through its group: receive there instead
+    (*inlet)->stop();
+    inlet = open_inlet(info->multicast_group());
+    if (!inlet) return error_reply(inlet.error());
+  }
   if (info->sample_rate_hz() != static_cast<std::uint32_t>(cfg_.sample_rate_hz) ||
       info->channels() != static_cast<std::uint32_t>(cfg_.channels))
     return out_of_range("stream " + info->stream_id() + " is " + std::to_string(info->sample_rate_hz()) + " Hz " +
@@ -335,9 +370,11 @@ v1::Reply StreamRole::play(const std::string& source, bool mix_local) {
     playing_ = std::move(p);
   }
   info->set_playing(info->stream_id());
-  event("stream.source", "playing " + info->stream_id() + " from " + info->source_address() + " on UDP port " +
-                             std::to_string(cfg_.settings.port) + ", latency " + std::to_string(info->latency_ms()) +
-                             " ms" + (mix_local ? ", mixed with the local decks" : ""));
+  const std::string via = info->multicast_group().empty() ? "UDP port " + std::to_string(cfg_.settings.port)
+                                                          : "multicast group " + info->multicast_group();
+  event("stream.source", "playing " + info->stream_id() + " from " + info->source_address() + " on " + via +
+                             ", latency " + std::to_string(info->latency_ms()) + " ms" +
+                             (mix_local ? ", mixed with the local decks" : ""));
   return ok_stream(*info);
 }
 
@@ -395,18 +432,37 @@ void StreamRole::renew() {
   while (p->window.size() > 1 && now - p->window.front().at_ns > 10'000'000'000LL) p->window.pop_front();
 }
 
+void StreamRole::update_group_destination() {
+  if (!group_ || !sender_) return;
+  const bool wanted = std::any_of(subscribers_.begin(), subscribers_.end(), [](const Subscriber& x) { return x.via_group; });
+  if (wanted == sending_to_group_) return;
+  if (wanted) {
+    if (auto ok = sender_->add_destination(*group_); !ok) {
+      spdlog::error("stream {}/master: cannot send to group {}: {}", cfg_.node, netaudio::to_string(*group_),
+                    error_sentence(ok.error()));
+      return;
+    }
+  } else {
+    sender_->remove_destination(*group_);
+  }
+  sending_to_group_ = wanted;
+  spdlog::info("stream {}/master: {} multicast group {}", cfg_.node, wanted ? "sending to" : "no longer sending to",
+               netaudio::to_string(*group_));
+}
+
 void StreamRole::expire_leases() {
   const auto now = rt::steady_now_ns();
   std::lock_guard<std::mutex> lk(mutex_);
   for (auto it = subscribers_.begin(); it != subscribers_.end();) {
     if (it->expires_ns < now) {
       spdlog::info("stream {}/master: lease of {} ended", cfg_.node, netaudio::to_string(it->address));
-      if (sender_) sender_->remove_destination(it->address);
+      if (sender_ && !it->via_group) sender_->remove_destination(it->address);
       it = subscribers_.erase(it);
     } else {
       ++it;
     }
   }
+  update_group_destination();
 }
 
 void StreamRole::run() {

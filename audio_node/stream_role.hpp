@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -81,6 +82,7 @@ class StreamRole {
   struct Subscriber {
     netaudio::UdpAddress address;
     std::int64_t expires_ns = 0;
+    bool via_group = false;  // served through the multicast group, not a unicast copy
   };
   struct Playing {
     std::string source_node;
@@ -110,6 +112,8 @@ class StreamRole {
   void renew();          // role thread
   void expire_leases();  // role thread
   crowdmesh::v1::StreamInfo source_info() const;  // under mutex_
+  void update_group_destination();                 // under mutex_: the group is sent to while a subscriber uses it
+  caf::expected<std::unique_ptr<netaudio::DatagramInlet>> open_inlet(const std::string& multicast_group);
   netaudio::RtpStreamFormat format() const;
   std::uint32_t latency_frames() const;
   void event(const std::string& kind, const std::string& text);
@@ -119,6 +123,8 @@ class StreamRole {
   mutable std::mutex mutex_;  // sender_, subscribers_, playing_ figures
   std::shared_ptr<netaudio::StreamSender> sender_;
   std::vector<Subscriber> subscribers_;
+  std::optional<netaudio::UdpAddress> group_;  // stream_multicast, parsed
+  bool sending_to_group_ = false;
   std::unique_ptr<Playing> playing_;
   std::unique_ptr<mesh::MeshClient> client_;  // role thread only
   std::uint64_t correlation_ = 0;

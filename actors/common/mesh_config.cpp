@@ -3,6 +3,7 @@
 #include "common/node_name.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -345,7 +346,7 @@ class MeshParser {
     const std::string p = child("nodes", name);
     check_keys(t, p,
                {"roles", "control", "events", "audio", "device", "osc", "encoder", "play_stream", "stream_mix_local",
-                "stream_latency_ms", "stream_port", "stream_host", "stream_fec"});
+                "stream_latency_ms", "stream_port", "stream_host", "stream_fec", "stream_multicast"});
 
     if (const toml::node* r = t.get("roles")) {
       auto arr = r->as_array();
@@ -444,6 +445,24 @@ class MeshParser {
     read_int(t, "stream_port", p, 1, 65535, "UDP port", s.port);
     if (control.tcp && control.host != "*" && control.host != "0.0.0.0") s.host = control.host;
     read_string(t, "stream_host", p, s.host);
+    if (read_string(t, "stream_multicast", p, s.multicast) && !multicast_address(s.multicast))
+      fail(t.get("stream_multicast")->source(),
+           p + ".stream_multicast = " + quote(s.multicast) +
+               " is not GROUP:PORT with GROUP a dotted IPv4 multicast address (224.0.0.0 to 239.255.255.255) "
+               "and PORT 1..65535, e.g. \"239.255.77.1:5004\"");
+  }
+
+  static bool multicast_address(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) return false;
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    char tail = 0;
+    if (std::sscanf(text.substr(0, colon).c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4) return false;
+    if (a < 224 || a > 239 || b > 255 || c > 255 || d > 255) return false;
+    const std::string port = text.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+    const long p = std::stol(port);
+    return p >= 1 && p <= 65535;
   }
 
   void read_encoder(const toml::table& t, const std::string& p, EncoderSettings& e) const {

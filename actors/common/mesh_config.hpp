@@ -82,6 +82,12 @@ struct StreamSettings {
   std::string host;
   /// Reed–Solomon FEC on the streams this node sends. TOML `stream_fec`; default true.
   bool fec = true;
+  /// A multicast group "GROUP:PORT" (GROUP in 224.0.0.0/4, PORT 1..65535)
+  /// through which this node serves the rooms that play its stream (one
+  /// datagram per packet whatever the number of rooms; TTL 1, this subnet).
+  /// Rooms still subscribe over the mesh. TOML `stream_multicast`; default
+  /// none: one unicast copy per room.
+  std::string multicast;
 };
 
 /// What a node with the "encoder" role encodes. TOML table `[nodes.NAME.encoder]`.

@@ -91,6 +91,8 @@ def main():
                     help="the virtual cards' hardware buffer, periods (0: the node's default)")
     ap.add_argument("--stream", action="store_true",
                     help="room-b and room-c play room-a's stream (RTP over UDP) instead of the track")
+    ap.add_argument("--multicast", default="",
+                    help="with --stream: room-a serves the rooms through this multicast GROUP:PORT")
     ap.add_argument("--port-offset", type=int, default=0,
                     help="shift every TCP/UDP port of deploy/mesh.local.toml (run beside other tests)")
     a = ap.parse_args()
@@ -110,6 +112,11 @@ def main():
         for port in (7700, 7701, 7702, 7710, 7711, 7712, 7720, 7721, 7722, 57122):
             text = text.replace(f":{port}\"", f":{port + a.port_offset}\"").replace(f"[{port}]", f"[{port + a.port_offset}]")
         config = os.path.join(work, "mesh.toml")
+        with open(config, "w") as f:
+            f.write(text)
+    if a.multicast:
+        text = open(config).read().replace("[nodes.room-a]\n", f"[nodes.room-a]\nstream_multicast = \"{a.multicast}\"\n", 1)
+        config = os.path.join(work, "mesh-multicast.toml")
         with open(config, "w") as f:
             f.write(text)
     connect = f"tcp://127.0.0.1:{7700 + a.port_offset}"
