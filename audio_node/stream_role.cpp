@@ -161,7 +161,7 @@ v1::StreamInfo StreamRole::source_info() const {
   i.set_stream_id(cfg_.node + "/master");
   i.set_sample_rate_hz(f.sample_rate_hz);
   i.set_channels(f.channels);
-  i.set_encoding(f.encoding == netaudio::PcmEncoding::l24 ? "L24" : "L16");
+  i.set_encoding(netaudio::encoding_name(f.encoding));
   i.set_payload_type(f.payload_type);
   i.set_repair_payload_type(f.repair_payload_type);
   const netaudio::FecConfig fec;
@@ -342,7 +342,10 @@ v1::Reply StreamRole::play(const std::string& source, bool mix_local) {
                         " ch (both rooms must use the same rate and channels)");
   netaudio::RtpReceiverConfig rc;
   rc.buffer.format.payload_type = static_cast<std::uint8_t>(info->payload_type());
-  rc.buffer.format.encoding = info->encoding() == "L16" ? netaudio::PcmEncoding::l16 : netaudio::PcmEncoding::l24;
+  rc.buffer.format.encoding = info->encoding() == "L16"    ? netaudio::PcmEncoding::l16
+                              : info->encoding() == "opus" ? netaudio::PcmEncoding::opus
+                                                           : netaudio::PcmEncoding::l24;
+  rc.buffer.format.opus_frame_frames = info->frames_per_packet();
   rc.buffer.format.channels = info->channels();
   rc.buffer.format.sample_rate_hz = info->sample_rate_hz();
   rc.buffer.format.repair_payload_type = info->repair_payload_type();
@@ -354,6 +357,7 @@ v1::Reply StreamRole::play(const std::string& source, bool mix_local) {
     rc.fec.block.source_packets = static_cast<int>(info->fec_source_packets());
     rc.fec.block.repair_packets = static_cast<int>(info->fec_repair_packets());
   }
+  if (auto err = netaudio::RtpReceiver::check(rc)) return error_reply(err);
   auto source_host = netaudio::parse_udp_address(info->source_address());
   auto feed = std::make_shared<netaudio::NetworkFeed>(std::move(*inlet), rc);
   if (source_host) feed->set_source(*source_host);

@@ -9,6 +9,8 @@ pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
 pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(LIBLO REQUIRED IMPORTED_TARGET liblo)
 pkg_check_modules(OPUSENC REQUIRED IMPORTED_TARGET libopusenc)
+# libopus itself (libopus-dev): the Opus payload of remote playout (actors/netaudio).
+pkg_check_modules(OPUS REQUIRED IMPORTED_TARGET opus)
 pkg_check_modules(FLAC REQUIRED IMPORTED_TARGET flac)
 pkg_check_modules(SHOUT REQUIRED IMPORTED_TARGET shout)
 pkg_check_modules(EBUR128 REQUIRED IMPORTED_TARGET libebur128)

@@ -20,7 +20,7 @@ BUILD_PKGS=(
   libspdlog-dev                   # logging (never on the RT path)
   libtomlplusplus-dev             # mesh config files (TOML)
   liblo-dev                       # OSC bridge (the original server's UDP API)
-  libopusenc-dev libopus-dev libogg-dev  # Ogg/Opus encoder
+  libopusenc-dev libopus-dev libogg-dev  # Ogg/Opus encoder; libopus: Opus payload of remote playout
   libflac-dev                     # FLAC encoder
   libmp3lame-dev                  # MP3 encoder (LAME)
   libshout-dev                    # Icecast sink

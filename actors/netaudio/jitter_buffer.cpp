@@ -54,10 +54,30 @@ void JitterBuffer::start(const RtpPacket& p) noexcept {
 }
 
 PushResult JitterBuffer::push(const RtpPacket& p) noexcept {
-  if (p.kind != PacketKind::source || p.frames == 0 ||
+  if (p.kind != PacketKind::source || p.frames == 0 || !is_pcm(config_.format.encoding) ||
       p.payload_bytes != static_cast<std::size_t>(p.frames) * config_.format.frame_bytes())
     return PushResult::not_audio;
-  if (config_.pin_ssrc && p.header.ssrc != config_.ssrc) {
+  return store(p, nullptr);
+}
+
+PushResult JitterBuffer::push(const RtpPacket& p, const float* decoded) noexcept {
+  if (p.kind != PacketKind::source || p.frames == 0 || decoded == nullptr) return PushResult::not_audio;
+  return store(p, decoded);
+}
+
+bool JitterBuffer::holds(const RtpPacket& p) const noexcept {
+  if (!started_ || p.kind != PacketKind::source || p.frames == 0 || p.header.epoch != epoch_ ||
+      p.header.ssrc != ssrc_ || (config_.pin_ssrc && p.header.ssrc != config_.ssrc))
+    return false;
+  const std::uint64_t begin = extend(p.header.timestamp);
+  const std::uint64_t end = begin + p.frames;
+  if (end <= floor()) return floor() - end < capacity_;  // late (not a resync candidate)
+  if (begin < floor() || end > read_pos_ + capacity_) return false;
+  return present_[begin & mask_] != 0;  // duplicate
+}
+
+// push()'s common part: `decoded` frames, or (null) the PCM payload.
+PushResult JitterBuffer::store(const RtpPacket& p, const float* decoded) noexcept {  if (config_.pin_ssrc && p.header.ssrc != config_.ssrc) {
     ++stats_.wrong_ssrc_packets;
     return PushResult::wrong_ssrc;
   }
@@ -106,10 +126,15 @@ PushResult JitterBuffer::push(const RtpPacket& p) noexcept {
   }
   const std::size_t frame_bytes = config_.format.frame_bytes();
   const std::uint8_t* src = p.payload + static_cast<std::size_t>(skip) * frame_bytes;
+  const float* dec = decoded ? decoded + static_cast<std::size_t>(skip) * channels_ : nullptr;
   for (std::uint64_t pos = begin; pos < end; ++pos, src += frame_bytes) {
     const std::size_t slot = static_cast<std::size_t>(pos & mask_);
+    const float* frame = dec ? dec + static_cast<std::size_t>(pos - begin) * channels_ : nullptr;
     if (present_[slot]) continue;
-    decode_pcm(config_.format.encoding, src, channels_, &frames_[slot * channels_]);
+    if (frame)
+      std::copy(frame, frame + channels_, &frames_[slot * channels_]);
+    else
+      decode_pcm(config_.format.encoding, src, channels_, &frames_[slot * channels_]);
     present_[slot] = 1;
     ++stored_;
   }

@@ -95,7 +95,20 @@ class JitterBuffer {
   explicit JitterBuffer(const JitterBufferConfig& config);
 
   /// Stores the frames of source packet `p` (parsed with the stream's format).
+  /// PCM payloads are decoded here; an Opus packet is not audio to this
+  /// overload (not_audio): its receiver decodes it and calls the other one.
   PushResult push(const RtpPacket& p) noexcept;
+
+  /// Stores `p`'s p.frames frames from `decoded` (p.frames × channels
+  /// interleaved floats: the receiver decoded the payload, e.g. Opus),
+  /// placed, accepted or refused exactly as push(p) does.
+  PushResult push(const RtpPacket& p, const float* decoded) noexcept;
+
+  /// True when push(p) would certainly store nothing of source packet `p`
+  /// because its frames are here already or were read (duplicate or late,
+  /// same source and epoch): a receiver can skip decoding it. False when
+  /// unsure. Pure.
+  bool holds(const RtpPacket& p) const noexcept;
 
   /// Writes the next `frames` interleaved frames (frames × channels floats)
   /// to `out`; missing frames are concealed. When `missing_flags` is given,
@@ -139,6 +152,7 @@ class JitterBuffer {
 
  private:
   void start(const RtpPacket& p) noexcept;
+  PushResult store(const RtpPacket& p, const float* decoded) noexcept;
   void clear() noexcept;
   std::uint64_t floor() const noexcept { return std::max(read_pos_, played_end_); }
   std::uint64_t position_of(std::int64_t pts_ns) const noexcept;

@@ -23,10 +23,18 @@ inline std::int32_t quantize(float x, float scale, std::int32_t lo, std::int32_t
 
 }  // namespace
 
-const char* encoding_name(PcmEncoding e) noexcept { return e == PcmEncoding::l16 ? "L16" : "L24"; }
+const char* encoding_name(PcmEncoding e) noexcept {
+  switch (e) {
+    case PcmEncoding::l16: return "L16";
+    case PcmEncoding::l24: return "L24";
+    case PcmEncoding::opus: return "opus";
+  }
+  return "L24";
+}
 
 std::size_t encode_pcm(PcmEncoding e, const float* samples, std::size_t count, std::uint8_t* out) noexcept {
   std::size_t clipped = 0;
+  if (e == PcmEncoding::opus) return 0;
   if (e == PcmEncoding::l16) {
     for (std::size_t i = 0; i < count; ++i) {
       const auto v = static_cast<std::uint32_t>(quantize(samples[i], 32768.0f, -32768, 32767, clipped));
@@ -45,6 +53,7 @@ std::size_t encode_pcm(PcmEncoding e, const float* samples, std::size_t count, s
 }
 
 void decode_pcm(PcmEncoding e, const std::uint8_t* in, std::size_t count, float* samples) noexcept {
+  if (e == PcmEncoding::opus) return;
   if (e == PcmEncoding::l16) {
     for (std::size_t i = 0; i < count; ++i) {
       const auto v = static_cast<std::int16_t>(static_cast<std::uint16_t>(in[2 * i] << 8 | in[2 * i + 1]));

@@ -40,6 +40,7 @@ const char* to_string(RtpError e) noexcept {
     case RtpError::unknown_payload_type: return "unknown payload type";
     case RtpError::empty_payload: return "empty payload";
     case RtpError::partial_frame: return "payload not a whole number of frames";
+    case RtpError::bad_opus_packet: return "bad Opus packet";
   }
   return "unknown";
 }
@@ -119,12 +120,42 @@ RtpParseResult parse_rtp(const std::uint8_t* data, std::size_t size, const RtpSt
   p.payload = data + pos;
   p.payload_bytes = end - pos;
   if (p.payload_bytes == 0) return fail(RtpError::empty_payload);
-  if (p.kind == PacketKind::source) {
+  if (p.kind == PacketKind::source && format.encoding == PcmEncoding::opus) {
+    p.frames = opus_packet_frames(p.payload, p.payload_bytes);
+    if (p.frames == 0) return fail(RtpError::bad_opus_packet);
+  } else if (p.kind == PacketKind::source) {
     const std::size_t fb = format.frame_bytes();
     if (fb == 0 || p.payload_bytes % fb != 0) return fail(RtpError::partial_frame);
     p.frames = static_cast<std::uint32_t>(p.payload_bytes / fb);
   }
   return r;
+}
+
+std::uint32_t opus_packet_frames(const std::uint8_t* data, std::size_t size) noexcept {
+  if (size == 0) return 0;
+  const unsigned config = data[0] >> 3;
+  // Samples per frame at 48 kHz (RFC 6716 §3.1, Table 2).
+  std::uint32_t per_frame;
+  if (config < 12) {  // SILK: 10, 20, 40, 60 ms
+    static constexpr std::uint32_t silk[4] = {480, 960, 1920, 2880};
+    per_frame = silk[config & 3];
+  } else if (config < 16) {  // hybrid: 10, 20 ms
+    per_frame = (config & 1) ? 960 : 480;
+  } else {  // CELT: 2.5, 5, 10, 20 ms
+    per_frame = 120u << (config & 3);
+  }
+  std::uint32_t count;
+  switch (data[0] & 3) {
+    case 0: count = 1; break;
+    case 1:
+    case 2: count = 2; break;
+    default:
+      if (size < 2) return 0;
+      count = data[1] & 0x3F;
+      break;
+  }
+  const std::uint32_t frames = per_frame * count;
+  return frames == 0 || frames > 5760 ? 0 : frames;  // at most 120 ms (RFC 6716 §3.2.5)
 }
 
 std::size_t write_rtp_header(const RtpHeader& h, std::uint8_t* out, std::size_t capacity) noexcept {

@@ -33,7 +33,13 @@ struct RtpStreamFormat {
   std::uint32_t channels = 2;               ///< interleaved channels per frame, 1..32
   std::uint32_t sample_rate_hz = 48000;     ///< RTP clock = audio frame rate (RFC 3551 §4.5.11)
   int repair_payload_type = 97;             ///< dynamic PT of FEC repair packets; −1 = no FEC
-  /// Bytes per interleaved frame of payload: channels × bytes_per_sample.
+  /// Opus: target bitrate of the encoder, bits/s (6000..510000; 128 kb/s is
+  /// transparent for stereo music). Ignored for PCM.
+  std::uint32_t opus_bitrate_bps = 128000;
+  /// Opus: frames of one Opus frame = of one packet: 120, 240, 480 or 960
+  /// (2.5, 5, 10, 20 ms at 48 kHz). Ignored for PCM.
+  std::uint32_t opus_frame_frames = 480;
+  /// Bytes per interleaved frame of payload: channels × bytes_per_sample (0 for Opus).
   std::size_t frame_bytes() const noexcept { return channels * bytes_per_sample(encoding); }
 };
 
@@ -67,6 +73,7 @@ enum class RtpError : std::uint8_t {
   unknown_payload_type,  ///< PT is neither the stream's audio nor its repair payload type
   empty_payload,         ///< no payload bytes
   partial_frame,         ///< audio payload is not a whole number of frames
+  bad_opus_packet,       ///< Opus payload whose TOC byte (RFC 6716 §3.1) gives no valid frame count
 };
 
 /// A short English name of `e` ("truncated", ...), for logs and counters. Never null.
@@ -79,7 +86,9 @@ struct RtpPacket {
   PacketKind kind = PacketKind::source;   ///< by payload type
   const std::uint8_t* payload = nullptr;  ///< after header, CSRCs and extension; padding removed
   std::size_t payload_bytes = 0;
-  std::uint32_t frames = 0;  ///< source packets: payload_bytes / frame_bytes(); repair packets: 0
+  /// Source packets: payload_bytes / frame_bytes() (PCM), the frames its TOC
+  /// byte says (Opus, RFC 6716 §3.1); repair packets: 0.
+  std::uint32_t frames = 0;
 };
 
 /// Result of parse_rtp(): `packet` is meaningful when `error == RtpError::none`.
@@ -95,11 +104,17 @@ struct RtpParseResult {
 /// the RFC 8285 §4.2 one-byte form is read element by element, ID 0 is a
 /// padding byte, ID 15 ends the block, unknown IDs are skipped; any other
 /// profile is skipped whole; padding removed by the P bit's count).
-/// Source packets must carry a non-empty payload of whole frames; both kinds
+/// Source packets must carry a non-empty payload of whole frames (PCM) or an
+/// Opus packet with a valid TOC byte (Opus: not decoded here); both kinds
 /// must carry the epoch and PTS elements. Never reads outside [data, data+size),
 /// never allocates, never throws: any input is a valid call.
 /// Thread-safe (pure).
 RtpParseResult parse_rtp(const std::uint8_t* data, std::size_t size, const RtpStreamFormat& format) noexcept;
+
+/// Samples per channel of the Opus packet `data[0..size)` at 48 kHz, from its
+/// TOC byte and frame count (RFC 6716 §3.1, §3.2.5); 0 when it is empty or
+/// malformed or holds more than 120 ms. No allocation; pure.
+std::uint32_t opus_packet_frames(const std::uint8_t* data, std::size_t size) noexcept;
 
 /// Writes the RTP fixed header (V=2, P=0, X=1, CC=0) and the Crowdmesh header
 /// extension (epoch, PTS) of `h` into `out`: kRtpHeaderBytes bytes, after which

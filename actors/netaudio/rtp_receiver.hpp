@@ -2,10 +2,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <vector>
 
+#include "caf/error.hpp"
 #include "netaudio/fec_decoder.hpp"
 #include "netaudio/jitter_buffer.hpp"
 #include "netaudio/link_stats.hpp"
+#include "netaudio/opus_payload.hpp"
 #include "netaudio/rtp_packet.hpp"
 
 namespace crowdmesh::netaudio {
@@ -21,13 +25,36 @@ struct RtpReceiverConfig {
 /// datagrams (source and repair packets), rebuilds lost source packets with
 /// the FEC, stores frames in the jitter buffer and keeps the link's figures.
 ///
+/// Opus streams: every source packet that arrives or that the FEC rebuilds
+/// is decoded (OpusPayloadDecoder, made in the constructor) into float
+/// frames, which the jitter buffer stores at the packet's RTP timestamp.
+/// The decoder has inter-frame state (CELT overlap, energy prediction), so
+/// packets are decoded in sequence order: one that arrives ahead of a gap
+/// waits in a small reorder stage (kOpusReorderSlots packets, preallocated)
+/// until the gap is filled (a late or FEC-rebuilt packet) or given up, when
+/// packets K + 8 sequence numbers past it have arrived (the FEC block that
+/// could rebuild it is over). Decoding a packet after its successor instead
+/// makes the audio around it wrong (measured: correlation 0.72 with 20 %
+/// loss + FEC, against > 0.99 in order). Duplicates and packets older than
+/// what was decoded are not decoded. Frames still missing when read are
+/// concealed by the jitter buffer's LossConcealer, as for PCM (Opus's PLC
+/// would have to run on the reading side, in order of play).
+///
 /// Thread contract: one thread (the thread that plays the stream; datagrams
 /// reach it through a lock-free queue). on_datagram(), read(), read_at() and stats()
 /// never allocate, lock or make a syscall.
 class RtpReceiver {
  public:
-  /// Allocates the jitter buffer and the FEC decoder (when the format has a repair payload type).
+  /// Allocates the jitter buffer, the FEC decoder (when the format has a
+  /// repair payload type) and, for Opus, the Opus decoder and its output.
+  /// An Opus format that check() refuses makes a receiver that counts every
+  /// source packet as malformed: call check() first.
   explicit RtpReceiver(const RtpReceiverConfig& config);
+
+  /// Why `config` cannot make a working receiver: for Opus, a rate other
+  /// than 48000 Hz (errc::unsupported_format naming it) or channels outside
+  /// 1..2; no error otherwise.
+  static caf::error check(const RtpReceiverConfig& config);
 
   /// One datagram `data[0..size)` that arrived at `arrival_ns` (the
   /// receiver's steady clock, for the jitter figure). Returns the parse error
@@ -66,6 +93,27 @@ class RtpReceiver {
   bool has_source_ = false;
   std::uint64_t malformed_ = 0;
   std::uint64_t recovered_used_ = 0;
+  // Opus: the decoder and the reorder stage in front of it.
+  static constexpr std::uint16_t kOpusReorderSlots = 64;
+  struct HeldPacket {
+    bool full = false;
+    bool rebuilt = false;  // by the FEC: counted in recovered_used_ when stored
+    RtpPacket packet;      // payload points into bytes
+    std::uint8_t bytes[kMaxOpusFrameBytes];
+  };
+  std::optional<OpusPayloadDecoder> opus_;
+  std::vector<float> decoded_;  // kMaxOpusPacketFrames × channels: one decoded Opus packet
+  std::vector<HeldPacket> held_;  // kOpusReorderSlots, indexed by sequence number
+  bool opus_started_ = false;
+  std::uint16_t next_sequence_ = 0;  // the next packet to decode
+  std::uint32_t opus_ssrc_ = 0, opus_epoch_ = 0;
+  std::uint16_t give_up_after_ = 32;  // K + 8
+  std::uint64_t decode_errors_ = 0;
+
+  PushResult push(const RtpPacket& p, bool rebuilt) noexcept;
+  PushResult push_opus(const RtpPacket& p, bool rebuilt) noexcept;
+  void decode_held() noexcept;
+  void decode_and_store(const RtpPacket& p, bool rebuilt) noexcept;
 };
 
 }  // namespace crowdmesh::netaudio

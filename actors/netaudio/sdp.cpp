@@ -41,6 +41,9 @@ caf::expected<std::string> make_sdp(const SdpStream& s) {
   if (s.format.payload_type > 127) return bad("payload type", std::to_string(s.format.payload_type), "0..127");
   if (s.format.channels == 0) return bad("channels", "0", "1 or more");
   if (s.format.sample_rate_hz == 0) return bad("sample rate", "0", "1 Hz or more");
+  if (s.format.encoding == PcmEncoding::opus && s.format.sample_rate_hz != 48000)
+    return make_error(errc::unsupported_format, "SDP: an Opus stream runs at 48000 Hz (RFC 7587); this stream is at " +
+                                                    std::to_string(s.format.sample_rate_hz) + " Hz");
   if (!(s.ptime_ms > 0.0)) return bad("ptime", std::to_string(s.ptime_ms), "above 0 ms");
   if (s.session_name.find_first_of("\r\n") != std::string::npos)
     return bad("session name", s.session_name, "one line of text");
@@ -61,8 +64,13 @@ caf::expected<std::string> make_sdp(const SdpStream& s) {
   out << "t=0 0" << eol;
   const unsigned pt = s.format.payload_type;
   out << "m=audio " << s.port << " RTP/AVP " << pt << eol;
-  out << "a=rtpmap:" << pt << ' ' << encoding_name(s.format.encoding) << '/' << s.format.sample_rate_hz << '/'
-      << s.format.channels << eol;
+  if (s.format.encoding == PcmEncoding::opus) {
+    out << "a=rtpmap:" << pt << " opus/48000/2" << eol;  // RFC 7587 §7: always 2 channels here
+    if (s.format.channels == 2) out << "a=fmtp:" << pt << " stereo=1; sprop-stereo=1" << eol;
+  } else {
+    out << "a=rtpmap:" << pt << ' ' << encoding_name(s.format.encoding) << '/' << s.format.sample_rate_hz << '/'
+        << s.format.channels << eol;
+  }
   out << "a=ptime:" << ptime << eol;
   if (fec) {
     const int rpt = s.format.repair_payload_type;

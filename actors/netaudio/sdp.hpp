@@ -17,7 +17,7 @@ struct SdpStream {
   std::string address;                     ///< c= destination, IPv4: unicast, or multicast 224.0.0.0/4
   int ttl = 16;                            ///< c= /ttl for a multicast address, 0..255
   std::uint16_t port = 0;                  ///< m= port of the source packets, 1..65535
-  RtpStreamFormat format;                  ///< payload type, L16/L24, channels, rate
+  RtpStreamFormat format;                  ///< payload type, L16/L24/Opus, channels, rate
   double ptime_ms = 2.0;                   ///< a=ptime: milliseconds of audio per packet, > 0
   std::uint16_t repair_port = 0;           ///< port of the repair stream; 0 (or no repair PT): FEC not described
   FecConfig fec;                           ///< K and M, described with the repair stream
@@ -34,7 +34,14 @@ struct SdpStream {
 ///     a=rtpmap:<pt> L24/<rate>/<channels>         (L16 likewise; RFC 3551 §4.5.11, RFC 3190 §4)
 ///     a=ptime:<ptime_ms>
 ///
-/// which ffmpeg, VLC and GStreamer play as they are. With FEC (a repair
+/// which ffmpeg, VLC and GStreamer play as they are. For Opus (RFC 7587 §7)
+/// the rtpmap is always `opus/48000/2`, even for mono, and a stereo stream
+/// says so in an fmtp line:
+///
+///     a=rtpmap:<pt> opus/48000/2
+///     a=fmtp:<pt> stereo=1; sprop-stereo=1       (stereo only)
+///     a=ptime:<ptime_ms>                          (e.g. 10)
+/// With FEC (a repair
 /// payload type and repair_port set) a second media line describes the
 /// repair stream for Crowdmesh receivers:
 ///
@@ -44,7 +51,8 @@ struct SdpStream {
 ///
 /// Errors: errc::value_out_of_range naming the field (address not a dotted
 /// IPv4 address, port 0, ttl outside 0..255, payload type above 127, channels
-/// 0, rate 0, ptime not positive, a name with a line break).
+/// 0, rate 0, ptime not positive, a name with a line break);
+/// errc::unsupported_format naming the rate for Opus at another rate than 48000 Hz.
 /// Thread-safe (pure); allocates: not for real-time threads.
 caf::expected<std::string> make_sdp(const SdpStream& s);
 

@@ -49,7 +49,9 @@ caf::error check(const StreamSenderConfig& config, const FecConfig& fec) {
   pc.format = f;
   const std::size_t reserve = config.fec ? kRtpHeaderBytes + fec_repair_header_bytes(fec.source_packets) : 0;
   const std::uint32_t max_frames = RtpPacketizer(pc).max_frames_per_packet(reserve);
-  if (config.frames_per_packet < 1 || config.frames_per_packet > max_frames)
+  if (f.encoding == PcmEncoding::opus) {
+    if (auto err = check_opus_format(f)) return err;
+  } else if (config.frames_per_packet < 1 || config.frames_per_packet > max_frames)
     return out_of_range("frames_per_packet " + std::to_string(config.frames_per_packet) + " is outside 1.." +
                         std::to_string(max_frames) + " (what fits a " + std::to_string(kMaxRtpPacketBytes) +
                         "-byte datagram of this format" + (config.fec ? " with FEC)" : ")"));
@@ -69,17 +71,29 @@ RtpPacketizerConfig packetizer_config(const RtpStreamFormat& format, std::uint32
   return c;
 }
 
+// Bytes an Opus frame may take: what a datagram holds after the RTP header (and the FEC's reserve).
+std::size_t opus_room(const StreamSenderConfig& config, const FecConfig& fec) {
+  const std::size_t reserve = config.fec ? kRtpHeaderBytes + fec_repair_header_bytes(fec.source_packets) : 0;
+  return std::min(kMaxOpusFrameBytes, kMaxRtpPacketBytes - kRtpHeaderBytes - reserve);
+}
+
 }  // namespace
 
 caf::expected<std::unique_ptr<StreamSender>> StreamSender::start(const StreamSenderConfig& config) {
   const FecConfig fec;
   if (auto err = check(config, fec)) return err;
+  std::optional<OpusPayloadEncoder> opus;
+  if (config.format.encoding == PcmEncoding::opus) {
+    auto enc = OpusPayloadEncoder::create(config.format);
+    if (!enc) return std::move(enc.error());
+    opus.emplace(std::move(*enc));
+  }
   auto socket = UdpSocket::open(config.socket);
   if (!socket) return std::move(socket.error());
   std::random_device rd;
   const std::uint32_t ssrc = config.ssrc != 0 ? config.ssrc : random_u32(rd);
   const std::uint32_t epoch = config.epoch != 0 ? config.epoch : wall_clock_epoch();
-  std::unique_ptr<StreamSender> sender(new StreamSender(config, std::move(*socket), ssrc, epoch));
+  std::unique_ptr<StreamSender> sender(new StreamSender(config, std::move(*socket), ssrc, epoch, std::move(opus)));
   try {
     sender->thread_ = std::thread([s = sender.get()] {
       pthread_setname_np(pthread_self(), "cm.rtp-send");  // ps/top/perf show it by name
@@ -92,9 +106,9 @@ caf::expected<std::unique_ptr<StreamSender>> StreamSender::start(const StreamSen
 }
 
 StreamSender::StreamSender(const StreamSenderConfig& config, UdpSocket socket, std::uint32_t ssrc,
-                           std::uint32_t epoch)
+                           std::uint32_t epoch, std::optional<OpusPayloadEncoder> opus)
     : format_(config.format),
-      frames_per_packet_(config.frames_per_packet),
+      frames_per_packet_(opus ? opus->frame_frames() : config.frames_per_packet),
       max_destinations_(config.max_destinations),
       ssrc_(ssrc),
       epoch_(epoch),
@@ -105,8 +119,16 @@ StreamSender::StreamSender(const StreamSenderConfig& config, UdpSocket socket, s
         std::random_device rd;
         return packetizer_config(config.format, ssrc, epoch, rd);
       }()),
-      pending_(static_cast<std::size_t>(config.frames_per_packet) * config.format.channels),
+      opus_(std::move(opus)),
+      pending_(static_cast<std::size_t>(frames_per_packet_) * config.format.channels),
       datagram_(kMaxRtpPacketBytes) {
+  if (opus_) {
+    codec_delay_frames_ = opus_->lookahead_frames();
+    codec_delay_ns_ = (static_cast<std::int64_t>(codec_delay_frames_) * 1'000'000'000 + format_.sample_rate_hz / 2) /
+                      format_.sample_rate_hz;
+    opus_packet_.resize(kMaxOpusFrameBytes);
+    opus_max_bytes_ = opus_room(config, fec_config_);
+  }
   if (config.fec) {
     std::random_device rd;
     FecEncoderConfig fc;
@@ -172,6 +194,7 @@ StreamSenderStats StreamSender::stats() const {
   s.bytes_sent = bytes_sent_.load(std::memory_order_relaxed);
   s.send_errors = send_errors_.load(std::memory_order_relaxed);
   s.pts_discontinuities = pts_discontinuities_.load(std::memory_order_relaxed);
+  s.encode_errors = encode_errors_.load(std::memory_order_relaxed);
   std::lock_guard<std::mutex> lk(destinations_mutex_);
   s.destinations = destinations_.size();
   return s;
@@ -224,9 +247,21 @@ void StreamSender::take_block(const Block& b) noexcept {
 
 void StreamSender::emit_packet() noexcept {
   RtpHeader h = packetizer_.next_header();
-  h.pts_ns = static_cast<std::uint64_t>(pending_pts_ns_);
-  const std::size_t bytes =
-      packetizer_.write(pending_.data(), frames_per_packet_, h.pts_ns, datagram_.data(), datagram_.size());
+  std::size_t bytes = 0;
+  if (opus_) {
+    // PTS of the first decoded frame: the encoder's lookahead earlier (see the class comment).
+    h.pts_ns = static_cast<std::uint64_t>(pending_pts_ns_ - codec_delay_ns_);
+    const std::size_t n = opus_->encode(pending_.data(), opus_packet_.data(), opus_max_bytes_);
+    if (n == 0) {
+      encode_errors_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    bytes = packetizer_.write_payload(opus_packet_.data(), n, frames_per_packet_, h.pts_ns, datagram_.data(),
+                                      datagram_.size());
+  } else {
+    h.pts_ns = static_cast<std::uint64_t>(pending_pts_ns_);
+    bytes = packetizer_.write(pending_.data(), frames_per_packet_, h.pts_ns, datagram_.data(), datagram_.size());
+  }
   if (bytes == 0) return;  // start() checked that a packet fits
   source_packets_.fetch_add(1, std::memory_order_relaxed);
   frames_sent_.fetch_add(frames_per_packet_, std::memory_order_relaxed);

@@ -10,6 +10,7 @@
 
 #include "caf/expected.hpp"
 #include "netaudio/fec_encoder.hpp"
+#include "netaudio/opus_payload.hpp"
 #include "netaudio/rtp_packet.hpp"
 #include "netaudio/rtp_packetizer.hpp"
 #include "netaudio/udp_address.hpp"
@@ -22,12 +23,14 @@ namespace crowdmesh::netaudio {
 
 /// Settings of one outgoing remote-playout stream.
 struct StreamSenderConfig {
-  /// Payload type, L16/L24, channels (1..32), rate. With fec = false the
+  /// Payload type, L16/L24/Opus, channels (1..32; Opus 1..2), rate (Opus:
+  /// 48000 only), Opus bitrate and frame size. With fec = false the
   /// sender's format() has repair_payload_type −1; with fec = true it must be
   /// 0..127 and differ from payload_type.
   RtpStreamFormat format;
   /// Frames of every source packet (2 ms at 48 kHz); 1..what fits a
   /// kMaxRtpPacketBytes datagram (with the FEC's reserve when fec is on).
+  /// Ignored for Opus: a packet holds one Opus frame, format.opus_frame_frames.
   std::uint32_t frames_per_packet = 96;
   bool fec = true;           ///< Reed–Solomon repair packets (FecEncoder, K and M of FecConfig's defaults)
   UdpSocketConfig socket;    ///< where it sends from (port 0 = ephemeral)
@@ -51,6 +54,7 @@ struct StreamSenderStats {
   std::uint64_t bytes_sent = 0;           ///< UDP payload bytes handed to the kernel, summed over destinations
   std::uint64_t send_errors = 0;          ///< datagrams the kernel refused for one destination (sendto failed)
   std::uint64_t pts_discontinuities = 0;  ///< blocks whose PTS did not continue the previous block's (± ½ frame)
+  std::uint64_t encode_errors = 0;        ///< Opus: packets the encoder failed to make (not sent)
   std::size_t destinations = 0;           ///< destinations now
 };
 
@@ -66,6 +70,17 @@ struct StreamSenderStats {
 /// (receivers place frames by the PTS extension). With no destination the
 /// queue is still consumed and packets made, but nothing is sent.
 ///
+/// Opus (format.encoding = opus): each packet is one Opus frame of
+/// format.opus_frame_frames frames (RFC 7587 §4.2), encoded on the sending
+/// thread by an OpusPayloadEncoder made in start(). The decoder's output lags
+/// the encoder's input by the encoder's lookahead L (codec_delay_frames():
+/// 312 frames = 6.5 ms), so decoded frame i of a packet reproduces input frame
+/// i − L: the packet's PTS is that of its first input frame minus L frames,
+/// and every decoded frame plays at the PTS of the frame it reproduces (the
+/// stream's PTS lead must cover the packet and L; the first packet's first
+/// L decoded frames are the encoder's warm-up, before the stream's first PTS).
+/// The FEC protects whole packets, whatever their size.
+///
 /// Thread contract: push() from one thread (the render thread): wait-free,
 /// no allocation, no lock, no system call but rt::WakeSignal::post().
 /// Everything else from any thread; start() and stop() are not real-time.
@@ -74,6 +89,8 @@ class StreamSender {
   /// Checks `config`, opens the socket and starts the thread. Errors:
   /// errc::value_out_of_range naming the value and its range (format,
   /// frames_per_packet, queue_frames, max_destinations, FEC payload type);
+  /// check_opus_format()'s errors for an Opus format (a rate other than 48000 Hz:
+  /// errc::unsupported_format naming it);
   /// UdpSocket::open()'s errors; errc::internal when the thread cannot start.
   static caf::expected<std::unique_ptr<StreamSender>> start(const StreamSenderConfig& config);
 
@@ -114,6 +131,9 @@ class StreamSender {
   const RtpStreamFormat& format() const noexcept { return format_; }
   /// Frames of every source packet.
   std::uint32_t frames_per_packet() const noexcept { return frames_per_packet_; }
+  /// Opus: the encoder's lookahead in frames, by which packet PTSs are moved
+  /// earlier (see the class comment); 0 for PCM.
+  std::uint32_t codec_delay_frames() const noexcept { return codec_delay_frames_; }
   /// K and M of the FEC (meaningful when format().repair_payload_type ≥ 0).
   FecConfig fec_config() const noexcept { return fec_config_; }
   /// Frames the queue holds when full (queue_frames rounded up to a power of two).
@@ -129,7 +149,8 @@ class StreamSender {
     std::uint32_t frames;
   };
 
-  StreamSender(const StreamSenderConfig& config, UdpSocket socket, std::uint32_t ssrc, std::uint32_t epoch);
+  StreamSender(const StreamSenderConfig& config, UdpSocket socket, std::uint32_t ssrc, std::uint32_t epoch,
+               std::optional<OpusPayloadEncoder> opus);
   void run() noexcept;
   void drain() noexcept;
   void take_block(const Block& b) noexcept;
@@ -141,6 +162,8 @@ class StreamSender {
   std::size_t max_destinations_;
   std::uint32_t ssrc_;
   std::uint32_t epoch_;
+  std::uint32_t codec_delay_frames_ = 0;
+  std::int64_t codec_delay_ns_ = 0;  // codec_delay_frames_ in ns, rounded
   FecConfig fec_config_;
   UdpSocket socket_;
 
@@ -153,6 +176,9 @@ class StreamSender {
   // Sender thread only.
   RtpPacketizer packetizer_;
   std::optional<FecEncoder> fec_;
+  std::optional<OpusPayloadEncoder> opus_;
+  std::vector<std::uint8_t> opus_packet_;  // kMaxOpusFrameBytes: the encoded frame
+  std::size_t opus_max_bytes_ = 0;        // what fits a datagram (with the FEC's reserve)
   std::vector<float> pending_;         // frames_per_packet × channels: the packet being filled
   std::uint32_t pending_frames_ = 0;
   std::int64_t pending_pts_ns_ = 0;    // PTS of pending_'s first frame
@@ -164,7 +190,7 @@ class StreamSender {
   std::vector<UdpAddress> destinations_;
 
   std::atomic<std::uint64_t> blocks_pushed_{0}, blocks_dropped_{0}, frames_sent_{0}, source_packets_{0},
-      repair_packets_{0}, bytes_sent_{0}, send_errors_{0}, pts_discontinuities_{0};
+      repair_packets_{0}, bytes_sent_{0}, send_errors_{0}, pts_discontinuities_{0}, encode_errors_{0};
 
   std::thread thread_;
   std::mutex stop_mutex_;  // serialises stop() callers

@@ -1,6 +1,6 @@
 // The send and receive paths of remote playout make no heap allocation after
 // construction: packetizer + FEC encoder on the sender, parse + FEC decoder +
-// jitter buffer + concealment + statistics on the receiver, StreamPlayout's
+// Opus decoder + jitter buffer + concealment + statistics on the receiver, StreamPlayout's
 // render in every mode, and what the render thread calls of the socket layer
 // (StreamSender::push, DatagramInlet::drain). The malloc interposer counts
 // calls made inside rt::RtContextScope (on the calling thread only: the
@@ -97,6 +97,52 @@ TEST(NetaudioAllocationTest, ReceivingWithLossReorderingDuplicatesAndARestartNev
   EXPECT_EQ(receiver.buffer().stats().epoch_resets, 1u) << "the restart path ran";
   EXPECT_GT(stats.played_frames, 0u);
   EXPECT_GT(receiver.buffer().stats().realigns, 0u) << "the realign path ran";
+}
+
+TEST(NetaudioAllocationTest, ReceivingAndDecodingOpusWithLossAndFecNeverAllocates) {
+  if (!crowdmesh::test::rt_alloc_counter_active()) GTEST_SKIP() << "malloc interposer is off under sanitizers";
+  RtpStreamFormat format;
+  format.encoding = PcmEncoding::opus;
+  constexpr std::uint32_t kOpusFrames = 480;
+  std::vector<test::Datagram> arriving;
+  std::mt19937 rng(9);
+  {
+    test::TestSender sender(format, FecConfig{});
+    std::vector<test::Datagram> sent;
+    for (int i = 0; i < 24 * 10; ++i)
+      for (auto& d : sender.send(kOpusFrames)) sent.push_back(d);
+    for (std::size_t i = 0; i < sent.size(); i += 8) {  // reorder within groups of 8, lose 20 %, duplicate 5 %
+      const std::size_t end = std::min(sent.size(), i + 8);
+      std::shuffle(sent.begin() + static_cast<std::ptrdiff_t>(i), sent.begin() + static_cast<std::ptrdiff_t>(end), rng);
+    }
+    for (auto& d : sent) {
+      if (rng() % 100 < 20) continue;
+      arriving.push_back(d);
+      if (rng() % 100 < 5) arriving.push_back(d);
+    }
+  }
+  RtpReceiverConfig cfg;
+  cfg.buffer.format = format;
+  cfg.buffer.conceal_period_frames = kOpusFrames;
+  RtpReceiver receiver(cfg);
+  std::vector<float> out(kOpusFrames * 2);
+  LinkStats stats;
+  crowdmesh::test::reset_rt_allocations();
+  {
+    rt::RtContextScope scope;
+    std::int64_t now = 0;
+    for (std::size_t i = 0; i < arriving.size(); ++i) {
+      receiver.on_datagram(arriving[i].data(), arriving[i].size(), now += 5'000'000);
+      if (i > 100 && i % 2 == 0) receiver.read(out.data(), kOpusFrames);
+    }
+    stats = receiver.stats();
+  }
+  EXPECT_EQ(crowdmesh::test::rt_allocations(), 0u) << "opus_decode_float and the receiving path";
+  EXPECT_GT(stats.recovered_packets, 20u) << "rebuilt packets were decoded too";
+  EXPECT_GT(receiver.buffer().stats().accepted_packets, 100u) << "Opus packets were decoded and stored";
+  const JitterBufferStats& b = receiver.buffer().stats();
+  EXPECT_EQ(stats.foreign_packets, b.too_far_packets) << "no decoding failed (the reads run ahead of the stream)";
+  EXPECT_GT(stats.played_frames, 0u);
 }
 
 TEST(NetaudioAllocationTest, StreamPlayoutRenderNeverAllocatesInAnyMode) {

@@ -50,6 +50,29 @@ TEST(SdpTest, MulticastL16MonoCarriesTheTtl) {
       << *sdp;
 }
 
+TEST(SdpTest, OpusIsAlways48000Over2WithStereoInFmtp) {
+  SdpStream s = unicast();
+  s.format.encoding = PcmEncoding::opus;
+  s.ptime_ms = 10;
+  auto sdp = make_sdp(s);
+  ASSERT_TRUE(sdp);
+  EXPECT_NE(sdp->find("m=audio 5004 RTP/AVP 96\r\n"
+                      "a=rtpmap:96 opus/48000/2\r\n"
+                      "a=fmtp:96 stereo=1; sprop-stereo=1\r\n"
+                      "a=ptime:10\r\n"),
+            std::string::npos)
+      << *sdp;
+  s.format.channels = 1;
+  sdp = make_sdp(s);
+  ASSERT_TRUE(sdp);
+  EXPECT_NE(sdp->find("a=rtpmap:96 opus/48000/2\r\na=ptime:10\r\n"), std::string::npos) << "mono: still /2, no fmtp";
+  s.format.sample_rate_hz = 44100;
+  sdp = make_sdp(s);
+  ASSERT_FALSE(sdp);
+  EXPECT_EQ(error_code(sdp.error()), errc::unsupported_format);
+  EXPECT_NE(error_sentence(sdp.error()).find("44100 Hz"), std::string::npos) << error_sentence(sdp.error());
+}
+
 TEST(SdpTest, FecAddsARepairMediaLine) {
   SdpStream s = unicast();
   s.format.repair_payload_type = 97;

@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <map>
+#include <random>
 #include <vector>
 
 #include "common/error.hpp"
@@ -66,7 +68,8 @@ struct Outcome {
 // FEC block (K packets) at a time, waits for each chunk's datagrams, feeds
 // them to an RtpReceiver and reads the chunk back. Waiting per chunk keeps
 // bursts small enough for the socket buffers of a loaded host.
-Outcome run_stream(StreamSender& sender, DatagramInlet& inlet, std::uint32_t packets, std::uint32_t block_frames) {
+Outcome run_stream(StreamSender& sender, DatagramInlet& inlet, std::uint32_t packets, std::uint32_t block_frames,
+                   float (*signal)(std::uint64_t, std::uint32_t) = sample) {
   Outcome out;
   RtpReceiverConfig rc;
   rc.buffer.format = sender.format();
@@ -85,7 +88,7 @@ Outcome run_stream(StreamSender& sender, DatagramInlet& inlet, std::uint32_t pac
       const auto n = static_cast<std::uint32_t>(std::min<std::uint64_t>(block_frames, chunk_end - frame));
       block.resize(static_cast<std::size_t>(n) * channels);
       for (std::uint32_t f = 0; f < n; ++f)
-        for (std::uint32_t c = 0; c < channels; ++c) block[f * channels + c] = sample(frame + f, c);
+        for (std::uint32_t c = 0; c < channels; ++c) block[f * channels + c] = signal(frame + f, c);
       EXPECT_TRUE(sender.push(block.data(), n, pts_of(frame)));
       out.block_pts[frame] = pts_of(frame);
       ++out.blocks;
@@ -192,6 +195,178 @@ TEST(StreamSenderTest, L24StreamArrivesWithinQuantisationWithEveryPacketsPtsAndR
 
 TEST(StreamSenderTest, L16StreamWithoutFecArrivesWithoutRepairs) {
   expect_stream_arrives(PcmEncoding::l16, false, 1.0 / 32767.0);
+}
+
+// 440 Hz left, 660 Hz right, at half scale.
+float sine(std::uint64_t frame, std::uint32_t channel) {
+  return 0.5f * static_cast<float>(std::sin(2.0 * M_PI * (channel == 0 ? 440.0 : 660.0) * static_cast<double>(frame) /
+                                            static_cast<double>(kRate)));
+}
+
+// Pearson correlation of channel `c` of interleaved stereo `played` (frames
+// [from, to)) with sine() `lag` frames earlier.
+double correlation_with_sine(const std::vector<float>& played, std::size_t from, std::size_t to, std::uint32_t c,
+                             std::size_t lag) {
+  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  const double n = static_cast<double>(to - from);
+  for (std::size_t f = from; f < to; ++f) {
+    const double x = played[f * 2 + c], y = sine(f - lag, c);
+    sa += x, sb += y, saa += x * x, sbb += y * y, sab += x * y;
+  }
+  return (sab - sa * sb / n) / std::sqrt((saa - sa * sa / n) * (sbb - sb * sb / n));
+}
+
+TEST(StreamSenderTest, OpusStreamArrivesWithEveryPacketAndPlaysAtItsPtsDespiteTheCodecDelay) {
+  auto inlet = loopback_inlet();
+  ASSERT_TRUE(inlet);
+  StreamSenderConfig c = loopback_sender(PcmEncoding::opus, true);
+  c.format.opus_bitrate_bps = 128000;
+  c.format.opus_frame_frames = 480;  // 10 ms
+  auto sender = StreamSender::start(c);
+  ASSERT_TRUE(sender) << error_sentence(sender.error());
+  StreamSender& s = **sender;
+  ASSERT_EQ(s.frames_per_packet(), 480u) << "one Opus frame per packet";
+  ASSERT_TRUE(s.add_destination(UdpAddress::from_host(kLoopback, inlet->local_port())));
+  inlet->set_source(UdpAddress::from_host(kLoopback, 0));
+  const std::uint32_t delay = s.codec_delay_frames();
+  const auto delay_ns = static_cast<std::int64_t>((std::uint64_t{delay} * 1'000'000'000ull + kRate / 2) / kRate);
+  EXPECT_EQ(delay, 312u) << "OPUS_GET_LOOKAHEAD of OPUS_APPLICATION_AUDIO at 48 kHz: 2.5 ms + 4 ms";
+
+  constexpr std::uint32_t kPackets = 24 * 5;  // 1.2 s
+  const Outcome o = run_stream(s, *inlet, kPackets, 100, sine);
+  const std::uint64_t frames = std::uint64_t{kPackets} * 480;
+  ASSERT_EQ(o.played.size(), frames * 2);
+  EXPECT_EQ(o.link.concealed_frames, 0u);
+  EXPECT_EQ(o.link.foreign_packets, 0u) << "every packet decoded";
+
+  // Every packet, one Opus frame each, PTS = its first input frame's PTS − the codec delay.
+  std::uint64_t sources = 0, repairs = 0, source_bytes = 0, payload_bytes = 0, bytes = 0;
+  for (const auto& d : o.datagrams) {
+    bytes += d.size();
+    const RtpParseResult r = parse_rtp(d.data(), d.size(), s.format());
+    ASSERT_TRUE(r.ok()) << to_string(r.error);
+    if (r.packet.kind == PacketKind::repair) {
+      ++repairs;
+      continue;
+    }
+    EXPECT_EQ(r.packet.frames, 480u);
+    EXPECT_EQ(r.packet.header.timestamp - parse_rtp(o.datagrams[0].data(), o.datagrams[0].size(), s.format())
+                                              .packet.header.timestamp,
+              sources * 480)
+        << "RTP clock 48 kHz, +480 per packet";
+    EXPECT_EQ(static_cast<std::int64_t>(r.packet.header.pts_ns), expected_packet_pts(o, sources * 480) - delay_ns)
+        << "packet " << sources;
+    source_bytes += d.size();
+    payload_bytes += r.packet.payload_bytes;
+    ++sources;
+  }
+  EXPECT_EQ(sources, kPackets);
+  EXPECT_EQ(repairs, kPackets);
+  EXPECT_EQ(s.stats().encode_errors, 0u);
+
+  // Bandwidth of the 1.2 s stream.
+  const double seconds = static_cast<double>(frames) / kRate;
+  std::printf(
+      "[          ] Opus 128 kb/s stereo, 10 ms: %.0f B/s of Opus payload, %.0f B/s of source packets (RTP + "
+      "extension), %.0f B/s with FEC K=M=24 (L24 stereo: %.0f B/s of source packets)\n",
+      payload_bytes / seconds, source_bytes / seconds, bytes / seconds,
+      (kRtpHeaderBytes + 96.0 * 6) * kRate / 96.0);
+  EXPECT_NEAR(payload_bytes / seconds, 128000.0 / 8, 128000.0 / 8 * 0.25);
+
+  // read() plays the decoded stream from its first frame: it matches the
+  // sine `delay` frames late (searched within ± 50 frames: the two sines
+  // repeat every 218 frames; OpusCodecDelayIsTheEncodersLookahead measures
+  // the delay without that ambiguity).
+  std::size_t best_lag = 0;
+  double best = -4.0;
+  for (std::size_t lag = delay - 50; lag <= delay + 50; ++lag) {
+    const double r = correlation_with_sine(o.played, 2000, frames, 0, lag) +
+                     correlation_with_sine(o.played, 2000, frames, 1, lag);
+    if (r > best) best = r, best_lag = lag;
+  }
+  EXPECT_EQ(best_lag, delay) << "read() in stream order lags by the codec delay";
+
+  // By PTS: the frame read at PTS p is the frame pushed at PTS p (no lag), as for PCM.
+  RtpReceiverConfig rc;
+  rc.buffer.format = s.format();
+  rc.buffer.capacity_frames = 1 << 16;
+  rc.buffer.conceal_period_frames = 480;
+  RtpReceiver receiver(rc);
+  for (const auto& d : o.datagrams) ASSERT_EQ(receiver.on_datagram(d.data(), d.size(), 0), RtpError::none);
+  std::vector<float> by_pts(frames * 2, 0.0f);
+  constexpr std::uint64_t kFrom = 4800;
+  std::uint64_t to = kFrom;
+  for (std::uint64_t f = kFrom; f + 480 + delay <= frames; f += 480, to = f) {  // decoded frames reach input frames − delay
+    const JitterBufferRead r = receiver.read_at(by_pts.data() + f * 2, 480, pts_of(f));
+    EXPECT_EQ(r.missing + r.silent + r.rewound, 0u);
+    EXPECT_FALSE(r.realigned);
+  }
+  for (std::uint32_t ch = 0; ch < 2; ++ch) {
+    const double corr = correlation_with_sine(by_pts, kFrom, to, ch, 0);
+    std::printf("[          ] Opus, channel %u read by PTS: correlation %.5f with the sine at the same PTS\n", ch,
+                corr);
+    EXPECT_GT(corr, 0.99);
+  }
+}
+
+TEST(StreamSenderTest, OpusCodecDelayIsTheEncodersLookahead) {
+  RtpStreamFormat f;
+  f.encoding = PcmEncoding::opus;
+  auto enc = OpusPayloadEncoder::create(f);
+  ASSERT_TRUE(enc) << error_sentence(enc.error());
+  auto dec = OpusPayloadDecoder::create(f);
+  ASSERT_TRUE(dec);
+  // 1 s of stereo pseudo-random noise: its autocorrelation has a single peak.
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(-0.3f, 0.3f);
+  std::vector<float> in(48000 * 2), out(48000 * 2);
+  for (float& x : in) x = u(rng);
+  std::vector<std::uint8_t> packet(kMaxOpusFrameBytes);
+  for (std::size_t f = 0; f + 480 <= 48000; f += 480) {
+    const std::size_t n = enc->encode(in.data() + f * 2, packet.data(), packet.size());
+    ASSERT_GT(n, 0u);
+    ASSERT_EQ(dec->decode(packet.data(), n, out.data() + f * 2, kMaxOpusPacketFrames), 480);
+  }
+  std::size_t best_lag = 0;
+  double best = 0.0;
+  for (std::size_t lag = 0; lag < 2000; ++lag) {
+    double sum = 0.0;
+    for (std::size_t f = 4000; f < 44000; ++f) sum += static_cast<double>(out[(f + lag) * 2]) * in[f * 2];
+    if (sum > best) best = sum, best_lag = lag;
+  }
+  std::printf("[          ] Opus delay: decoded audio lags the encoder's input by %zu frames (%.3f ms); "
+              "OPUS_GET_LOOKAHEAD says %u\n",
+              best_lag, 1000.0 * static_cast<double>(best_lag) / kRate, enc->lookahead_frames());
+  EXPECT_EQ(best_lag, enc->lookahead_frames());
+}
+
+TEST(StreamSenderTest, OpusOnlyRunsAt48kHzWithAValidFrameSize) {
+  StreamSenderConfig c = loopback_sender(PcmEncoding::opus, true);
+  c.format.sample_rate_hz = 44100;
+  auto s = StreamSender::start(c);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(error_code(s.error()), errc::unsupported_format);
+  EXPECT_NE(error_sentence(s.error()).find("44100 Hz"), std::string::npos) << error_sentence(s.error());
+  c = loopback_sender(PcmEncoding::opus, false);
+  c.format.opus_frame_frames = 500;
+  s = StreamSender::start(c);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(error_code(s.error()), errc::value_out_of_range);
+  EXPECT_NE(error_sentence(s.error()).find("500"), std::string::npos) << error_sentence(s.error());
+  c = loopback_sender(PcmEncoding::opus, false);
+  c.format.channels = 3;
+  EXPECT_FALSE(StreamSender::start(c));
+  c = loopback_sender(PcmEncoding::opus, false);
+  c.format.opus_frame_frames = 960;
+  s = StreamSender::start(c);
+  ASSERT_TRUE(s) << error_sentence(s.error());
+  EXPECT_EQ((*s)->frames_per_packet(), 960u);
+  RtpReceiverConfig rc;
+  rc.buffer.format.encoding = PcmEncoding::opus;
+  rc.buffer.format.sample_rate_hz = 44100;
+  const caf::error refused = RtpReceiver::check(rc);
+  ASSERT_TRUE(refused);
+  EXPECT_NE(error_sentence(refused).find("44100 Hz"), std::string::npos);
 }
 
 TEST(StreamSenderTest, WithoutFecTheFormatHasNoRepairPayloadType) {
