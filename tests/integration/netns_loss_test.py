@@ -184,7 +184,7 @@ def check_relayed_link(a, link, relay_counters, failures):
         kept = (1 - a.loss_percent / 100) ** 2
         dup_bound = int(0.5 * relay_counters["duplicated"] * share * kept)
     print(f"room-b, relayed with jitter 0..{a.jitter_ms:g} ms and {a.duplicate_percent:g} % duplicates "
-          f"(latency {latency} ms): {late} late packets (at most {bound if bound is not None else 'any'}), "
+          f"(latency {latency} ms): {late} late packets ({'at most ' + str(bound) if bound is not None else 'not asserted'}), "
           f"{link.get('duplicate_packets')} duplicates (at least {dup_bound}), "
           f"{relay_counters.get('reordered') if relay_counters else None} reordered by the relay, "
           f"{link.get('foreign_packets')} foreign, jitter {link.get('jitter_ms', 0):.2f} ms")
