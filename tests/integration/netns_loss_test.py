@@ -9,18 +9,33 @@ drops the given percentage of the datagrams arriving on room-b's stream port,
 at random; a second rule counts every datagram that arrives there, so the
 firewall's own figures sit beside the link figures room-b reports.
 
+With --jitter-ms J > 0, a seeded UDP relay (udp_relay.py) runs in room-a's
+namespace and an nftables NAT rule there (output hook) redirects room-a's
+stream datagrams to it; the relay forwards each to room-b after a random delay
+of 0..J ms (so datagrams reorder when their delays cross) and duplicates
+--duplicate-percent of them. Its datagrams carry mark 0x77, which the NAT rule
+leaves alone, and leave from room-a's address, which room-b accepts. The loss
+rule in room-b's namespace is unchanged (it drops relayed copies too).
+
 Asserts (what the product controls): room-b receives; its measured loss is
 the loss applied, within the tolerance; FEC recovered packets (when there is
 loss); concealed frames / frames played stay under the ratio given; room-b has
 zero producer underrun frames (host lateness reported separately, as in
 room_sync_test.py); room-b's recording (what its card played) is not silent,
-and how many 50 ms windows of it are is reported.
+and how many 50 ms windows of it are is reported. With the relay, also: at
+most --assert-max-late-packets late packets (by default 0 when J is at most
+half of the latency left after the FEC block, (L - 48 ms) / 2, else not
+asserted), and room-b's duplicate_packets at least half of what the relay's
+duplicates of source packets should leave after the loss (both copies kept:
+(1 - loss)^2). The expected loss is then the loss applied less the duplicates
+that arrived (RFC 3550 counts them as received): loss - D (1 - loss).
 
 Needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN), `ip` (iproute2) and `nft`
 (nftables): without them it prints "SKIP: <reason>" and exits 77.
 
 Usage: netns_loss_test.py BUILD_DIR [--seconds 60] [--loss-percent 20]
        [--assert-loss-tolerance 3] [--assert-max-concealed-ratio 1e-4] [--keep DIR] [--json OUT]
+       [--jitter-ms 0] [--duplicate-percent 0] [--seed 1] [--assert-max-late-packets N]
 """
 import argparse
 import json
@@ -37,6 +52,9 @@ SKIP = 77
 A_PORT = 7700
 B_PORT = 7710
 B_STREAM_PORT = B_PORT + 4  # room-b's stream_port default: its control port + 4
+RELAY_PORT = 7790  # in room-a's namespace only (its own loopback)
+RELAY_MARK = 0x77  # on the relay's datagrams: the NAT rule leaves them alone
+FEC_BLOCK_MS = 48  # K = 24 source packets of 2 ms (netaudio/fec_config.hpp)
 
 
 def music_dir():
@@ -79,6 +97,29 @@ def nft_ruleset(loss_percent):
     return ("table inet cmloss {\n  chain input {\n"
             "    type filter hook input priority 0; policy accept;\n"
             f"    udp dport {B_STREAM_PORT} counter\n{drop}  }}\n}}\n")
+
+
+def nft_relay_ruleset(b_addr):
+    """room-a's stream datagrams to room-b (not the relay's own, marked) go to
+    the relay on room-a's loopback instead."""
+    return ("table ip cmrelay {\n  chain out {\n"
+            "    type nat hook output priority -100; policy accept;\n"
+            f"    meta mark != {RELAY_MARK:#x} ip daddr {b_addr} udp dport {B_STREAM_PORT} "
+            f"counter redirect to :{RELAY_PORT}\n  }}\n}}\n")
+
+
+def nft_redirected(ns):
+    """Flows the NAT rule in room-a's namespace redirected to the relay (NAT sees
+    a flow's first datagram only: conntrack maps the others)."""
+    r = run(["ip", "netns", "exec", ns, "nft", "-j", "list", "table", "ip", "cmrelay"])
+    try:
+        for item in json.loads(r.stdout)["nftables"]:
+            rule = item.get("rule")
+            if rule:
+                return next(e["counter"]["packets"] for e in rule["expr"] if "counter" in e)
+    except (ValueError, KeyError, TypeError, StopIteration):
+        pass
+    return None
 
 
 def nft_counters(ns):
@@ -125,6 +166,36 @@ def recording_figures(path):
             "silent_50ms_windows": int(np.count_nonzero(np.max(np.abs(windows), axis=1) <= 1e-4))}
 
 
+def check_relayed_link(a, link, relay_counters, failures):
+    """What the relay's jitter, reordering and duplicates must leave on room-b's
+    link: no late packet while J is well inside the latency, and at least half
+    the duplicates that should reach it (the link has no reordered counter: the
+    relay's is reported)."""
+    latency = link.get("latency_ms") or 120
+    late = link.get("late_packets", 0)
+    bound = a.assert_max_late_packets
+    if bound < 0:
+        bound = 0 if a.jitter_ms <= (latency - FEC_BLOCK_MS) / 2 else None
+    dup_bound = None
+    if relay_counters and relay_counters.get("received"):
+        # The relay duplicates repair datagrams too; the share of sources is
+        # room-b's packets expected over the datagrams the relay received.
+        share = min(1.0, link.get("packets_expected", 0) / relay_counters["received"])
+        kept = (1 - a.loss_percent / 100) ** 2
+        dup_bound = int(0.5 * relay_counters["duplicated"] * share * kept)
+    print(f"room-b, relayed with jitter 0..{a.jitter_ms:g} ms and {a.duplicate_percent:g} % duplicates "
+          f"(latency {latency} ms): {late} late packets ({'at most ' + str(bound) if bound is not None else 'not asserted'}), "
+          f"{link.get('duplicate_packets')} duplicates (at least {dup_bound}), "
+          f"{relay_counters.get('reordered') if relay_counters else None} reordered by the relay, "
+          f"{link.get('foreign_packets')} foreign, jitter {link.get('jitter_ms', 0):.2f} ms")
+    if bound is not None and late > bound:
+        failures.append(f"room-b: {late} late packets > {bound} with jitter 0..{a.jitter_ms:g} ms "
+                        f"(latency {latency} ms)")
+    if dup_bound is not None and a.duplicate_percent > 0 and link.get("duplicate_packets", 0) < dup_bound:
+        failures.append(f"room-b: {link.get('duplicate_packets')} duplicate packets < {dup_bound} "
+                        f"(the relay duplicated {relay_counters['duplicated']} datagrams)")
+
+
 def skip(reason, work=""):
     print(f"SKIP: {reason}")
     if work:
@@ -141,9 +212,23 @@ def main():
     ap.add_argument("--assert-max-concealed-ratio", type=float, default=1e-4, help="concealed_frames / frames_played at most")
     ap.add_argument("--keep", default="", help="work directory kept after the run (config, logs, recording, summaries)")
     ap.add_argument("--json", default="", help="write the figures to this file")
+    ap.add_argument("--jitter-ms", type=float, default=0.0,
+                    help="relay room-a's datagrams with a uniform random delay of 0..J ms (0: no relay)")
+    ap.add_argument("--duplicate-percent", type=float, default=0.0,
+                    help="with the relay: datagrams it also sends a second time, %%")
+    ap.add_argument("--seed", type=int, default=1, help="the relay's random seed (delays and duplicates)")
+    ap.add_argument("--assert-max-late-packets", type=int, default=-1,
+                    help="with the relay: room-b's late_packets at most this (-1: 0 when J <= (L - 48 ms) / 2, "
+                         "else not asserted)")
     a = ap.parse_args()
     if not 0 <= a.loss_percent <= 99:
         ap.error("--loss-percent must be 0..99")
+    if a.jitter_ms < 0:
+        ap.error("--jitter-ms must be >= 0")
+    if not 0 <= a.duplicate_percent <= 100:
+        ap.error("--duplicate-percent must be 0..100")
+    if a.duplicate_percent > 0 and a.jitter_ms <= 0:
+        ap.error("--duplicate-percent needs the relay (--jitter-ms > 0)")
     node_bin = os.path.join(a.build, "audio_node", "audio_node")
     ctl_bin = os.path.join(a.build, "control_node", "control_node")
     music = music_dir()
@@ -167,6 +252,9 @@ def main():
     failures = []
     link = None
     arrived = dropped = None
+    relay = None
+    relay_counters = None
+    redirected = None
     try:
         r = run(["ip", "netns", "add", ns_a])
         if r.returncode != 0:
@@ -200,6 +288,30 @@ def main():
             print(f"netns_loss_test: {a_addr} cannot reach {b_addr} over the veth pair:\n{r.stdout}{r.stderr}",
                   file=sys.stderr)
             return 1
+        if a.jitter_ms > 0:
+            relay_args = ["ip", "netns", "exec", ns_a, "/usr/bin/python3",
+                          os.path.join(os.path.dirname(os.path.abspath(__file__)), "udp_relay.py"),
+                          "--listen", f"127.0.0.1:{RELAY_PORT}", "--to", f"{b_addr}:{B_STREAM_PORT}",
+                          "--jitter-ms", f"{a.jitter_ms:g}", "--duplicate-percent", f"{a.duplicate_percent:g}",
+                          "--seed", str(a.seed), "--mark", f"{RELAY_MARK:#x}",
+                          "--stats-json", f"{work}/relay.json"]
+            print(" ".join(relay_args[4:]))
+            relay = subprocess.Popen(relay_args, stdout=subprocess.PIPE, stderr=open(f"{work}/relay.log", "w"),
+                                     text=True)
+            line = relay.stdout.readline()  # its first line says it listens; '' if it died
+            if not line:
+                relay.wait()
+                print(f"netns_loss_test: the relay did not start (rc {relay.returncode}, {work}/relay.log)",
+                      file=sys.stderr)
+                return 1
+            print(line.strip())
+            rules = nft_relay_ruleset(b_addr)
+            with open(os.path.join(work, "relay.nft"), "w") as f:
+                f.write(rules)
+            r = run(["ip", "netns", "exec", ns_a, "nft", "-f", "-"], input=rules)
+            if r.returncode != 0:
+                return skip(f"nft could not load the NAT redirect to the relay in {ns_a}: "
+                            f"{(r.stderr or r.stdout).strip()}", scratch)
 
         config = os.path.join(work, "mesh.toml")
         with open(config, "w") as f:
@@ -257,8 +369,20 @@ def main():
             except (ValueError, KeyError, TypeError):
                 pass
             time.sleep(1)
+        if relay is not None:
+            # Its counters as close to the link figures as can be: stop it now.
+            redirected = nft_redirected(ns_a)
+            relay.send_signal(signal.SIGTERM)
+            try:
+                relay.wait(timeout=10)
+                relay_counters = json.load(open(f"{work}/relay.json"))
+            except (subprocess.TimeoutExpired, OSError, ValueError) as e:
+                failures.append(f"relay: no counters ({e})")
         arrived, dropped = nft_counters(ns_b)
     finally:
+        if relay is not None and relay.poll() is None:
+            relay.kill()
+            relay.wait()
         for p in procs.values():
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
@@ -275,6 +399,15 @@ def main():
 
     figures = {"loss_applied_percent": a.loss_percent, "seconds": a.seconds,
                "firewall": {"datagrams_arrived": arrived, "datagrams_dropped": dropped}, "link": link}
+    if relay is not None:
+        figures["relay"] = {"jitter_ms": a.jitter_ms, "duplicate_percent": a.duplicate_percent, "seed": a.seed,
+                            "redirected": redirected, "counters": relay_counters}
+        if relay_counters:
+            rc_ = relay_counters
+            print(f"relay (room-a's namespace): {redirected} flow(s) redirected to it, {rc_['received']} datagrams received, "
+                  f"{rc_['forwarded']} forwarded ({rc_['delayed']} delayed 0..{a.jitter_ms:g} ms, "
+                  f"{rc_['reordered']} reordered, {rc_['duplicated']} duplicated, {rc_['send_errors']} send errors{' (' + rc_['first_send_error'] + ')' if rc_.get('first_send_error') else ''}; "
+                  f"sent up to {rc_['max_send_late_ms']:.2f} ms after due, {rc_['mean_send_late_ms']:.3f} ms mean)")
     if arrived:
         print(f"firewall (room-b's namespace, UDP {B_STREAM_PORT}): {dropped} of {arrived} datagrams dropped "
               f"({100.0 * (dropped or 0) / arrived:.2f} %, {a.loss_percent} % applied)")
@@ -294,15 +427,21 @@ def main():
         if not link.get("receiving") or expected == 0:
             failures.append(f"room-b: not receiving room-a/master (receiving {link.get('receiving')}, "
                             f"{expected} packets expected)")
-        lo, hi = a.loss_percent - a.assert_loss_tolerance, a.loss_percent + a.assert_loss_tolerance
+        # RFC 3550 counts a duplicate as received: D % duplicated before the
+        # loss leaves loss - D (1 - loss) measured.
+        centre = a.loss_percent - (a.duplicate_percent if relay is not None else 0.0) * (1 - a.loss_percent / 100)
+        lo, hi = centre - a.assert_loss_tolerance, centre + a.assert_loss_tolerance
         if not lo <= link.get("loss_percent", -1) <= hi:
             failures.append(f"room-b: loss_percent {link.get('loss_percent')} outside {lo:g}..{hi:g} "
-                            f"({a.loss_percent} % applied)")
+                            f"({a.loss_percent} % applied" +
+                            (f", {a.duplicate_percent:g} % duplicated)" if relay is not None else ")"))
         if ratio > a.assert_max_concealed_ratio:
             failures.append(f"room-b: {concealed} of {frames} frames concealed, ratio {ratio:.2e} > "
                             f"{a.assert_max_concealed_ratio:g}")
         if a.loss_percent > 0 and not link.get("recovered_packets", 0) > 0:
             failures.append(f"room-b: no packet recovered by FEC with {a.loss_percent} % loss")
+        if relay is not None:
+            check_relayed_link(a, link, relay_counters, failures)
 
     rec = recording_figures(f"{work}/room-b.wav")
     figures["room-b_recording"] = rec
