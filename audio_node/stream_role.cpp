@@ -131,7 +131,13 @@ netaudio::RtpStreamFormat StreamRole::format() const {
   netaudio::RtpStreamFormat f;
   f.channels = static_cast<std::uint32_t>(cfg_.channels);
   f.sample_rate_hz = static_cast<std::uint32_t>(cfg_.sample_rate_hz);
-  f.encoding = netaudio::PcmEncoding::l24;
+  f.encoding = cfg_.settings.codec == "opus"  ? netaudio::PcmEncoding::opus
+               : cfg_.settings.codec == "l16" ? netaudio::PcmEncoding::l16
+                                              : netaudio::PcmEncoding::l24;
+  f.opus_bitrate_bps = cfg_.settings.opus_kbps * 1000;
+  // 2.5 ms Opus frames: an FEC block of K = 24 packets then spans 60 ms, which
+  // the default latency covers (10 ms frames would make it 240 ms).
+  f.opus_frame_frames = 120;
   f.repair_payload_type = cfg_.settings.fec ? 97 : -1;
   return f;
 }
@@ -167,7 +173,8 @@ v1::StreamInfo StreamRole::source_info() const {
   const netaudio::FecConfig fec;
   i.set_fec_source_packets(f.repair_payload_type >= 0 ? static_cast<std::uint32_t>(fec.source_packets) : 0);
   i.set_fec_repair_packets(f.repair_payload_type >= 0 ? static_cast<std::uint32_t>(fec.repair_packets) : 0);
-  i.set_frames_per_packet(static_cast<std::uint32_t>(cfg_.sample_rate_hz / 500));
+  i.set_frames_per_packet(f.encoding == netaudio::PcmEncoding::opus ? f.opus_frame_frames
+                                                                    : static_cast<std::uint32_t>(cfg_.sample_rate_hz / 500));
   i.set_latency_ms(static_cast<std::uint32_t>(cfg_.settings.latency_ms));
   i.set_subscribers(static_cast<std::uint32_t>(subscribers_.size()));
   if (sender_) {

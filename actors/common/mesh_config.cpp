@@ -346,7 +346,8 @@ class MeshParser {
     const std::string p = child("nodes", name);
     check_keys(t, p,
                {"roles", "control", "events", "audio", "device", "osc", "encoder", "play_stream", "stream_mix_local",
-                "stream_latency_ms", "stream_port", "stream_host", "stream_fec", "stream_multicast"});
+                "stream_latency_ms", "stream_port", "stream_host", "stream_fec", "stream_multicast", "stream_codec",
+                "stream_opus_kbps"});
 
     if (const toml::node* r = t.get("roles")) {
       auto arr = r->as_array();
@@ -441,6 +442,10 @@ class MeshParser {
     read_bool(t, "stream_mix_local", p, s.mix_local);
     read_int(t, "stream_latency_ms", p, 20, 2000, "ms", s.latency_ms);
     read_bool(t, "stream_fec", p, s.fec);
+    if (read_string(t, "stream_codec", p, s.codec) && s.codec != "l24" && s.codec != "l16" && s.codec != "opus")
+      fail(t.get("stream_codec")->source(),
+           p + ".stream_codec = " + quote(s.codec) + " is not a stream codec; allowed: l24, l16, opus");
+    read_int(t, "stream_opus_kbps", p, 6, 510, "kb/s", s.opus_kbps);
     if (control.tcp && control.port + 4 <= 65535) s.port = static_cast<int>(control.port + 4);
     read_int(t, "stream_port", p, 1, 65535, "UDP port", s.port);
     if (control.tcp && control.host != "*" && control.host != "0.0.0.0") s.host = control.host;

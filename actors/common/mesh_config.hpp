@@ -82,6 +82,12 @@ struct StreamSettings {
   std::string host;
   /// Reed–Solomon FEC on the streams this node sends. TOML `stream_fec`; default true.
   bool fec = true;
+  /// Payload of the stream this node sends: "l24" (PCM, lossless, 2.3 Mb/s
+  /// for 48 kHz stereo before FEC), "l16" or "opus" (RFC 7587, for Wi-Fi;
+  /// 48 kHz only, 2.5 ms packets so that an FEC block fits the latency). TOML `stream_codec`; default "l24".
+  std::string codec = "l24";
+  /// Opus bitrate, kb/s (6..510). TOML `stream_opus_kbps`; default 128.
+  int opus_kbps = 128;
   /// A multicast group "GROUP:PORT" (GROUP in 224.0.0.0/4, PORT 1..65535)
   /// through which this node serves the rooms that play its stream (one
   /// datagram per packet whatever the number of rooms; TTL 1, this subnet).

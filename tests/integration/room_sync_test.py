@@ -91,6 +91,7 @@ def main():
                     help="the virtual cards' hardware buffer, periods (0: the node's default)")
     ap.add_argument("--stream", action="store_true",
                     help="room-b and room-c play room-a's stream (RTP over UDP) instead of the track")
+    ap.add_argument("--codec", default="", help="with --stream: room-a's stream_codec (l24, l16, opus)")
     ap.add_argument("--multicast", default="",
                     help="with --stream: room-a serves the rooms through this multicast GROUP:PORT")
     ap.add_argument("--port-offset", type=int, default=0,
@@ -114,9 +115,11 @@ def main():
         config = os.path.join(work, "mesh.toml")
         with open(config, "w") as f:
             f.write(text)
-    if a.multicast:
-        text = open(config).read().replace("[nodes.room-a]\n", f"[nodes.room-a]\nstream_multicast = \"{a.multicast}\"\n", 1)
-        config = os.path.join(work, "mesh-multicast.toml")
+    if a.multicast or a.codec:
+        keys = (f"stream_multicast = \"{a.multicast}\"\n" if a.multicast else "") + \
+               (f"stream_codec = \"{a.codec}\"\n" if a.codec else "")
+        text = open(config).read().replace("[nodes.room-a]\n", "[nodes.room-a]\n" + keys, 1)
+        config = os.path.join(work, "mesh-stream.toml")
         with open(config, "w") as f:
             f.write(text)
     connect = f"tcp://127.0.0.1:{7700 + a.port_offset}"
