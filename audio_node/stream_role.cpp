@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "command_replies.hpp"
 #include "common/error.hpp"
@@ -537,6 +538,9 @@ void StreamRole::fill_links(v1::LinkStats& out) {
   s->set_epoch(f.epoch);
   s->set_epoch_resets(f.epoch_resets);
   s->set_receiving(p.receiving);
+  const auto db = [](double power) { return power > 1e-20 ? 10.0 * std::log10(power) : -200.0; };
+  s->set_rms_dbfs(db(f.mean_square));
+  s->set_peak_dbfs(db(f.peak * f.peak));
 }
 
 }  // namespace crowdmesh::node

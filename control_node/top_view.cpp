@@ -253,6 +253,8 @@ nlohmann::json stream_link_json(const v1::StreamLink& s) {
       {"frames_played", s.frames_played()},
       {"latency_ms", s.latency_ms()},
       {"epoch_resets", s.epoch_resets()},
+      {"rms_dbfs", number(s.rms_dbfs())},
+      {"peak_dbfs", number(s.peak_dbfs())},
   };
 }
 
@@ -549,17 +551,21 @@ void deck_line(View& v, const v1::MixerStats::DeckStats& d) {
   v.put(line);
 }
 
-void mixer_lines(View& v, const v1::MixerStats& m) {
+// `plays_stream`: the room plays a remote stream, so the mixer's master is
+// only its local mix (the stream's level is on its link line); a silent local
+// mix is then normal, not flagged.
+void mixer_lines(View& v, const v1::MixerStats& m, bool plays_stream) {
   for (const auto& d : m.decks()) deck_line(v, d);
   const bool clipped = m.master_clipped_samples() > 0;
-  const char* level_color = clipped ? kRed : (m.master_silent() ? kYellow : kGreen);
+  const bool flag_silent = m.master_silent() && !plays_stream;
+  const char* level_color = clipped ? kRed : (flag_silent ? kYellow : kGreen);
   Line line;
-  line.add("  master  ");
+  line.add(plays_stream ? "  local   " : "  master  ");
   line.add("[" + level_bar(m.master_rms_dbfs(), bar_cells(v.width)) + "]", level_color);
   line.add(" " + dbfs_text(m.master_rms_dbfs()) + " dBFS pk " + dbfs_text(m.master_peak_dbfs()));
   line.add("  LUFS M " + dbfs_text(m.master_momentary_lufs()) + " S " + dbfs_text(m.master_short_term_lufs()));
   if (clipped) line.add("  clipped " + std::to_string(m.master_clipped_samples()), kRed);
-  if (m.master_silent()) line.add("  SILENT", kYellow);
+  if (flag_silent) line.add("  SILENT", kYellow);
   line.add("  gain " + signed_fixed(m.master_gain_db()) + " dB", nullptr, 2);
   line.add("  lim " + fixed(m.limiter_gain_reduction_db()) + " dB", nullptr, 1);
   v.put(line);
@@ -652,6 +658,7 @@ void links_lines(View& v, const v1::LinkStats& l) {
     Line sl;
     sl.add(indent + "⇐ " + sanitize(s.stream_id()) + " ");
     sl.add(s.receiving() ? "receiving" : "silent", s.receiving() ? kGreen : kRed);
+    sl.add("  " + dbfs_text(s.rms_dbfs()) + " dBFS pk " + dbfs_text(s.peak_dbfs()));
     sl.add("  loss " + fixed(s.loss_percent_10s(), 1) + " % (10 s), " + fixed(s.loss_percent(), 1) + " % total",
            s.loss_percent_10s() > 1.0 ? kYellow : nullptr);
     sl.add("  fec " + std::to_string(s.recovered_packets()));
@@ -682,7 +689,8 @@ void node_section(View& v, const v1::NodeTelemetry& node) {
   if (!roles.empty()) head.add("  (").elastic(roles, Elide::end, 8).add(")");
   v.put(head);
   if (latest.device) device_lines(v, latest.device->device());
-  if (latest.mixer) mixer_lines(v, latest.mixer->mixer());
+  const bool plays_stream = latest.links && latest.links->links().streams_size() > 0;
+  if (latest.mixer) mixer_lines(v, latest.mixer->mixer(), plays_stream);
   if (latest.tempo) tempo_lines(v, latest.tempo->tempo());
   if (latest.clock) clock_lines(v, latest.clock->clock());
   if (latest.encoder) encoder_lines(v, latest.encoder->encoder());

@@ -18,6 +18,10 @@ struct NetworkFeedFigures {
   std::uint64_t epoch_resets = 0;    ///< restarts of the sender followed
   std::uint64_t reads = 0;           ///< read_at() calls
   std::int64_t last_arrival_ns = 0;  ///< steady clock of the newest datagram; 0 = none yet
+  /// Level of what the feed played, all channels: mean square smoothed over
+  /// about 300 ms (one-pole), and the peak held with a 1 s decay; full scale 1.0.
+  double mean_square = 0.0;
+  double peak = 0.0;
 };
 
 /// A received stream as the render thread reads it: each read_at() first
@@ -48,8 +52,12 @@ class NetworkFeed final : public RemoteFeed {
   void set_source(const UdpAddress& host) { inlet_->set_source(host); }
 
  private:
+  void measure(const float* out, std::uint32_t frames) noexcept;
+
   std::unique_ptr<DatagramInlet> inlet_;
   RtpReceiver receiver_;
+  std::uint32_t channels_;
+  double rate_hz_;
   NetworkFeedFigures figures_;
   rt::Seqlock<NetworkFeedFigures> published_;
 };

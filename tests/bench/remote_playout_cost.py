@@ -15,6 +15,10 @@ stream) from deploy/mesh.local.toml on virtual devices at real pace, then:
      frames and late packets after --seconds.
 
 Usage: remote_playout_cost.py BUILD_DIR [--seconds 30] [--latency-sweep 20,40,60,80,120] [--no-fec]
+       [--codec l24|l16|opus]
+Run it in a network namespace of its own to keep clear of other nodes on
+the host's loopback: `ip netns add b; ip netns exec b ip link set lo up;
+ip netns exec b tests/bench/remote_playout_cost.py build`.
 """
 import argparse
 import json
@@ -55,12 +59,14 @@ def cpu_percent(pid, seconds):
 
 
 class Pair:
-    def __init__(self, build, work, latency_ms, fec):
+    def __init__(self, build, work, latency_ms, fec, codec=""):
         self.build, self.work = build, work
         self.config = os.path.join(work, "mesh.toml")
         text = open(CONFIG).read()
         if not fec:
             text = text.replace('[nodes.room-a]\n', '[nodes.room-a]\nstream_fec = false\n', 1)
+        if codec:
+            text = text.replace('[nodes.room-a]\n', f'[nodes.room-a]\nstream_codec = "{codec}"\n', 1)
         open(self.config, "w").write(text)
         node = os.path.join(build, "audio_node", "audio_node")
         music = os.path.expanduser("~/.cache/crowdmesh/music/frontiers.mp3")
@@ -128,10 +134,11 @@ def main():
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--latency-sweep", default="")
     ap.add_argument("--no-fec", action="store_true")
+    ap.add_argument("--codec", default="", help="room-a's stream_codec: l24 (default), l16, opus")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="crowdmesh-rp-")
     fec = not a.no_fec
-    pair = Pair(a.build, work, 120, fec)
+    pair = Pair(a.build, work, 120, fec, a.codec)
     try:
         time.sleep(2)
         print(pair.start_stream())
@@ -148,7 +155,7 @@ def main():
     finally:
         pair.stop()
     for latency in [int(x) for x in a.latency_sweep.split(",") if x]:
-        pair = Pair(a.build, work, latency, fec)
+        pair = Pair(a.build, work, latency, fec, a.codec)
         try:
             time.sleep(2)
             pair.start_stream()

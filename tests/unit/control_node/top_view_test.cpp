@@ -474,3 +474,63 @@ TEST(TopViewTest, FormatDurationShowsMinutesSecondsAndTenths) {
 
 }  // namespace
 }  // namespace crowdmesh::control
+
+namespace crowdmesh::control {
+namespace {
+
+// room-a of two_node_snapshot() receiving a stream with 20 % loss, all repaired.
+crowdmesh::v1::TelemetrySnapshot snapshot_with_stream() {
+  auto snap = two_node_snapshot();
+  for (auto& sample : *snap.mutable_nodes(0)->mutable_samples()) {
+    if (!sample.has_links()) continue;
+    auto* s = sample.mutable_links()->add_streams();
+    s->set_stream_id("room-r/master");
+    s->set_receiving(true);
+    s->set_packets_expected(1000);
+    s->set_packets_received(800);
+    s->set_packets_lost(200);
+    s->set_loss_percent(20.0);
+    s->set_loss_percent_10s(19.5);
+    s->set_recovered_packets(200);
+    s->set_concealed_frames(0);
+    s->set_jitter_ms(2.5);
+    s->set_buffer_frames(5600);
+    s->set_rms_dbfs(-18.0);
+    s->set_peak_dbfs(-9.5);
+  }
+  return snap;
+}
+
+TEST(TopViewStreamTest, StreamLinkLineShowsLevelLossRepairsAndConcealment) {
+  const std::string text = render_top(snapshot_with_stream(), TopStyle{160, false, ""});
+  const std::string line = line_with(text, "⇐ room-r/master");
+  EXPECT_NE(line.find("receiving"), std::string::npos) << text;
+  EXPECT_NE(line.find("-18.0 dBFS pk -9.5"), std::string::npos) << line;
+  EXPECT_NE(line.find("loss 19.5 % (10 s), 20.0 % total"), std::string::npos) << line;
+  EXPECT_NE(line.find("fec 200"), std::string::npos) << line;
+  EXPECT_NE(line.find("concealed 0"), std::string::npos) << line;
+}
+
+TEST(TopViewStreamTest, JsonCarriesEveryStreamLinkField) {
+  const auto j = top_json(snapshot_with_stream());
+  const auto& s = j["nodes"][0]["streams"][0];
+  EXPECT_EQ(s["stream_id"], "room-r/master");
+  EXPECT_EQ(s["packets_lost"], 200);
+  EXPECT_EQ(s["recovered_packets"], 200);
+  EXPECT_DOUBLE_EQ(s["loss_percent_10s"].get<double>(), 19.5);
+  EXPECT_DOUBLE_EQ(s["rms_dbfs"].get<double>(), -18.0);
+}
+
+TEST(TopViewStreamTest, LocalMixOfARoomThatPlaysAStreamIsLabelledLocalAndNotFlaggedSilent) {
+  auto snap = snapshot_with_stream();
+  for (auto& sample : *snap.mutable_nodes(0)->mutable_samples())
+    if (sample.has_mixer()) sample.mutable_mixer()->set_master_silent(true);
+  const std::string text = render_top(snap, TopStyle{160, false, ""});
+  const std::string local = line_with(text, "  local ");
+  EXPECT_FALSE(local.empty()) << text;
+  EXPECT_EQ(local.find("SILENT"), std::string::npos) << local;
+  EXPECT_TRUE(line_with(text, "  master ").empty()) << text;
+}
+
+}  // namespace
+}  // namespace crowdmesh::control
