@@ -218,6 +218,8 @@ std::string ReplyPrinter::error_text(const v1::Envelope& envelope) {
 std::string ReplyPrinter::text(const v1::Envelope& envelope) {
   if (!is_ok(envelope)) return error_text(envelope);
   const auto& ok = envelope.reply().ok();
+  // An SDP is a document for a file (`control_node sdp ... > room-a.sdp`): printed alone.
+  if (ok.state_case() == v1::Ok::kStream && !ok.stream().sdp().empty()) return ok.stream().sdp();
   std::string summary;
   std::string details;
   switch (ok.state_case()) {
@@ -245,7 +247,6 @@ std::string ReplyPrinter::text(const v1::Envelope& envelope) {
       break;
     case v1::Ok::kStream:
       summary = stream_summary(ok.stream());
-      details = ok.stream().sdp();
       break;
     default: break;
   }

@@ -103,3 +103,38 @@ TEST(ReplyPrinterTest, NodeOfTakesTheSourceNode) {
 
 }  // namespace
 }  // namespace crowdmesh::control
+
+namespace crowdmesh::control {
+namespace {
+
+v1::Envelope stream_reply(const std::string& sdp) {
+  v1::Envelope envelope = reply_from("room-a/stream");
+  auto* s = envelope.mutable_reply()->mutable_ok()->mutable_stream();
+  s->set_stream_id("room-a/master");
+  s->set_source_address("10.0.0.11:40312");
+  s->set_sample_rate_hz(48000);
+  s->set_channels(2);
+  s->set_encoding("L24");
+  s->set_repair_payload_type(97);
+  s->set_fec_source_packets(24);
+  s->set_fec_repair_packets(24);
+  s->set_frames_per_packet(96);
+  s->set_latency_ms(120);
+  s->set_subscribers(2);
+  s->set_sdp(sdp);
+  return envelope;
+}
+
+TEST(ReplyPrinterStreamTest, StreamReplySummarisesFormatFecLatencyAndSubscribers) {
+  EXPECT_EQ(ReplyPrinter::text(stream_reply("")),
+            "room-a: ok — stream room-a/master from 10.0.0.11:40312, L24 48000 Hz 2 ch, 2 ms packets, FEC 24+24, "
+            "latency 120 ms, 2 subscribers\n");
+}
+
+TEST(ReplyPrinterStreamTest, SdpReplyIsPrintedAloneSoThatItCanGoToAFile) {
+  const std::string sdp = "v=0\r\nm=audio 5004 RTP/AVP 96\r\n";
+  EXPECT_EQ(ReplyPrinter::text(stream_reply(sdp)), sdp);
+}
+
+}  // namespace
+}  // namespace crowdmesh::control
