@@ -82,6 +82,15 @@ StreamRole::StreamRole(StreamRoleConfig cfg) : cfg_(std::move(cfg)) {
   pc.max_frames_per_call = static_cast<std::uint32_t>(std::max(4096, 8 * cfg_.period_frames));
   playout_ = std::make_shared<netaudio::StreamPlayout>(pc, cfg_.mixer_port);
   if (cfg_.settings.port == 0) cfg_.settings.port = 7704;
+  if (cfg_.settings.host.empty()) {  // no mesh config: the host of the node's control endpoint, if it names one
+    const auto* self = cfg_.mesh.find(cfg_.node);
+    const std::string control = self ? self->endpoints.control : std::string("tcp://127.0.0.1:7700");
+    const auto colon = control.rfind(':');
+    if (control.rfind("tcp://", 0) == 0 && colon != std::string::npos && colon > 6) {
+      const std::string host = control.substr(6, colon - 6);
+      if (netaudio::parse_udp_address(host)) cfg_.settings.host = host;
+    }
+  }
   if (!cfg_.settings.multicast.empty()) {
     auto group = netaudio::parse_udp_address(cfg_.settings.multicast);
     if (group && group->is_multicast())
