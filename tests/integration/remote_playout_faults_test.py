@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 
+from run_summary import host_lateness, producer_fault
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, "deploy", "mesh.local.toml")
 STREAM_PORT_B = 7714  # room-b's control port 7710 + 4
@@ -122,27 +124,6 @@ def send_bad_input(packet):
     return sent
 
 
-def producer_fault(summary):
-    """Prints a node's underrun figures and returns a failure sentence when the
-    product starved the device: producer underruns that no host stall explains
-    (host lateness — the playout thread woken past the ring's lead, or the
-    virtual clock a period late — is reported, not asserted)."""
-    po = summary.get("playout", {})
-    under, xruns = summary.get("underrun_frames", 0), summary.get("device_xruns", 0)
-    stalls, work_us = po.get("stalls_past_ring", 0), po.get("longest_work_us", 0.0)
-    period_us = summary.get("period_us", 0.0)
-    print(f"producer underrun frames {under}; host lateness: {stalls} playout wake-ups past the ring's lead "
-          f"(longest wake latency {po.get('longest_wake_latency_us', 0):.0f} us), {xruns} device xruns; "
-          f"longest playout work {work_us:.0f} us")
-    if under == 0 or xruns > 0:
-        return ""
-    if stalls == 0:
-        return f"{under} producer underrun frames with no host stall past the ring's lead: a product fault"
-    if period_us and work_us > period_us:
-        return f"{under} producer underrun frames; the playout's own work took {work_us:.0f} us, over a period"
-    return ""
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
@@ -218,6 +199,7 @@ def main():
         c.stop_all()
     try:
         s = json.load(open(os.path.join(work, "room-b.json")))
+        print("room-b: " + host_lateness(s))
         failure = producer_fault(s)
         if failure:
             failures.append("room-b: " + failure)

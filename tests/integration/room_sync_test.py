@@ -31,6 +31,8 @@ import sys
 import tempfile
 import time
 
+from run_summary import producer_fault
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROOMS = [  # name, card skew ppm, clock skew ppm, clock offset us
     ("room-a", 0.0, 0.0, 0.0),
@@ -227,18 +229,9 @@ def main():
             continue
         # Producer underruns are ours; a host that wakes the virtual clock a period
         # late is not (reported above, asserted nowhere).
-        # A playout thread the host woke past the ring's lead (stalls_past_ring)
-        # is host lateness too, unless the playout's own work took a period.
-        if s.get("underrun_frames", 0) != 0 and s.get("device_xruns", 0) == 0:
-            if not po.get("stalls_past_ring"):
-                failures.append(f"{name}: {s['underrun_frames']} producer underrun frames with no host stall past "
-                                "the ring's lead: a product fault")
-            elif po.get("longest_work_us", 0) > s.get("period_us", 1e9):
-                failures.append(f"{name}: {s['underrun_frames']} producer underrun frames; the playout's own work "
-                                f"took {po['longest_work_us']:.0f} us, over a period")
-            else:
-                print(f"{name}: {s['underrun_frames']} underrun frames from host lateness (the playout thread woken "
-                      f"past the ring's lead {po.get('stalls_past_ring')} times): reported, not a product fault")
+        # Producer underruns are ours; host lateness is the machine's (run_summary.py).
+        if producer_fault(s):
+            failures.append(f"{name}: " + producer_fault(s))
         # A virtual clock woken a period late resynchronises (a jump of real play
         # time), which one realign corrects: more realigns than that is ours.
         if po.get("realigns_after_lock", 0) > s.get("device_xruns", 0):

@@ -1,0 +1,34 @@
+"""What the integration tests read from an audio_node run summary (--summary-json).
+
+Producer underruns are the product's: a node that let its device ring run dry
+failed. Host lateness is the machine's: the virtual clock woken past the
+card's buffer (device_xruns), or the playout thread woken past the ring's lead
+(playout.stalls_past_ring) while its own work stayed under a period. Tests
+report host lateness and assert only producer faults, so they pass on a busy
+machine and still fail on a real fault.
+"""
+
+
+def host_lateness(summary):
+    """One line of a node's underrun and host-lateness figures."""
+    po = summary.get("playout", {})
+    return (f"producer underrun frames {summary.get('underrun_frames', 0)}; host lateness: "
+            f"{summary.get('late_wakeups', 0)} late wake-ups absorbed by the card's buffer, "
+            f"{summary.get('device_xruns', 0)} past it (device xruns), {po.get('stalls_past_ring', 0)} playout "
+            f"wake-ups past the ring's lead (longest wake latency {po.get('longest_wake_latency_us', 0):.0f} us); "
+            f"longest playout work {po.get('longest_work_us', 0):.0f} us")
+
+
+def producer_fault(summary):
+    """A failure sentence when the product starved the device, else ""."""
+    po = summary.get("playout", {})
+    under, xruns = summary.get("underrun_frames", 0), summary.get("device_xruns", 0)
+    if under == 0 or xruns > 0:
+        return ""
+    if not po.get("stalls_past_ring"):
+        return f"{under} producer underrun frames with no host stall past the ring's lead: a product fault"
+    period_us = summary.get("period_us", 0.0)
+    if period_us and po.get("longest_work_us", 0.0) > period_us:
+        return (f"{under} producer underrun frames; the playout's own work took "
+                f"{po['longest_work_us']:.0f} us, over a period")
+    return ""
