@@ -22,15 +22,18 @@ class ResamplerConverter;  // libsamplerate or the polyphase filter behind one s
 /// filter tail is flushed by feeding it silence). Its cutoff is the INPUT's
 /// Nyquist frequency, so at ratios below 1 the band between the output's and
 /// the input's Nyquist folds back below the output's Nyquist. Measured
-/// (samplerate_resampler_polyphase_test.cpp, PolyphaseAliasingFigures):
-///   ratio 120/126 (0.952): a sine at 0.49 × the input rate aliases to
-///     0.971 × the output's Nyquist at −4.5 dB (libsamplerate sinc_medium:
-///     −123 dB); nothing folds below 2 − 1/ratio = 0.950 × the output's Nyquist.
-///   ratio 44100/48000 (0.919): a sine at 0.47 × the input rate (22.6 kHz in a
-///     48 kHz file) lands at 0.953 × the output's Nyquist (21.0 kHz) at −0.3 dB;
-///     nothing folds below 0.912 × the output's Nyquist (20.1 kHz at 44.1 kHz).
-///   In band (a sine at 0.4 × the output rate) both ratios come within −90 dB
-///   of the exact sine.
+/// (samplerate_resampler_polyphase_test.cpp, AliasingFiguresBelowRatioOne;
+/// levels re the input sine; nothing folds below 2 − 1/ratio × the output's Nyquist):
+///   ratio 120/126 (0.952, a 120 BPM file at 126 BPM): a sine at 0.49 × the
+///     input rate aliases to 0.971 × the output's Nyquist at −2.5 dB
+///     (libsamplerate sinc_medium: −123 dB); the floor is 0.950 × Nyquist.
+///   ratio 44100/48000 (0.919, a 48 kHz file on a 44.1 kHz device): 22.56 kHz
+///     (0.47 × the input rate) lands at 21.54 kHz (0.977 × Nyquist) at −0.2 dB,
+///     23.52 kHz (0.49 ×) at 20.58 kHz (0.933 ×) at −2.5 dB (sinc_medium: −126
+///     and −165 dB); the floor is 0.912 × Nyquist, 20.1 kHz.
+///   A sine at 0.45 × the input rate is below the output's Nyquist at both
+///     ratios and passes at 0 dB; one at 0.4 × the OUTPUT rate comes within
+///     −90 dB (120/126) and −96 dB (44100/48000) of the exact sine.
 /// Rule: polyphase converts while the ratio is at least kPolyphaseMinRatio
 /// (0.9: whatever folds lands above 2 − 1/0.9 = 0.889 × the output's Nyquist,
 /// 19.6 kHz at 44.1 kHz, where music has little energy and few listeners
