@@ -73,7 +73,7 @@ void add_device_options(CLI::App& app, NodeOptions& o, RawOptions& r) {
                  "TESTS ONLY: run the node's local clock this many ppm fast (-1000..1000)")
       ->check(CLI::Range(-1000.0, 1000.0));
   app.add_option("--quality", r.quality,
-                 "Sample-rate conversion: sinc_best, sinc_medium, sinc_fastest, linear, zero_order_hold")
+                 "Sample-rate conversion: sinc_best, sinc_medium, sinc_fastest, linear, zero_order_hold, polyphase")
       ->capture_default_str();
   app.add_option("--record", o.record_path, "Write exactly what the device played to this WAV (32-bit float)");
   app.add_option("--fallback-record", o.fallback_record_path,
@@ -235,7 +235,7 @@ bool finish_options(const CLI::App& app, const RawOptions& r, NodeOptions& o) {
   auto q = stretch::parse_resampler_quality(r.quality);
   if (!q) {
     std::cerr << "audio_node: --quality '" << r.quality
-              << "' is not one of sinc_best, sinc_medium, sinc_fastest, linear, zero_order_hold\n";
+              << "' is not one of sinc_best, sinc_medium, sinc_fastest, linear, zero_order_hold, polyphase\n";
     return false;
   }
   o.quality = *q;

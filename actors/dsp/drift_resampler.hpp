@@ -68,6 +68,10 @@ class DriftResampler {
   static constexpr std::size_t lookahead_frames() noexcept { return kTaps / 2 + 1; }
   /// Channels per frame.
   int channels() const noexcept { return channels_; }
+  /// Integer part of the next output's input position (input frames since
+  /// reset(), the first input being frame 0). A caller that ends a stream
+  /// feeds silence until this reaches the number of real frames it gave.
+  std::int64_t next_input_frame() const noexcept { return whole_; }
 
  private:
   void compact() noexcept;

@@ -7,7 +7,7 @@ namespace crowdmesh::stretch {
 namespace {
 constexpr ResamplerQuality kAll[] = {ResamplerQuality::sinc_best, ResamplerQuality::sinc_medium,
                                      ResamplerQuality::sinc_fastest, ResamplerQuality::zero_order_hold,
-                                     ResamplerQuality::linear};
+                                     ResamplerQuality::linear, ResamplerQuality::polyphase};
 }  // namespace
 
 std::string to_string(ResamplerQuality quality) {
@@ -17,6 +17,7 @@ std::string to_string(ResamplerQuality quality) {
     case ResamplerQuality::sinc_fastest: return "sinc_fastest";
     case ResamplerQuality::zero_order_hold: return "zero_order_hold";
     case ResamplerQuality::linear: return "linear";
+    case ResamplerQuality::polyphase: return "polyphase";
   }
   return "unknown";
 }

@@ -1,9 +1,14 @@
-// Resampler cost per source: libsamplerate via stretch::SamplerateResampler,
-// 44.1 kHz → 48 kHz stereo, one iteration = 256 output frames (one device period).
+// Resampler cost per source: stretch::SamplerateResampler (libsamplerate, or the
+// polyphase filter), stereo. BM_Resample44100To48000Stereo: one iteration = 256
+// output frames (one device period). BM_ReaderBlock: one iteration = 1024 output
+// frames (a reader block) at the reader's ratios: 48000/44100 (a 44.1 kHz file
+// on a 48 kHz device), 120/126 (a 120 BPM file played at 126 BPM, varispeed) and
+// 126/120.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "stretch/samplerate_resampler.hpp"
@@ -17,9 +22,8 @@ constexpr int kChannels = 2;
 constexpr std::size_t kOutFrames = 256;
 constexpr std::size_t kInputFrames = 44100;  // 1 s of input, cycled
 
-void BM_Resample44100To48000Stereo(benchmark::State& state) {
-  const auto quality = static_cast<ResamplerQuality>(state.range(0));
-  auto created = SamplerateResampler::create(quality, kChannels, 48000.0 / 44100.0);
+void run(benchmark::State& state, ResamplerQuality quality, double ratio, std::size_t out_frames) {
+  auto created = SamplerateResampler::create(quality, kChannels, ratio);
   if (!created) {
     state.SkipWithError("SamplerateResampler::create failed");
     return;
@@ -31,16 +35,16 @@ void BM_Resample44100To48000Stereo(benchmark::State& state) {
     in[n * 2] = static_cast<float>(0.5 * std::sin(2.0 * M_PI * 997.0 * t));
     in[n * 2 + 1] = static_cast<float>(0.3 * std::sin(2.0 * M_PI * 1500.0 * t));
   }
-  std::vector<float> out(kOutFrames * kChannels);
+  std::vector<float> out(out_frames * kChannels);
   std::size_t pos = 0;
   for (auto _ : state) {
     std::size_t produced = 0;
-    while (produced < kOutFrames) {
+    while (produced < out_frames) {
       if (pos == kInputFrames) pos = 0;
       auto r = rs.process(in.data() + pos * kChannels, kInputFrames - pos, out.data() + produced * kChannels,
-                          kOutFrames - produced, false);
+                          out_frames - produced, false);
       if (!r) {
-        state.SkipWithError("src_process failed");
+        state.SkipWithError("process failed");
         return;
       }
       pos += r->input_used;
@@ -49,8 +53,12 @@ void BM_Resample44100To48000Stereo(benchmark::State& state) {
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kOutFrames));
-  state.SetLabel(crowdmesh::stretch::to_string(quality) + ", per 256 output frames");
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * out_frames));
+  state.SetLabel(crowdmesh::stretch::to_string(quality) + ", per " + std::to_string(out_frames) + " output frames");
+}
+
+void BM_Resample44100To48000Stereo(benchmark::State& state) {
+  run(state, static_cast<ResamplerQuality>(state.range(0)), 48000.0 / 44100.0, kOutFrames);
 }
 
 BENCHMARK(BM_Resample44100To48000Stereo)
@@ -59,6 +67,24 @@ BENCHMARK(BM_Resample44100To48000Stereo)
     ->Arg(static_cast<int>(ResamplerQuality::sinc_medium))
     ->Arg(static_cast<int>(ResamplerQuality::sinc_fastest))
     ->Arg(static_cast<int>(ResamplerQuality::linear))
+    ->Arg(static_cast<int>(ResamplerQuality::polyphase))
+    ->Unit(benchmark::kMicrosecond);
+
+constexpr double kReaderRatios[] = {48000.0 / 44100.0, 120.0 / 126.0, 126.0 / 120.0};
+constexpr const char* kReaderRatioNames[] = {"48000/44100", "120/126", "126/120"};
+
+void BM_ReaderBlock(benchmark::State& state) {
+  const auto which = static_cast<std::size_t>(state.range(1));
+  run(state, static_cast<ResamplerQuality>(state.range(0)), kReaderRatios[which], 1024);
+  state.SetLabel(crowdmesh::stretch::to_string(static_cast<ResamplerQuality>(state.range(0))) + " at " +
+                 kReaderRatioNames[which] + ", per 1024 output frames");
+}
+
+BENCHMARK(BM_ReaderBlock)
+    ->ArgNames({"quality", "ratio"})
+    ->ArgsProduct({{static_cast<int>(ResamplerQuality::polyphase), static_cast<int>(ResamplerQuality::sinc_medium),
+                    static_cast<int>(ResamplerQuality::sinc_fastest)},
+                   {0, 1, 2}})
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
