@@ -32,7 +32,7 @@ struct NodeOptions {
   std::string backend = "auto";     ///< auto | portaudio | virtual
   bool backend_explicit = false;    ///< --backend given (no silent fallback)
   device::DeviceConfig device;      ///< --device, --sample-rate, --buffer-size, --realtime
-  stretch::ResamplerQuality quality = stretch::ResamplerQuality::sinc_medium;
+  stretch::ResamplerQuality quality = stretch::ResamplerQuality::polyphase;  ///< --quality (polyphase: ours at ratios ≥ 0.9, sinc_medium below)
   stretch::StretchMethod stretch_method = stretch::StretchMethod::playback_rate;  ///< --stretch-method
   stretch::SoundTouchSettings soundtouch;  ///< --soundtouch-* (SoundTouch's own defaults)
   double native_bpm = 120;                 ///< --bpm: native tempo of the preloaded tracks
