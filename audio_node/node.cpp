@@ -20,6 +20,7 @@
 #include "mixer/mixer_actor.hpp"
 #include "command_router.hpp"
 #include "common/mesh_config.hpp"
+#include "stretch/media_roots.hpp"
 #include "control_plane.hpp"
 #include "run_summary.hpp"
 #include "stretch/stretch_actor.hpp"
@@ -376,6 +377,13 @@ std::optional<int> prepare(const NodeOptions& options, MeshConfig& mesh_cfg, Nod
     spdlog::warn("local clock deliberately off by {} us and {} ppm (--test-clock-*: tests only)",
                  static_cast<double>(o.test_clock.offset_ns) / 1e3, o.test_clock.skew_ppm);
   }
+  for (const auto& r : o.media_roots) mesh_cfg.media_roots.push_back(r);
+  auto roots = stretch::MediaRoots::make(mesh_cfg.media_roots);
+  if (!roots) {
+    std::cerr << "audio_node: " << error_sentence(roots.error()) << " ([media] roots, --media-root)\n";
+    return 2;
+  }
+  o.media = std::move(*roots);
   if (!o.bpm_config_path.empty()) {
     auto table = tempo::load_bpm_config_json(o.bpm_config_path);
     if (!table) {

@@ -37,6 +37,8 @@ void spawn_audio_path(caf::actor_system& sys, const NodeOptions& o, const MeshCo
   scfg.source.soundtouch = o.soundtouch;
   scfg.initial_bpm = o.tempo_bpm.value_or(mesh_cfg.movement_bpm.base_bpm);
   scfg.mesh_time_ns = [&mesh_clock] { return mesh_clock.now_ns(); };
+  scfg.media_roots = o.media;
+  spdlog::info("media: loads may come from {}", scfg.media_roots.describe());
   a.stretch = stretch::spawn_stretch_actor(sys, scfg);
 
   mixer::MixerActorConfig mcfg;

@@ -103,6 +103,9 @@ void add_mix_and_tempo_options(CLI::App& app, NodeOptions& o, RawOptions& r) {
       ->check(CLI::Range(20.0, 300.0));
   app.add_option("--bpm-config", o.bpm_config_path,
                  "Movement-to-BPM table in the original bpm_config.json format (overrides [movement_bpm])");
+  app.add_option("--media-root", o.media_roots,
+                 "Folder audio files may be loaded from (repeatable; adds to [media] roots). With none set, any "
+                 "readable file may be loaded: set them on a node reachable from the LAN");
   app.add_option("--soundtouch-sequence-ms", o.soundtouch.sequence_ms,
                  "SoundTouch sequence length, ms (0 = automatic, 40-125 from the tempo; 0-500)")
       ->check(CLI::Range(0, 500))

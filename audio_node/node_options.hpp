@@ -8,6 +8,7 @@
 
 #include "common/local_clock.hpp"
 #include "device/device_config.hpp"
+#include "stretch/media_roots.hpp"
 #include "stretch/resampler_quality.hpp"
 #include "stretch/soundtouch_stretcher.hpp"
 #include "stretch/stretch_method.hpp"
@@ -38,6 +39,8 @@ struct NodeOptions {
   double native_bpm = 120;                 ///< --bpm: native tempo of the preloaded tracks
   std::optional<double> tempo_bpm;         ///< --tempo: start the mesh at this fixed tempo
   std::string bpm_config_path;             ///< --bpm-config: the original bpm_config.json (overrides the mesh config)
+  std::vector<std::string> media_roots;    ///< --media-root (repeatable): folders loads may come from, besides [media] roots
+  stretch::MediaRoots media;               ///< the checked roots (config + --media-root), set before any actor starts
   std::string play_stream;                 ///< --play-stream NODE[/master]: play that node's mix here
   std::optional<int> stream_latency_ms;    ///< --stream-latency-ms: playout latency L of this node's stream
   std::string record_path;                 ///< --record

@@ -163,6 +163,9 @@ nlohmann::json master_json(const v1::MixerStats& m) {
       {"gain_db", number(m.master_gain_db())},
       {"blocks", m.blocks()},
       {"next_pts_ns", m.next_pts_ns()},
+      {"nonfinite_samples", m.nonfinite_samples()},
+      {"loads_refused", m.loads_refused()},
+      {"load_timeouts", m.load_timeouts()},
   };
 }
 
@@ -566,6 +569,9 @@ void mixer_lines(View& v, const v1::MixerStats& m, bool plays_stream) {
   line.add("  LUFS M " + dbfs_text(m.master_momentary_lufs()) + " S " + dbfs_text(m.master_short_term_lufs()));
   if (clipped) line.add("  clipped " + std::to_string(m.master_clipped_samples()), kRed);
   if (flag_silent) line.add("  SILENT", kYellow);
+  if (m.nonfinite_samples() > 0) line.add("  NaN " + std::to_string(m.nonfinite_samples()), kRed);
+  if (m.loads_refused() > 0) line.add("  refused " + std::to_string(m.loads_refused()), kYellow);
+  if (m.load_timeouts() > 0) line.add("  load timeouts " + std::to_string(m.load_timeouts()), kYellow);
   line.add("  gain " + signed_fixed(m.master_gain_db()) + " dB", nullptr, 2);
   line.add("  lim " + fixed(m.limiter_gain_reduction_db()) + " dB", nullptr, 1);
   v.put(line);

@@ -17,6 +17,7 @@ std::string to_string(errc code) {
     case errc::timeout: return "timeout";
     case errc::io_error: return "io_error";
     case errc::internal: return "internal";
+    case errc::not_allowed: return "not_allowed";
   }
   return "unknown_error";
 }

@@ -22,6 +22,7 @@ enum class errc : uint8_t {
   timeout,               ///< a request got no answer in time
   io_error,              ///< writing a file failed
   internal,              ///< a broken invariant inside Crowdmesh
+  not_allowed,           ///< refused by policy (a path outside the media roots); the sentence does not reveal more
 };
 
 /// Stable lower-case name of an error code, e.g. "file_not_found".

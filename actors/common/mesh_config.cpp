@@ -172,9 +172,10 @@ class MeshParser {
   MeshConfig parse(const toml::table& root) {
     MeshConfig cfg;
     cfg.origin = origin_;
-    check_keys(root, "", {"mesh", "movement_bpm", "nodes"});
+    check_keys(root, "", {"mesh", "media", "movement_bpm", "nodes"});
     const toml::table* mesh = table_at(root, "mesh", "");
     if (mesh) read_mesh(*mesh, cfg);
+    if (const toml::table* media = table_at(root, "media", "")) read_media(*media, cfg);
     if (const toml::table* mb = table_at(root, "movement_bpm", "")) read_movement_bpm(*mb, cfg.movement_bpm);
     const toml::table* nodes = table_at(root, "nodes", "");
     if (!nodes || nodes->empty())
@@ -281,6 +282,26 @@ class MeshParser {
     read_int(t, "request_timeout_ms", p, 1, 600000, "ms", cfg.request_timeout_ms);
     read_int(t, "heartbeat_interval_ms", p, 10, 60000, "ms", cfg.heartbeat_interval_ms);
     read_int(t, "liveness", p, 1, 100, "heartbeats", cfg.liveness);
+  }
+
+  // [media] roots: folders, relative ones against the config file's folder.
+  void read_media(const toml::table& t, MeshConfig& cfg) const {
+    check_keys(t, "media", {"roots"});
+    const toml::node* r = t.get("roots");
+    if (!r) return;
+    auto arr = r->as_array();
+    if (!arr) wrong_type(*r, "media.roots", "an array of folders");
+    const auto base = std::filesystem::path(origin_).parent_path();
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& e = (*arr)[i];
+      const std::string ip = "media.roots[" + std::to_string(i) + "]";
+      auto str = e.as_string();
+      if (!str) wrong_type(e, ip, "a folder (a string)");
+      if (str->get().empty()) fail(e.source(), ip + " is empty; give a folder");
+      std::filesystem::path dir(str->get());
+      if (dir.is_relative() && !base.empty()) dir = base / dir;
+      cfg.media_roots.push_back(dir.lexically_normal().string());
+    }
   }
 
   void read_movement_bpm(const toml::table& t, MovementBpmSettings& m) const {

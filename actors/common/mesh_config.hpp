@@ -214,6 +214,11 @@ struct MeshConfig {
   /// Missed heartbeats after which a peer counts as down (1..100). TOML
   /// `mesh.liveness`; default 3.
   int liveness = 3;
+  /// Folders audio files may be loaded from (TOML `media.roots`, an array of
+  /// strings; relative ones are taken against the config file's folder).
+  /// Each node checks at start that they exist. Empty (default): any file the
+  /// node can read (docs/SECURITY.md says why a LAN installation sets them).
+  std::vector<std::string> media_roots;
   /// Every node, in the order of the file (order of each `[nodes.NAME]`
   /// header's first appearance).
   std::vector<NodeConfig> nodes;

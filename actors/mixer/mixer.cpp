@@ -60,13 +60,20 @@ namespace {
 bool holds_audio(const DeckBuffer& b) { return b.state() != BufferState::loading && b.state() != BufferState::failed; }
 }  // namespace
 
-void Mixer::begin_load(DeckId d, std::uint32_t buffer_id, std::string path) {
-  if (const auto* b = deck(d).find(buffer_id); b && holds_audio(*b)) {
+caf::expected<void> Mixer::begin_load(DeckId d, std::uint32_t buffer_id, std::string path) {
+  const auto* b = deck(d).find(buffer_id);
+  if (b && holds_audio(*b)) {
     reloads_.emplace(index_of(d), buffer_id);
-    return;
+    return caf::unit;
   }
+  if (!b && deck(d).buffers().size() >= kMaxBuffersPerDeck)
+    return make_error(errc::value_out_of_range,
+                      "deck " + std::string(to_string(d)) + " already holds " + std::to_string(kMaxBuffersPerDeck) +
+                          " buffers, the most a deck holds: unload one or load into an existing buffer id (not " +
+                          std::to_string(buffer_id) + ")");
   reloads_.erase({index_of(d), buffer_id});
   deck(d).add_loading(buffer_id, std::move(path));
+  return caf::unit;
 }
 
 caf::expected<void> Mixer::finish_load(DeckId d, std::uint32_t buffer_id, std::shared_ptr<FrameReader> reader,

@@ -40,8 +40,10 @@ class Mixer {
   /// loading buffer. A buffer that holds audio (ready, playing, stopped,
   /// ended) plays on as it is until the new file opens (a reload): a load that
   /// fails changes nothing. While a reload is pending the deck counts as
-  /// loading for play and start together (reloading()).
-  void begin_load(DeckId deck, std::uint32_t buffer_id, std::string path);
+  /// loading for play and start together (reloading()). Errors:
+  /// value_out_of_range when `buffer_id` is new and the deck already holds
+  /// kMaxBuffersPerDeck buffers (nothing changes).
+  caf::expected<void> begin_load(DeckId deck, std::uint32_t buffer_id, std::string path);
   /// Completes a load: attaches the reader to the loading buffer, or replaces
   /// a reloaded buffer with a fresh one holding the new file (state ready).
   /// Also swaps the reader of a buffer in place (seek: state, gain and loop

@@ -79,6 +79,9 @@ struct MixerActorState {
   // With a render thread: carries its blocks to the tap off that thread.
   std::unique_ptr<TapRelay> relay;
   std::uint64_t relay_drops_logged = 0;
+  // Loads refused (outside the media roots) and given up (open too slow).
+  std::uint64_t loads_refused = 0;
+  std::uint64_t load_timeouts = 0;
 
   // A pooled sample vector nobody else holds any more (no allocation once warm).
   std::shared_ptr<std::vector<float>> take_block(std::size_t samples) {
@@ -132,6 +135,14 @@ struct MixerActorState {
 
 using Self = MixerActor::stateful_pointer<MixerActorState>;
 
+// Counts the load failures telemetry shows: refusals and timeouts.
+void count_load_failure(MixerActorState& st, const caf::error& err) {
+  const auto code = error_code(err);
+  if (code == errc::not_allowed) ++st.loads_refused;
+  if (code == errc::timeout) ++st.load_timeouts;
+}
+
+
 DeckStatus deck_status(Self self, DeckId d) { return self->state.mixer->deck(d).status(); }
 
 // Moves the play position of every buffer of `deck` (or only `only`): each
@@ -160,6 +171,7 @@ caf::result<DeckStatus> seek(Self self, DeckId d, std::optional<std::uint32_t> o
                 rp.deliver(deck_status(self, d));
             },
             [=](caf::error& err) mutable {
+              count_load_failure(self->state, err);
               if (plan->failed(err)) rp.deliver(plan->first_error());
             });
   }
@@ -175,7 +187,7 @@ caf::result<DeckStatus> deck_reply(Self self, DeckId d, const caf::expected<void
 caf::result<BufferStatus> load_buffer(Self self, DeckId d, std::uint32_t id, const std::string& path, bool loop,
                                       double native_bpm) {
   auto& st = self->state;
-  st.mixer->begin_load(d, id, path);
+  if (auto begun = st.mixer->begin_load(d, id, path); !begun) return begun.error();
   const auto key = std::make_pair(index_of(d), id);
   const auto gen = st.loads.begin(d, id);
   auto rp = self->make_response_promise<BufferStatus>();
@@ -201,6 +213,7 @@ caf::result<BufferStatus> load_buffer(Self self, DeckId d, std::uint32_t id, con
           },
           [=](caf::error& err) mutable {
             auto& s = self->state;
+            count_load_failure(s, err);
             if (s.loads.current(d, id, gen)) s.mixer->fail_load(d, id, error_code(err), error_sentence(err));
             spdlog::error("mixer: deck {} buffer {} failed to load: {}", to_string(d), id, error_sentence(err));
             rp.deliver(err);
@@ -310,6 +323,8 @@ std::uint32_t reset_mixer(Self self, bool unload_buffers) {
 MixerStatus status_with_reserves(Self self) {
   auto& st = self->state;
   auto status = st.mixer->status();
+  status.loads_refused = st.loads_refused;
+  status.load_timeouts = st.load_timeouts;
   const double rate = st.mixer->config().sample_rate_hz;
   for (const auto& [key, weak] : st.sources) {
     auto src = weak.lock();

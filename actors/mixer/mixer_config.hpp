@@ -18,6 +18,11 @@ struct MixerConfig {
 constexpr float kMinGainDb = -96.0f;
 constexpr float kMaxGainDb = 12.0f;
 
+/// Most buffers (stems) one deck holds. Each holds an open file and a FIFO
+/// (about 1.5 MB); a client naming new buffer ids without end must not run the
+/// node out of memory or file descriptors.
+constexpr std::size_t kMaxBuffersPerDeck = 16;
+
 /// Longest gain ramp (fade) a command may ask for, s; 0 = a smoothed step.
 constexpr double kMaxRampSeconds = 3600.0;
 

@@ -35,7 +35,7 @@ typename Inspector::result_type inspect(Inspector& f, DeckStatus& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, MixerStatus& x) {
   return f(caf::meta::type_name("MixerStatus"), x.master_gain_db, x.decks, x.master_rms_dbfs, x.master_peak_dbfs,
-           x.limiter_reduction_db, x.limited_frames, x.frames_rendered, x.underrun_frames, x.master_nonfinite_samples,
+           x.limiter_reduction_db, x.limited_frames, x.frames_rendered, x.underrun_frames, x.master_nonfinite_samples, x.loads_refused, x.load_timeouts,
            x.test_tone_hz, x.test_tone_remaining_seconds);
 }
 template <class Inspector>

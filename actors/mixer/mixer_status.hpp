@@ -69,6 +69,12 @@ struct MixerStatus {
   /// NaN/±inf samples that reached the master bus (from the decks' own
   /// processing; what files hold is counted per buffer) and were played as 0.0.
   std::uint64_t master_nonfinite_samples = 0;
+  /// Loads refused since start: the path was outside the media roots
+  /// (errc::not_allowed). Counted by the mixer actor.
+  std::uint64_t loads_refused = 0;
+  /// Loads given up since start because opening the file took too long
+  /// (errc::timeout). Counted by the mixer actor.
+  std::uint64_t load_timeouts = 0;
   /// The test tone sounding now, Hz (0: none), and how long it has left, s.
   double test_tone_hz = 0;
   double test_tone_remaining_seconds = 0;

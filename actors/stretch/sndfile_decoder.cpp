@@ -2,6 +2,12 @@
 
 #include <sndfile.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -59,6 +65,15 @@ std::string long_format_name(int format) {
   return out;
 }
 
+std::string file_kind(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISDIR(mode)) return "a directory";
+  return "not a plain file";
+}
+
 }  // namespace
 
 caf::expected<std::unique_ptr<SndfileDecoder>> SndfileDecoder::open(const std::string& path) {
@@ -73,8 +88,24 @@ caf::expected<std::unique_ptr<SndfileDecoder>> SndfileDecoder::open(const std::s
     if (std::filesystem::is_directory(status))
       return make_error(errc::unreadable_file, "cannot read audio file " + abs_path + ": it is a directory");
 
+    // Opened without blocking, then checked: a FIFO would block open() until
+    // a writer comes, and a device (/dev/zero) never ends. Only regular files
+    // are audio files.
+    const int fd = ::open(abs_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+      const int err = errno;
+      if (err == ENOENT) return make_error(errc::file_not_found, "audio file not found: " + abs_path);
+      return make_error(errc::unreadable_file, "cannot read audio file " + abs_path + ": " + std::strerror(err));
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return make_error(errc::unreadable_file,
+                        "cannot read audio file " + abs_path + ": it is not a regular file (" + file_kind(st.st_mode) + ")");
+    }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     SF_INFO sfinfo{};
-    SNDFILE* file = sf_open(abs_path.c_str(), SFM_READ, &sfinfo);
+    SNDFILE* file = sf_open_fd(fd, SFM_READ, &sfinfo, SF_TRUE);  // closes fd, also on failure
     if (file == nullptr)
       return make_error(errc::unreadable_file,
                         "cannot decode audio file " + abs_path + ": libsndfile says \"" + sf_strerror(nullptr) + "\"");

@@ -20,7 +20,8 @@ class SndfileDecoder {
  public:
   /// Opens `path` for reading. Errors: errc::file_not_found (empty path or nothing
   /// at the absolute path; the sentence has the absolute path); errc::unreadable_file
-  /// (a directory, or libsndfile refuses it; sentence has the path and libsndfile's
+  /// (a directory, a FIFO, a device or a socket — anything but a regular file,
+  /// refused without blocking — or libsndfile refuses it; sentence has the path and libsndfile's
   /// message). Does not check channel count or rate: the caller decides what it
   /// supports. Allocates: not real-time.
   static caf::expected<std::unique_ptr<SndfileDecoder>> open(const std::string& path);

@@ -4,12 +4,14 @@
 #include <climits>
 #include <cmath>
 #include <ctime>
+#include <map>
 #include <vector>
 
 #include "caf/all.hpp"
 #include "common/error.hpp"
 #include "common/local_clock.hpp"
 #include "common/log.hpp"
+#include "stretch/file_opener.hpp"
 #include "stretch/fill_policy.hpp"
 
 namespace crowdmesh::stretch {
@@ -39,8 +41,18 @@ struct Tracked {
   std::uint64_t applied_seq = 0;
 };
 
+// A load waiting for its open (FileOpener job `id`).
+struct PendingOpen {
+  caf::typed_response_promise<SourceHandle> promise;
+  std::string path;
+  double native_bpm = 120;
+  double start_seconds = 0;
+};
+
 struct StretchState {
   StretchConfig cfg;
+  std::unique_ptr<FileOpener> opener;
+  std::map<std::uint64_t, PendingOpen> opening;
   FillPolicy policy;
   FillMode mode = FillMode::relaxed;
   StretchStats stats;
@@ -147,6 +159,7 @@ struct StretchState {
 StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<StretchState> self, StretchConfig cfg) {
   self->state.cfg = cfg;
   self->state.bpm = cfg.initial_bpm;
+  self->state.opener = std::make_unique<FileOpener>(cfg.max_opens_in_flight);
   self->delayed_send(self, FillPolicy::interval(FillMode::normal), tick_atom_v);
   return {
       [=](open_atom, const std::string& path, double start_seconds, bool loop,
@@ -158,37 +171,83 @@ StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<Stretch
         if (!std::isfinite(start_seconds) || start_seconds < 0)
           return make_error(errc::value_out_of_range, fmt::format("start position {:g}", start_seconds) +
                                                           " s is out of range (allowed: 0 s or more)");
-        self->state.advance_bpm(self->state.now());  // the idle tick may not have moved it yet
-        auto scfg0 = self->state.cfg.source;
-        scfg0.tempo_ratio = self->state.bpm / native_bpm;
-        auto probe = FileSource::open(path, scfg0);
-        if (!probe) {
-          spdlog::warn("stretch: {}", error_sentence(probe.error()));
-          return probe.error();
+        auto& st = self->state;
+        st.advance_bpm(st.now());  // the idle tick may not have moved it yet
+        auto scfg0 = st.cfg.source;
+        scfg0.tempo_ratio = st.bpm / native_bpm;
+        // Resolving and opening touch the file system and may block: off this
+        // thread, which keeps the other decks filled.
+        auto job = [roots = st.cfg.media_roots, path, scfg0, start_seconds, loop]() -> FileOpener::Result {
+          auto resolved = roots.resolve(path);
+          if (!resolved) return resolved.error();
+          auto probe = FileSource::open(*resolved, scfg0);
+          if (!probe) return probe.error();
+          std::unique_ptr<FileSource> src = std::move(*probe);
+          if (start_seconds > 0) {
+            // Reopen at the position: a fresh decoder and resampler, no stale frames.
+            auto scfg = scfg0;
+            scfg.start_frame = static_cast<std::int64_t>(start_seconds * src->info().file_rate_hz);
+            auto again = FileSource::open(*resolved, scfg);
+            if (!again) return again.error();
+            src = std::move(*again);
+          }
+          src->set_loop(loop);
+          src->fill();
+          return src;
+        };
+        const caf::actor_addr addr = self->address();
+        auto notify = [addr](std::uint64_t id) {
+          if (auto me = caf::actor_cast<StretchActor>(addr)) caf::anon_send(me, opened_atom_v, id);
+        };
+        auto id = st.opener->start(path, std::move(job), std::move(notify));
+        if (!id) {
+          spdlog::warn("stretch: {}", error_sentence(id.error()));
+          return id.error();
         }
-        std::unique_ptr<FileSource> src = std::move(*probe);
-        if (start_seconds > 0) {
-          // Reopen at the position: a fresh decoder and resampler, no stale frames.
-          auto scfg = scfg0;
-          scfg.start_frame = static_cast<std::int64_t>(start_seconds * src->info().file_rate_hz);
-          auto again = FileSource::open(path, scfg);
-          if (!again) return again.error();
-          src = std::move(*again);
+        auto rp = self->make_response_promise<SourceHandle>();
+        st.opening.emplace(*id, PendingOpen{rp, path, native_bpm, start_seconds});
+        self->delayed_send(self, st.cfg.open_timeout, timeout_atom_v, *id);
+        return rp;
+      },
+      [=](opened_atom, std::uint64_t id) {
+        auto& st = self->state;
+        auto it = st.opening.find(id);
+        auto result = st.opener->take(id);
+        if (it == st.opening.end() || !result) return;
+        auto pending = std::move(it->second);
+        st.opening.erase(it);
+        if (!*result) {
+          if (error_code(result->error()) == errc::not_allowed) ++st.stats.opens_refused;
+          spdlog::warn("stretch: {}", error_sentence(result->error()));
+          pending.promise.deliver(result->error());
+          return;
         }
-        src->set_loop(loop);
-        src->fill();
-        std::shared_ptr<FileSource> shared = std::move(src);
+        std::shared_ptr<FileSource> shared = std::move(**result);
         // It starts at the tempo of now; changes still pending apply to it too.
-        Tracked tr{shared, native_bpm};
-        for (const auto& c : self->state.pending)
-          if (c.at_ns <= self->state.now()) {
+        Tracked tr{shared, pending.native_bpm};
+        for (const auto& c : st.pending)
+          if (c.at_ns <= st.now()) {
             tr.applied_at_ns = c.at_ns;
             tr.applied_seq = c.seq;
           }
-        self->state.sources.push_back(tr);
+        st.sources.push_back(tr);
         spdlog::info("stretch: opened {} ({} {} Hz, {} ch) at {:.3f} s", shared->info().path, shared->info().format,
-                     shared->info().file_rate_hz, shared->info().file_channels, start_seconds);
-        return SourceHandle{std::move(shared)};
+                     shared->info().file_rate_hz, shared->info().file_channels, pending.start_seconds);
+        pending.promise.deliver(SourceHandle{std::move(shared)});
+      },
+      [=](timeout_atom, std::uint64_t id) {
+        auto& st = self->state;
+        auto it = st.opening.find(id);
+        if (it == st.opening.end()) return;
+        auto pending = std::move(it->second);
+        st.opening.erase(it);
+        st.opener->abandon(id);
+        ++st.stats.open_timeouts;
+        const auto sentence = fmt::format(
+            "opening {} took longer than {} ms (a hung network share or disk?): gave up; the other decks play on",
+            pending.path, st.cfg.open_timeout.count());
+        spdlog::warn("stretch: {}", sentence);
+        pending.promise.deliver(make_error(errc::timeout, sentence));
       },
       [=](fill_atom) {
         self->state.fill_all();
@@ -212,6 +271,7 @@ StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<Stretch
         auto& st = self->state;
         st.advance_bpm(st.now());
         st.stats.bpm = st.bpm;
+        st.stats.opens_in_flight = static_cast<std::uint32_t>(st.opener->in_flight());
         return st.stats;
       },
   };

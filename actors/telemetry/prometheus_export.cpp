@@ -81,6 +81,12 @@ void mixer(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::MixerS
       .add(n, m.master_silent() ? 1.0 : 0.0);
   b.gauge("crowdmesh_master_limiter_reduction_db", "Gain reduction of the master limiter.")
       .add(n, m.limiter_gain_reduction_db());
+  b.counter("crowdmesh_nonfinite_samples_total", "NaN/inf samples played as silence (decks' files, master bus).")
+      .add(n, static_cast<double>(m.nonfinite_samples()));
+  b.counter("crowdmesh_loads_refused_total", "Loads refused: the path was outside the media roots.")
+      .add(n, static_cast<double>(m.loads_refused()));
+  b.counter("crowdmesh_load_timeouts_total", "Loads given up because opening the file took too long.")
+      .add(n, static_cast<double>(m.load_timeouts()));
 }
 
 void encoder(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::EncoderTelemetry& e) {

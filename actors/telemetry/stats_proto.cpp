@@ -82,6 +82,12 @@ v1::MixerStats to_proto(const mixer::MixerStatus& s, const std::optional<LevelRe
   m.set_master_peak_dbfs(std::max(s.master_peak_dbfs, -120.0));
   m.set_limiter_gain_reduction_db(s.limiter_reduction_db);
   m.set_master_gain_db(s.master_gain_db);
+  std::uint64_t nonfinite = s.master_nonfinite_samples;
+  for (const auto& d : s.decks)
+    for (const auto& b : d.buffers) nonfinite += b.nonfinite_samples;
+  m.set_nonfinite_samples(nonfinite);
+  m.set_loads_refused(s.loads_refused);
+  m.set_load_timeouts(s.load_timeouts);
   m.set_master_momentary_lufs(-120);
   m.set_master_short_term_lufs(-120);
   if (master) {

@@ -210,7 +210,22 @@ TEST(MeshConfigTest, UnknownNodeKeyNamesTheKnownKeys) {
 TEST(MeshConfigTest, UnknownTopLevelKeyNamesTheKnownKeys) {
   auto s = error_of("[mesh_settings]\nliveness = 3\n[nodes.a]\n");
   EXPECT_HAS(s, "unknown key `mesh_settings`");
-  EXPECT_HAS(s, "known top-level keys: mesh, movement_bpm, nodes");
+  EXPECT_HAS(s, "known top-level keys: mesh, media, movement_bpm, nodes");
+}
+
+TEST(MeshConfigTest, MediaRootsAreReadAndRelativeOnesFollowTheConfigFile) {
+  auto cfg = parse_mesh_config("[media]\nroots = [\"/srv/music\", \"tracks/../stems\"]\n[nodes.a]\n",
+                               "/etc/crowdmesh/mesh.toml");
+  ASSERT_TRUE(cfg) << error_sentence(cfg.error());
+  EXPECT_EQ(cfg->media_roots, (std::vector<std::string>{"/srv/music", "/etc/crowdmesh/stems"}));
+  auto none = parsed("[nodes.a]\n");
+  EXPECT_TRUE(none.media_roots.empty());
+}
+
+TEST(MeshConfigTest, MediaRootsMustBeAnArrayOfFolderNames) {
+  EXPECT_HAS(error_of("[media]\nroots = \"/srv/music\"\n[nodes.a]\n"), "media.roots");
+  EXPECT_HAS(error_of("[media]\nroots = [\"\"]\n[nodes.a]\n"), "media.roots[0] is empty");
+  EXPECT_HAS(error_of("[media]\nroot = [\"/srv\"]\n[nodes.a]\n"), "unknown key `media.root`");
 }
 
 TEST(MeshConfigTest, UnknownThresholdKeyNamesTheKnownKeys) {

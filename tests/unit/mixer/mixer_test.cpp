@@ -171,6 +171,19 @@ TEST_F(MixerTest, PlayOfALoadingBufferFailsNotReady) {
       << error_sentence(res.error());
 }
 
+TEST_F(MixerTest, ALoadBeyondTheBuffersADeckHoldsIsRefusedAndChangesNothing) {
+  for (std::uint32_t id = 1; id <= kMaxBuffersPerDeck; ++id)
+    ASSERT_TRUE(mixer_.begin_load(DeckId::B, id * 1000, "/music/stem.wav")) << id;
+  auto res = mixer_.begin_load(DeckId::B, 4'000'000'000u, "/music/one-more.wav");
+  ASSERT_FALSE(res);
+  EXPECT_EQ(error_code(res.error()), errc::value_out_of_range);
+  EXPECT_NE(error_sentence(res.error()).find("deck B already holds 16 buffers"), std::string::npos)
+      << error_sentence(res.error());
+  EXPECT_EQ(mixer_.status().decks[1].buffers.size(), kMaxBuffersPerDeck);
+  EXPECT_TRUE(mixer_.begin_load(DeckId::B, 1000, "/music/again.wav")) << "an existing id still loads";
+  EXPECT_TRUE(mixer_.begin_load(DeckId::C, 1, "/music/c.wav")) << "other decks are not affected";
+}
+
 TEST_F(MixerTest, FailedLoadShowsTheReasonInStatus) {
   mixer_.begin_load(DeckId::D, 1, "/tmp/x.wav");
   mixer_.fail_load(DeckId::D, 1, errc::file_not_found, "file not found: /tmp/x.wav");

@@ -28,6 +28,7 @@ static_assert(as_int(errc::device_error) == ERROR_CODE_DEVICE_ERROR);
 static_assert(as_int(errc::timeout) == ERROR_CODE_TIMEOUT);
 static_assert(as_int(errc::io_error) == ERROR_CODE_IO_ERROR);
 static_assert(as_int(errc::internal) == ERROR_CODE_INTERNAL);
+static_assert(as_int(errc::not_allowed) == ERROR_CODE_NOT_ALLOWED);
 
 // Wire-only codes live at 32 and up so errc can grow without a clash.
 constexpr int kFirstWireOnlyCode = 32;
@@ -51,7 +52,7 @@ TEST(ErrorCodeTest, EveryErrcHasTheSameNumberAndNameOnTheWire) {
                                       << ") is missing from crowdmesh.v1.ErrorCode";
     EXPECT_EQ(ErrorCode_Name(static_cast<ErrorCode>(c)), "ERROR_CODE_" + to_upper(cpp_name));
   }
-  EXPECT_EQ(mirrored, as_int(errc::internal));
+  EXPECT_EQ(mirrored, as_int(errc::not_allowed));  // the last errc
 }
 
 TEST(ErrorCodeTest, WireOnlyCodesStartAtThirtyTwo) {

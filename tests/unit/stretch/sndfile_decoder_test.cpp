@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <chrono>
 #include <filesystem>
 
 #include "common/error.hpp"
@@ -88,6 +91,29 @@ TEST(SndfileDecoderTest, EmptyPathIsFileNotFound) {
   auto dec = SndfileDecoder::open("");
   ASSERT_FALSE(dec);
   EXPECT_EQ(error_code(dec.error()), errc::file_not_found);
+}
+
+TEST(SndfileDecoderTest, AFifoIsRefusedAtOnceInsteadOfWaitingForAWriter) {
+  TempDir dir;
+  const auto path = dir.file("track.wav");
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto dec = SndfileDecoder::open(path);  // a blocking open() would wait here for ever
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  ASSERT_FALSE(dec);
+  EXPECT_EQ(error_code(dec.error()), errc::unreadable_file);
+  EXPECT_NE(error_sentence(dec.error()).find("not a regular file (a FIFO)"), std::string::npos)
+      << error_sentence(dec.error());
+  EXPECT_NE(error_sentence(dec.error()).find(path), std::string::npos);
+}
+
+TEST(SndfileDecoderTest, ADeviceIsRefusedAsNotARegularFile) {
+  auto dec = SndfileDecoder::open("/dev/zero");  // endless zeros would decode for ever
+  ASSERT_FALSE(dec);
+  EXPECT_EQ(error_code(dec.error()), errc::unreadable_file);
+  EXPECT_NE(error_sentence(dec.error()).find("/dev/zero: it is not a regular file (a character device)"),
+            std::string::npos)
+      << error_sentence(dec.error());
 }
 
 }  // namespace
