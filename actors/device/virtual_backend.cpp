@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
 #include <system_error>
 
 #include <pthread.h>
@@ -37,9 +38,16 @@ caf::expected<void> VirtualBackend::start(DeviceCallback& cb) {
   stop_requested_.store(false, std::memory_order_relaxed);
   finish_requested_.store(false, std::memory_order_relaxed);
   done_.store(false, std::memory_order_relaxed);
+  // The clock thread starts ticking only once its priority is set: the
+  // playout thread places itself below the callback's priority when it sees
+  // the first DAC time, and must not see the clock at normal priority (on a
+  // busy host this thread can be preempted between the two steps).
+  std::promise<void> placed;
+  auto go = placed.get_future();
   try {
-    thread_ = std::thread([this, &cb] {
+    thread_ = std::thread([this, &cb, go = std::move(go)] {
       pthread_setname_np(pthread_self(), "cm.device");  // ps/top/perf show the device clock by name
+      go.wait();
       if (config_.realtime) {
         run_realtime(cb);
       } else {
@@ -59,6 +67,7 @@ caf::expected<void> VirtualBackend::start(DeviceCallback& cb) {
     priority_ = rc == 0 ? "SCHED_FIFO " + std::to_string(sp.sched_priority)
                         : std::string("normal priority: ") + std::strerror(rc);
   }
+  placed.set_value();
   return {};
 }
 
