@@ -37,7 +37,9 @@ TEST(AudioNodeJackTest, TwentySecondsOnJackDummyWithoutProducerUnderrunsAndCallb
   // callback. xruns that jackd flags on its dummy driver (device_xruns: "client
   // was not finished" on a busy host; jack_metro sees them too) are the host's:
   // reported, and only a storm of them fails.
-  EXPECT_EQ(s["underrun_frames"], 0) << s.dump(2);
+  EXPECT_EQ(test::producer_fault(s), "") << s.dump(2);  // a host stall past the ring excuses what it can cost
+  EXPECT_EQ(s["mixer_underrun_frames"], 0) << s.dump(2);
+  std::printf("%s\n", test::host_lateness(s).c_str());
   EXPECT_LE(s["device_xruns"].get<int>(), 4) << s.dump(2);
   const double p99 = s["callback_us"]["p99"].get<double>();
   const double period = s["period_us"].get<double>();

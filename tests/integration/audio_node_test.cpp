@@ -53,13 +53,13 @@ TEST_F(AudioNodeTest, TwoTracksAtRealPaceGiveTwentySecondsOfMusicWithoutProducer
   const double rms = rms_dbfs(audio);
   EXPECT_GT(rms, -30.0);
   EXPECT_LT(rms, -6.0);
-  // Real pace on a shared machine: producer underruns (the ring ran dry: our
-  // fault) are asserted strictly; a virtual clock woken a period or more late
-  // by the host ("host lateness": late_wakeups absorbed by the card's buffer,
-  // device_xruns past it) is reported, not asserted.
-  EXPECT_EQ(r.summary["underrun_frames"], 0) << r.summary.dump(2);
-  std::printf("host lateness: %d late wake-ups absorbed by the card's buffer, %d past it\n",
-              r.summary["late_wakeups"].get<int>(), r.summary["device_xruns"].get<int>());
+  // Real pace on a shared machine: the decks' FIFOs never run dry, and the
+  // device ring only when the host stalled the playout thread past its lead
+  // (producer_fault() bounds what a stall can excuse); host lateness (a
+  // virtual clock or playout thread woken late) is reported, not asserted.
+  EXPECT_EQ(test::producer_fault(r.summary), "") << r.summary.dump(2);
+  std::printf("%s; %d late wake-ups absorbed by the card's buffer\n", test::host_lateness(r.summary).c_str(),
+              r.summary["late_wakeups"].get<int>());
   EXPECT_EQ(r.summary["mixer_underrun_frames"], 0);
   RecordProperty("rms_dbfs", std::to_string(rms));
   RecordProperty("callback_p99_us", r.summary["callback_us"]["p99"].dump());

@@ -110,13 +110,12 @@ TEST_F(EncoderNodeTest, SeparateEncoderProcessWritesValidMobileHifiPodcastFiles)
   std::this_thread::sleep_for(300ms);  // let it subscribe before the mixer starts
   auto mixer = run_mixer(12);
   ASSERT_EQ(mixer.exit_status, 0) << mixer.err;
-  // Real pace on a shared machine: producer underruns (the ring ran dry: our
-  // fault) are asserted strictly; a virtual clock woken a period or more late
-  // by the host ("host lateness": late_wakeups absorbed by the card's buffer,
-  // device_xruns past it) is reported, not asserted.
-  EXPECT_EQ(mixer.summary["underrun_frames"], 0) << mixer.summary.dump(2);
-  std::printf("host lateness: %d late wake-ups absorbed by the card's buffer, %d past it\n",
-              mixer.summary["late_wakeups"].get<int>(), mixer.summary["device_xruns"].get<int>());
+  // Real pace on a shared machine: producer underruns are asserted (a stall of
+  // the playout thread past the ring's lead by the host excuses what it can
+  // have cost, producer_fault()); host lateness is reported, not asserted.
+  EXPECT_EQ(test::producer_fault(mixer.summary), "") << mixer.summary.dump(2);
+  EXPECT_EQ(mixer.summary["mixer_underrun_frames"], 0) << mixer.summary.dump(2);
+  std::printf("%s\n", test::host_lateness(mixer.summary).c_str());
   auto summary = stop_encoder(enc, "enc");
   ASSERT_FALSE(summary.is_null());
   const auto& e = summary["encoder"];
@@ -195,7 +194,8 @@ TEST_F(EncoderNodeTest, KilledEncoderLosesAtMostOneSecondAndItsRestartStartsANew
   mixer_thread.join();
   auto summary = stop_encoder(enc2, "enc2");
   ASSERT_EQ(mixer.exit_status, 0) << mixer.err;
-  EXPECT_EQ(mixer.summary["underrun_frames"], 0) << "the mix never stopped";  // producer underruns (see above)
+  EXPECT_EQ(test::producer_fault(mixer.summary), "") << "the mix never stopped";  // producer underruns (see above)
+  EXPECT_EQ(mixer.summary["mixer_underrun_frames"], 0) << mixer.summary.dump(2);
   EXPECT_NEAR(mixer.summary["seconds_played"].get<double>(), 14.0, 0.01);
   EXPECT_TRUE(std::filesystem::exists(path("rec-2.flac")));
   EXPECT_TRUE(std::filesystem::exists(path("rec-2.opus")));

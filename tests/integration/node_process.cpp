@@ -1,5 +1,7 @@
 #include "node_process.hpp"
 
+#include <cmath>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -68,6 +70,18 @@ std::string producer_fault(const nlohmann::json& summary) {
   if (period_us > 0 && work_us > period_us)
     return std::to_string(static_cast<long long>(under)) + " producer underrun frames; the playout's own work took " +
            std::to_string(static_cast<long long>(work_us)) + " us, over a period";
+  // A stall excuses at most what it can have cost: each stall past the ring,
+  // as long as the longest wake latency, empties the ring for that long.
+  const auto latency_us = playout.value("longest_wake_latency_us", 0.0);
+  const auto period_frames = summary.value("period_frames", 0.0);
+  if (period_us > 0 && period_frames > 0) {
+    const auto excusable = stalls * std::ceil(latency_us / period_us) * period_frames;
+    if (under > excusable)
+      return std::to_string(static_cast<long long>(under)) + " producer underrun frames, more than " +
+             std::to_string(static_cast<long long>(stalls)) + " host stalls of up to " +
+             std::to_string(static_cast<long long>(latency_us)) + " us can explain (" +
+             std::to_string(static_cast<long long>(excusable)) + " frames)";
+  }
   return "";
 }
 

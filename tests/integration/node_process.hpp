@@ -26,7 +26,8 @@ NodeRun run_audio_node(const std::vector<std::string>& args, const std::string& 
 /// past the ring's lead (playout.stalls_past_ring > 0, with the playout's
 /// own work under a period) or woke the virtual clock past the card's buffer
 /// (device_xruns > 0): that is host lateness, which the sentence-free result
-/// lets pass and report_host_lateness() prints.
+/// lets pass and host_lateness() prints — up to what the stalls can have
+/// cost (stalls × the longest wake latency in whole periods); more is ours.
 std::string producer_fault(const nlohmann::json& summary);
 
 /// One line of host-lateness figures of a run summary (stalls past the ring,
