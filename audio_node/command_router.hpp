@@ -33,6 +33,9 @@ struct RouterConfig {
   tempo::TempoActor tempo;        ///< movement / set tempo, when this node hosts it (else invalid)
   stretch::StretchActor stretch;  ///< the tempo this node applies (status current_bpm)
   std::string tempo_node;         ///< where the tempo actor runs (named in errors)
+  /// Stall (a drill that starves the device on purpose) is accepted only when
+  /// true: TOML `diagnostics` of the node, or audio_node --diagnostics.
+  bool diagnostics = false;
   /// GetTelemetry: the latest telemetry of every node this node hears (null:
   /// telemetry does not run here).
   std::function<crowdmesh::v1::TelemetrySnapshot()> telemetry;

@@ -124,6 +124,12 @@ void run_doctor(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) 
 void stall(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
   const auto& m = env.command().stall();
   const auto ms = m.duration_ms();
+  if (!self->state.cfg.diagnostics)
+    return reply(mixer::error_reply(v1::ERROR_CODE_NOT_ALLOWED,
+                                    "stall is a diagnostics command and diagnostics are off on node " +
+                                        self->state.cfg.node +
+                                        " (set diagnostics = true in its [nodes." + self->state.cfg.node +
+                                        "] table, or start it with --diagnostics)"));
   if (m.target() != v1::STALL_TARGET_MIXER)
     return reply(out_of_range("stall target " + std::to_string(m.target()) + " cannot be stalled (allowed: mixer)"));
   if (ms < 1 || ms > 5000)

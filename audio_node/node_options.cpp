@@ -103,6 +103,8 @@ void add_mix_and_tempo_options(CLI::App& app, NodeOptions& o, RawOptions& r) {
       ->check(CLI::Range(20.0, 300.0));
   app.add_option("--bpm-config", o.bpm_config_path,
                  "Movement-to-BPM table in the original bpm_config.json format (overrides [movement_bpm])");
+  app.add_flag("--diagnostics", o.diagnostics,
+               "Accept diagnostics commands that disturb playback on purpose (stall); off by default");
   app.add_option("--media-root", o.media_roots,
                  "Folder audio files may be loaded from (repeatable; adds to [media] roots). With none set, any "
                  "readable file may be loaded: set them on a node reachable from the LAN");

@@ -39,6 +39,7 @@ struct NodeOptions {
   double native_bpm = 120;                 ///< --bpm: native tempo of the preloaded tracks
   std::optional<double> tempo_bpm;         ///< --tempo: start the mesh at this fixed tempo
   std::string bpm_config_path;             ///< --bpm-config: the original bpm_config.json (overrides the mesh config)
+  bool diagnostics = false;                 ///< --diagnostics: accept Stall (adds to the node's `diagnostics`)
   std::vector<std::string> media_roots;    ///< --media-root (repeatable): folders loads may come from, besides [media] roots
   stretch::MediaRoots media;               ///< the checked roots (config + --media-root), set before any actor starts
   std::string play_stream;                 ///< --play-stream NODE[/master]: play that node's mix here

@@ -368,7 +368,7 @@ class MeshParser {
     check_keys(t, p,
                {"roles", "control", "events", "audio", "device", "osc", "encoder", "play_stream", "stream_mix_local",
                 "stream_latency_ms", "stream_port", "stream_host", "stream_fec", "stream_multicast", "stream_codec",
-                "stream_opus_kbps"});
+                "stream_opus_kbps", "diagnostics"});
 
     if (const toml::node* r = t.get("roles")) {
       auto arr = r->as_array();
@@ -460,6 +460,7 @@ class MeshParser {
         fail(t.get("play_stream")->source(), p + ".play_stream = " + quote(s.play) +
                                                  " must name another node, as \"NODE\" or \"NODE/master\"");
     }
+    read_bool(t, "diagnostics", p, n.diagnostics);
     read_bool(t, "stream_mix_local", p, s.mix_local);
     read_int(t, "stream_latency_ms", p, 20, 2000, "ms", s.latency_ms);
     read_bool(t, "stream_fec", p, s.fec);

@@ -127,6 +127,10 @@ struct NodeConfig {
   EncoderSettings encoder;
   /// Remote playout: the stream it plays and how it sends its own.
   StreamSettings stream;
+  /// Diagnostics commands that disturb playback on purpose (`Stall`) are
+  /// accepted only when true (fault drills, tests). TOML `diagnostics`;
+  /// default false.
+  bool diagnostics = false;
 
   /// True when `role` is in roles.
   bool has_role(const std::string& role) const;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <system_error>
 #include <memory>
 #include <thread>
 
@@ -79,6 +80,8 @@ struct MixerActorState {
   // With a render thread: carries its blocks to the tap off that thread.
   std::unique_ptr<TapRelay> relay;
   std::uint64_t relay_drops_logged = 0;
+  // The Stall drill in progress (one at a time).
+  caf::typed_response_promise<bool> stall_reply;
   // Loads refused (outside the media roots) and given up (open too slow).
   std::uint64_t loads_refused = 0;
   std::uint64_t load_timeouts = 0;
@@ -441,11 +444,30 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
       [=](tick_atom) { on_tick(self); },
       [=](retry_atom, std::uint64_t key) { on_retry(self, key); },
       [=](reset_atom, bool unload_buffers) { return reset_mixer(self, unload_buffers); },
-      [=](stall_atom, std::uint32_t ms) {
-        spdlog::warn("mixer: stalled for {} ms on request (diagnostics)", ms);
-        auto lk = self->state.mixer.lock();  // a render thread waits too: the device ring starves
-        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-        return true;
+      [=](stall_atom, std::uint32_t ms) -> caf::result<bool> {
+        auto& st = self->state;
+        if (st.stall_reply.pending())
+          return make_error(errc::not_ready, "a stall is already running on this mixer: one at a time");
+        spdlog::warn("mixer: stalling the render path for {} ms on request (diagnostics)", ms);
+        st.stall_reply = self->make_response_promise<bool>();
+        const caf::actor_addr me = self->address();
+        // The render lock is held off this actor's worker: the device ring
+        // starves, the rest of the node does not.
+        try {
+          std::thread([port = st.mixer.port, ms, me] {
+            {
+              auto lk = port ? port->lock() : std::unique_lock<rt::PiMutex>();
+              std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+            }
+            if (auto h = caf::actor_cast<MixerActor>(me)) caf::anon_send(h, stall_atom_v, true);
+          }).detach();
+        } catch (const std::system_error& e) {
+          st.stall_reply.deliver(make_error(errc::internal, std::string("cannot start the stall thread: ") + e.what()));
+        }
+        return st.stall_reply;
+      },
+      [=](stall_atom, bool) {
+        if (self->state.stall_reply.pending()) self->state.stall_reply.deliver(true);
       },
       [=](status_atom) { return status_with_reserves(self); },
       [=](finish_atom) {

@@ -60,8 +60,11 @@ namespace crowdmesh::mixer {
 /// - (reset_atom, unload_buffers) → buffers removed: stops every deck and,
 ///   with unload_buffers, removes every buffer (loads in flight then fail
 ///   with "replaced by a newer load").
-/// - (stall_atom, milliseconds) → true after blocking the actor that long
-///   (diagnostics: a slow mixer starves the device ring, which telemetry must show).
+/// - (stall_atom, milliseconds) → true after holding the render lock that long
+///   on a thread of its own (diagnostics: a slow mixer starves the device
+///   ring, which telemetry must show; the actor itself and its CAF worker stay
+///   free). One at a time: another meanwhile fails with not_ready.
+///   (stall_atom, true) is the thread's internal "done".
 /// - (tick_atom): once a second, logs what the render path noticed (underrun
 ///   bursts, NaN files; Mixer::take_findings()), which it cannot log itself.
 /// - (finish_atom) → true once every block rendered so far has reached the tap
@@ -88,7 +91,7 @@ using MixerActor = caf::typed_actor<
     caf::replies_to<seek_atom, DeckId, double>::with<DeckStatus>,
     caf::replies_to<seek_atom, DeckId, std::uint32_t, double>::with<DeckStatus>,
     caf::replies_to<method_atom, DeckId, stretch::StretchMethod>::with<DeckStatus>,
-    caf::replies_to<master_atom, double, double>::with<double>, caf::replies_to<stall_atom, std::uint32_t>::with<bool>,
+    caf::replies_to<master_atom, double, double>::with<double>, caf::replies_to<stall_atom, std::uint32_t>::with<bool>, caf::reacts_to<stall_atom, bool>,
     caf::replies_to<reset_atom, bool>::with<std::uint32_t>,
     caf::replies_to<start_atom, std::vector<std::string>, double>::with<StartReport>,
     caf::replies_to<start_atom, std::vector<std::string>, double, std::int64_t>::with<StartReport>,

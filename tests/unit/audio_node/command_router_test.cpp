@@ -84,6 +84,18 @@ class CommandRouterTest : public ::testing::Test {
     }
     return reply.get();
   }
+  // Sends without waiting; the future holds the first reply.
+  std::future<v1::Reply> send_async(const v1::Command& c) {
+    auto env = std::make_shared<v1::Envelope>();
+    *env->mutable_command() = c;
+    auto done = std::make_shared<std::promise<v1::Reply>>();
+    auto once = std::make_shared<std::atomic<int>>(0);
+    caf::anon_send(router(), NodeRequest{env, [done, once](v1::Reply r) {
+                                           if (once->fetch_add(1) == 0) done->set_value(std::move(r));
+                                         }});
+    return done->get_future();
+  }
+
   v1::Reply send(const v1::Command& c) {
     v1::Envelope env;
     *env.mutable_command() = c;
@@ -390,7 +402,40 @@ TEST_F(CommandRouterTest, EmptyCommandGetsUnknownPayload) {
   EXPECT_EQ(r.error().code(), v1::ERROR_CODE_UNKNOWN_PAYLOAD);
 }
 
+TEST_F(CommandRouterTest, StallIsRefusedWhileDiagnosticsAreOff) {
+  v1::Command c;
+  c.mutable_stall()->set_target(v1::STALL_TARGET_MIXER);
+  c.mutable_stall()->set_duration_ms(10);
+  auto r = send(c);
+  ASSERT_TRUE(r.has_error()) << r.ShortDebugString();
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_NOT_ALLOWED);
+  EXPECT_NE(error_text(r).find("diagnostics are off on node room-a"), std::string::npos) << error_text(r);
+}
+
+TEST_F(CommandRouterTest, StallWithDiagnosticsOnRunsOffTheMixerActorOneAtATime) {
+  router_cfg_.diagnostics = true;
+  v1::Command c;
+  c.mutable_stall()->set_target(v1::STALL_TARGET_MIXER);
+  c.mutable_stall()->set_duration_ms(400);
+  auto first = send_async(c);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The mixer actor still answers while its render lock is held.
+  auto status = std::chrono::steady_clock::now();
+  v1::Command s;
+  s.mutable_get_status();
+  EXPECT_TRUE(send(s).has_ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - status, std::chrono::milliseconds(250));
+  auto second = send(c);
+  ASSERT_TRUE(second.has_error()) << second.ShortDebugString();
+  EXPECT_NE(error_text(second).find("a stall is already running"), std::string::npos) << error_text(second);
+  ASSERT_EQ(first.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  auto r = first.get();
+  EXPECT_TRUE(r.has_ok()) << r.ShortDebugString();
+  EXPECT_TRUE(send(c).has_ok()) << "the next stall runs once the first is over";
+}
+
 TEST_F(CommandRouterTest, StallOfAnUnknownTargetIsRefusedNamingTheAllowedOne) {
+  router_cfg_.diagnostics = true;
   for (const int target : {0, 7}) {
     v1::Command c;
     c.mutable_stall()->set_target(static_cast<v1::StallTarget>(target));
