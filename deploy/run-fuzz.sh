@@ -17,7 +17,7 @@ dir="${1:?usage: deploy/run-fuzz.sh BUILD_DIR [SECONDS]}"
 seconds="${2:-30}"
 case "$dir" in /*) ;; *) dir="$root/$dir" ;; esac
 jobs="${CROWDMESH_JOBS:-2}"
-harnesses=(${CROWDMESH_FUZZ_TARGETS:-envelope_fuzz audio_chunk_fuzz osc_fuzz mesh_config_fuzz bpm_config_fuzz decoder_fuzz})
+harnesses=(${CROWDMESH_FUZZ_TARGETS:-envelope_fuzz audio_chunk_fuzz osc_fuzz mesh_config_fuzz bpm_config_fuzz decoder_fuzz file_source_fuzz})
 
 export CC=clang-14 CXX=clang++-14
 cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

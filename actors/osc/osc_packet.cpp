@@ -60,8 +60,8 @@ void decode(const char* data, std::size_t size, const std::function<void(OscElem
     while (pos < size) {
       const std::uint32_t element = pos + 4 <= size ? read_be32(data + pos) : 0;
       if (pos + 4 > size || element == 0 || element % 4 != 0 || element > size - pos - 4) {
-        each(OscElement{"#bundle", {}, "malformed OSC bundle: element at byte " + std::to_string(pos) +
-                                            " overruns the packet"});
+        each(OscElement{
+            "#bundle", {}, "malformed OSC bundle: element at byte " + std::to_string(pos) + " overruns the packet"});
         return;
       }
       decode(data + pos + 4, element, each, depth + 1);

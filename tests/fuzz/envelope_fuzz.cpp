@@ -75,7 +75,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     auto decoded = mesh::decode_envelope(data, size, mesh::kDefaultMaxMessageBytes);
     if (auto* err = std::get_if<WireError>(&decoded)) {
-      if (err->code == crowdmesh::v1::ERROR_CODE_MESSAGE_TOO_LARGE) fail("a frame within the limit was refused as too large");
+      if (err->code == crowdmesh::v1::ERROR_CODE_MESSAGE_TOO_LARGE)
+        fail("a frame within the limit was refused as too large");
       if (err->message.empty()) fail("a rejected frame has no sentence");
       Envelope request;
       if (err->code == crowdmesh::v1::ERROR_CODE_VERSION_MISMATCH ||
