@@ -45,6 +45,7 @@ TEST_PKGS=(
   iproute2 nftables               # network namespaces and random packet loss for tests/integration/netns_loss_test.py
   stress-ng                       # CPU, memory and disk hogs for tests/bench/node_under_load.sh
   python3-pyaudio python3-soundfile python3-liblo  # the original Python server, side by side in tests/bench/node_vs_original.sh
+  clang-14 libfuzzer-14-dev       # libFuzzer harnesses under ASan+UBSan (tests/fuzz, deploy/run-fuzz.sh)
   g++-aarch64-linux-gnu qemu-user-static  # arm64 cross build, its unit tests under qemu (deploy/cross-arm64.sh)
 )
 # The arm64 build dependencies, unpacked into a sysroot for the cross build

@@ -3,9 +3,10 @@
 #  1. the normal build: unit + integration tests (virtual device, jackd dummy, asc-music renders);
 #  2. an ASan+UBSan build: unit tests;
 #  3. a TSan build: the real-time ring tests;
-#  4. an arm64 cross build: unit and real-time tests under qemu-user (skipped,
+#  4. a clang libFuzzer build: each fuzz harness of tests/fuzz for 30 s under ASan+UBSan;
+#  5. an arm64 cross build: unit and real-time tests under qemu-user (skipped,
 #     saying why, where apt has no arm64 packages).
-# Usage: deploy/run-tests.sh   (idempotent; build trees: build/, build-asan/, build-tsan/, build-arm64/)
+# Usage: deploy/run-tests.sh   (idempotent; build trees: build/, build-asan/, build-tsan/, build-fuzz/, build-arm64/)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/deploy/install-deps.sh"
@@ -30,6 +31,9 @@ ASAN_OPTIONS=detect_leaks=1 ctest --test-dir "$root/build-asan" --output-on-fail
 echo "== TSan: real-time ring tests"
 CROWDMESH_TARGETS="tests_rt" "$root/deploy/build.sh" build-tsan -DCROWDMESH_SANITIZE=thread -DCROWDMESH_BUILD_BENCH=OFF
 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir "$root/build-tsan" --output-on-failure -L rt
+
+echo "== libFuzzer (ASan+UBSan): each harness for 30 s on its seed corpus"
+"$root/deploy/run-fuzz.sh" build-fuzz 30
 
 echo "== arm64: cross build, unit and real-time tests under qemu-user"
 rc=0

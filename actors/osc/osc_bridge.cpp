@@ -16,6 +16,7 @@
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "osc/osc_packet.hpp"
 
 namespace crowdmesh::osc {
 namespace {
@@ -23,8 +24,6 @@ namespace {
 constexpr std::size_t kMaxDatagram = 65536;
 constexpr std::size_t kMaxTrackedAddresses = 256;
 constexpr std::size_t kMaxLoggedAddressChars = 80;
-constexpr int kMaxBundleDepth = 8;
-constexpr char kBundleTag[8] = {'#', 'b', 'u', 'n', 'd', 'l', 'e', '\0'};
 
 struct Peer {
   sockaddr_storage addr{};
@@ -37,44 +36,6 @@ std::string printable(const std::string& s) {
     out += (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) ? c : '?';
   }
   return s.size() > kMaxLoggedAddressChars ? out + "..." : out;
-}
-
-// liblo's argument pointers are only 4-byte aligned inside the packet, while
-// union lo_arg asks for 8: read the bytes, never the union's members.
-template <class T>
-T load(const lo_arg* a) {
-  T v;
-  std::memcpy(&v, reinterpret_cast<const char*>(a), sizeof v);
-  return v;
-}
-
-OscArg to_arg(char type, const lo_arg* a) {
-  OscArg out;
-  out.type = type;
-  switch (type) {
-    case LO_INT32: out.number = load<std::int32_t>(a); break;
-    case LO_FLOAT: out.number = load<float>(a); break;
-    case LO_DOUBLE: out.number = load<double>(a); break;
-    case LO_INT64: out.number = static_cast<double>(load<std::int64_t>(a)); break;
-    case LO_STRING:
-    case LO_SYMBOL: out.text = reinterpret_cast<const char*>(a); break;
-    case LO_TRUE:
-      out.type = 'i';
-      out.number = 1;
-      break;
-    case LO_FALSE:
-      out.type = 'i';
-      out.number = 0;
-      break;
-    default: break;  // kept with its tag; map_osc rejects it
-  }
-  return out;
-}
-
-uint32_t read_be32(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return ntohl(v);
 }
 
 }  // namespace
@@ -153,7 +114,7 @@ struct OscBridge::Listener {
   int port = 0;
   std::string bind;
 
-  void process(OscBridge& bridge, char* data, std::size_t size, const Peer& from, int depth);
+  void process(OscBridge& bridge, const char* data, std::size_t size, const Peer& from);
   void handle(OscBridge& bridge, const std::string& address, const std::vector<OscArg>& args, const Peer& from);
 };
 
@@ -201,52 +162,17 @@ caf::expected<int> bind_udp(const std::string& host, int port, int& bound_port) 
 
 }  // namespace
 
-void OscBridge::Listener::process(OscBridge& bridge, char* data, std::size_t size, const Peer& from, int depth) {
+void OscBridge::Listener::process(OscBridge& bridge, const char* data, std::size_t size, const Peer& from) {
   auto& shared = *bridge.shared_;
-  if (size >= 16 && std::memcmp(data, kBundleTag, sizeof(kBundleTag)) == 0) {
-    if (depth >= kMaxBundleDepth) {
-      shared.count_received();
-      shared.malformed("#bundle", "OSC bundles nested deeper than 8 levels");
-      shared.send_reply(fd, from, "#bundle", false, "OSC bundles nested deeper than 8 levels");
+  decode_osc_packet(data, size, [&](OscElement&& element) {
+    shared.count_received();
+    if (!element.ok()) {
+      shared.malformed(element.address, element.error);
+      shared.send_reply(fd, from, element.address, false, element.error);
       return;
     }
-    std::size_t pos = 16;  // tag + time tag (ignored: elements apply now)
-    while (pos < size) {
-      const uint32_t element = pos + 4 <= size ? read_be32(data + pos) : 0;
-      if (pos + 4 > size || element == 0 || element % 4 != 0 || element > size - pos - 4) {
-        const std::string sentence =
-            "malformed OSC bundle: element at byte " + std::to_string(pos) + " overruns the packet";
-        shared.count_received();
-        shared.malformed("#bundle", sentence);
-        shared.send_reply(fd, from, "#bundle", false, sentence);
-        return;
-      }
-      process(bridge, data + pos + 4, element, from, depth + 1);
-      pos += 4 + element;
-    }
-    return;
-  }
-
-  shared.count_received();
-  const char* path = lo_get_path(data, static_cast<ssize_t>(size));
-  const std::string address = path != nullptr ? std::string(path) : std::string();
-  int result = 0;
-  lo_message m = lo_message_deserialise(data, size, &result);
-  if (m == nullptr) {
-    const std::string sentence =
-        "malformed OSC packet (" + std::to_string(size) + " bytes, liblo error " + std::to_string(result) + ")";
-    shared.malformed(address, sentence);
-    shared.send_reply(fd, from, address, false, sentence);
-    return;
-  }
-  const char* types = lo_message_get_types(m);
-  lo_arg** argv = lo_message_get_argv(m);
-  const int argc = lo_message_get_argc(m);
-  std::vector<OscArg> args;
-  args.reserve(static_cast<std::size_t>(argc));
-  for (int i = 0; i < argc; ++i) args.push_back(to_arg(types[i], argv[i]));
-  lo_message_free(m);
-  handle(bridge, address, args, from);
+    handle(bridge, element.address, element.args, from);
+  });
 }
 
 void OscBridge::Listener::handle(OscBridge& bridge, const std::string& address, const std::vector<OscArg>& args,
@@ -334,7 +260,7 @@ void OscBridge::run(Listener& listener) {
     const ssize_t n =
         ::recvfrom(listener.fd, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&from.addr), &from.len);
     if (n < 0) continue;  // e.g. ICMP port unreachable from an earlier reply
-    listener.process(*this, buffer.data(), static_cast<std::size_t>(n), from, 0);
+    listener.process(*this, buffer.data(), static_cast<std::size_t>(n), from);
   }
 }
 

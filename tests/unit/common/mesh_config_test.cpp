@@ -441,6 +441,18 @@ TEST(MeshConfigTest, TomlSyntaxErrorIsUnreadableWithLine) {
   EXPECT_HAS(s, "not valid TOML");
 }
 
+// Found by tests/fuzz/mesh_config_fuzz: a code point in U+00A1..U+0499 where
+// toml++ 3.3.0 asks "is this whitespace?" (here Cyrillic 'Р' right after a
+// number) reaches __builtin_unreachable() in the library
+// (marzer/tomlplusplus#295). Debian's build answers with a parse error; this
+// pins that a node still gets the clean error sentence, not a crash.
+TEST(MeshConfigTest, NonAsciiAfterAValueIsUnreadableWithLine) {
+  auto s = error_of("[mesh]\nliveness = 3\xd0\xa0\n[nodes.a]\n", errc::unreadable_file);
+  EXPECT_HAS(s, kOrigin + ":2");
+  auto t = error_of("[nodes.a]\n\xc3\xa9 = 1\n", errc::unreadable_file);
+  EXPECT_HAS(t, kOrigin + ":2");
+}
+
 TEST(MeshConfigTest, LoadingMissingFileNamesTheAbsolutePath) {
   auto cfg = load_mesh_config("no/such/mesh.toml");
   ASSERT_FALSE(cfg);
