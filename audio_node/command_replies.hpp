@@ -21,7 +21,13 @@ inline constexpr std::chrono::seconds kActorTimeout{30};
 /// The command router actor's state: the actors it talks to.
 struct RouterState {
   RouterConfig cfg;
+  /// Commands held for their execute_at_ns now (at most kMaxHeldCommands).
+  std::size_t held = 0;
 };
+
+/// Most commands a node holds for a later execute_at_ns at once: each holds
+/// its whole envelope, and a client must not make a node hold them without end.
+inline constexpr std::size_t kMaxHeldCommands = 256;
 
 /// The command router actor; handlers run in it (one command at a time) and
 /// may send requests from it.

@@ -53,20 +53,32 @@ caf::behavior command_router(RouterSelf self, RouterConfig cfg) {
         // any other command is held until that mesh time (timer resolution).
         if (req.envelope->has_execute_at_ns() &&
             req.envelope->command().command_case() != v1::Command::kStartTogether) {
-          const auto wait_ns = req.envelope->execute_at_ns() - self->state.cfg.mesh_time_ns();
+          // In 128 bits: any int64 execute_at_ns, however far from now, subtracts exactly.
+          const __int128 wait_ns =
+              static_cast<__int128>(req.envelope->execute_at_ns()) - self->state.cfg.mesh_time_ns();
           if (wait_ns > kMaxHoldNs) {
             req.reply(out_of_range("execute_at_ns is more than one hour ahead of mesh time"));
             return;
           }
           if (wait_ns > 0) {
-            self->delayed_send(self, std::chrono::nanoseconds(wait_ns), NodeRequest{req.envelope, req.reply},
-                               caf::atom("due"));
+            auto& st = self->state;
+            if (st.held >= kMaxHeldCommands) {
+              req.reply(not_ready("node " + st.cfg.node + " already holds " + std::to_string(st.held) +
+                                  " commands for a later execute_at_ns, the most it holds: retry when some are due"));
+              return;
+            }
+            ++st.held;
+            self->delayed_send(self, std::chrono::nanoseconds(static_cast<std::int64_t>(wait_ns)),
+                               NodeRequest{req.envelope, req.reply}, caf::atom("due"));
             return;
           }
         }
         execute(self, *req.envelope, req.reply);
       },
-      [=](const NodeRequest& req, caf::atom_value) { execute(self, *req.envelope, req.reply); },
+      [=](const NodeRequest& req, caf::atom_value) {
+        if (self->state.held > 0) --self->state.held;
+        execute(self, *req.envelope, req.reply);
+      },
   };
 }
 

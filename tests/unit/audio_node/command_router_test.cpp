@@ -86,8 +86,12 @@ class CommandRouterTest : public ::testing::Test {
   }
   // Sends without waiting; the future holds the first reply.
   std::future<v1::Reply> send_async(const v1::Command& c) {
-    auto env = std::make_shared<v1::Envelope>();
-    *env->mutable_command() = c;
+    v1::Envelope env;
+    *env.mutable_command() = c;
+    return send_async(env);
+  }
+  std::future<v1::Reply> send_async(const v1::Envelope& e) {
+    auto env = std::make_shared<v1::Envelope>(e);
     auto done = std::make_shared<std::promise<v1::Reply>>();
     auto once = std::make_shared<std::atomic<int>>(0);
     caf::anon_send(router(), NodeRequest{env, [done, once](v1::Reply r) {
@@ -384,6 +388,35 @@ TEST_F(CommandRouterTest, CommandMoreThanAnHourAheadIsRefused) {
   ASSERT_TRUE(r.has_error());
   EXPECT_EQ(r.error().code(), v1::ERROR_CODE_VALUE_OUT_OF_RANGE);
   EXPECT_NE(error_text(r).find("more than one hour ahead"), std::string::npos) << error_text(r);
+}
+
+TEST_F(CommandRouterTest, HeldCommandsAreCappedAndTheCapFreesWhenTheyAreDue) {
+  v1::Envelope env;
+  env.mutable_command()->mutable_get_tempo();
+  env.set_execute_at_ns(local_now_ns() + 1'000'000'000LL);
+  std::vector<std::future<v1::Reply>> held;
+  for (std::size_t i = 0; i < kMaxHeldCommands; ++i) held.push_back(send_async(env));
+  auto over = send(env);  // the router handles messages in order: every one above is held by now
+  ASSERT_TRUE(over.has_error()) << over.ShortDebugString();
+  EXPECT_EQ(over.error().code(), v1::ERROR_CODE_NOT_READY);
+  EXPECT_NE(error_text(over).find("already holds 256 commands"), std::string::npos) << error_text(over);
+  for (auto& f : held) {
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    EXPECT_TRUE(f.get().has_ok());
+  }
+  env.set_execute_at_ns(local_now_ns() + 50'000'000LL);
+  EXPECT_TRUE(send(env).has_ok()) << "held again once the others were due";
+}
+
+TEST_F(CommandRouterTest, AnExecuteAtFarInThePastOrFutureNeitherOverflowsNorHangs) {
+  v1::Envelope env;
+  env.mutable_command()->mutable_get_tempo();
+  env.set_execute_at_ns(std::numeric_limits<std::int64_t>::min());
+  EXPECT_TRUE(send(env).has_ok()) << "long past: runs at once";
+  env.set_execute_at_ns(std::numeric_limits<std::int64_t>::max());
+  auto r = send(env);
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_VALUE_OUT_OF_RANGE);
 }
 
 TEST_F(CommandRouterTest, CommandWithExecuteAtIsHeldUntilThatMeshTime) {
