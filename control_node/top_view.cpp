@@ -221,7 +221,7 @@ nlohmann::json encoder_json(const v1::EncoderTelemetry& e) {
       {"frames_in", e.frames_in()},           {"gaps", e.gaps()},
       {"lost_chunks", e.lost_chunks()},       {"concealed_frames", e.concealed_frames()},
       {"dropped_chunks", e.dropped_chunks()}, {"backlog_frames", e.backlog_frames()},
-      {"format_changes", e.format_changes()}, {"restarts", e.restarts()},
+      {"format_changes", e.format_changes()}, {"restarts", e.restarts()}, {"nonfinite_samples", e.nonfinite_samples()},
       {"sample_rate_hz", e.sample_rate_hz()}, {"outputs", std::move(outputs)},
   };
 }
@@ -612,6 +612,7 @@ void encoder_lines(View& v, const v1::EncoderTelemetry& e) {
   head.add("  dropped " + std::to_string(e.dropped_chunks()), e.dropped_chunks() > 0 ? kRed : nullptr);
   head.add("  backlog " + std::to_string(e.backlog_frames()) + " fr", nullptr, 2);
   if (e.restarts() > 0) head.add("  restarts " + std::to_string(e.restarts()), kYellow, 1);
+  if (e.nonfinite_samples() > 0) head.add("  NaN " + std::to_string(e.nonfinite_samples()), kRed, 1);
   v.put(head);
   for (const auto& o : e.outputs()) {
     Line line;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "dsp/sanitize.hpp"
+
 namespace crowdmesh::encoder {
 
 ChunkSequencer::ChunkSequencer(double fade_ms, double max_conceal_seconds)
@@ -36,6 +38,14 @@ void ChunkSequencer::hold(const StreamChunk& c) {
   held_shared_ = c.block.samples;  // the sender never writes a block it sent
   held_copied_ = false;
   held_frames_ = c.block.frames;
+  // NaN or infinities from a broken sender would stay in every encoder's
+  // filter state: passed on as silence, counted.
+  const std::size_t n = static_cast<std::size_t>(c.block.frames) * static_cast<std::size_t>(c.block.channels);
+  if (c.block.samples && c.block.samples->size() >= n) {
+    bool bad = false;
+    for (std::size_t i = 0; i < n && !bad; ++i) bad = !std::isfinite((*c.block.samples)[i]);
+    if (bad) counters_.nonfinite_samples += dsp::zero_nonfinite(held_for_writing(), n);
+  }
   if (fade_in_next_) {
     fade(held_for_writing(), c.block.frames, true);
     fade_in_next_ = false;

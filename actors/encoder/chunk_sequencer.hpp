@@ -32,6 +32,7 @@ struct SequencerCounters {
   std::uint64_t late_chunks = 0;       ///< duplicates or out-of-order chunks dropped
   std::uint64_t format_changes = 0;    ///< rate or channel count changed mid-stream
   std::uint64_t restarts = 0;          ///< sender restart or a gap too long to conceal
+  std::uint64_t nonfinite_samples = 0; ///< NaN/±inf samples received, passed on as 0.0
 };
 
 /// Rebuilds a continuous signal from a stream of numbered chunks (docs/ENCODERS.md:

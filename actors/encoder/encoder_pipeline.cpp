@@ -78,6 +78,7 @@ EncoderStats EncoderPipeline::stats() const {
   s.late_chunks = c.late_chunks;
   s.format_changes = c.format_changes;
   s.restarts = c.restarts;
+  s.nonfinite_samples = c.nonfinite_samples;
   for (const auto& o : outputs_) s.outputs.push_back(o->stats());
   return s;
 }

@@ -41,6 +41,7 @@ struct EncoderStats {
   std::uint64_t backlog_frames = 0;    ///< frames received but not yet encoded
   std::uint64_t format_changes = 0;    ///< rate/channel changes mid-stream (outputs reopened)
   std::uint64_t restarts = 0;          ///< sender restarts or gaps too long to conceal (new files)
+  std::uint64_t nonfinite_samples = 0; ///< NaN/±inf samples received, encoded as silence
   std::vector<OutputStats> outputs;
 };
 

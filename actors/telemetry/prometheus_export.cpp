@@ -96,6 +96,8 @@ void encoder(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::Enco
       .add(n, static_cast<double>(e.lost_chunks()));
   b.counter("crowdmesh_encoder_dropped_chunks_total", "Chunks dropped on arrival because the encoder was behind.")
       .add(n, static_cast<double>(e.dropped_chunks()));
+  b.counter("crowdmesh_encoder_nonfinite_samples_total", "NaN/inf samples received and encoded as silence.")
+      .add(n, static_cast<double>(e.nonfinite_samples()));
   b.gauge("crowdmesh_encoder_backlog_frames", "Frames received but not yet encoded.")
       .add(n, static_cast<double>(e.backlog_frames()));
   auto per_output = [&](const char* name, const char* help, bool counter, auto value) {

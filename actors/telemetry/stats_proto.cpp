@@ -121,6 +121,7 @@ v1::EncoderTelemetry to_proto(const encoder::EncoderStats& s) {
   e.set_backlog_frames(s.backlog_frames);
   e.set_format_changes(s.format_changes);
   e.set_restarts(s.restarts);
+  e.set_nonfinite_samples(s.nonfinite_samples);
   e.set_sample_rate_hz(s.format.sample_rate_hz);
   for (const auto& o : s.outputs) {
     auto* x = e.add_outputs();

@@ -50,6 +50,26 @@ TEST(ChunkSequencerTest, InOrderChunksPassThroughUnchanged) {
   EXPECT_EQ(seq.counters().chunks, 10u);
 }
 
+TEST(ChunkSequencerTest, NanAndInfiniteSamplesPassOnAsSilenceAndAreCounted) {
+  ChunkSequencer seq;
+  Recorder r;
+  auto bad = chunk(1, 0.5f);
+  (*bad.block.samples)[10] = std::nanf("");
+  (*bad.block.samples)[11] = INFINITY;
+  (*bad.block.samples)[500] = -INFINITY;
+  const auto sent = bad.block.samples;
+  seq.push(chunk(0, 0.5f), r);
+  seq.push(bad, r);
+  seq.push(chunk(2, 0.5f), r);
+  seq.flush(r);
+  ASSERT_EQ(r.audio.size(), 3u * 480 * 2);
+  for (float s : r.audio) ASSERT_TRUE(std::isfinite(s));
+  EXPECT_EQ(r.audio[960 + 10], 0.0f);
+  EXPECT_EQ(r.audio[960 + 12], 0.5f);
+  EXPECT_EQ(seq.counters().nonfinite_samples, 3u);
+  EXPECT_TRUE(std::isnan((*sent)[10])) << "the sender's shared block is not written";
+}
+
 TEST(ChunkSequencerTest, GapIsFilledWithSilenceOfTheMissingLengthBetweenFades) {
   ChunkSequencer seq(5.0);
   Recorder r;
