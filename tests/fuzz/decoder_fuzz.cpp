@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "mem_file.hpp"
 #include "stretch/sndfile_decoder.hpp"
 
 namespace {
@@ -36,21 +37,6 @@ namespace {
 constexpr std::size_t kBlockFrames = 512;
 constexpr std::size_t kMaxFrames = 16384;
 
-struct MemFile {
-  int fd = -1;
-  std::string path;
-  MemFile(const std::uint8_t* data, std::size_t size) {
-    fd = ::memfd_create("decoder_fuzz", MFD_CLOEXEC);
-    if (fd < 0) fail("memfd_create failed");
-    for (std::size_t done = 0; done < size;) {
-      const ssize_t n = ::write(fd, data + done, size - done);
-      if (n <= 0) fail("write to the memfd failed");
-      done += static_cast<std::size_t>(n);
-    }
-    path = "/proc/self/fd/" + std::to_string(fd);
-  }
-  ~MemFile() { ::close(fd); }
-};
 
 void read_some(crowdmesh::stretch::SndfileDecoder& dec, std::vector<float>& block, std::size_t max_frames) {
   std::size_t total = 0;
@@ -68,7 +54,7 @@ void read_some(crowdmesh::stretch::SndfileDecoder& dec, std::vector<float>& bloc
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    MemFile file(data, size);
+    crowdmesh::fuzz::MemFile file("decoder_fuzz", data, size);
     auto opened = crowdmesh::stretch::SndfileDecoder::open(file.path);
     if (!opened) return 0;
     auto& dec = **opened;

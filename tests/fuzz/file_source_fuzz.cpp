@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "mem_file.hpp"
 #include "stretch/file_source.hpp"
 
 namespace {
@@ -40,28 +41,13 @@ constexpr std::size_t kBlockFrames = 512;
 // loop's wrap on a short file) without spending the run on steady-state DSP.
 constexpr std::size_t kMaxFrames = 2048;
 
-struct MemFile {
-  int fd = -1;
-  std::string path;
-  MemFile(const std::uint8_t* data, std::size_t size) {
-    fd = ::memfd_create("file_source_fuzz", MFD_CLOEXEC);
-    if (fd < 0) fail("memfd_create failed");
-    for (std::size_t done = 0; done < size;) {
-      const ssize_t n = ::write(fd, data + done, size - done);
-      if (n <= 0) fail("write to the memfd failed");
-      done += static_cast<std::size_t>(n);
-    }
-    path = "/proc/self/fd/" + std::to_string(fd);
-  }
-  ~MemFile() { ::close(fd); }
-};
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace crowdmesh::stretch;
   try {
-    MemFile file(data, size);
+    crowdmesh::fuzz::MemFile file("file_source_fuzz", data, size);
     SourceConfig cfg;
     cfg.device_rate_hz = 48000;
     cfg.device_channels = 2;

@@ -24,19 +24,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-struct CtlResult {
-  int status = -1;
-  std::string out;
-  std::chrono::milliseconds took{0};
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class LoadAbuseTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -58,16 +45,11 @@ class LoadAbuseTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  CtlResult ctl(std::vector<std::string> args) {
-    std::vector<std::string> argv{CONTROL_NODE_BIN, "--connect", "tcp://127.0.0.1:7700"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const auto out = dir_ + "/ctl.out";
-    const auto t0 = Clock::now();
-    const pid_t pid = spawn_process(argv, out, dir_ + "/ctl.err");
-    CtlResult r;
-    r.status = wait_for_exit(pid, 35s).value_or(-1);
-    r.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
-    r.out = slurp(out) + slurp(dir_ + "/ctl.err");
+  // control_node against room-a; `out` holds stdout and stderr.
+  ControlRun ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--connect", "tcp://127.0.0.1:7700"});
+    auto r = run_control_node(CONTROL_NODE_BIN, args, dir_);
+    r.out += r.err;
     return r;
   }
 

@@ -10,6 +10,8 @@
 
 #include <sys/wait.h>
 
+#include "child_process.hpp"
+
 namespace crowdmesh::test {
 
 namespace {
@@ -18,13 +20,30 @@ std::string quote(const std::string& s) {
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
 }
-std::string slurp(const std::string& path) {
+std::string slurp(const std::string& path) { return read_text(path); }
+}  // namespace
+
+std::string read_text(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
-}  // namespace
+
+ControlRun run_control_node(const std::string& binary, const std::vector<std::string>& args,
+                            const std::string& work_dir) {
+  std::vector<std::string> argv{binary};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto out = work_dir + "/control_node.out", err = work_dir + "/control_node.err";
+  const auto t0 = std::chrono::steady_clock::now();
+  const pid_t pid = spawn_process(argv, out, err);
+  ControlRun r;
+  r.status = pid > 0 ? wait_for_exit(pid, std::chrono::seconds(35)).value_or(-1) : -1;
+  r.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  r.out = read_text(out);
+  r.err = read_text(err);
+  return r;
+}
 
 NodeRun run_audio_node(const std::vector<std::string>& args, const std::string& work_dir) {
   const std::string summary = work_dir + "/summary.json";

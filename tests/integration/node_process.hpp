@@ -1,4 +1,5 @@
 #pragma once
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,23 @@ std::string producer_fault(const nlohmann::json& summary);
 /// One line of host-lateness figures of a run summary (stalls past the ring,
 /// longest wake latency, device xruns), for the test log.
 std::string host_lateness(const nlohmann::json& summary);
+
+/// The outcome of one control_node run.
+struct ControlRun {
+  int status = -1;                ///< exit status, -1 when it did not exit within 35 s
+  std::string out;                ///< stdout
+  std::string err;                ///< stderr
+  std::chrono::milliseconds took{0};  ///< wall time from start to exit
+};
+
+/// Runs the control_node binary `binary` with `args` (give "--connect ENDPOINT"
+/// first to pick a node), its output in files under `work_dir`, and waits up
+/// to 35 s for it to exit.
+ControlRun run_control_node(const std::string& binary, const std::vector<std::string>& args,
+                            const std::string& work_dir);
+
+/// The whole content of the file at `path` ("" when unreadable).
+std::string read_text(const std::string& path);
 
 /// The folder holding Debian's asc-music MP3s: $CROWDMESH_MUSIC_DIR, else
 /// ~/.cache/crowdmesh/music. Empty when it has no frontiers.mp3.

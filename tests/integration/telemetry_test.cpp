@@ -24,17 +24,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-struct CtlResult {
-  int status = -1;
-  std::string out;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string slurp(const std::string& path) { return read_text(path); }
 
 class TelemetryTest : public ::testing::Test {
  protected:
@@ -58,15 +48,9 @@ class TelemetryTest : public ::testing::Test {
     pids_.push_back(pid);
   }
 
-  CtlResult ctl(std::vector<std::string> args) {
-    std::vector<std::string> argv{CONTROL_NODE_BIN, "--connect", "tcp://127.0.0.1:7700"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const auto out = dir_ + "/ctl.out";
-    const pid_t pid = spawn_process(argv, out, dir_ + "/ctl.err");
-    CtlResult r;
-    r.status = wait_for_exit(pid, 35s).value_or(-1);
-    r.out = slurp(out);
-    return r;
+  ControlRun ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--connect", "tcp://127.0.0.1:7700"});
+    return run_control_node(CONTROL_NODE_BIN, args, dir_);
   }
 
   nlohmann::json top() {
@@ -150,7 +134,7 @@ TEST_F(TelemetryTest, ForcedUnderrunShowsAsXrunsWithinOneRefresh) {
   const auto before = (*b)["device"]["xruns"].get<std::uint64_t>();
   // Stall room-b's mixer: its device ring runs dry.
   auto r = ctl({"--to", "room-b", "stall", "mixer", "300"});
-  ASSERT_EQ(r.status, 0) << r.out << slurp(dir_ + "/ctl.err");
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
   const auto stalled_at = Clock::now();
   std::uint64_t after = before;
   double seen_after_ms = -1;
