@@ -1,4 +1,6 @@
 #include "osc/osc_bridge.hpp"
+#include "osc/reply_budget.hpp"
+#include "common/local_clock.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -44,6 +46,25 @@ struct OscBridge::Shared {
   mutable std::mutex mutex;
   bool closed = false;
   OscBridgeStats stats;
+  ReplyBudget budget{kRepliesPerSecond, kReplyBurst};
+  std::int64_t limited_said_ns = 0;  // when the last "replies limited" line was logged
+
+  // Takes a reply from the budget; false (counted, logged at most once a
+  // second) when it is spent.
+  bool may_reply() {
+    const auto now = steady_now_ns();
+    std::uint64_t limited = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (budget.take(now)) return true;
+      limited = ++stats.replies_limited;
+      if (now - limited_said_ns < 1'000'000'000) return false;
+      limited_said_ns = now;
+    }
+    spdlog::warn("osc: reply budget of {:g}/s spent: {} replies not sent so far (a flood, or a forged sender?)",
+                 kRepliesPerSecond, limited);
+    return false;
+  }
 
   void count_received() {
     std::lock_guard<std::mutex> lock(mutex);
@@ -80,6 +101,7 @@ struct OscBridge::Shared {
 
   // Sends `/reply address ok|error text` to `to` from socket `fd`.
   void send_reply(int fd, const Peer& to, const std::string& address, bool ok, const std::string& text) {
+    if (!may_reply()) return;
     lo_message m = lo_message_new();
     if (m == nullptr) {
       count_dropped();

@@ -30,6 +30,9 @@ struct OscBridgeStats {
   uint64_t malformed = 0;        ///< undecodable packets, unknown addresses, wrong arguments
   uint64_t replies_sent = 0;     ///< /reply datagrams sent
   uint64_t replies_dropped = 0;  ///< replies after stop(), second calls of a Reply, send failures
+  /// Replies not sent because the bridge's reply budget (kRepliesPerSecond,
+  /// reply_budget.hpp) was spent: a flood, possibly with a forged sender.
+  uint64_t replies_limited = 0;
   /// Malformed count per OSC address ("" = undecodable packet, "#bundle" =
   /// broken bundle); at most 256 addresses, the rest under "(other)".
   std::map<std::string, uint64_t> malformed_by_address;

@@ -1,4 +1,5 @@
 #include "osc/osc_bridge.hpp"
+#include "osc/reply_budget.hpp"
 
 #include <gtest/gtest.h>
 #include <lo/lo.h>
@@ -196,6 +197,47 @@ TEST(OscBridgeTest, UnknownAddressAndUndecodablePacketGetErrorReplies) {
   EXPECT_EQ(stats.malformed, 2u);
   EXPECT_EQ(stats.mapped, 1u);
   EXPECT_EQ(stats.malformed_by_address.at("/foo"), 1u);
+}
+
+TEST(OscBridgeTest, AFloodOfMessagesDrawsNoMoreRepliesThanTheBudget) {
+  RecordingDispatch dispatch;
+  auto bridge = start_bridge(dispatch.fn());
+  ASSERT_TRUE(bridge);
+  OscClient client(bridge->ports()[0]);
+  // Garbage is answered without dispatch: the cheapest way to ask for replies
+  // (a forged sender would turn them on a victim).
+  const char garbage[] = "not an OSC packet at all";
+  const int sent = 2000;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int batch = 0; batch < sent / 100; ++batch) {
+    for (int i = 0; i < 100; ++i) client.send_raw(garbage, sizeof(garbage));
+    // In batches the socket buffer holds: every datagram reaches the bridge.
+    const auto want = static_cast<std::uint64_t>((batch + 1) * 100);
+    for (int i = 0; i < 500 && bridge->stats().received < want; ++i) std::this_thread::sleep_for(1ms);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto stats = bridge->stats();
+  ASSERT_EQ(stats.received, static_cast<std::uint64_t>(sent));
+  EXPECT_LE(static_cast<double>(stats.replies_sent), kReplyBurst + kRepliesPerSecond * seconds + 1) << seconds << " s";
+  EXPECT_GE(stats.replies_sent, static_cast<std::uint64_t>(kReplyBurst) / 2) << "normal traffic is still answered";
+  EXPECT_EQ(stats.replies_sent + stats.replies_limited + stats.replies_dropped, static_cast<std::uint64_t>(sent));
+  EXPECT_GT(stats.replies_limited, 0u);
+}
+
+TEST(ReplyBudgetTest, SpendsTheBurstThenRefillsAtTheRate) {
+  ReplyBudget budget(100, 10);
+  std::int64_t t = 1'000'000'000;
+  int granted = 0;
+  for (int i = 0; i < 50; ++i) granted += budget.take(t) ? 1 : 0;
+  EXPECT_EQ(granted, 10);
+  t += 100'000'000;  // 100 ms at 100/s: 10 more
+  granted = 0;
+  for (int i = 0; i < 50; ++i) granted += budget.take(t) ? 1 : 0;
+  EXPECT_EQ(granted, 10);
+  t += 10'000'000'000;  // a long quiet time refills only up to the burst
+  granted = 0;
+  for (int i = 0; i < 50; ++i) granted += budget.take(t) ? 1 : 0;
+  EXPECT_EQ(granted, 10);
 }
 
 TEST(OscBridgeTest, BundleElementsEachGetAReply) {
