@@ -31,6 +31,15 @@ std::variant<crowdmesh::v1::Envelope, WireError> decode_envelope(const void* dat
                      0,
                      {}};
   }
+  if (env.source().size() > kMaxAddressBytes || env.target().size() > kMaxAddressBytes) {
+    const bool source = env.source().size() > kMaxAddressBytes;
+    return WireError{crowdmesh::v1::ERROR_CODE_MALFORMED_MESSAGE,
+                     std::string(source ? "source" : "target") + " address of " +
+                         std::to_string(source ? env.source().size() : env.target().size()) +
+                         " bytes exceeds the limit of " + std::to_string(kMaxAddressBytes) + " bytes",
+                     0,
+                     {}};
+  }
   if (env.protocol_version() != kProtocolVersion) {
     return WireError{crowdmesh::v1::ERROR_CODE_VERSION_MISMATCH,
                      "protocol version " + std::to_string(env.protocol_version()) +

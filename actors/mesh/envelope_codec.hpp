@@ -14,6 +14,12 @@ constexpr std::uint32_t kProtocolVersion = 1;
 /// Default limit of one envelope frame, bytes (docs/PROTOCOL.md, Size limit).
 constexpr std::size_t kDefaultMaxMessageBytes = 1 << 20;
 
+/// Longest `source` or `target` address an envelope may carry, bytes. A node
+/// name has at most 64 characters and an actor name is short ("node/actor",
+/// "node/osc"); a longer address is malformed, and would otherwise be kept
+/// (forward table, scheduled commands) and echoed in replies.
+constexpr std::size_t kMaxAddressBytes = 256;
+
 /// Why a frame was rejected: the wire code and a sentence for the Error reply.
 struct WireError {
   /// MESSAGE_TOO_LARGE, MALFORMED_MESSAGE, VERSION_MISMATCH or UNKNOWN_PAYLOAD.
@@ -30,6 +36,8 @@ struct WireError {
 /// Parses and checks one frame (one serialized Envelope), in this order:
 /// size > max_bytes → MESSAGE_TOO_LARGE (not parsed, correlation id 0);
 /// unparseable → MALFORMED_MESSAGE (correlation id 0);
+/// source or target longer than kMaxAddressBytes → MALFORMED_MESSAGE
+/// (correlation id 0, source "": the address is not echoed);
 /// protocol_version != kProtocolVersion → VERSION_MISMATCH;
 /// no payload → UNKNOWN_PAYLOAD. Never throws; safe on any bytes.
 /// Thread-safe (pure).

@@ -51,6 +51,26 @@ TEST(EnvelopeCodecTest, OversizedFrameIsRejectedWithTheLimit) {
   EXPECT_EQ(e.correlation_id, 0u);
 }
 
+TEST(EnvelopeCodecTest, AnAddressLongerThanTheLimitIsMalformedAndNotEchoed) {
+  Envelope in = make_command();
+  in.set_source(std::string(kMaxAddressBytes + 1, 's'));
+  std::string bytes = encode_envelope(in);
+  auto r = decode_envelope(bytes.data(), bytes.size(), kDefaultMaxMessageBytes);
+  const auto& e = expect_error(r, crowdmesh::v1::ERROR_CODE_MALFORMED_MESSAGE);
+  EXPECT_EQ(e.message, "source address of 257 bytes exceeds the limit of 256 bytes");
+  EXPECT_EQ(e.source, "");
+  in = make_command();
+  in.set_target("room-b/" + std::string(kMaxAddressBytes, 't'));
+  bytes = encode_envelope(in);
+  auto t = decode_envelope(bytes.data(), bytes.size(), kDefaultMaxMessageBytes);
+  expect_error(t, crowdmesh::v1::ERROR_CODE_MALFORMED_MESSAGE);
+  in = make_command();
+  in.set_source(std::string(kMaxAddressBytes, 's'));
+  bytes = encode_envelope(in);
+  EXPECT_TRUE(std::holds_alternative<Envelope>(decode_envelope(bytes.data(), bytes.size(), kDefaultMaxMessageBytes)))
+      << "an address of exactly the limit is accepted";
+}
+
 TEST(EnvelopeCodecTest, FrameExactlyAtTheLimitIsAccepted) {
   const std::string bytes = encode_envelope(make_command());
   auto r = decode_envelope(bytes.data(), bytes.size(), bytes.size());
