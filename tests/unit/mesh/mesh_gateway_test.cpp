@@ -423,6 +423,19 @@ TEST_F(MeshGatewayTest, StoppedGatewayIsReportedNotAliveAndAliveAgainAfterRestar
 }
 
 TEST_F(MeshGatewayTest, GetNodesListsAllThree) {
+  // A peer counts as alive from any message (a clock probe's answer can come
+  // first); its roles come with its heartbeats: wait for one from each.
+  const std::vector<std::string> heartbeat_roles{"mixer", "device"};
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const char* name : {"room-a", "room-c"}) {
+          const auto n = node_seen_by(1, name);
+          if (!n || n->roles != heartbeat_roles) return false;
+        }
+        return true;
+      },
+      milliseconds(3000)))
+      << "room-b heard no heartbeat with the peers' roles within 3 s";
   TestClient client(ctx_, gateways_[0]->control_endpoint());
   const auto id = client.send("room-b/gateway", [](auto& c) { c.mutable_get_nodes(); });
   auto reply = client.recv();
