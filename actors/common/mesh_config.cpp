@@ -18,6 +18,7 @@
 #include <toml++/toml.h>
 
 #include "common/error.hpp"
+#include "common/z85_key.hpp"
 
 namespace crowdmesh {
 namespace {
@@ -172,7 +173,7 @@ class MeshParser {
   MeshConfig parse(const toml::table& root) {
     MeshConfig cfg;
     cfg.origin = origin_;
-    check_keys(root, "", {"mesh", "media", "movement_bpm", "nodes"});
+    check_keys(root, "", {"mesh", "media", "movement_bpm", "nodes", "security", "operators"});
     const toml::table* mesh = table_at(root, "mesh", "");
     if (mesh) read_mesh(*mesh, cfg);
     if (const toml::table* media = table_at(root, "media", "")) read_media(*media, cfg);
@@ -183,6 +184,9 @@ class MeshParser {
            "no nodes; add at least one [nodes.NAME] table (see deploy/mesh.example.toml)");
     read_nodes(*nodes, cfg);
     resolve_mesh_roles(mesh, cfg);
+    if (const toml::table* sec = table_at(root, "security", "")) read_security(*sec, cfg.security);
+    if (const toml::table* ops = table_at(root, "operators", "")) read_operators(*ops, cfg);
+    check_keys_of_mesh(root, cfg);
     return cfg;
   }
 
@@ -304,6 +308,93 @@ class MeshParser {
     }
   }
 
+  // A relative path is taken against the config file's folder.
+  std::string relative_to_config(const std::string& path) const {
+    std::filesystem::path f(path);
+    const auto base = std::filesystem::path(origin_).parent_path();
+    if (f.is_relative() && !base.empty()) f = base / f;
+    return f.lexically_normal().string();
+  }
+
+  // A CURVE public key (40 Z85 characters), if the key is present.
+  bool read_key(const toml::table& t, std::string_view key, const std::string& path, std::string& out) const {
+    if (!read_string(t, key, path, out)) return false;
+    const std::string problem = z85_key_problem(out);
+    if (!problem.empty()) fail(t.get(key)->source(), child(path, key) + " = " + quote(out) + " " + problem);
+    return true;
+  }
+
+  void read_security(const toml::table& t, SecuritySettings& s) const {
+    check_keys(t, "security", {"mode"});
+    std::string mode = "plain";
+    if (read_string(t, "mode", "security", mode)) {
+      if (mode != "plain" && mode != "curve")
+        fail(t.get("mode")->source(), "security.mode = " + quote(mode) +
+                                          " is not a mode; allowed: \"plain\" (no authentication, loopback only) "
+                                          "or \"curve\" (keys, docs/SECURITY.md)");
+    }
+    s.curve = mode == "curve";
+  }
+
+  void read_operators(const toml::table& ops, MeshConfig& cfg) const {
+    std::vector<std::string> names;
+    for (const auto& n : cfg.nodes) names.push_back(n.name);
+    for (auto&& [k, v] : ops) {
+      const std::string name{k.str()};
+      const std::string p = child("operators", name);
+      if (!valid_node_name(name))
+        fail(k.source(), "operator name " + quote(name) + " is not allowed; use " + kNodeNameRule);
+      if (!v.is_table()) wrong_type(v, p, "a table [" + p + "] with public_key");
+      const toml::table& t = *v.as_table();
+      check_keys(t, p, {"public_key", "nodes"});
+      OperatorKey op;
+      op.name = name;
+      if (!read_key(t, "public_key", p, op.public_key))
+        fail(t.source(), p + " has no public_key; give the operator's CURVE public key (control_node keygen)");
+      if (const toml::node* n = t.get("nodes")) {
+        auto arr = n->as_array();
+        if (!arr) wrong_type(*n, p + ".nodes", "an array of node names");
+        for (std::size_t i = 0; i < arr->size(); ++i) {
+          const toml::node& e = (*arr)[i];
+          const std::string ip = p + ".nodes[" + std::to_string(i) + "]";
+          auto str = e.as_string();
+          if (!str) wrong_type(e, ip, "a node name (a string)");
+          if (!cfg.find(str->get()))
+            fail(e.source(), ip + " = " + quote(str->get()) + " names no node; nodes: " + join(names));
+          op.nodes.push_back(str->get());
+        }
+      }
+      cfg.security.operators.push_back(std::move(op));
+    }
+  }
+
+  // In curve mode every node needs a public key; a key may appear once in the
+  // whole file (a repeated key is a copy-paste mistake that would let one
+  // machine pass for another).
+  void check_keys_of_mesh(const toml::table& root, const MeshConfig& cfg) const {
+    std::map<std::string, std::string> owner;  // key -> key path
+    auto claim = [&](const std::string& key, const std::string& path) {
+      if (key.empty()) return;
+      auto [it, fresh] = owner.emplace(key, path);
+      if (!fresh) {
+        const toml::node* n = root.at_path(path).node();
+        fail(n ? n->source() : toml::source_region{},
+             path + " repeats the key of " + it->second + "; every node and operator needs a key pair of its own");
+      }
+    };
+    for (const auto& n : cfg.nodes) {
+      const std::string p = child("nodes", n.name);
+      if (cfg.security.curve && n.public_key.empty()) {
+        const toml::node* t = root.at_path(p).node();
+        fail(t ? t->source() : toml::source_region{},
+             p + " has no public_key, and security.mode = \"curve\" needs every node's public key (make a pair "
+                 "with `control_node keygen --out " + n.secret_key_file + "` on that machine)");
+      }
+      claim(n.public_key, p + ".public_key");
+    }
+    for (const auto& op : cfg.security.operators) claim(op.public_key, child("operators", op.name) + ".public_key");
+  }
+
   void read_movement_bpm(const toml::table& t, MovementBpmSettings& m) const {
     const std::string p = "movement_bpm";
     check_keys(t, p, {"thresholds", "bpm_targets", "movement_max_value", "smoothing", "base_bpm"});
@@ -368,7 +459,7 @@ class MeshParser {
     check_keys(t, p,
                {"roles", "control", "events", "audio", "device", "osc", "encoder", "play_stream", "stream_mix_local",
                 "stream_latency_ms", "stream_port", "stream_host", "stream_fec", "stream_multicast", "stream_codec",
-                "stream_opus_kbps", "diagnostics"});
+                "stream_opus_kbps", "diagnostics", "public_key", "secret_key_file"});
 
     if (const toml::node* r = t.get("roles")) {
       auto arr = r->as_array();
@@ -461,6 +552,11 @@ class MeshParser {
                                                  " must name another node, as \"NODE\" or \"NODE/master\"");
     }
     read_bool(t, "diagnostics", p, n.diagnostics);
+    read_key(t, "public_key", p, n.public_key);
+    n.secret_key_file = "keys/" + n.name + ".key";
+    if (read_string(t, "secret_key_file", p, n.secret_key_file) && n.secret_key_file.empty())
+      fail(t.get("secret_key_file")->source(), p + ".secret_key_file is empty; give the key file's path");
+    n.secret_key_file = relative_to_config(n.secret_key_file);
     read_bool(t, "stream_mix_local", p, s.mix_local);
     read_int(t, "stream_latency_ms", p, 20, 2000, "ms", s.latency_ms);
     read_bool(t, "stream_fec", p, s.fec);
@@ -597,6 +693,10 @@ class MeshParser {
 
 bool NodeConfig::has_role(const std::string& role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+bool OperatorKey::allowed_on(const std::string& node) const {
+  return nodes.empty() || std::find(nodes.begin(), nodes.end(), node) != nodes.end();
 }
 
 const NodeConfig* MeshConfig::find(const std::string& name) const {

@@ -131,6 +131,14 @@ struct NodeConfig {
   /// accepted only when true (fault drills, tests). TOML `diagnostics`;
   /// default false.
   bool diagnostics = false;
+  /// The node's CURVE public key, 40 Z85 characters (control_node keygen).
+  /// TOML `public_key`; required on every node when `security.mode = "curve"`.
+  std::string public_key;
+  /// The file holding the node's key pair (written by `control_node keygen
+  /// --out`, mode 0600), read by this node only when it starts in curve mode.
+  /// TOML `secret_key_file`, relative to the config file's folder; default
+  /// `keys/NAME.key` there.
+  std::string secret_key_file;
 
   /// True when `role` is in roles.
   bool has_role(const std::string& role) const;
@@ -196,6 +204,32 @@ struct MovementTableProblem {
 /// Ranges (0..1, 20..300 BPM) are the parsers' job. Pure.
 std::optional<MovementTableProblem> movement_table_problem(const MovementBpmSettings& m);
 
+/// A person (or tool) allowed to send commands and read events. TOML table
+/// `[operators.NAME]`.
+struct OperatorKey {
+  /// The table key, a node-name-like label ("alice", "lighting-desk"); it is
+  /// the identity logged for this key.
+  std::string name;
+  /// CURVE public key, 40 Z85 characters. TOML `public_key`, required.
+  std::string public_key;
+  /// Nodes this operator may control. TOML `nodes`; empty (default) = every node.
+  std::vector<std::string> nodes;
+
+  /// True when this operator may connect to node `node`.
+  bool allowed_on(const std::string& node) const;
+};
+
+/// Who may connect to a node's control, events and audio sockets. TOML table
+/// `[security]` and `[operators.*]` (docs/SECURITY.md).
+struct SecuritySettings {
+  /// true: CURVE authentication and encryption on every ZeroMQ socket, only
+  /// the mesh's node keys and the operators' keys let in. TOML `security.mode`
+  /// = "curve"; default "plain" (no authentication: for loopback-only setups).
+  bool curve = false;
+  /// Operator keys, in file order.
+  std::vector<OperatorKey> operators;
+};
+
 /// The whole mesh: its nodes and mesh-wide settings. Plain data.
 struct MeshConfig {
   /// Node whose monotonic clock is mesh time. TOML `mesh.clock_reference`;
@@ -228,6 +262,8 @@ struct MeshConfig {
   std::vector<NodeConfig> nodes;
   /// Movement-to-BPM settings of the tempo actor.
   MovementBpmSettings movement_bpm;
+  /// Authentication: plain or CURVE, and the operators' keys.
+  SecuritySettings security;
   /// Where the config came from (absolute path, or "<embedded default>");
   /// for log lines.
   std::string origin;

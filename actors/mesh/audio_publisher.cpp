@@ -16,11 +16,13 @@
 #include "mesh/audio_chunk_codec.hpp"
 #include "mesh/envelope_codec.hpp"
 #include "mesh/monotonic_clock.hpp"
+#include "mesh/zap_handler.hpp"
 
 namespace crowdmesh::mesh {
 
 struct AudioPublisher::Impl {
   zmq::context_t ctx{1};
+  std::unique_ptr<ZapHandler> zap;  // curve mode: answers the subscribers' handshakes
   // XPUB: a PUB that also tells us who subscribes, so an unheard stream costs
   // neither encoding nor wake-ups (MasterStream asks has_subscribers()).
   zmq::socket_t pub{ctx, zmq::socket_type::xpub};
@@ -116,16 +118,23 @@ AudioPublisher::AudioPublisher(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 AudioPublisher::~AudioPublisher() { stop(); }
 
 caf::expected<std::unique_ptr<AudioPublisher>> AudioPublisher::start(const std::string& bind, const std::string& source,
-                                                                     std::size_t max_queued) {
+                                                                     std::size_t max_queued,
+                                                                     const MeshSecurity& security) {
   auto impl = std::make_unique<Impl>();
   if (impl->wake_fd < 0)
     return make_error(errc::io_error,
                       std::string("cannot create the audio stream's wake-up eventfd: ") + std::strerror(errno));
   impl->source = source;
   impl->max_queued = max_queued == 0 ? 1 : max_queued;
+  if (security.curve) {
+    auto zap = ZapHandler::start(impl->ctx, security.authorized, source);
+    if (!zap) return zap.error();
+    impl->zap = std::move(*zap);
+  }
   try {
     impl->pub.set(zmq::sockopt::linger, 0);
     impl->pub.set(zmq::sockopt::sndhwm, static_cast<int>(impl->max_queued));
+    secure_server(impl->pub, security, kZapDomainAudio);
     impl->pub.bind(bind);
     impl->endpoint = impl->pub.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
@@ -145,6 +154,7 @@ void AudioPublisher::stop() {
   impl_->wake();
   if (impl_->thread.joinable()) impl_->thread.join();
   impl_->pub.close();
+  if (impl_->zap) impl_->zap->stop();
 }
 
 bool AudioPublisher::publish(StreamChunk chunk) {

@@ -1,4 +1,5 @@
 #pragma once
+#include "mesh/socket_security.hpp"
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -32,9 +33,13 @@ class AudioPublisher {
   /// picks a port) and starts the sending thread. `source` is the envelope's
   /// source address ("room-a/mixer"). `max_queued`: chunks waiting before
   /// new ones are dropped; also the socket's SNDHWM.
+  /// `security`: curve makes the socket a CURVE server that lets in only
+  /// `security.authorized` keys (its own ZAP handler, domain
+  /// "crowdmesh.audio"); plain by default.
   /// Errors: errc::io_error "cannot bind tcp://...: Address already in use".
   static caf::expected<std::unique_ptr<AudioPublisher>> start(const std::string& bind, const std::string& source,
-                                                              std::size_t max_queued = 512);
+                                                              std::size_t max_queued = 512,
+                                                              const MeshSecurity& security = {});
   /// stop().
   ~AudioPublisher();
   AudioPublisher(const AudioPublisher&) = delete;

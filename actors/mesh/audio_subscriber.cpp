@@ -98,7 +98,9 @@ AudioSubscriber::~AudioSubscriber() { stop(); }
 
 caf::expected<std::unique_ptr<AudioSubscriber>> AudioSubscriber::start(const std::string& endpoint,
                                                                        const std::string& wanted, ChunkHandler handler,
-                                                                       std::size_t max_message_bytes) {
+                                                                       std::size_t max_message_bytes,
+                                                                       const MeshSecurity& security,
+                                                                       const std::string& server_key) {
   auto impl = std::make_unique<Impl>();
   impl->endpoint = endpoint;
   impl->wanted = wanted;
@@ -111,6 +113,7 @@ caf::expected<std::unique_ptr<AudioSubscriber>> AudioSubscriber::start(const std
     impl->sub.set(zmq::sockopt::rcvhwm, 4096);
     impl->sub.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(max_message_bytes) + 64);
     impl->sub.set(zmq::sockopt::subscribe, "");
+    secure_client(impl->sub, security, server_key);
     impl->sub.connect(endpoint);
   } catch (const zmq::error_t& e) {
     return make_error(errc::value_out_of_range, "cannot connect to the audio stream '" + endpoint + "': " + e.what() +

@@ -1,4 +1,5 @@
 #pragma once
+#include "mesh/socket_security.hpp"
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -35,11 +36,15 @@ class AudioSubscriber {
   /// Connects to `endpoint` (e.g. "tcp://10.0.0.11:7702") and starts.
   /// `wanted`: see stream_matches(). `max_message_bytes`: larger frames are
   /// refused by ZeroMQ (ZMQ_MAXMSGSIZE).
+  /// `security` curve: a CURVE client with `security.own` of the sender
+  /// whose public key is `server_key`; plain by default.
   /// Errors: errc::value_out_of_range when the endpoint is not a ZeroMQ
-  /// endpoint ("cannot connect to 'x': Invalid argument").
+  /// endpoint ("cannot connect to 'x': Invalid argument") or a key is invalid.
   static caf::expected<std::unique_ptr<AudioSubscriber>> start(const std::string& endpoint, const std::string& wanted,
                                                                ChunkHandler handler,
-                                                               std::size_t max_message_bytes = 1 << 20);
+                                                               std::size_t max_message_bytes = 1 << 20,
+                                                               const MeshSecurity& security = {},
+                                                               const std::string& server_key = "");
   /// stop().
   ~AudioSubscriber();
   AudioSubscriber(const AudioSubscriber&) = delete;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/mesh_time.hpp"
+#include "mesh/socket_security.hpp"
 
 namespace crowdmesh::mesh {
 
@@ -20,6 +21,10 @@ struct PeerConfig {
   /// Roles as configured ("device", "mixer", ...); replaced by the roles the
   /// peer announces in its heartbeats once heard.
   std::vector<std::string> roles;
+  /// Its CURVE public key (40 Z85 characters); required when the gateway's
+  /// security is curve (this gateway's DEALER and SUB check it is talking to
+  /// that node).
+  std::string public_key;
 };
 
 /// Everything MeshGateway::start() needs. Plain values; copy freely.
@@ -54,6 +59,10 @@ struct GatewayConfig {
   /// Clock probe period once locked; probes go at 10 Hz while locking (before
   /// the lock and for 3 s after the first probe of a lock).
   std::chrono::milliseconds clock_probe_interval{1000};
+  /// Plain, or CURVE on the ROUTER, the PUB and the connections to peers
+  /// (docs/SECURITY.md). In curve mode `security.authorized` lists the keys
+  /// let in; a key named "node:..." marks a peer.
+  MeshSecurity security;
 };
 
 }  // namespace crowdmesh::mesh

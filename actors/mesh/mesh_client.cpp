@@ -3,9 +3,12 @@
 
 #include <time.h>
 
+#include <cstring>
 #include <iterator>
 
 #include "common/error.hpp"
+#include "common/z85_key.hpp"
+#include "mesh/socket_security.hpp"
 
 namespace crowdmesh::mesh {
 namespace {
@@ -23,10 +26,37 @@ MeshClient::MeshClient() : context_{1} {}
 
 std::int64_t MeshClient::monotonic_now_ns() { return crowdmesh::steady_now_ns(); }
 
+caf::expected<void> MeshClient::use_curve(CurveKeyPair own, std::string server_key) {
+  for (const auto& [what, key] : {std::pair<const char*, const std::string*>{"this end's public key", &own.public_key},
+                                  {"this end's secret key", &own.secret_key},
+                                  {"the node's public key", &server_key}}) {
+    const std::string problem = z85_key_problem(*key);
+    if (!problem.empty()) return make_error(errc::value_out_of_range, std::string(what) + " " + problem);
+  }
+  own_key_ = std::move(own);
+  server_key_ = std::move(server_key);
+  return caf::unit;
+}
+
 caf::expected<void> MeshClient::connect(const std::string& endpoint) {
   try {
     zmq::socket_t dealer{context_, zmq::socket_type::dealer};
     dealer.set(zmq::sockopt::linger, 0);
+    if (own_key_) {
+      MeshSecurity sec;
+      sec.curve = true;
+      sec.own = *own_key_;
+      secure_client(dealer, sec, server_key_);
+    }
+    const std::string monitor_ep = "inproc://crowdmesh.client.monitor." + std::to_string(reinterpret_cast<std::uintptr_t>(this));
+    if (zmq_socket_monitor(dealer.handle(), monitor_ep.c_str(),
+                           ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0) {
+      zmq::socket_t monitor{context_, zmq::socket_type::pair};
+      monitor.set(zmq::sockopt::linger, 0);
+      monitor.connect(monitor_ep);
+      monitor_ = std::move(monitor);
+    }
     dealer.connect(endpoint);
     dealer_ = std::move(dealer);
     endpoint_ = endpoint;
@@ -37,9 +67,39 @@ caf::expected<void> MeshClient::connect(const std::string& endpoint) {
   }
 }
 
-caf::error MeshClient::timeout_error(std::chrono::milliseconds timeout) const {
+std::string MeshClient::handshake_failure() {
+  std::string last;
+  if (!monitor_) return last;
+  for (;;) {
+    std::vector<zmq::message_t> frames;
+    try {
+      if (!zmq::recv_multipart(*monitor_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
+    } catch (const zmq::error_t&) {
+      break;
+    }
+    if (frames.empty() || frames[0].size() < 6) continue;
+    std::uint16_t event = 0;
+    std::uint32_t value = 0;
+    std::memcpy(&event, frames[0].data(), sizeof event);
+    std::memcpy(&value, static_cast<const char*>(frames[0].data()) + 2, sizeof value);
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+      last = "the node refused this client's key (ZAP status " + std::to_string(value) +
+             "): add its public key to the mesh config's [operators] (docs/SECURITY.md)";
+    else if (own_key_)
+      last = "the CURVE handshake failed: the node does not use CURVE, or its public key is not the one given";
+    else
+      last = "the handshake failed: the node uses CURVE keys; pass --key (an operator key file) and --config "
+             "or --server-key (docs/SECURITY.md)";
+  }
+  return last;
+}
+
+caf::error MeshClient::timeout_error(std::chrono::milliseconds timeout) {
+  const std::string refused = handshake_failure();
+  if (!refused.empty()) return make_error(errc::not_allowed, "no reply from " + endpoint_ + ": " + refused);
   return make_error(errc::timeout, "no reply from " + endpoint_ + " within " + std::to_string(timeout.count()) +
-                                       " ms (is audio_node running? see control_node nodes)");
+                                       " ms (is audio_node running? see control_node nodes" +
+                                       (own_key_ ? std::string(")") : std::string("; a node with CURVE keys gives a plain client no answer)")));
 }
 
 caf::expected<void> MeshClient::send(v1::Envelope& request) {
@@ -104,6 +164,12 @@ caf::expected<std::uint64_t> MeshClient::subscribe(const std::string& events_end
   zmq::socket_t sub{context_, zmq::socket_type::sub};
   sub.set(zmq::sockopt::linger, 0);
   try {
+    if (own_key_) {
+      MeshSecurity sec;
+      sec.curve = true;
+      sec.own = *own_key_;
+      secure_client(sub, sec, server_key_);
+    }
     sub.connect(events_endpoint);
   } catch (const zmq::error_t& e) {
     return make_error(errc::value_out_of_range, "cannot connect to '" + events_endpoint + "': " + e.what() +

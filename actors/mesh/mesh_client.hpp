@@ -12,6 +12,7 @@
 
 #include "caf/expected.hpp"
 #include "crowdmesh/v1/envelope.pb.h"
+#include "mesh/curve_keys.hpp"
 
 namespace crowdmesh::mesh {
 
@@ -31,6 +32,12 @@ class MeshClient {
   MeshClient();
   MeshClient(const MeshClient&) = delete;
   MeshClient& operator=(const MeshClient&) = delete;
+
+  /// Makes every later connect()/subscribe() a CURVE client (docs/SECURITY.md)
+  /// with this end's key pair `own`, talking to the node whose public key is
+  /// `server_key`. Without it the client is plain. Errors: value_out_of_range
+  /// naming the key that is not 40 Z85 characters.
+  caf::expected<void> use_curve(CurveKeyPair own, std::string server_key);
 
   /// Connects the DEALER to a node's control endpoint ("tcp://HOST:7700").
   /// ZeroMQ connects in the background: a node that is down shows up as a
@@ -72,11 +79,16 @@ class MeshClient {
   caf::expected<void> send(v1::Envelope& request);
   /// Receives one parsable envelope before `deadline`; nullopt on timeout.
   std::optional<v1::Envelope> receive_until(std::chrono::steady_clock::time_point deadline);
-  caf::error timeout_error(std::chrono::milliseconds timeout) const;
+  caf::error timeout_error(std::chrono::milliseconds timeout);
+  /// The last handshake failure the DEALER's monitor reported, as a phrase; empty if none.
+  std::string handshake_failure();
 
   zmq::context_t context_;
   std::optional<zmq::socket_t> dealer_;
+  std::optional<zmq::socket_t> monitor_;  // PAIR: the DEALER's handshake events
   std::string endpoint_;
+  std::optional<CurveKeyPair> own_key_;
+  std::string server_key_;
 };
 
 }  // namespace crowdmesh::mesh

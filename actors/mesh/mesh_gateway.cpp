@@ -25,6 +25,7 @@
 #include <zmq.hpp>
 
 #include "common/error.hpp"
+#include "common/z85_key.hpp"
 #include "common/local_clock.hpp"
 #include "common/log.hpp"
 #include "mesh/clock_estimator.hpp"
@@ -33,6 +34,9 @@
 #include "mesh/peer_liveness.hpp"
 #include "mesh/probe_bursts.hpp"
 #include "mesh/rate_limited_log.hpp"
+#include "mesh/zap_handler.hpp"
+
+#include <random>
 
 namespace crowdmesh::mesh {
 namespace {
@@ -47,6 +51,19 @@ constexpr std::size_t kDrainBudget = 1000;  // messages per socket per poll roun
 constexpr std::size_t kKeptFrames = 3;      // frames kept of a multipart message
 constexpr int kReconnectIvlMs = 100;
 constexpr const char* kPeerRoutingPrefix = "mesh:";
+constexpr const char* kMonitorEndpoint = "inproc://crowdmesh.gateway.monitor";
+
+// "mesh:<node>:<16 random hex digits>": a peer's DEALER identity on the others'
+// ROUTERs, new at every start. Unpredictable, so no one can claim it first;
+// the ROUTERs refuse a second connection under a taken identity (no
+// ROUTER_HANDOVER), so no one can take it over either.
+std::string random_routing_id(const std::string& node) {
+  std::random_device rd;
+  std::uint64_t bits = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(bits));
+  return std::string(kPeerRoutingPrefix) + node + ":" + hex;
+}
 constexpr std::chrono::seconds kLoadBudget{30};  // a forwarded LoadBuffer decodes ahead before replying
 
 std::string payload_name(const Envelope& env) {
@@ -133,7 +150,8 @@ struct ResponderState {
 struct Counters {
   std::atomic<std::uint64_t> commands_in{0}, replies_out{0}, forwarded{0}, malformed{0}, too_large{0},
       version_mismatch{0}, unknown_payload{0}, unknown_node{0}, timeouts{0}, not_alive{0}, unroutable{0},
-      late_replies{0}, handler_errors{0}, published{0}, publish_dropped{0}, clock_samples{0}, probes_answered{0};
+      late_replies{0}, handler_errors{0}, published{0}, publish_dropped{0}, clock_samples{0}, probes_answered{0},
+      handshakes_failed{0};
 };
 
 void bump(std::atomic<std::uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
@@ -165,8 +183,10 @@ struct MeshGateway::Impl {
   EventHandler on_event;
   std::string gateway_source;  // "<node>/gateway"
   zmq::context_t ctx{1};
+  std::unique_ptr<ZapHandler> zap;  // curve mode: answers the handshakes of router and pub
   zmq::socket_t router;
   zmq::socket_t pub;
+  zmq::socket_t monitor;  // PAIR: the router's failed handshakes
   std::vector<std::unique_ptr<Peer>> peers;
   std::string control_ep, events_ep;
   std::shared_ptr<Mailbox> mailbox = std::make_shared<Mailbox>();
@@ -358,7 +378,7 @@ struct MeshGateway::Impl {
     if (env.has_clock_probe()) {
       answer_probe(routing_id, env, recv_mesh_ns);
     } else if (env.has_command()) {
-      handle_command(routing_id, env);
+      handle_command(routing_id, env, sent_by_peer(routing_id, frames[1]));
     } else {
       bump(counters.unknown_payload);
       const std::string msg =
@@ -384,7 +404,37 @@ struct MeshGateway::Impl {
     send_to_router(routing_id, out, false);
   }
 
-  void handle_command(const std::string& routing_id, const Envelope& env) {
+  // Whether a message on the ROUTER comes from another node's gateway. Curve:
+  // the key it authenticated with is a node's (the ZAP handler's User-Id).
+  // Plain (loopback only, no authentication): its identity says so.
+  bool sent_by_peer(const std::string& routing_id, zmq::message_t& frame) {
+    if (cfg.security.curve) {
+      const char* user = zmq_msg_gets(frame.handle(), "User-Id");
+      return user && std::strncmp(user, kNodeIdentityPrefix, std::strlen(kNodeIdentityPrefix)) == 0;
+    }
+    return routing_id.rfind(kPeerRoutingPrefix, 0) == 0;
+  }
+
+  // Reads the router's monitor: every failed handshake is one refused connection.
+  void drain_monitor() {
+    for (std::size_t n = 0; n < kDrainBudget; ++n) {
+      const std::size_t total = recv_message(monitor);
+      if (total == 0) return;
+      if (frames.empty() || frames[0].size() < 6) continue;
+      std::uint16_t event = 0;
+      std::memcpy(&event, frames[0].data(), sizeof event);
+      const std::string peer = frames.size() > 1 ? frames[1].to_string() : std::string();
+      bump(counters.handshakes_failed);
+      const char* why = event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH       ? "its key was refused"
+                        : event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? "it does not speak this node's security"
+                                                                         " (plain against CURVE, or garbage)"
+                                                                       : "the handshake failed";
+      log_bad("handshake_failed", "control: refused a connection on " + peer + ": " + why + " (security " +
+                                      cfg.security.mode_name() + ", docs/SECURITY.md)");
+    }
+  }
+
+  void handle_command(const std::string& routing_id, const Envelope& env, bool from_peer) {
     bump(counters.commands_in);
     auto addr = parse_address(env.target());
     if (!addr) {
@@ -395,7 +445,6 @@ struct MeshGateway::Impl {
                   crowdmesh::v1::ERROR_CODE_MALFORMED_MESSAGE, "target: " + msg);
       return;
     }
-    const bool from_peer = routing_id.rfind(kPeerRoutingPrefix, 0) == 0;
     const CommandRoute route = route_command(*addr, cfg.node, peer_names, from_peer);
     switch (route.kind) {
       case CommandRoute::Kind::local:
@@ -741,6 +790,7 @@ struct MeshGateway::Impl {
     std::vector<zmq_pollitem_t> items;
     items.push_back({router.handle(), 0, ZMQ_POLLIN, 0});
     items.push_back({nullptr, mailbox->efd, ZMQ_POLLIN, 0});
+    items.push_back({monitor.handle(), 0, ZMQ_POLLIN, 0});
     for (auto& p : peers) {
       items.push_back({p->dealer.handle(), 0, ZMQ_POLLIN, 0});
       items.push_back({p->sub.handle(), 0, ZMQ_POLLIN, 0});
@@ -768,14 +818,14 @@ struct MeshGateway::Impl {
           }
         }
         for (std::size_t i = 0; i < peers.size(); ++i) {
-          if (items[2 + 2 * i].revents & ZMQ_POLLIN) {
+          if (items[3 + 2 * i].revents & ZMQ_POLLIN) {
             for (std::size_t n = 0; n < kDrainBudget; ++n) {
               const std::size_t total = recv_message(peers[i]->dealer);
               if (total == 0) break;
               on_dealer_message(i, total, local_now_ns());
             }
           }
-          if (items[3 + 2 * i].revents & ZMQ_POLLIN) {
+          if (items[4 + 2 * i].revents & ZMQ_POLLIN) {
             for (std::size_t n = 0; n < kDrainBudget; ++n) {
               const std::size_t total = recv_message(peers[i]->sub);
               if (total == 0) break;
@@ -783,6 +833,7 @@ struct MeshGateway::Impl {
             }
           }
         }
+        if (items[2].revents & ZMQ_POLLIN) drain_monitor();
         drain_mailbox();
         on_timers(local_now_ns());
       } catch (const std::exception& e) {
@@ -839,12 +890,15 @@ struct MeshGateway::Impl {
   }
 
   void close_sockets() {
+    if (router.handle()) zmq_socket_monitor(router.handle(), nullptr, 0);
+    monitor.close();
     router.close();
     pub.close();
     for (auto& p : peers) {
       p->dealer.close();
       p->sub.close();
     }
+    if (zap) zap->stop();
     ctx.close();
   }
 };
@@ -882,6 +936,18 @@ caf::error validate(const GatewayConfig& cfg) {
                           " ms), clock_probe_interval (" + std::to_string(cfg.clock_probe_interval.count()) +
                           " ms) must be > 0 and liveness (" + std::to_string(cfg.liveness) + ") >= 1");
   }
+  if (cfg.security.curve) {
+    for (const auto& [what, key] : {std::pair<std::string, std::string>{"this node's public key", cfg.security.own.public_key},
+                                    {"this node's secret key", cfg.security.own.secret_key}}) {
+      const std::string problem = z85_key_problem(key);
+      if (!problem.empty()) return make_error(errc::value_out_of_range, "curve security: " + what + " " + problem);
+    }
+    for (const auto& p : cfg.peers) {
+      const std::string problem = z85_key_problem(p.public_key);
+      if (!problem.empty())
+        return make_error(errc::value_out_of_range, "curve security: the public key of node " + p.name + " " + problem);
+    }
+  }
   if (cfg.max_message_bytes < 64 || cfg.max_message_bytes > (std::size_t{1} << 30)) {
     return make_error(errc::value_out_of_range, "max_message_bytes " + std::to_string(cfg.max_message_bytes) +
                                                     " is outside 64..1073741824 bytes");
@@ -916,20 +982,42 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
     return make_error(errc::io_error, std::string("cannot create the gateway's eventfd: ") + std::strerror(errno));
   }
 
+  const MeshSecurity& sec = g.cfg.security;
+  if (sec.curve) {
+    auto zap = ZapHandler::start(g.ctx, sec.authorized, g.cfg.node);
+    if (!zap) return zap.error();
+    g.zap = std::move(*zap);
+  }
+  const int heartbeat_ms = static_cast<int>(g.cfg.heartbeat_interval.count());
+  const int heartbeat_timeout_ms = static_cast<int>(g.cfg.heartbeat_interval.count() * g.cfg.liveness);
   std::string step;
   try {
     step = "bind " + g.cfg.control_bind;
     g.router = zmq::socket_t(g.ctx, zmq::socket_type::router);
     g.router.set(zmq::sockopt::linger, 0);
     g.router.set(zmq::sockopt::router_mandatory, 1);
-    g.router.set(zmq::sockopt::router_handover, 1);
     g.router.set(zmq::sockopt::maxmsgsize, max_zmq_bytes);
+    // A connection that went silent is dropped, so a peer reconnecting under
+    // its identity after a network fault is not refused as a duplicate.
+    g.router.set(zmq::sockopt::heartbeat_ivl, heartbeat_ms);
+    g.router.set(zmq::sockopt::heartbeat_timeout, heartbeat_timeout_ms);
+    secure_server(g.router, sec, kZapDomainControl);
+    step = "monitor " + g.cfg.control_bind;
+    if (zmq_socket_monitor(g.router.handle(), kMonitorEndpoint,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
+      throw zmq::error_t();
+    g.monitor = zmq::socket_t(g.ctx, zmq::socket_type::pair);
+    g.monitor.set(zmq::sockopt::linger, 0);
+    g.monitor.connect(kMonitorEndpoint);
+    step = "bind " + g.cfg.control_bind;
     g.router.bind(g.cfg.control_bind);
     g.control_ep = g.router.get(zmq::sockopt::last_endpoint);
 
     step = "bind " + g.cfg.events_bind;
     g.pub = zmq::socket_t(g.ctx, zmq::socket_type::pub);
     g.pub.set(zmq::sockopt::linger, 0);
+    secure_server(g.pub, sec, kZapDomainEvents);
     g.pub.bind(g.cfg.events_bind);
     g.events_ep = g.pub.get(zmq::sockopt::last_endpoint);
 
@@ -943,11 +1031,11 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
       peer->dealer.set(zmq::sockopt::linger, 0);
       peer->dealer.set(zmq::sockopt::immediate, 1);
       peer->dealer.set(zmq::sockopt::reconnect_ivl, kReconnectIvlMs);
-      peer->dealer.set(zmq::sockopt::routing_id, std::string(kPeerRoutingPrefix) + g.cfg.node);
+      peer->dealer.set(zmq::sockopt::routing_id, random_routing_id(g.cfg.node));
       peer->dealer.set(zmq::sockopt::maxmsgsize, max_zmq_bytes);
-      peer->dealer.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(g.cfg.heartbeat_interval.count()));
-      peer->dealer.set(zmq::sockopt::heartbeat_timeout,
-                       static_cast<int>(g.cfg.heartbeat_interval.count() * g.cfg.liveness));
+      peer->dealer.set(zmq::sockopt::heartbeat_ivl, heartbeat_ms);
+      peer->dealer.set(zmq::sockopt::heartbeat_timeout, heartbeat_timeout_ms);
+      secure_client(peer->dealer, sec, pc.public_key);
       peer->dealer.connect(pc.control_endpoint);
       step = "connect to node " + pc.name + " events endpoint " + pc.events_endpoint;
       peer->sub = zmq::socket_t(g.ctx, zmq::socket_type::sub);
@@ -956,6 +1044,7 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
       peer->sub.set(zmq::sockopt::maxmsgsize, max_zmq_bytes);
       peer->sub.set(zmq::sockopt::subscribe, "evt.");
       peer->sub.set(zmq::sockopt::subscribe, "tele.");
+      secure_client(peer->sub, sec, pc.public_key);
       peer->sub.connect(pc.events_endpoint);
       if (pc.name == g.cfg.clock_reference) g.reference_peer = static_cast<int>(i);
       g.peers.push_back(std::move(peer));
@@ -974,9 +1063,11 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
     g.clock.estimated_error_ns = 0;
     g.mesh_time->publish(MeshTimeSegment{});
   }
-  spdlog::info("mesh {}: control {} events {}, {} peers, clock reference {}", g.cfg.node, g.control_ep, g.events_ep,
-               g.peers.size(),
-               g.reference_peer >= 0 ? g.peers[static_cast<std::size_t>(g.reference_peer)]->cfg.name : g.cfg.node);
+  spdlog::info("mesh {}: control {} events {}, {} peers, clock reference {}, security {}", g.cfg.node, g.control_ep,
+               g.events_ep, g.peers.size(),
+               g.reference_peer >= 0 ? g.peers[static_cast<std::size_t>(g.reference_peer)]->cfg.name : g.cfg.node,
+               sec.curve ? "curve (" + std::to_string(sec.authorized.size()) + " keys let in)"
+                         : std::string("plain (no authentication)"));
   g.thread = std::thread([&g] {
     pthread_setname_np(pthread_self(), "cm.mesh");  // ps/top/perf show the gateway by name
     g.run();
@@ -1031,6 +1122,8 @@ GatewayStats MeshGateway::stats() const {
   s.publish_dropped = c.publish_dropped.load();
   s.clock_samples = c.clock_samples.load();
   s.probes_answered = c.probes_answered.load();
+  s.handshakes_failed = c.handshakes_failed.load();
+  s.unknown_keys = impl_->zap ? impl_->zap->stats().refused : 0;
   return s;
 }
 

@@ -100,6 +100,9 @@ struct GatewayStats {
   std::uint64_t publish_dropped = 0;   ///< publish() calls dropped (queue full or PUB busy)
   std::uint64_t clock_samples = 0;     ///< clock probe answers accepted by the estimator
   std::uint64_t probes_answered = 0;   ///< clock probes from other nodes answered (not in replies_out)
+  std::uint64_t unknown_keys = 0;      ///< CURVE handshakes refused: key not a node's or an operator's (ZAP)
+  std::uint64_t handshakes_failed = 0;  ///< connections to the ROUTER whose handshake failed (unknown key,
+                                        ///< no CURVE against a CURVE node, garbage), from the socket monitor
 };
 
 /// The mesh gateway of one process (docs/ARCHITECTURE.md "Mesh: protobuf over

@@ -210,7 +210,7 @@ TEST(MeshConfigTest, UnknownNodeKeyNamesTheKnownKeys) {
 TEST(MeshConfigTest, UnknownTopLevelKeyNamesTheKnownKeys) {
   auto s = error_of("[mesh_settings]\nliveness = 3\n[nodes.a]\n");
   EXPECT_HAS(s, "unknown key `mesh_settings`");
-  EXPECT_HAS(s, "known top-level keys: mesh, media, movement_bpm, nodes");
+  EXPECT_HAS(s, "known top-level keys: mesh, media, movement_bpm, nodes, security, operators");
 }
 
 TEST(MeshConfigTest, MediaRootsAreReadAndRelativeOnesFollowTheConfigFile) {
@@ -540,6 +540,65 @@ stream_latency_ms = 5
 stream_port = 0
 )"),
              "allowed: 1..65535 UDP port");
+}
+
+// Two real key pairs' public halves (control_node keygen), for the security tests.
+const std::string kKeyA = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
+const std::string kKeyB = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+const std::string kKeyC = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
+
+TEST(MeshConfigTest, SecurityIsPlainUnlessTheFileSaysCurve) {
+  EXPECT_FALSE(parsed("[nodes.a]\n").security.curve);
+  EXPECT_FALSE(parsed("[security]\nmode = \"plain\"\n[nodes.a]\n").security.curve);
+  auto s = error_of("[security]\nmode = \"tls\"\n[nodes.a]\n");
+  EXPECT_HAS(s, "security.mode = \"tls\" is not a mode");
+  EXPECT_HAS(s, "\"curve\"");
+  EXPECT_HAS(error_of("[security]\nmod = \"curve\"\n[nodes.a]\n"), "unknown key `security.mod`");
+}
+
+TEST(MeshConfigTest, CurveModeReadsNodeAndOperatorKeys) {
+  auto cfg = parse_mesh_config("[security]\nmode = \"curve\"\n"
+                               "[nodes.a]\npublic_key = \"" + kKeyA + "\"\n"
+                               "[nodes.b]\ncontrol = \"tcp://10.0.0.2:7700\"\npublic_key = \"" + kKeyB + "\"\nsecret_key_file = \"/srv/b.key\"\n"
+                               "[operators.alice]\npublic_key = \"" + kKeyC + "\"\nnodes = [\"b\"]\n",
+                               "/etc/crowdmesh/mesh.toml");
+  ASSERT_TRUE(cfg) << error_sentence(cfg.error());
+  EXPECT_TRUE(cfg->security.curve);
+  EXPECT_EQ(cfg->nodes[0].public_key, kKeyA);
+  EXPECT_EQ(cfg->nodes[0].secret_key_file, "/etc/crowdmesh/keys/a.key");  // default, beside the config
+  EXPECT_EQ(cfg->nodes[1].secret_key_file, "/srv/b.key");
+  ASSERT_EQ(cfg->security.operators.size(), 1u);
+  EXPECT_EQ(cfg->security.operators[0].name, "alice");
+  EXPECT_EQ(cfg->security.operators[0].public_key, kKeyC);
+  EXPECT_FALSE(cfg->security.operators[0].allowed_on("a"));
+  EXPECT_TRUE(cfg->security.operators[0].allowed_on("b"));
+}
+
+TEST(MeshConfigTest, OperatorWithoutNodesIsAllowedEverywhere) {
+  auto cfg = parsed("[nodes.a]\n[operators.desk]\npublic_key = \"" + kKeyC + "\"\n");
+  ASSERT_EQ(cfg.security.operators.size(), 1u);
+  EXPECT_TRUE(cfg.security.operators[0].allowed_on("a"));
+}
+
+TEST(MeshConfigTest, CurveModeNeedsEveryNodesPublicKey) {
+  auto s = error_of("[security]\nmode = \"curve\"\n[nodes.a]\npublic_key = \"" + kKeyA + "\"\n[nodes.b]\ncontrol = \"tcp://10.0.0.2:7700\"\n");
+  EXPECT_HAS(s, "nodes.b has no public_key");
+  EXPECT_HAS(s, "control_node keygen --out /etc/crowdmesh/keys/b.key");
+}
+
+TEST(MeshConfigTest, BadKeysAreNamedWithWhatIsWrong) {
+  EXPECT_HAS(error_of("[nodes.a]\npublic_key = \"short\"\n"),
+             "nodes.a.public_key = \"short\" has 5 characters; a CURVE key has 40");
+  EXPECT_HAS(error_of("[nodes.a]\npublic_key = \"" + kKeyA.substr(0, 39) + "\\\\\"\n"),
+             "is not a Z85 character");
+  EXPECT_HAS(error_of("[nodes.a]\n[operators.x]\nnodes = [\"a\"]\n"), "operators.x has no public_key");
+  EXPECT_HAS(error_of("[nodes.a]\n[operators.x]\npublic_key = \"" + kKeyC + "\"\nnodes = [\"z\"]\n"),
+             "operators.x.nodes[0] = \"z\" names no node; nodes: a");
+}
+
+TEST(MeshConfigTest, AKeyUsedTwiceIsRefused) {
+  auto s = error_of("[nodes.a]\npublic_key = \"" + kKeyA + "\"\n[operators.x]\npublic_key = \"" + kKeyA + "\"\n");
+  EXPECT_HAS(s, "operators.x.public_key repeats the key of nodes.a.public_key");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "mesh/audio_chunk_codec.hpp"
 #include "mesh/audio_publisher.hpp"
 #include "mesh/audio_subscriber.hpp"
+#include "mesh/curve_keys.hpp"
 
 using namespace crowdmesh;
 using namespace std::chrono_literals;
@@ -191,4 +192,40 @@ TEST(AudioSubscriberTest, GarbageFramesAreCountedAndDropped) {
   bad.block.channels = 0;  // encodes channels 0: refused by from_audio_chunk
   (*pub)->publish(bad);
   EXPECT_TRUE(wait_until([&] { return (*sub)->stats().malformed == 1; }));
+}
+
+TEST(AudioPublisherTest, CurvePublisherStreamsToAKnownKeyOnly) {
+  auto node = *mesh::generate_curve_key_pair();
+  auto listener = *mesh::generate_curve_key_pair();
+  auto stranger = *mesh::generate_curve_key_pair();
+  mesh::MeshSecurity server;
+  server.curve = true;
+  server.own = node;
+  server.authorized = {{"node:room-b", listener.public_key}};
+  auto pub = mesh::AudioPublisher::start("tcp://127.0.0.1:*", "room-a/mixer", 512, server);
+  ASSERT_TRUE(pub) << error_sentence(pub.error());
+  auto client = [&](const mesh::CurveKeyPair& own) {
+    mesh::MeshSecurity sec;
+    sec.curve = true;
+    sec.own = own;
+    return sec;
+  };
+  std::atomic<int> known{0}, unknown{0}, plain{0};
+  auto a = mesh::AudioSubscriber::start((*pub)->endpoint(), "master", [&](StreamChunk) { ++known; }, 1 << 20,
+                                        client(listener), node.public_key);
+  auto b = mesh::AudioSubscriber::start((*pub)->endpoint(), "master", [&](StreamChunk) { ++unknown; }, 1 << 20,
+                                        client(stranger), node.public_key);
+  auto c = mesh::AudioSubscriber::start((*pub)->endpoint(), "master", [&](StreamChunk) { ++plain; });
+  ASSERT_TRUE(a && b && c);
+  std::uint64_t seq = 0;
+  ASSERT_TRUE(wait_until([&] {
+    (*pub)->publish(make_chunk("room-a/master", seq++));
+    std::this_thread::sleep_for(10ms);
+    return known.load() > 0;
+  }));
+  for (int i = 0; i < 50; ++i) (*pub)->publish(make_chunk("room-a/master", seq++));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_GT(known.load(), 10);
+  EXPECT_EQ(unknown.load(), 0);
+  EXPECT_EQ(plain.load(), 0);
 }

@@ -384,6 +384,23 @@ TEST_F(MeshGatewayTest, CommandForwardedByAPeerIsNotForwardedAgain) {
   EXPECT_EQ(gateways_[0]->stats().forwarded, 0u);
 }
 
+TEST_F(MeshGatewayTest, ImpostorUnderAPeersOldIdentityGetsNoneOfItsReplies) {
+  // Peers used to connect as "mesh:<node>" to ROUTERs with ROUTER_HANDOVER:
+  // anyone connecting as "mesh:room-b" took over the replies room-a owed room-b.
+  TestClient impostor(ctx_, gateways_[0]->control_endpoint(), "mesh:room-b");
+  impostor.send_status("room-a/mixer");
+  ASSERT_TRUE(impostor.recv());  // connected, and answered as any client
+  TestClient client(ctx_, gateways_[1]->control_endpoint());
+  for (int i = 0; i < 5; ++i) {
+    const auto id = client.send_status("room-a/mixer");  // room-b forwards to room-a
+    auto reply = client.recv();
+    ASSERT_TRUE(reply) << "room-a's reply to room-b went elsewhere";
+    EXPECT_EQ(reply->correlation_id(), id);
+    EXPECT_TRUE(reply->reply().has_ok()) << error_message(*reply);
+  }
+  EXPECT_FALSE(impostor.recv(milliseconds(200)));
+}
+
 TEST_F(MeshGatewayTest, StoppedGatewayIsReportedNotAliveAndAliveAgainAfterRestart) {
   gateways_[2]->stop();
   const auto stopped_at = std::chrono::steady_clock::now();
