@@ -46,7 +46,7 @@ std::int64_t MeshClock::now_ns() const {
   return time_->now_ns();
 }
 
-mesh::GatewayConfig gateway_config(const MeshConfig& mesh, const NodeConfig& self) {
+mesh::GatewayConfig gateway_config(const MeshConfig& mesh, const NodeConfig& self, const NodeSecurity& security) {
   mesh::GatewayConfig g;
   g.node = self.name;
   g.roles = self.roles;
@@ -58,11 +58,13 @@ mesh::GatewayConfig gateway_config(const MeshConfig& mesh, const NodeConfig& sel
   g.heartbeat_interval = std::chrono::milliseconds(mesh.heartbeat_interval_ms);
   g.liveness = mesh.liveness;
   for (const auto& n : mesh.nodes)
-    if (n.name != self.name) g.peers.push_back({n.name, n.endpoints.control, n.endpoints.events, n.roles});
+    if (n.name != self.name) g.peers.push_back({n.name, n.endpoints.control, n.endpoints.events, n.roles, n.public_key});
+  g.security = security.sockets;
   return g;
 }
 
-std::unique_ptr<ControlPlane> ControlPlane::start(const MeshConfig& mesh, const NodeConfig& self, caf::actor router,
+std::unique_ptr<ControlPlane> ControlPlane::start(const MeshConfig& mesh, const NodeConfig& self,
+                                                  const NodeSecurity& security, caf::actor router,
                                                   MeshClock& clock, std::vector<std::string>& errors,
                                                   std::function<void(const v1::Envelope&)> on_event) {
   std::unique_ptr<ControlPlane> cp(new ControlPlane());
@@ -72,7 +74,7 @@ std::unique_ptr<ControlPlane> ControlPlane::start(const MeshConfig& mesh, const 
   };
   mesh::EventHandler events;
   if (on_event) events = [on_event](const std::string&, const v1::Envelope& env) { on_event(env); };
-  auto gcfg = gateway_config(mesh, self);
+  auto gcfg = gateway_config(mesh, self, security);
   gcfg.mesh_time = clock.time_source();  // the device's playout thread reads the same function
   auto gw = mesh::MeshGateway::start(gcfg, handler, events);
   if (gw) {

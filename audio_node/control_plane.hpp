@@ -10,6 +10,7 @@
 #include "common/mesh_config.hpp"
 #include "common/mesh_time.hpp"
 #include "mesh/mesh_gateway.hpp"
+#include "node_security.hpp"
 #include "osc/osc_bridge.hpp"
 
 namespace crowdmesh::node {
@@ -45,9 +46,11 @@ class MeshClock {
 class ControlPlane {
  public:
   /// Starts what the node's config asks for. `router` must accept NodeRequest.
+  /// `security`: the gateway's sockets (plain or CURVE, docs/SECURITY.md).
   /// `on_event` receives every event envelope from a peer (gateway thread; must not block).
-  static std::unique_ptr<ControlPlane> start(const MeshConfig& mesh, const NodeConfig& self, caf::actor router,
-                                             MeshClock& clock, std::vector<std::string>& errors,
+  static std::unique_ptr<ControlPlane> start(const MeshConfig& mesh, const NodeConfig& self,
+                                             const NodeSecurity& security, caf::actor router, MeshClock& clock,
+                                             std::vector<std::string>& errors,
                                              std::function<void(const crowdmesh::v1::Envelope&)> on_event = {});
   ~ControlPlane();
   /// Stops the OSC bridge, then the gateway (joins their threads). Idempotent.
@@ -69,6 +72,6 @@ class ControlPlane {
 };
 
 /// The gateway settings for `self` within `mesh` (peers = every other node).
-mesh::GatewayConfig gateway_config(const MeshConfig& mesh, const NodeConfig& self);
+mesh::GatewayConfig gateway_config(const MeshConfig& mesh, const NodeConfig& self, const NodeSecurity& security);
 
 }  // namespace crowdmesh::node

@@ -15,7 +15,9 @@ using namespace std::chrono_literals;
 caf::expected<std::unique_ptr<EncoderRole>> EncoderRole::start(caf::actor_system& sys,
                                                                const std::vector<std::string>& specs,
                                                                const std::string& source_endpoint,
-                                                               const std::string& stream, double max_backlog_seconds) {
+                                                               const std::string& stream, double max_backlog_seconds,
+                                                               const mesh::MeshSecurity& security,
+                                                               const std::string& source_key) {
   encoder::EncoderActorConfig cfg;
   for (const auto& s : specs) {
     auto spec = encoder::parse_encode_spec(s);
@@ -32,7 +34,8 @@ caf::expected<std::unique_ptr<EncoderRole>> EncoderRole::start(caf::actor_system
   if (!source_endpoint.empty()) {
     auto inbox = role->inbox_;
     auto sub =
-        mesh::AudioSubscriber::start(source_endpoint, stream, [inbox](StreamChunk c) { inbox->offer(std::move(c)); });
+        mesh::AudioSubscriber::start(source_endpoint, stream, [inbox](StreamChunk c) { inbox->offer(std::move(c)); },
+                                     1 << 20, security, source_key);
     if (!sub) {
       caf::anon_send_exit(role->actor_, caf::exit_reason::user_shutdown);
       return sub.error();
@@ -99,6 +102,18 @@ std::string resolve_audio_source(const MeshConfig& mesh, const std::string& sour
     ep.replace(at + 3, wildcard.size(), host);
   }
   return ep;
+}
+
+caf::expected<std::string> audio_source_key(const MeshConfig& mesh, const NodeSecurity& security,
+                                            const std::string& source) {
+  if (!security.sockets.curve || source.empty()) return std::string();
+  if (auto it = security.node_keys.find(source); it != security.node_keys.end()) return it->second;
+  for (const auto& n : mesh.nodes)
+    if (resolve_audio_source(mesh, n.name) == source || n.endpoints.audio == source) return security.node_keys.at(n.name);
+  return make_error(errc::value_out_of_range,
+                    "encoder source " + source + " is not a node of " + mesh.origin +
+                        ": with security.mode = \"curve\" an encoder takes a mesh node's stream (it needs the "
+                        "node's public key); name the node, e.g. --source room-a");
 }
 
 }  // namespace crowdmesh::node

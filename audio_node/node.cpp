@@ -217,7 +217,12 @@ int run_encoder_node(const NodeOptions& o, const MeshConfig& mesh, const NodeCon
   configure_actor_system(cfg);
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
-  auto role = EncoderRole::start(sys, node.encoder.outputs, source, node.encoder.stream);
+  auto key = audio_source_key(mesh, o.security, source);
+  if (!key) {
+    std::cerr << "audio_node: " << error_sentence(key.error()) << "\n";
+    return 2;
+  }
+  auto role = EncoderRole::start(sys, node.encoder.outputs, source, node.encoder.stream, 2.0, o.security.sockets, *key);
   if (!role) {
     std::cerr << "audio_node: " << error_sentence(role.error()) << "\n";
     return 2;
@@ -231,7 +236,7 @@ int run_encoder_node(const NodeOptions& o, const MeshConfig& mesh, const NodeCon
     rcfg.tempo_node = mesh.tempo_node;
     rcfg.telemetry = [&telemetry, &control] { return telemetry.snapshot(control.get()); };
     router = spawn_command_router(sys, rcfg);
-    control = ControlPlane::start(mesh, node, router, mesh_clock, summary.errors,
+    control = ControlPlane::start(mesh, node, o.security, router, mesh_clock, summary.errors,
                                   [&telemetry](const crowdmesh::v1::Envelope& env) { telemetry.on_peer_event(env); });
   }
   if (control && !control->osc_failure().empty()) {
@@ -384,6 +389,15 @@ std::optional<int> prepare(const NodeOptions& options, MeshConfig& mesh_cfg, Nod
     return 2;
   }
   o.media = std::move(*roots);
+  if (o.mesh) {
+    auto security = node_security(mesh_cfg, node);
+    if (!security) {
+      std::cerr << "audio_node: " << error_sentence(security.error()) << "\n";
+      return 2;
+    }
+    o.security = std::move(*security);
+    log_security(o.security, node);
+  }
   if (!o.bpm_config_path.empty()) {
     auto table = tempo::load_bpm_config_json(o.bpm_config_path);
     if (!table) {
@@ -439,8 +453,14 @@ int run_node(const NodeOptions& options) {
   NodeActors a;
   if (node.has_role("encoder") && !node.encoder.outputs.empty()) {
     const bool offline = dev.backend == "virtual" && !dev.realtime;
-    auto role = EncoderRole::start(sys, node.encoder.outputs, resolve_audio_source(mesh_cfg, node.encoder.source),
-                                   node.encoder.stream, offline ? 600.0 : 2.0);
+    const std::string source = resolve_audio_source(mesh_cfg, node.encoder.source);
+    auto key = audio_source_key(mesh_cfg, o.security, source);
+    if (!key) {
+      std::cerr << "audio_node: " << error_sentence(key.error()) << "\n";
+      return 2;
+    }
+    auto role = EncoderRole::start(sys, node.encoder.outputs, source, node.encoder.stream, offline ? 600.0 : 2.0,
+                                   o.security.sockets, *key);
     if (!role) {
       std::cerr << "audio_node: " << error_sentence(role.error()) << "\n";
       return 2;

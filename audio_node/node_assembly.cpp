@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 std::unique_ptr<mesh::AudioPublisher> start_audio_publisher(const NodeOptions& o, const NodeConfig& node,
                                                             RunSummary& summary) {
   if (!o.mesh) return nullptr;
-  auto pub = mesh::AudioPublisher::start(node.endpoints.audio, node.name + "/mixer");
+  auto pub = mesh::AudioPublisher::start(node.endpoints.audio, node.name + "/mixer", 512, o.security.sockets);
   if (!pub) {
     spdlog::error("{}: remote encoders cannot take this node's mix", error_sentence(pub.error()));
     summary.errors.push_back(error_sentence(pub.error()));
@@ -70,6 +70,7 @@ void spawn_audio_path(caf::actor_system& sys, const NodeOptions& o, const MeshCo
     StreamRoleConfig scfg;
     scfg.node = node.name;
     scfg.mesh = mesh_cfg;
+    scfg.security = o.security;
     scfg.settings = node.stream;
     if (!o.play_stream.empty()) scfg.settings.play = o.play_stream;
     if (o.stream_latency_ms) scfg.settings.latency_ms = *o.stream_latency_ms;
@@ -129,7 +130,7 @@ void start_mesh_side(caf::actor_system& sys, caf::scoped_actor& self, const Node
       streams->handle(c, std::move(reply));
     };
   a.router = spawn_command_router(sys, rcfg);
-  a.control = ControlPlane::start(mesh_cfg, node, a.router, mesh_clock, summary.errors,
+  a.control = ControlPlane::start(mesh_cfg, node, o.security, a.router, mesh_clock, summary.errors,
                                   [stretch = a.stretch, &telemetry](const crowdmesh::v1::Envelope& env) {
                                     if (!telemetry.on_peer_event(env)) forward_tempo_event(stretch, env);
                                   });

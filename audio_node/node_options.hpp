@@ -8,6 +8,7 @@
 
 #include "common/local_clock.hpp"
 #include "device/device_config.hpp"
+#include "node_security.hpp"
 #include "stretch/media_roots.hpp"
 #include "stretch/resampler_quality.hpp"
 #include "stretch/soundtouch_stretcher.hpp"
@@ -41,6 +42,7 @@ struct NodeOptions {
   std::string bpm_config_path;             ///< --bpm-config: the original bpm_config.json (overrides the mesh config)
   bool diagnostics = false;                 ///< --diagnostics: accept Stall (adds to the node's `diagnostics`)
   std::vector<std::string> media_roots;    ///< --media-root (repeatable): folders loads may come from, besides [media] roots
+  NodeSecurity security;                   ///< keys of this node's sockets (curve) or plain, set before any socket opens
   stretch::MediaRoots media;               ///< the checked roots (config + --media-root), set before any actor starts
   std::string play_stream;                 ///< --play-stream NODE[/master]: play that node's mix here
   std::optional<int> stream_latency_ms;    ///< --stream-latency-ms: playout latency L of this node's stream

@@ -308,6 +308,13 @@ caf::expected<v1::StreamInfo> StreamRole::request_subscription(const std::string
                                                                const std::string& source_node) {
   if (!client_ || client_->endpoint() != endpoint) {
     client_ = std::make_unique<mesh::MeshClient>();
+    if (cfg_.security.sockets.curve) {
+      auto key = cfg_.security.node_keys.find(source_node);
+      if (key == cfg_.security.node_keys.end())
+        return make_error(errc::value_out_of_range, "node " + source_node + " has no public key in " +
+                                                        cfg_.mesh.origin + " (curve security)");
+      if (auto ok = client_->use_curve(cfg_.security.sockets.own, key->second); !ok) return ok.error();
+    }
     if (auto ok = client_->connect(endpoint); !ok) return ok.error();
   }
   v1::Envelope env;

@@ -13,6 +13,7 @@
 #include "caf/expected.hpp"
 #include "command_router.hpp"
 #include "common/mesh_config.hpp"
+#include "node_security.hpp"
 #include "crowdmesh/v1/envelope.pb.h"
 #include "mixer/render_port.hpp"
 #include "netaudio/network_feed.hpp"
@@ -29,7 +30,8 @@ namespace crowdmesh::node {
 /// Settings of a node's remote-playout role.
 struct StreamRoleConfig {
   std::string node;                 ///< this node's name ("room-a")
-  MeshConfig mesh;                  ///< where the sources' control endpoints are
+  MeshConfig mesh;                  ///< where the sources' control endpoints (and, in curve mode, keys) are
+  NodeSecurity security;            ///< this node's key pair for the subscription requests (curve), or plain
   StreamSettings settings;          ///< latency, UDP port, this node's address, FEC, the stream to play
   int sample_rate_hz = 48000;       ///< the device's (= mesh timeline's) rate; a played stream must match it
   int channels = 2;                 ///< the device's channels; a played stream must match them

@@ -27,6 +27,9 @@ v1::LinkStats link_stats(mesh::MeshGateway& g) {
   s.set_forwarded(st.forwarded);
   s.set_timeouts(st.timeouts);
   s.set_publish_dropped(st.publish_dropped);
+  s.set_connections_refused(st.handshakes_failed);
+  s.set_unknown_keys(st.unknown_keys);
+  s.set_security(g.security_mode());
   return s;
 }
 

@@ -187,6 +187,7 @@ struct Raw {
   std::string probes;
   std::string actor;
   std::string ms;
+  std::string key, server_key, config, out, name;
   StreamArgs stream;
 };
 
@@ -531,6 +532,14 @@ void add_global_options(CLI::App& app, Raw& raw) {
                  "Reply timeout in ms (default 1000; load 30000; start: its --timeout + 1000)")
       ->type_name("MS");
   app.add_option("--events", raw.events, "Events (PUB) endpoint for watch (default: port + 1)")->type_name("ENDPOINT");
+  app.add_option("--key", raw.key,
+                 "CURVE key file of this operator (default: $CROWDMESH_KEY, then ~/.config/crowdmesh/operator.key)")
+      ->type_name("FILE");
+  app.add_option("--server-key", raw.server_key, "CURVE public key of the node reached (40 Z85 characters)")
+      ->type_name("KEY");
+  app.add_option("--config", raw.config,
+                 "Mesh config: the node's public key is looked up by --connect, and whether the mesh uses CURVE")
+      ->type_name("FILE");
 }
 
 // The mixer, tempo and test-tone commands.
@@ -610,6 +619,11 @@ void add_tool_subcommands(CLI::App& app, Raw& raw) {
   doctor->add_option("--device", raw.device, "Device to measure: index or name (default: the default output)");
   doctor->add_option("--probes", raw.probes, "Round trips per link for the link check (default 100; 0 = skip)")
       ->type_name("N");
+  auto* keygen = app.add_subcommand("keygen", "Make a CURVE key pair (operator or node), write it 0600, print the public key");
+  keygen->add_option("--out", raw.out, "Key file to write (default ~/.config/crowdmesh/operator.key; never overwritten)")
+      ->type_name("FILE");
+  keygen->add_option("--name", raw.name, "Who holds the key (operator or node name), for the file and the snippet")
+      ->type_name("NAME");
   auto* stall =
       app.add_subcommand("stall", "Diagnostics: block an actor (mixer) for MS ms, as an overloaded machine would");
   stall->add_option("ACTOR", raw.actor, "Actor to stall: mixer")->required();
@@ -719,6 +733,15 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args, 
     auto ms = to_integer(raw.timeout_ms, "--timeout", 1, kMaxTimeoutMs, "ms");
     if (!ms) return ms.error();
     req.timeout = std::chrono::milliseconds{*ms};
+  }
+  req.key_file = raw.key;
+  req.server_key = raw.server_key;
+  req.config_path = raw.config;
+  if (req.command == "keygen") {
+    req.kind = Request::Kind::keygen;
+    req.keygen_out = raw.out;
+    if (!raw.name.empty()) req.keygen_name = raw.name;
+    return req;
   }
 
   if (req.command == "watch") {

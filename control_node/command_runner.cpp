@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/error.hpp"
+#include "control_node/credentials.hpp"
 #include "control_node/link_check.hpp"
 #include "control_node/reply_printer.hpp"
 #include "control_node/top_view.hpp"
@@ -56,6 +57,18 @@ int CommandRunner::run(Request request, const std::atomic<bool>& stop) {
   if (request.kind == Request::Kind::message) {
     out_ << request.text;
     return kExitOk;
+  }
+  if (request.kind == Request::Kind::keygen) {
+    auto text = run_keygen(request);
+    if (!text) return fail(text.error());
+    out_ << *text;
+    return kExitOk;
+  }
+  auto credentials = resolve_credentials(
+      request, request.kind == Request::Kind::watch ? request.events_endpoint : request.connect_endpoint);
+  if (!credentials) return fail(credentials.error());
+  if (*credentials) {
+    if (auto ok = client_.use_curve((*credentials)->own, (*credentials)->server_key); !ok) return fail(ok.error());
   }
   if (request.kind == Request::Kind::watch) return run_watch(request, stop);
   if (auto connected = client_.connect(request.connect_endpoint); !connected) return fail(connected.error());

@@ -28,6 +28,7 @@ struct Request {
     message,  ///< print `text` (help, version) and exit 0
     top,      ///< poll GetTelemetry (`envelope`) every `top_interval` and draw the mesh
     doctor,   ///< send RunDoctor (`envelope`), print the report, then check every link
+    keygen,   ///< make a CURVE key pair, write it to `keygen_out`, print the public key (no node needed)
   };
   Kind kind = Kind::send;
   /// Subcommand name as typed ("status", "gain", ...).
@@ -59,6 +60,18 @@ struct Request {
   int doctor_probes = 100;
   /// Kind::message: the text to print (help or version).
   std::string text;
+  /// --key: this operator's key file (curve); empty = $CROWDMESH_KEY, then
+  /// ~/.config/crowdmesh/operator.key when a node's public key is known.
+  std::string key_file;
+  /// --server-key: the public key of the node reached (40 Z85 characters).
+  std::string server_key;
+  /// --config: the mesh config, to find the node's key by its endpoint and
+  /// whether the mesh uses CURVE.
+  std::string config_path;
+  /// `keygen --out FILE` (default ~/.config/crowdmesh/operator.key) and
+  /// `keygen --name LABEL` (written in the file's comment and the snippet).
+  std::string keygen_out;
+  std::string keygen_name = "operator";
 
   /// True when the command goes to every node (--to '*').
   bool broadcast() const { return target_node == "*"; }

@@ -298,6 +298,7 @@ nlohmann::json node_json(const v1::NodeTelemetry& node) {
   out["encoder"] = latest.encoder ? encoder_json(latest.encoder->encoder()) : nlohmann::json(nullptr);
   out["links"] = nlohmann::json::array();
   out["link_counters"] = nullptr;
+  out["security"] = nullptr;
   out["streams"] = nlohmann::json::array();
   out["clock_offset_ms"] = nullptr;
   if (latest.links) {
@@ -306,7 +307,12 @@ nlohmann::json node_json(const v1::NodeTelemetry& node) {
     out["streams"] = nlohmann::json::array();
     for (const auto& stream : l.streams()) out["streams"].push_back(stream_link_json(stream));
     out["link_counters"] = {
-        {"forwarded", l.forwarded()}, {"timeouts", l.timeouts()}, {"publish_dropped", l.publish_dropped()}};
+        {"forwarded", l.forwarded()},
+        {"timeouts", l.timeouts()},
+        {"publish_dropped", l.publish_dropped()},
+        {"connections_refused", l.connections_refused()},
+        {"unknown_keys", l.unknown_keys()}};
+    out["security"] = l.security();
     out["clock_offset_ms"] = static_cast<double>(l.clock_offset_ns()) / 1e6;
   } else if (latest.clock) {
     out["clock_offset_ms"] = static_cast<double>(latest.clock->clock().offset_ns()) / 1e6;
@@ -638,6 +644,11 @@ void links_lines(View& v, const v1::LinkStats& l) {
            std::to_string(l.forwarded()));
   head.add("  timeouts " + std::to_string(l.timeouts()), l.timeouts() > 0 ? kYellow : nullptr);
   head.add("  pub-dropped " + std::to_string(l.publish_dropped()), l.publish_dropped() > 0 ? kYellow : nullptr);
+  if (!l.security().empty()) head.add("  " + sanitize(l.security()), l.security() == "plain" ? kYellow : nullptr);
+  if (l.connections_refused() > 0)
+    head.add("  refused " + std::to_string(l.connections_refused()) + " (unknown keys " +
+                 std::to_string(l.unknown_keys()) + ")",
+             kRed);
   v.put(head);
   // Link entries packed onto continuation lines.
   const std::string indent = "    ";

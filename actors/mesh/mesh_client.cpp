@@ -98,8 +98,7 @@ caf::error MeshClient::timeout_error(std::chrono::milliseconds timeout) {
   const std::string refused = handshake_failure();
   if (!refused.empty()) return make_error(errc::not_allowed, "no reply from " + endpoint_ + ": " + refused);
   return make_error(errc::timeout, "no reply from " + endpoint_ + " within " + std::to_string(timeout.count()) +
-                                       " ms (is audio_node running? see control_node nodes" +
-                                       (own_key_ ? std::string(")") : std::string("; a node with CURVE keys gives a plain client no answer)")));
+                                       " ms (is audio_node running? see control_node nodes)");
 }
 
 caf::expected<void> MeshClient::send(v1::Envelope& request) {

@@ -1127,6 +1127,7 @@ GatewayStats MeshGateway::stats() const {
   return s;
 }
 
+const char* MeshGateway::security_mode() const { return impl_->cfg.security.mode_name(); }
 std::string MeshGateway::control_endpoint() const { return impl_->control_ep; }
 std::string MeshGateway::events_endpoint() const { return impl_->events_ep; }
 const std::string& MeshGateway::node() const { return impl_->cfg.node; }

@@ -144,6 +144,8 @@ class MeshGateway {
   std::vector<PeerState> nodes() const;
   /// Counters since start.
   GatewayStats stats() const;
+  /// "curve" or "plain".
+  const char* security_mode() const;
   /// The bound ROUTER endpoint (ZMQ_LAST_ENDPOINT, real port for ":*").
   std::string control_endpoint() const;
   /// The bound PUB endpoint.

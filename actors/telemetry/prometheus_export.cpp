@@ -175,6 +175,11 @@ void links(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::LinkSt
   }
   b.gauge("crowdmesh_clock_offset_seconds", "This node's mesh clock offset estimate (mesh - local).")
       .add(n, static_cast<double>(s.clock_offset_ns()) / 1e9);
+  b.counter("crowdmesh_connections_refused_total",
+            "Connections to the control socket whose handshake failed (no key, unknown key, plain against CURVE).")
+      .add(n, static_cast<double>(s.connections_refused()));
+  b.counter("crowdmesh_unknown_keys_total", "CURVE handshakes refused for a key that is no node's or operator's.")
+      .add(n, static_cast<double>(s.unknown_keys()));
   stream_links(b, n, s);
 }
 

@@ -13,6 +13,9 @@
 #                (default: build, relative to the repository)
 #   MESH_CONFIG  mesh file (default: deploy/mesh.local.toml); the nodes must be room-a/b/c
 #   LOG_DIR      where node logs go (default: a fresh temporary directory, kept and printed)
+#   CURVE=1      run the mesh with security.mode = "curve": keys for the three nodes and the
+#                bench are made with control_node keygen in LOG_DIR, and a copy of the mesh
+#                file with their public keys is used (docs/SECURITY.md)
 # Build first:  ninja -C build audio_node control_node mesh_latency_bench
 # Exit status: the bench's (0 every request answered, 1 some failed), or 1 if the mesh did
 # not come up within 10 s.
@@ -36,6 +39,25 @@ done
 [[ -f "$config" ]] || { echo "mesh_latency: mesh config $config not found" >&2; exit 1; }
 log_dir="${LOG_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/mesh_latency.XXXXXX")}"
 mkdir -p "$log_dir"
+
+bench_auth=()
+control_auth=()
+if [[ "${CURVE:-0}" == 1 ]]; then
+  curve_config="$log_dir/mesh.curve.toml"
+  cp "$config" "$curve_config"
+  for node in "${nodes[@]}"; do
+    key="$("$control_node" keygen --name "$node" --out "$log_dir/keys/$node.key" | sed -n 's/^public key: //p')"
+    esc="${key//&/\\&}"  # '&' is a Z85 character and means "the match" to sed
+    sed -i "s|^\[nodes\.$node\]\$|[nodes.$node]\npublic_key = \"$esc\"\nsecret_key_file = \"$log_dir/keys/$node.key\"|" "$curve_config"
+    if [[ "$node" == room-a ]]; then server_key="$key"; fi
+  done
+  op_key="$("$control_node" keygen --name bench --out "$log_dir/bench.key" | sed -n 's/^public key: //p')"
+  printf '\n[security]\nmode = "curve"\n\n[operators.bench]\npublic_key = "%s"\n' "$op_key" >>"$curve_config"
+  config="$curve_config"
+  bench_auth=(--key "$log_dir/bench.key" --server-key "$server_key")
+  control_auth=(--config "$config" --key "$log_dir/bench.key")
+  echo "mesh_latency: curve mesh ($config)"
+fi
 
 pids=()
 # shellcheck disable=SC2317  # invoked by the EXIT trap
@@ -79,18 +101,18 @@ while ((SECONDS < deadline)); do
       exit 1
     fi
   done
-  listing="$("$control_node" --connect "$connect" --timeout 500 --json nodes 2>/dev/null || true)"
+  listing="$("$control_node" "${control_auth[@]}" --connect "$connect" --timeout 500 --json nodes 2>/dev/null || true)"
   alive="$(grep -o '"alive":true' <<<"$listing" | wc -l)"
   ((alive >= ${#nodes[@]})) && break
   sleep 0.2
 done
 if ((alive < ${#nodes[@]})); then
   echo "mesh_latency: only $alive of ${#nodes[@]} nodes alive after 10 s; room-a says:" >&2
-  "$control_node" --connect "$connect" --timeout 500 nodes >&2 || true
+  "$control_node" "${control_auth[@]}" --connect "$connect" --timeout 500 nodes >&2 || true
   exit 1
 fi
 echo "mesh_latency: ${nodes[*]} alive"
 
 status=0
-"$bench" --connect "$connect" --to room-c "$@" || status=$?
+"$bench" --connect "$connect" --to room-c "${bench_auth[@]}" "$@" || status=$?
 exit "$status"

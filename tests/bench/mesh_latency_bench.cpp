@@ -7,6 +7,7 @@
 //
 // Usage: mesh_latency_bench [--connect tcp://127.0.0.1:7700] [--to room-c]
 //                           [--count 10000] [--warmup 200] [--baseline-only|--no-baseline]
+//                           [--key OPERATOR.key --server-key NODE_PUBLIC_KEY]   (a CURVE mesh)
 // Exit status: 0 every request answered, 1 some failed (counted), 2 usage.
 #include <unistd.h>
 
@@ -46,6 +47,8 @@ struct Options {
   std::uint64_t warmup = 200;
   bool mesh = true;
   bool baseline = true;
+  std::string key_file;    ///< CURVE: this client's key pair (control_node keygen)
+  std::string server_key;  ///< CURVE: the public key of the node at --connect
 };
 
 /// Round-trip samples and failure counts of one measured series.
@@ -162,6 +165,15 @@ std::string bench_source() { return "bench-" + std::to_string(getpid()) + "/cli"
 Series run_mesh(const Options& opt, std::size_t request_bytes) {
   Series s;
   crowdmesh::mesh::MeshClient client;
+  if (!opt.key_file.empty()) {
+    auto pair = crowdmesh::mesh::read_curve_key_file(opt.key_file);
+    auto curve = pair ? client.use_curve(*pair, opt.server_key) : caf::expected<void>(pair.error());
+    if (!curve) {
+      s.send_errors = opt.count;
+      s.note_error(crowdmesh::error_sentence(curve.error()));
+      return s;
+    }
+  }
   if (auto connected = client.connect(opt.connect); !connected) {
     s.send_errors = opt.count;
     s.note_error(crowdmesh::error_sentence(connected.error()));
@@ -298,7 +310,7 @@ bool parse_count(const char* text, std::uint64_t& out) {
 int usage(const char* why) {
   std::fprintf(stderr,
                "mesh_latency_bench: %s\nusage: mesh_latency_bench [--connect ENDPOINT] [--to NODE] "
-               "[--count N] [--warmup N] [--baseline-only|--no-baseline]\n",
+               "[--count N] [--warmup N] [--baseline-only|--no-baseline] [--key FILE --server-key KEY]\n",
                why);
   return 2;
 }
@@ -322,6 +334,10 @@ int main(int argc, char** argv) {
       opt.mesh = false;
     } else if (arg == "--no-baseline") {
       opt.baseline = false;
+    } else if (arg == "--key" && has_value) {
+      opt.key_file = argv[++i];
+    } else if (arg == "--server-key" && has_value) {
+      opt.server_key = argv[++i];
     } else if (arg == "-h" || arg == "--help") {
       usage("round trip of GetStatus through one forwarding hop, and a ZeroMQ echo baseline");
       return 0;
@@ -330,6 +346,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!opt.mesh && !opt.baseline) return usage("--baseline-only and --no-baseline exclude each other");
+  if (opt.key_file.empty() != opt.server_key.empty()) return usage("--key and --server-key go together");
 
   // The baseline payload has the size of the serialized status request.
   const std::size_t request_bytes = status_request_bytes(bench_source(), opt.to);
