@@ -64,7 +64,8 @@ std::string random_routing_id(const std::string& node) {
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(bits));
   return std::string(kPeerRoutingPrefix) + node + ":" + hex;
 }
-constexpr std::chrono::seconds kLoadBudget{30};  // a forwarded LoadBuffer decodes ahead before replying
+constexpr std::chrono::seconds kLoadBudget{30};
+constexpr std::chrono::nanoseconds kMaxHeldWait{std::chrono::hours(1) + std::chrono::seconds(1)};  // a forwarded LoadBuffer decodes ahead before replying
 
 std::string payload_name(const Envelope& env) {
   switch (env.payload_case()) {
@@ -569,9 +570,14 @@ struct MeshGateway::Impl {
   // How long a forwarded command may take before the requester is told it timed
   // out: the request timeout, plus the wait of a command held until its
   // execute_at_ns, plus kLoadBudget for a load (it decodes ahead before it replies).
+  // The wait is computed in 128 bits and capped at kMaxHeldWait (a node holds
+  // a command at most an hour; any execute_at_ns, INT64_MIN..MAX, is safe).
   std::int64_t forward_budget_ns(const Envelope& env) const {
     std::int64_t budget = std::chrono::nanoseconds(cfg.request_timeout).count();
-    if (env.has_execute_at_ns()) budget += std::max<std::int64_t>(0, env.execute_at_ns() - mesh_now());
+    if (env.has_execute_at_ns()) {
+      const __int128 wait = static_cast<__int128>(env.execute_at_ns()) - mesh_now();
+      budget += static_cast<std::int64_t>(std::clamp<__int128>(wait, 0, kMaxHeldWait.count()));
+    }
     if (env.has_command() && env.command().has_load_buffer())
       budget = std::max(budget, std::chrono::nanoseconds(kLoadBudget).count());
     return budget;

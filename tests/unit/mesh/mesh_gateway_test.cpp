@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -399,6 +400,26 @@ TEST_F(MeshGatewayTest, ImpostorUnderAPeersOldIdentityGetsNoneOfItsReplies) {
     EXPECT_TRUE(reply->reply().has_ok()) << error_message(*reply);
   }
   EXPECT_FALSE(impostor.recv(milliseconds(200)));
+}
+
+TEST_F(MeshGatewayTest, ForwardedCommandWithAnExtremeExecuteAtWaitsForItsReply) {
+  // execute_at_ns − now used to overflow for INT64_MIN/MAX: the forward's
+  // deadline wrapped and the requester got a timeout at once.
+  TestClient client(ctx_, gateways_[0]->control_endpoint());
+  for (const std::int64_t at : {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()}) {
+    Envelope env;
+    env.set_protocol_version(kProtocolVersion);
+    env.set_source("ctl-test/cli");
+    env.set_target("room-c/mixer");
+    env.set_correlation_id(900 + (at > 0));
+    env.set_execute_at_ns(at);
+    env.mutable_command()->mutable_get_status();
+    client.send_envelope(env);
+    auto reply = client.recv();
+    ASSERT_TRUE(reply) << at;
+    EXPECT_EQ(reply->correlation_id(), env.correlation_id());
+    EXPECT_TRUE(reply->reply().has_ok()) << at << ": " << error_message(*reply);
+  }
 }
 
 TEST_F(MeshGatewayTest, StoppedGatewayIsReportedNotAliveAndAliveAgainAfterRestart) {
