@@ -8,6 +8,9 @@
 #    (/etc/security/limits.d/crowdmesh.conf; the unit sets the same limits itself);
 #  - puts the mesh config at /etc/crowdmesh/mesh.toml (CONFIG, else the example,
 #    which you then edit: NAME must be one of its [nodes.*]);
+#  - makes the node's CURVE key pair once (/etc/crowdmesh/keys/NAME.key, mode 0600,
+#    owned by 'crowdmesh') and prints its public key for the config's
+#    [nodes.NAME] public_key (docs/SECURITY.md);
 #  - enables and starts audio_node@NAME.
 # Usage (as root): deploy/install-node.sh NAME [CONFIG]   env: PREFIX (default /usr/local), BUILD_DIR
 # Undo: systemctl disable --now audio_node@NAME; rm /etc/security/limits.d/crowdmesh.conf
@@ -55,6 +58,14 @@ if [ -n "$config" ]; then
 elif [ ! -e /etc/crowdmesh/mesh.toml ]; then
   install -m 0644 "$root/deploy/mesh.example.toml" /etc/crowdmesh/mesh.toml
   echo "install-node: /etc/crowdmesh/mesh.toml is the example: edit it so that it names '$name' and this machine's address"
+fi
+install -d -m 0700 -o crowdmesh -g crowdmesh /etc/crowdmesh/keys
+key="/etc/crowdmesh/keys/$name.key"
+if [ ! -e "$key" ]; then
+  "$prefix/bin/control_node" keygen --name "$name" --out "$key" | sed 's/^/install-node: /'
+  chown crowdmesh:crowdmesh "$key"
+else
+  echo "install-node: keeping the key pair in $key (public key: $(sed -n 's/^public_key = "\(.*\)"$/\1/p' "$key"))"
 fi
 if ! grep -q "^\[nodes\.$name\]" /etc/crowdmesh/mesh.toml; then
   echo "install-node: warning: /etc/crowdmesh/mesh.toml has no [nodes.$name]: the service will refuse to start until it does" >&2
