@@ -7,6 +7,7 @@ pkg_check_modules(SOUNDTOUCH REQUIRED IMPORTED_TARGET soundtouch)
 pkg_check_modules(PORTAUDIO REQUIRED IMPORTED_TARGET portaudio-2.0)
 pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
 pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus)
+pkg_check_modules(PUGIXML REQUIRED IMPORTED_TARGET pugixml)  # Rekordbox XML (actors/structure)
 pkg_check_modules(LIBLO REQUIRED IMPORTED_TARGET liblo)
 pkg_check_modules(OPUSENC REQUIRED IMPORTED_TARGET libopusenc)
 # libopus itself (libopus-dev): the Opus payload of remote playout (actors/netaudio).

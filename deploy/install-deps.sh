@@ -19,6 +19,7 @@ BUILD_PKGS=(
   nlohmann-json3-dev              # JSON summaries
   libspdlog-dev                   # logging (never on the RT path)
   libtomlplusplus-dev             # mesh config files (TOML)
+  libpugixml-dev                  # Rekordbox XML collections (actors/structure)
   liblo-dev                       # OSC bridge (the original server's UDP API)
   libopusenc-dev libopus-dev libogg-dev  # Ogg/Opus encoder; libopus: Opus payload of remote playout
   libflac-dev                     # FLAC encoder
@@ -55,7 +56,7 @@ TEST_PKGS=(
 ARM64_PKGS=(
   libc6-dev libcaf-dev portaudio19-dev libzmq3-dev cppzmq-dev libprotobuf-dev
   libsamplerate0-dev libsoundtouch-dev libsndfile1-dev libcli11-dev nlohmann-json3-dev
-  libspdlog-dev libtomlplusplus-dev liblo-dev libopusenc-dev libopus-dev libogg-dev
+  libspdlog-dev libtomlplusplus-dev libpugixml-dev liblo-dev libopusenc-dev libopus-dev libogg-dev
   libflac-dev libmp3lame-dev libshout-dev libebur128-dev libmicrohttpd-dev libsystemd-dev
   libisal-dev libgtest-dev libgmock-dev
 )
