@@ -11,6 +11,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <tuple>
 #include <sstream>
 
 #include "common/deck.hpp"
@@ -188,6 +189,8 @@ struct Raw {
   std::string actor;
   std::string ms;
   std::string key, server_key, config, out, name;
+  std::string struct_dir, delta, bpm_min, bpm_max, keys, target_bpm, n_sections, format, rate, audio_dir, rekordbox;
+  bool no_orig = false;
   StreamArgs stream;
 };
 
@@ -624,6 +627,27 @@ void add_tool_subcommands(CLI::App& app, Raw& raw) {
       ->type_name("FILE");
   keygen->add_option("--name", raw.name, "Who holds the key (operator or node name), for the file and the snippet")
       ->type_name("NAME");
+  auto* sections = app.add_subcommand(
+      "sections", "Export song sections from struct JSONs: parts at a target BPM, a CSV, a Rekordbox XML (local)");
+  sections->add_option("STRUCT_DIR", raw.struct_dir, "Folder of struct JSON files (docs/STRUCTURE.md)")->required();
+  sections->add_option("--out", raw.out, "Output folder for the parts, sections.csv and sections.xml")->required();
+  sections->add_option("--bpm", raw.bpm, "Keep tracks within --delta of this BPM; also the default target")
+      ->type_name("BPM");
+  sections->add_option("--delta", raw.delta, "BPM tolerance around --bpm (default 2)")->type_name("BPM");
+  sections->add_option("--bpm-min", raw.bpm_min, "Lowest BPM kept (overrides --bpm/--delta)")->type_name("BPM");
+  sections->add_option("--bpm-max", raw.bpm_max, "Highest BPM kept (overrides --bpm/--delta)")->type_name("BPM");
+  sections->add_option("--key", raw.keys, "Keys kept, comma-separated (e.g. Gm,Cm; any case)")->type_name("KEYS");
+  sections->add_option("--target-bpm", raw.target_bpm, "Tempo of the parts (default --bpm, else each track's own)")
+      ->type_name("BPM");
+  sections->add_option("--n-sections", raw.n_sections, "Parts end with this section after the intro (default 6)")
+      ->type_name("N");
+  sections->add_option("--format", raw.format, "wav (16-bit, default), wav24, wavf, flac, flac24");
+  sections->add_option("--rate", raw.rate, "Output rate in Hz (default: each file's own)")->type_name("HZ");
+  sections->add_option("--audio-dir", raw.audio_dir, "Where the audio files are when a JSON's path is not found")
+      ->type_name("DIR");
+  sections->add_option("--rekordbox", raw.rekordbox, "Rekordbox XML collection: its BPM and keys override the JSONs'")
+      ->type_name("FILE");
+  sections->add_flag("--no-orig", raw.no_orig, "Do not write the original-speed cuts to OUT/orig/");
   auto* stall =
       app.add_subcommand("stall", "Diagnostics: block an actor (mixer) for MS ms, as an overloaded machine would");
   stall->add_option("ACTOR", raw.actor, "Actor to stall: mixer")->required();
@@ -647,6 +671,48 @@ caf::expected<void> finish_watch(const Raw& raw, Request& req) {
     auto events = CommandLine::events_endpoint_for(raw.connect);
     if (!events) return events.error();
     req.events_endpoint = *events;
+  }
+  return {};
+}
+
+// `sections`: the options as numbers, each checked with its name and range.
+caf::expected<void> finish_sections(const Raw& raw, SectionsOptions& s) {
+  s.struct_dir = raw.struct_dir;
+  s.out_dir = raw.out;
+  s.audio_dir = raw.audio_dir;
+  s.rekordbox_in = raw.rekordbox;
+  s.orig_parts = !raw.no_orig;
+  auto real = [](const std::string& text, const char* what, std::optional<double>& into) -> caf::expected<void> {
+    if (text.empty()) return caf::unit;
+    auto v = to_double(text, what);
+    if (!v) return v.error();
+    into = *v;
+    return caf::unit;
+  };
+  std::optional<double> delta;
+  for (auto [text, what, into] : {std::tuple<const std::string&, const char*, std::optional<double>*>{
+                                      raw.bpm, "--bpm", &s.filter.bpm},
+                                  {raw.bpm_min, "--bpm-min", &s.filter.bpm_min},
+                                  {raw.bpm_max, "--bpm-max", &s.filter.bpm_max},
+                                  {raw.target_bpm, "--target-bpm", &s.target_bpm},
+                                  {raw.delta, "--delta", &delta}})
+    if (auto ok = real(text, what, *into); !ok) return ok.error();
+  if (delta) s.filter.delta = *delta;
+  s.filter.keys = structure::parse_key_list(raw.keys);
+  if (!raw.n_sections.empty()) {
+    auto n = to_integer(raw.n_sections, "--n-sections", 1, 1000, "");
+    if (!n) return n.error();
+    s.n_sections = static_cast<int>(*n);
+  }
+  if (!raw.rate.empty()) {
+    auto r = to_integer(raw.rate, "--rate", 8000, 384000, "Hz");
+    if (!r) return r.error();
+    s.rate_hz = static_cast<int>(*r);
+  }
+  if (!raw.format.empty()) {
+    auto f = structure::parse_part_format(raw.format);
+    if (!f) return f.error();
+    s.format = *f;
   }
   return {};
 }
@@ -737,6 +803,11 @@ caf::expected<Request> CommandLine::parse(const std::vector<std::string>& args, 
   req.key_file = raw.key;
   req.server_key = raw.server_key;
   req.config_path = raw.config;
+  if (req.command == "sections") {
+    req.kind = Request::Kind::sections;
+    if (auto ok = finish_sections(raw, req.sections); !ok) return ok.error();
+    return req;
+  }
   if (req.command == "keygen") {
     req.kind = Request::Kind::keygen;
     req.keygen_out = raw.out;

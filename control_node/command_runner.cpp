@@ -58,6 +58,7 @@ int CommandRunner::run(Request request, const std::atomic<bool>& stop) {
     out_ << request.text;
     return kExitOk;
   }
+  if (request.kind == Request::Kind::sections) return run_sections(request.sections, out_, err_, stop);
   if (request.kind == Request::Kind::keygen) {
     auto text = run_keygen(request);
     if (!text) return fail(text.error());

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "control_node/sections_command.hpp"
 #include "crowdmesh/v1/envelope.pb.h"
 
 namespace crowdmesh::control {
@@ -29,6 +30,7 @@ struct Request {
     top,      ///< poll GetTelemetry (`envelope`) every `top_interval` and draw the mesh
     doctor,   ///< send RunDoctor (`envelope`), print the report, then check every link
     keygen,   ///< make a CURVE key pair, write it to `keygen_out`, print the public key (no node needed)
+    sections, ///< export song sections from struct JSONs (`sections`), locally (no node needed)
   };
   Kind kind = Kind::send;
   /// Subcommand name as typed ("status", "gain", ...).
@@ -72,6 +74,8 @@ struct Request {
   /// `keygen --name LABEL` (written in the file's comment and the snippet).
   std::string keygen_out;
   std::string keygen_name = "operator";
+  /// Kind::sections: what to export.
+  SectionsOptions sections;
 
   /// True when the command goes to every node (--to '*').
   bool broadcast() const { return target_node == "*"; }

@@ -31,6 +31,28 @@ bool write_sine_wav(const std::string& path, int sample_rate_hz, int channels, d
   return sf_close(f) == 0;
 }
 
+bool write_click_track_wav(const std::string& path, int sample_rate_hz, int channels, double seconds, double bpm) {
+  const auto frames = static_cast<std::size_t>(seconds * sample_rate_hz);
+  std::vector<float> pcm(frames * static_cast<std::size_t>(channels), 0.0f);
+  const auto burst = static_cast<std::size_t>(0.005 * sample_rate_hz);
+  for (int beat = 0;; ++beat) {
+    const auto at = static_cast<std::size_t>(std::llround(beat * 60.0 / bpm * sample_rate_hz));
+    if (at >= frames) break;
+    for (std::size_t i = 0; i < burst && at + i < frames; ++i)
+      for (int c = 0; c < channels; ++c)
+        pcm[(at + i) * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] =
+            0.8f * static_cast<float>(std::sin(2 * M_PI * 2000.0 * static_cast<double>(i) / sample_rate_hz));
+  }
+  SF_INFO info{};
+  info.samplerate = sample_rate_hz;
+  info.channels = channels;
+  info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+  SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
+  if (!f) return false;
+  sf_writef_float(f, pcm.data(), static_cast<sf_count_t>(frames));
+  return sf_close(f) == 0;
+}
+
 bool write_random_bytes(const std::string& path, std::size_t bytes) {
   std::ofstream out(path, std::ios::binary);
   std::mt19937 rng(1234);

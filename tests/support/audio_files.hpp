@@ -18,6 +18,11 @@ struct AudioData {
 bool write_sine_wav(const std::string& path, int sample_rate_hz, int channels, double seconds, double frequency_hz,
                     double amplitude = 0.5);
 
+/// Writes a click track as a 32-bit float WAV: silence with a 5 ms 2 kHz burst
+/// (peak 0.8, every channel) on every beat at `bpm`, the first at 0 s. Beat k
+/// starts at frame round(k × 60 / bpm × rate). False when it cannot be written.
+bool write_click_track_wav(const std::string& path, int sample_rate_hz, int channels, double seconds, double bpm);
+
 /// Writes `bytes` pseudo-random bytes (fixed seed) to path.
 bool write_random_bytes(const std::string& path, std::size_t bytes);
 

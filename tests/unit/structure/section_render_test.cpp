@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "audio_files.hpp"
 #include "common/error.hpp"
 
 namespace crowdmesh::structure {
@@ -16,22 +17,10 @@ namespace {
 constexpr int kRate = 44100;
 constexpr double kBeat = 0.5;  // 120 BPM
 
-/// A 12 s stereo click track at 120 BPM: a 5 ms 2 kHz burst on every beat.
+/// A 12 s stereo click track at 120 BPM.
 std::string click_track(const std::filesystem::path& dir) {
-  std::vector<float> pcm(static_cast<std::size_t>(12 * kRate) * 2, 0.0f);
-  for (int beat = 0; beat < 24; ++beat) {
-    const auto at = static_cast<std::size_t>(std::llround(beat * kBeat * kRate));
-    for (std::size_t i = 0; i < 220; ++i)
-      pcm[(at + i) * 2] = pcm[(at + i) * 2 + 1] = 0.8f * static_cast<float>(std::sin(2 * M_PI * 2000.0 * i / kRate));
-  }
   const auto path = (dir / "click120.wav").string();
-  SF_INFO info{};
-  info.samplerate = kRate;
-  info.channels = 2;
-  info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
-  SNDFILE* f = sf_open(path.c_str(), SFM_WRITE, &info);
-  sf_writef_float(f, pcm.data(), static_cast<sf_count_t>(pcm.size() / 2));
-  sf_close(f);
+  EXPECT_TRUE(test::write_click_track_wav(path, kRate, 2, 12, 120));
   return path;
 }
 
