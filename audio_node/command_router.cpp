@@ -6,6 +6,7 @@
 #include "caf/all.hpp"
 #include "command_handlers.hpp"
 #include "common/local_clock.hpp"
+#include "common/schedule_range.hpp"
 
 namespace crowdmesh::node {
 
@@ -25,7 +26,7 @@ const CommandRoute* find_command_route(v1::Command::CommandCase command) {
 namespace {
 
 /// Longest wait of a command held for its execute_at_ns.
-constexpr std::int64_t kMaxHoldNs = 3'600'000'000'000LL;
+constexpr std::int64_t kMaxHoldNs = schedule::kMaxAheadNs;
 
 void execute(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
   const auto& c = env.command();

@@ -7,6 +7,7 @@
 #include "command_router.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "common/schedule_range.hpp"
 
 namespace crowdmesh::node {
 
@@ -26,7 +27,7 @@ void dispatch_osc(caf::actor router, std::string node, MeshClock* clock, osc::Ma
   env->set_send_time_ns(clock->now_ns());
   *env->mutable_command() = last ? msg.command : msg.prelude[step];
   if (last && msg.delay_seconds && *msg.delay_seconds > 0)
-    env->set_execute_at_ns(clock->now_ns() + static_cast<std::int64_t>(*msg.delay_seconds * 1e9));
+    env->set_execute_at_ns(schedule::at_ns_after(clock->now_ns(), *msg.delay_seconds));
   ReplyFn on_reply = [=](v1::Reply r) {
     if (r.has_error()) return reply(false, r.error().message());
     if (!last) return dispatch_osc(router, node, clock, msg, reply, step + 1);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include <nlohmann/json.hpp>
 
 #include "device/device_probe.hpp"
@@ -30,28 +31,18 @@ int pick_device(const std::vector<device::DeviceCapabilities>& devs, const std::
   return -1;
 }
 
-v1::Reply doctor(const v1::RunDoctor& req, int mesh_rate_hz, const std::string& node_device) {
-  if (req.seconds_per_period() < 0 || req.seconds_per_period() > 10)
-    return mixer::error_reply(
-        v1::ERROR_CODE_VALUE_OUT_OF_RANGE,
-        "doctor: " + std::to_string(req.seconds_per_period()) + " s per period is out of range (0..10 s; 0 = 1 s)");
-  std::vector<int> periods(req.period_frames().begin(), req.period_frames().end());
-  if (periods.empty()) periods = {128, 256, 512};
-  for (int p : periods)
-    if (p < 16 || p > 8192)
-      return mixer::error_reply(v1::ERROR_CODE_VALUE_OUT_OF_RANGE,
-                                "doctor: period " + std::to_string(p) + " frames is out of range (16..8192)");
+v1::Reply doctor(const DoctorPlan& plan, const std::atomic<bool>& stop, int mesh_rate_hz,
+                 const std::string& node_device) {
   auto devs = device::probe_devices(true);
   if (!devs) return mixer::error_reply(devs.error());
   std::optional<device::BufferAdvice> advice;
   std::vector<std::string> extra;
-  const int index = pick_device(*devs, req.device());
+  const int index = pick_device(*devs, plan.device);
   if (index < 0) {
-    extra.push_back(req.device().empty() ? "No output device to measure callback timing on."
-                                         : "No output device matches '" + req.device() + "'.");
+    extra.push_back(plan.device.empty() ? "No output device to measure callback timing on."
+                                        : "No output device matches '" + plan.device + "'.");
   } else {
-    auto a = device::advise_buffer(index, mesh_rate_hz, periods,
-                                   req.seconds_per_period() > 0 ? req.seconds_per_period() : 1.0);
+    auto a = device::advise_buffer(index, mesh_rate_hz, plan.periods_frames, plan.seconds_per_period, &stop);
     if (a)
       advice = std::move(*a);
     else
@@ -80,21 +71,38 @@ v1::Reply doctor(const v1::RunDoctor& req, int mesh_rate_hz, const std::string& 
 
 }  // namespace
 
+DoctorService::DoctorService(int mesh_rate_hz, std::string node_device)
+    : runner_([mesh_rate_hz, node_device = std::move(node_device)](const DoctorPlan& plan,
+                                                                   const std::atomic<bool>& stop) {
+        return doctor(plan, stop, mesh_rate_hz, node_device);
+      }) {}
+
 DoctorService::~DoctorService() {
+  stop_.store(true, std::memory_order_release);
   std::lock_guard<std::mutex> lock(m_);
   if (thread_.joinable()) thread_.join();
 }
 
 void DoctorService::run(const v1::RunDoctor& request, ReplyFn reply) {
+  auto plan = plan_doctor(request);
+  if (!plan) return reply(mixer::error_reply(plan.error()));
+  std::lock_guard<std::mutex> lock(m_);
   if (busy_.exchange(true)) {
+    const double ago = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     reply(mixer::error_reply(v1::ERROR_CODE_NOT_READY,
-                             "doctor is already running on this node; try again in a few seconds"));
+                             fmt::format("doctor is already running on this node ({}, started {:.1f} s ago); try "
+                                         "again when it has replied",
+                                         running_, ago)));
     return;
   }
-  std::lock_guard<std::mutex> lock(m_);
-  if (thread_.joinable()) thread_.join();
-  thread_ = std::thread([this, request, reply] {
-    auto r = doctor(request, mesh_rate_hz_, node_device_);
+  if (thread_.joinable()) thread_.join();  // a finished run
+  running_ = plan->describe();
+  started_ = std::chrono::steady_clock::now();
+  thread_ = std::thread([this, plan = std::move(*plan), reply = std::move(reply)] {
+    auto r = runner_(plan, stop_);
+    if (stop_.load(std::memory_order_acquire))
+      r = mixer::error_reply(v1::ERROR_CODE_NOT_READY,
+                             "doctor stopped before it finished (" + plan.describe() + "): the node is shutting down");
     busy_.store(false);
     reply(std::move(r));
   });

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "common/deck.hpp"
+#include "common/doctor_range.hpp"
 #include "common/error.hpp"
 #include "common/strings.hpp"
 #include "common/test_tone_range.hpp"
@@ -214,17 +215,24 @@ caf::expected<std::string> build_top(const std::string&, const Raw&, Request& re
 caf::expected<std::string> build_doctor(const std::string&, const Raw& raw, Request& req) {
   v1::Command& cmd = *req.envelope.mutable_command();
   auto* d = cmd.mutable_run_doctor();
-  if (!raw.periods.empty())
-    for (const auto& item : split(raw.periods, ',')) {
-      auto p = to_integer(item, "--periods", 16, 8192, "frames");
+  if (!raw.periods.empty()) {
+    const auto items = split(raw.periods, ',');
+    if (items.size() > static_cast<std::size_t>(doctor::kMaxPeriods))
+      return out_of_range("--periods lists " + std::to_string(items.size()) + " sizes (allowed: at most " +
+                          std::to_string(doctor::kMaxPeriods) + ")");
+    for (const auto& item : items) {
+      auto p = to_integer(item, "--periods", doctor::kMinPeriodFrames, doctor::kMaxPeriodFrames, "frames");
       if (!p) return p.error();
       d->add_period_frames(static_cast<std::uint32_t>(*p));
     }
+  }
   if (!raw.seconds.empty()) {
     auto s = to_double(raw.seconds, "--seconds");
     if (!s) return s.error();
-    if (!std::isfinite(*s) || *s <= 0 || *s > 10)
-      return out_of_range("--seconds " + format_number(*s) + " is out of range (allowed: more than 0, up to 10 s)");
+    if (!std::isfinite(*s) || *s < doctor::kMinSecondsPerPeriod || *s > doctor::kMaxSecondsPerPeriod)
+      return out_of_range("--seconds " + format_number(*s) + " is out of range (allowed: " +
+                          format_number(doctor::kMinSecondsPerPeriod) + " to " +
+                          format_number(doctor::kMaxSecondsPerPeriod) + " s)");
     d->set_seconds_per_period(*s);
   }
   d->set_device(raw.device);

@@ -201,6 +201,25 @@ std::string delivery_note(const CallbackTiming& t) {
 
 std::string device_label(const DeviceInfo& d) { return "Device '" + d.name + "' (" + d.host_api + ")"; }
 
+bool stop_set(const std::atomic<bool>* stop) { return stop != nullptr && stop->load(std::memory_order_acquire); }
+
+// Waits until `until` (the length of a measurement, not a synchronisation) or
+// until `stop` is set; true when it stopped early.
+bool wait_unless_stopped(std::chrono::steady_clock::time_point until, const std::atomic<bool>* stop) {
+  const auto poll = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(kStopPollSeconds));
+  for (;;) {
+    if (stop_set(stop)) return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= until) return false;
+    std::this_thread::sleep_for(std::min(poll, until - now));
+  }
+}
+
+caf::error stopped_error(const std::string& what) {
+  return make_error(errc::not_ready, what + ": measurement stopped before its end (asked to stop)");
+}
+
 }  // namespace
 
 double CallbackTiming::period_us() const {
@@ -255,7 +274,7 @@ caf::expected<std::vector<DeviceCapabilities>> probe_devices(bool check_busy) {
 }
 
 caf::expected<CallbackTiming> measure_callback_timing(int device_index, int sample_rate_hz, int period_frames,
-                                                      double seconds) {
+                                                      double seconds, const std::atomic<bool>* stop) {
   if (sample_rate_hz < 8000 || sample_rate_hz > 384000)
     return make_error(errc::value_out_of_range,
                       "sample rate " + std::to_string(sample_rate_hz) + " Hz is outside 8000–384000 Hz");
@@ -314,11 +333,14 @@ caf::expected<CallbackTiming> measure_callback_timing(int device_index, int samp
     Pa_CloseStream(stream);
     return make_error(errc::device_error, "cannot start " + what + ": " + pa_reason(err));
   }
-  // The length of the run, not a synchronisation.
-  std::this_thread::sleep_for(std::chrono::duration<double>(kTimingSettleSeconds + seconds));
+  const bool stopped_early = wait_unless_stopped(
+      started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(kTimingSettleSeconds + seconds)),
+      stop);
   Pa_StopStream(stream);
   const auto stopped = std::chrono::steady_clock::now();
   Pa_CloseStream(stream);
+  if (stopped_early) return stopped_error(what);
 
   t.seconds = std::chrono::duration<double>(stopped - started).count();
   t.callbacks = st.callbacks.load(std::memory_order_acquire);
@@ -372,14 +394,19 @@ BufferAdvice recommend_buffer(const std::vector<CallbackTiming>& timings) {
 }
 
 caf::expected<BufferAdvice> advise_buffer(int device_index, int sample_rate_hz, const std::vector<int>& periods_frames,
-                                          double seconds_each) {
+                                          double seconds_each, const std::atomic<bool>* stop) {
   std::vector<CallbackTiming> timings;
   std::vector<std::string> failures;
   caf::error first_error;
   for (int period : periods_frames) {
-    auto t = measure_callback_timing(device_index, sample_rate_hz, period, seconds_each);
+    if (stop_set(stop))
+      return stopped_error("buffer advice on audio device " + std::to_string(device_index) + " before " +
+                           std::to_string(period) + " frames");
+    auto t = measure_callback_timing(device_index, sample_rate_hz, period, seconds_each, stop);
     if (t) {
       timings.push_back(*t);
+    } else if (stop_set(stop)) {
+      return t.error();
     } else {
       if (!first_error) first_error = t.error();
       failures.push_back(std::to_string(period) + " frames could not be measured (" + error_sentence(t.error()) + ")");

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,10 @@ inline const std::vector<int> kProbedPeriodsFrames = {128, 256, 512};
 
 /// Start-up time of a timing measurement left out of its statistics, s.
 constexpr double kTimingSettleSeconds = 0.1;
+
+/// How often a running measurement reads its stop flag, s: a stop takes
+/// effect within this plus the time PortAudio needs to stop the stream.
+constexpr double kStopPollSeconds = 0.01;
 
 /// What `doctor` learns about one PortAudio device beyond its DeviceInfo.
 struct DeviceCapabilities {
@@ -92,10 +97,12 @@ struct CallbackTiming {
 /// period outside 16–8192 frames or seconds outside 0.05–60;
 /// errc::device_not_found for an unknown index or a device without outputs;
 /// errc::device_error when PortAudio cannot open/start the stream (sentence
-/// has PortAudio's words) or no callback arrived. Blocks for `seconds`;
-/// not real-time.
+/// has PortAudio's words) or no callback arrived; errc::not_ready when `stop`
+/// was set during the run (the stream is stopped and closed first).
+/// Blocks for `seconds`, or until `stop` (may be null: never) is set by
+/// another thread: it is read every kStopPollSeconds. Not real-time.
 caf::expected<CallbackTiming> measure_callback_timing(int device_index, int sample_rate_hz, int period_frames,
-                                                      double seconds);
+                                                      double seconds, const std::atomic<bool>* stop = nullptr);
 
 /// The largest jitter_p99_us a period may show, as a fraction of the period,
 /// for recommend_buffer() to call it clean.
@@ -118,10 +125,13 @@ BufferAdvice recommend_buffer(const std::vector<CallbackTiming>& timings);
 
 /// Measures `periods_frames` on one device (each for `seconds_each`) and
 /// recommends one. Periods whose stream fails to open are skipped and named
-/// in the reason. Errors: the first measurement error when none succeeded.
-/// Blocks for about periods × seconds_each; not real-time.
+/// in the reason. Errors: the first measurement error when none succeeded;
+/// errc::not_ready as soon as `stop` is seen set (between periods or inside a
+/// measurement: see measure_callback_timing()), whatever was measured before.
+/// Blocks for about periods × seconds_each, or until `stop` (may be null:
+/// never) is set by another thread; not real-time.
 caf::expected<BufferAdvice> advise_buffer(int device_index, int sample_rate_hz, const std::vector<int>& periods_frames,
-                                          double seconds_each);
+                                          double seconds_each, const std::atomic<bool>* stop = nullptr);
 
 /// Plain-language findings for `doctor`: one sentence per device about being
 /// busy or about its rate against `mesh_rate_hz` (matches / can be opened at

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/deck.hpp"
+#include "common/schedule_range.hpp"
 #include "common/test_tone_range.hpp"
 #include "common/error.hpp"
 
@@ -152,7 +153,18 @@ caf::expected<double> band_gain_to_db(const std::string& address, double v) {
   return v > 0.0 ? std::max(20.0 * std::log10(v), kEqKillDb) : kEqKillDb;
 }
 
-double delay_from(double v) { return std::max(0.0, v); }
+// A start-time argument as a delay from now, s: finite; a past time
+// (negative) starts now, as in the original; one beyond what the router
+// holds is refused, naming it.
+caf::expected<double> start_time(const std::string& address, double v) {
+  auto f = finite(address, "start time", v);
+  if (!f) return f;
+  if (v > schedule::kMaxAheadSeconds)
+    return make_error(errc::value_out_of_range,
+                      address + ": start time " + format_number(v) + " s is out of range (allowed: up to " +
+                          format_number(schedule::kMaxAheadSeconds) + " s ahead; a past time starts now)");
+  return std::max(0.0, v);
+}
 
 MappedMessage message(const char* actor) {
   MappedMessage m;
@@ -380,19 +392,19 @@ Mapped map_play(const std::string& a, const Args& args) {
   auto deck = deck_arg(a, args[0].text);
   if (!deck) return deck.error();
   if (args[1].text.empty()) return empty_path(a);
-  auto delay = finite(a, "start time", args[2].number);
+  auto delay = start_time(a, args[2].number);
   if (!delay) return delay.error();
   auto m = message("mixer");
   m.prelude.push_back(load_buffer(wire(*deck), kDeckBaseId[index_of(*deck)], args[1].text));
   m.command.mutable_play_deck()->set_deck(wire(*deck));
-  m.delay_seconds = delay_from(*delay);
+  m.delay_seconds = *delay;
   return m;
 }
 
 Mapped map_fade(const std::string& a, const Args& args) {
   auto deck = deck_arg(a, args[0].text);
   if (!deck) return deck.error();
-  auto delay = finite(a, "start time", args[1].number);
+  auto delay = start_time(a, args[1].number);
   if (!delay) return delay.error();
   double duration = kFadeDefaultSeconds;
   if (args.size() > 2) {
@@ -405,7 +417,7 @@ Mapped map_fade(const std::string& a, const Args& args) {
   sg->mutable_target()->set_deck(wire(*deck));
   sg->set_gain_db(kSilenceGainDb);
   sg->set_ramp_seconds(duration);
-  m.delay_seconds = delay_from(*delay);
+  m.delay_seconds = *delay;
   return m;
 }
 
@@ -454,7 +466,7 @@ Mapped map_start_group(const std::string& a, const Args& args) {
         return make_error(errc::value_out_of_range, a + ": more than one start time given (" + format_number(*delay) +
                                                         " and " + format_number(*number) + ")");
       }
-      auto f = finite(a, "start time", *number);
+      auto f = start_time(a, *number);
       if (!f) return f.error();
       delay = *f;
       continue;
@@ -468,7 +480,7 @@ Mapped map_start_group(const std::string& a, const Args& args) {
   auto* st = m.command.mutable_start_together();
   for (auto d : decks) st->add_decks(wire(d));
   st->set_ready_timeout_seconds(kStartGroupReadyTimeoutSeconds);
-  m.delay_seconds = delay_from(*delay);
+  m.delay_seconds = *delay;
   return m;
 }
 

@@ -29,7 +29,8 @@ struct MappedMessage {
   crowdmesh::v1::Command command;
   /// Seconds from now at which `command` must apply (/play, /fade,
   /// /start_group); absent = now. Never negative (the original treats a past
-  /// start time as "now").
+  /// start time as "now") and at most schedule::kMaxAheadSeconds (3600 s: the
+  /// longest the command router holds a command).
   std::optional<double> delay_seconds;
   /// Commands for the same actor to send first, in order, each awaiting its
   /// reply, and immediately (the delay applies to `command` only): the
@@ -66,7 +67,8 @@ constexpr double kFadeDefaultSeconds = 2.0;
 ///   - value_out_of_range "/stem_volume expects (i buffer_id, f volume), got (s)"
 ///     when the argument count or types do not fit the signature;
 ///   - value_out_of_range for NaN/inf, negative levels, ids outside every deck
-///     range, percents outside 0..100 (the sentence names value and range);
+///     range, percents outside 0..100, start times beyond 3600 s (the
+///     sentence names value and range);
 ///   - unknown_deck for a deck name outside A–D.
 caf::expected<MappedMessage> map_osc(const std::string& address, const std::vector<OscArg>& args);
 

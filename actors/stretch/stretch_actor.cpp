@@ -13,6 +13,7 @@
 #include "common/log.hpp"
 #include "stretch/file_opener.hpp"
 #include "stretch/fill_policy.hpp"
+#include "stretch/start_position.hpp"
 
 namespace crowdmesh::stretch {
 
@@ -186,7 +187,9 @@ StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<Stretch
           if (start_seconds > 0) {
             // Reopen at the position: a fresh decoder and resampler, no stale frames.
             auto scfg = scfg0;
-            scfg.start_frame = static_cast<std::int64_t>(start_seconds * src->info().file_rate_hz);
+            auto start = start_frame_at(start_seconds, src->info());
+            if (!start) return start.error();
+            scfg.start_frame = *start;
             auto again = FileSource::open(*resolved, scfg);
             if (!again) return again.error();
             src = std::move(*again);

@@ -2,16 +2,68 @@
 
 #include <algorithm>
 
+#include "common/log.hpp"
+
 namespace crowdmesh::telemetry {
 
 void TelemetryStore::put(const crowdmesh::v1::Telemetry& sample, std::int64_t now_ns) {
   if (sample.node().empty() || sample.actor().empty()) return;
+  const bool oversize = sample.ByteSizeLong() > kMaxSampleBytes;
   std::lock_guard<std::mutex> lock(m_);
-  auto& e = nodes_[sample.node()][sample.actor()];
-  if (e.valid && sample.sequence() != 0 && sample.sequence() <= e.sample.sequence()) return;
+  if (oversize) {
+    ++stats_.oversize;
+    return log_refusals(now_ns);
+  }
+  auto node = nodes_.find(sample.node());
+  if (node != nodes_.end()) {
+    auto it = node->second.find(sample.actor());
+    if (it != node->second.end()) {
+      Entry& e = it->second;
+      if (sample.sequence() != 0 && sample.sequence() <= e.sample.sequence()) return;
+      e.sample = sample;
+      e.received_ns = now_ns;
+      heard_.splice(heard_.end(), heard_, e.heard);
+      return;
+    }
+  }
+  if (stats_.entries >= max_entries_) {
+    evict_oldest();
+    log_refusals(now_ns);
+    node = nodes_.find(sample.node());  // the eviction may have removed it
+  }
+  if (node == nodes_.end()) node = nodes_.emplace(sample.node(), std::map<std::string, Entry>{}).first;
+  Entry& e = node->second[sample.actor()];
   e.sample = sample;
   e.received_ns = now_ns;
-  e.valid = true;
+  e.heard = heard_.insert(heard_.end(), Key{sample.node(), sample.actor()});
+  ++stats_.entries;
+}
+
+void TelemetryStore::evict_oldest() {
+  if (heard_.empty()) return;
+  const Key& oldest = heard_.front();
+  auto node = nodes_.find(oldest.first);
+  node->second.erase(oldest.second);
+  if (node->second.empty()) nodes_.erase(node);
+  heard_.pop_front();
+  --stats_.entries;
+  ++stats_.evicted;
+}
+
+void TelemetryStore::log_refusals(std::int64_t now_ns) {
+  if (logged_ && now_ns - logged_ns_ < kLogIntervalNs) return;
+  logged_ = true;
+  logged_ns_ = now_ns;
+  spdlog::warn(
+      "telemetry store: {} entries evicted (at most {} node/actor pairs are kept, oldest-heard goes first) and {} "
+      "samples over {} bytes refused so far: telemetry from more sources than the mesh has (a flood, or forged "
+      "names?)",
+      stats_.evicted, max_entries_, stats_.oversize, kMaxSampleBytes);
+}
+
+TelemetryStoreStats TelemetryStore::stats() const {
+  std::lock_guard<std::mutex> lock(m_);
+  return stats_;
 }
 
 crowdmesh::v1::TelemetrySnapshot TelemetryStore::snapshot(const std::vector<mesh::PeerState>& nodes,

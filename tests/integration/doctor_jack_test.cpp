@@ -3,9 +3,13 @@
 // (JackServer points PortAudio's JACK host API at it through
 // JACK_DEFAULT_SERVER). Skipped only when jackd is not installed.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <future>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -99,6 +103,31 @@ TEST_F(DoctorJackTest, TimingAt128256512CountsCallbacksAndRecommendsAMeasuredSiz
   const auto json = doctor_report_json(devices_, kRateHz, advice);
   EXPECT_EQ(json.at("buffer_advice").at("measured").size(), kProbedPeriodsFrames.size());
   std::printf("%s", report.c_str());
+}
+
+// A node's shutdown must not wait for a doctor run. Before the stop flag an
+// advice over 8 periods × 10 s blocked its thread for about 81 s, and the
+// service's destructor joined that thread.
+TEST_F(DoctorJackTest, StopFlagEndsAnEightyOneSecondAdviceWithin500Ms) {
+  std::atomic<bool> stop{false};
+  const std::vector<int> periods = {128, 256, 512, 1024, 2048, 4096, 8192, 64};
+  std::promise<std::chrono::steady_clock::time_point> stopped_at;
+  auto stopped_future = stopped_at.get_future();
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));  // inside a measurement: the scenario, not a sync
+    stopped_at.set_value(std::chrono::steady_clock::now());
+    stop.store(true);
+  });
+  const auto advice = advise_buffer(jack_device().info.index, kRateHz, periods, 10.0, &stop);
+  const auto returned = std::chrono::steady_clock::now();
+  stopper.join();
+  const auto took = returned - stopped_future.get();
+  EXPECT_LT(took, std::chrono::milliseconds(500))
+      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms after the stop";
+  ASSERT_FALSE(advice) << "a stopped advice is no advice: " << advice->reason;
+  EXPECT_EQ(error_code(advice.error()), errc::not_ready);
+  EXPECT_NE(error_sentence(advice.error()).find("asked to stop"), std::string::npos)
+      << error_sentence(advice.error());
 }
 
 }  // namespace

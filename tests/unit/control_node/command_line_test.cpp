@@ -250,6 +250,16 @@ TEST(CommandLineTest, ToneOutOfRangeIsRefusedWithTheRange) {
   EXPECT_EQ(parse_error({"tone", "--seconds", "0"}), "tone --seconds 0 s is out of range (allowed 0.05 to 600 s)");
 }
 
+// The node refuses these too (doctor_plan.hpp); the client says so before sending.
+TEST(CommandLineTest, DoctorRefusesMoreThanEightPeriodsAndSecondsOutsideATenthToTen) {
+  EXPECT_EQ(parse_error({"doctor", "--periods", "16,32,64,128,256,512,1024,2048,4096"}),
+            "--periods lists 9 sizes (allowed: at most 8)");
+  EXPECT_EQ(parse_error({"doctor", "--seconds", "0.05"}), "--seconds 0.05 is out of range (allowed: 0.1 to 10 s)");
+  EXPECT_EQ(parse_error({"doctor", "--seconds", "11"}), "--seconds 11 is out of range (allowed: 0.1 to 10 s)");
+  const Request ok = parse_ok({"doctor", "--periods", "16,32,64,128,256,512,1024,8192", "--seconds", "0.1"});
+  EXPECT_EQ(command_of(ok).run_doctor().period_frames_size(), 8);
+}
+
 TEST(CommandLineTest, StallTakesTheMixerAndADurationInRange) {
   auto request = CommandLine::parse({"stall", "mixer", "300"}, kSource, kId);
   ASSERT_TRUE(request) << error_sentence(request.error());

@@ -185,6 +185,31 @@ TEST_F(MixerActorTest, NegativeSeekIsRefusedWithTheRange) {
                });
 }
 
+// The reader reopens at seconds × the file's rate (int64 frames). Before the
+// check a seek to 1e300 s converted 1e300 × 44100 to int64: undefined
+// behaviour, caught by the sanitizer build; now each is a range error that
+// names the value and the file's length.
+TEST_F(MixerActorTest, SeekBeyondTheEndOfTheFileIsRefusedWithTheFileLength) {
+  caf::scoped_actor self{*sys_};
+  self->request(mixer_, 5s, load_atom_v, DeckId::A, std::uint32_t{1}, dir_ + "/a.wav", false, 120.0)
+      .receive([](BufferStatus&) {}, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  for (double far : {1e300, 9.223372036854775807e18, 2.5}) {
+    self->request(mixer_, 5s, seek_atom_v, DeckId::A, far)
+        .receive([&](DeckStatus&) { FAIL() << "seek to " << far << " s of a 2 s file"; },
+                 [&](caf::error& e) {
+                   EXPECT_EQ(error_code(e), errc::value_out_of_range) << error_sentence(e);
+                   EXPECT_NE(error_sentence(e).find(" s is out of range (allowed: 0 to 2 s, the length of "),
+                             std::string::npos)
+                       << error_sentence(e);
+                 });
+  }
+  DeckStatus after;
+  self->request(mixer_, 5s, seek_atom_v, DeckId::A, 1.0)
+      .receive([&](DeckStatus& d) { after = d; }, [&](caf::error& e) { FAIL() << error_sentence(e); });
+  ASSERT_EQ(after.buffers.size(), 1u) << "the refused seeks left the buffer in place";
+  EXPECT_NEAR(after.buffers[0].position_seconds, 1.0, 1e-3);
+}
+
 TEST_F(MixerActorTest, StretchMethodSwitchesPerDeckAndRefusesADeckWithoutBuffers) {
   caf::scoped_actor self{*sys_};
   self->request(mixer_, 5s, load_atom_v, DeckId::A, std::uint32_t{1}, dir_ + "/a.wav", false, 120.0)

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "common/error.hpp"
@@ -338,6 +339,31 @@ TEST(OscMappingTest, StartGroupWithoutDelayOrDecksOrWithTwoDelaysIsRejected) {
   EXPECT_EQ(s, "/start_group: more than one start time given (1 and 2)");
   s = fails("/start_group", {F(1.0), S("Z")}, errc::unknown_deck);
   EXPECT_EQ(s, "/start_group: unknown deck 'Z' (expected A, B, C or D)");
+}
+
+// A start time becomes execute_at_ns = now + delay × 1e9 (int64 ns). Before
+// the bound, /play A x 1e300 passed the finite check and the conversion of
+// 1e309 to int64 was undefined behaviour; now anything beyond the hour the
+// router holds is refused with the value and the range.
+TEST(OscMappingTest, StartTimeBeyondAnHourIsRefusedNamingTheValueAndTheRange) {
+  const std::string range = " s is out of range (allowed: up to 3600 s ahead; a past time starts now)";
+  EXPECT_EQ(fails("/play", {S("A"), S("/x"), D(1e300)}, errc::value_out_of_range),
+            "/play: start time 1e+300" + range);
+  EXPECT_EQ(fails("/fade", {S("A"), D(3600.5)}, errc::value_out_of_range), "/fade: start time 3600.5" + range);
+  EXPECT_EQ(fails("/start_group", {S("A"), S("1e300")}, errc::value_out_of_range),
+            "/start_group: start time 1e+300" + range);
+  const OscArg int64_max{'h', static_cast<double>(std::numeric_limits<std::int64_t>::max()), {}};
+  EXPECT_EQ(fails("/start_group", {S("A"), int64_max}, errc::value_out_of_range),
+            "/start_group: start time 9.22337e+18" + range);
+  EXPECT_EQ(*ok("/play", {S("A"), S("/x"), I(3600)}).delay_seconds, 3600.0) << "the hour itself is allowed";
+}
+
+TEST(OscMappingTest, HugeNegativeStartTimeStartsNowAndNonFiniteIsRefused) {
+  EXPECT_EQ(*ok("/play", {S("A"), S("/x"), D(-1e300)}).delay_seconds, 0.0);
+  EXPECT_EQ(*ok("/start_group", {S("A"), S("-1e300")}).delay_seconds, 0.0);
+  for (double bad : {std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+                     std::numeric_limits<double>::quiet_NaN()})
+    fails("/fade", {S("A"), D(bad)}, errc::value_out_of_range);
 }
 
 TEST(OscMappingTest, UnknownAddressIsRejectedWithItsName) {

@@ -85,5 +85,54 @@ TEST(TelemetryStoreTest, KnownNodeWithoutTelemetryIsListedStaleWithItsLiveness) 
   EXPECT_EQ(snap.interval_ms(), 100u);
 }
 
+// Node and actor names arrive from the network. Before the cap every new
+// (node, actor) pair added an entry for good: 10 000 forged sources meant
+// 10 000 entries (and every GetTelemetry reply listed them all).
+TEST(TelemetryStoreTest, TenThousandForgedSourcesKeepTheEntryCountAtTheCapAndCountTheEvictions) {
+  TelemetryStore store(100);
+  for (int i = 0; i < 10'000; ++i) store.put(sample("forged-" + std::to_string(i), "process", 1), i * kMs);
+  const auto st = store.stats();
+  EXPECT_EQ(st.entries, TelemetryStore::kDefaultMaxEntries);
+  EXPECT_EQ(st.evicted, 10'000u - TelemetryStore::kDefaultMaxEntries);
+  EXPECT_EQ(store.snapshot({}, 10'000 * kMs).nodes_size(), static_cast<int>(TelemetryStore::kDefaultMaxEntries));
+  EXPECT_TRUE(store.samples_of("forged-0").empty()) << "the oldest-heard went first";
+  EXPECT_EQ(store.samples_of("forged-9999").size(), 1u);
+}
+
+TEST(TelemetryStoreTest, PeerThatKeepsPublishingSurvivesAFloodOfNewSources) {
+  TelemetryStore store(100, 8);
+  std::uint64_t seq = 0;
+  for (int i = 0; i < 1000; ++i) {
+    if (i % 4 == 0) store.put(sample("room-a", "mixer", ++seq), i * kMs);
+    store.put(sample("forged-" + std::to_string(i), "process", 1), i * kMs);
+  }
+  ASSERT_EQ(store.samples_of("room-a").size(), 1u);
+  EXPECT_EQ(store.samples_of("room-a")[0].sequence(), seq);
+  EXPECT_EQ(store.stats().entries, 8u);
+}
+
+TEST(TelemetryStoreTest, NewActorOfAKnownNodeEvictsTheOldestHeardEvenFromTheSameNode) {
+  TelemetryStore store(100, 2);
+  store.put(sample("room-a", "process", 1), 0);
+  store.put(sample("room-b", "process", 1), 1 * kMs);
+  store.put(sample("room-a", "process", 2), 2 * kMs);  // heard again: room-b is now the oldest
+  store.put(sample("room-a", "mixer", 1), 3 * kMs);
+  EXPECT_TRUE(store.samples_of("room-b").empty());
+  EXPECT_EQ(store.samples_of("room-a").size(), 2u);
+  EXPECT_EQ(store.stats().evicted, 1u);
+  EXPECT_EQ(store.snapshot({}, 3 * kMs).nodes_size(), 1) << "a node without entries is not listed";
+}
+
+TEST(TelemetryStoreTest, OversizeSampleIsRefusedAndCounted) {
+  TelemetryStore store(100);
+  auto big = sample("room-a", "process", 1);
+  for (std::size_t i = 0; i * 64 < TelemetryStore::kMaxSampleBytes; ++i)
+    big.mutable_links()->add_links()->set_node(std::string(64, 'x'));
+  store.put(big, 0);
+  EXPECT_TRUE(store.samples_of("room-a").empty());
+  EXPECT_EQ(store.stats().oversize, 1u);
+  EXPECT_EQ(store.stats().entries, 0u);
+}
+
 }  // namespace
 }  // namespace crowdmesh::telemetry
