@@ -118,7 +118,12 @@ bool TelemetryPlane::on_peer_event(const v1::Envelope& env) {
 v1::TelemetrySnapshot TelemetryPlane::snapshot(ControlPlane* control) const {
   std::vector<mesh::PeerState> nodes;
   if (control && control->gateway()) nodes = control->gateway()->nodes();
-  return store_->snapshot(nodes, mesh::monotonic_now_ns());
+  auto snap = store_->snapshot(nodes, mesh::monotonic_now_ns());
+  const auto st = store_->stats();
+  snap.set_store_entries(static_cast<std::uint32_t>(st.entries));
+  snap.set_store_evicted(st.evicted);
+  snap.set_store_oversize(st.oversize);
+  return snap;
 }
 
 }  // namespace crowdmesh::node

@@ -722,6 +722,9 @@ void node_section(View& v, const v1::NodeTelemetry& node) {
 nlohmann::json top_json(const v1::TelemetrySnapshot& snap) {
   nlohmann::json out;
   out["interval_ms"] = snap.interval_ms();
+  out["telemetry_store"] = {{"entries", snap.store_entries()},
+                            {"evicted", snap.store_evicted()},
+                            {"oversize", snap.store_oversize()}};
   out["nodes"] = nlohmann::json::array();
   for (const auto& node : snap.nodes()) out["nodes"].push_back(node_json(node));
   return out;

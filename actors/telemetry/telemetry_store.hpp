@@ -27,8 +27,8 @@ struct TelemetryStoreStats {
 /// `max_entries` pairs are kept (a new pair beyond that evicts the one heard
 /// from longest ago, counted; a live peer is back with its next sample) and a
 /// sample larger than kMaxSampleBytes is refused (counted). Both counts are in
-/// stats() and logged at most once per kLogIntervalNs (TelemetrySnapshot
-/// has no field for them).
+/// stats() and logged at most once per kLogIntervalNs; the node puts them in
+/// the TelemetrySnapshot it answers (store_entries, store_evicted, store_oversize).
 /// Thread-safe (one mutex; put() is called by the telemetry actor and the
 /// gateway thread, snapshot() by the router and the metrics server).
 class TelemetryStore {

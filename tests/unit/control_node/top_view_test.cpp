@@ -202,6 +202,17 @@ TEST(TopViewTest, JsonCarriesEveryDeviceFieldWithCallbackPercentOfPeriod) {
   EXPECT_EQ(d["channels"], 2);
 }
 
+TEST(TopViewTest, JsonCarriesTheTelemetryStoreCountersAndTheLinkSecurity) {
+  auto snap = two_node_snapshot();
+  snap.set_store_entries(1024);
+  snap.set_store_evicted(8976);
+  snap.set_store_oversize(2);
+  const auto j = top_json(snap);
+  EXPECT_EQ(j["telemetry_store"]["entries"], 1024);
+  EXPECT_EQ(j["telemetry_store"]["evicted"], 8976);
+  EXPECT_EQ(j["telemetry_store"]["oversize"], 2);
+}
+
 TEST(TopViewTest, JsonCallbackPercentIsNullWhenPeriodIsUnknown) {
   auto snap = two_node_snapshot();
   snap.mutable_nodes(0)->mutable_samples(0)->mutable_device()->set_period_us(0);
