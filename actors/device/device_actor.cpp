@@ -134,6 +134,8 @@ struct DeviceActorState {
       r.playout_longest_work_us = static_cast<double>(p.longest_work_ns) / 1e3;
       r.playout_longest_wake_latency_us = static_cast<double>(p.longest_wake_latency_ns) / 1e3;
       r.playout_stalls_past_ring = p.stalls_past_ring;
+      r.playout_wakeups = p.wakeups;
+      r.playout_batch_periods = p.batch_periods;
       r.playout_frames_skipped = static_cast<std::int64_t>(p.stage.frames_dropped) -
                                  static_cast<std::int64_t>(p.stage.frames_inserted) + p.stage.initial_alignment_frames;
     }

@@ -52,6 +52,8 @@ struct DeviceRunReport {
   double playout_longest_work_us = 0.0;     ///< longest playout wake-up (render + resample + ring write), µs
   double playout_longest_wake_latency_us = 0.0;  ///< longest period signal → playout thread running, µs (host)
   std::uint64_t playout_stalls_past_ring = 0;    ///< wake-ups late past the ring's lead (PlayoutStats)
+  std::uint64_t playout_wakeups = 0;             ///< period signals the playout thread woke for
+  int playout_batch_periods = 0;                 ///< periods it refilled per wake-up; 0 = no playout thread
 };
 
 /// The device actor's interface.
@@ -92,7 +94,8 @@ typename Inspector::result_type inspect(Inspector& f, DeviceRunReport& x) {
   return f(caf::meta::type_name("DeviceRunReport"), x.stats, x.backend, x.channels, x.record_path, x.recorded_frames,
            x.first_frame_mesh_ns, x.playout_scheduling, x.dac_time_source, x.playout_wake_timeouts,
            x.realigns_after_lock, x.playout_frames_skipped, x.playout_longest_work_us,
-           x.playout_longest_wake_latency_us, x.playout_stalls_past_ring);
+           x.playout_longest_wake_latency_us, x.playout_stalls_past_ring, x.playout_wakeups,
+           x.playout_batch_periods);
 }
 
 }  // namespace crowdmesh::device
