@@ -27,6 +27,7 @@ DeviceRunLimits run_limits(const DeviceActorConfig& cfg) {
   l.sample_rate_hz = cfg.device.sample_rate_hz;
   l.period_frames = cfg.device.period_frames;
   l.target_periods = cfg.device.target_periods;
+  l.recording = !cfg.record_path.empty();
   return l;
 }
 
@@ -272,6 +273,9 @@ DeviceActor::behavior_type device_actor(Self self, DeviceActorConfig cfg) {
           case StopStep::end_now: st.end_run(); return;
           case StopStep::fade_out:
             if (st.cb) st.cb->set_output_gain(0.0f);  // one-block fade-out
+            // The pump may be a second away: look now, then every fine
+            // interval until the deadline (the slow chain ends with the run).
+            self->send(self, pump_atom_v);
             return;
         }
       },
