@@ -12,6 +12,7 @@
 #include "device/device_callback.hpp"
 #include "device/device_config.hpp"
 #include "device/device_stats.hpp"
+#include "device/device_stats_view.hpp"
 #include "common/mesh_time.hpp"
 #include "mixer/render_port.hpp"
 #include "mixer/mixer_actor.hpp"
@@ -32,6 +33,9 @@ struct DeviceActorConfig {
   std::shared_ptr<mixer::RenderPort> render_port;
   /// Node name, written in a virtual device's truth log header.
   std::string node_name;
+  /// Where the actor shows its run's counters to readers that do not ask it
+  /// (the telemetry actor); null = nowhere.
+  std::shared_ptr<DeviceStatsView> stats_view;
 };
 
 /// What a finished run did: the device's counters plus the recording.
