@@ -88,6 +88,7 @@ void spawn_audio_path(caf::actor_system& sys, const NodeOptions& o, const MeshCo
     a.streams = StreamRole::start(std::move(scfg));
   }
   dcfg.node_name = node.name;
+  dcfg.stats_view = a.device_view = std::make_shared<device::DeviceStatsView>();
   a.device = device::spawn_device_actor(sys, dcfg);
 }
 
@@ -146,6 +147,7 @@ void start_telemetry(caf::actor_system& sys, const MeshConfig& mesh_cfg, const N
   if (!node.has_role("telemetry")) return;
   telemetry::TelemetryActorConfig tcfg;
   tcfg.device = a.device;
+  tcfg.device_view = a.device_view;
   tcfg.backend = dev.backend;
   tcfg.mixer = a.mixer;
   tcfg.tempo = a.tempo;

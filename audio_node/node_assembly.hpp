@@ -29,6 +29,8 @@ struct NodeActors {
   stretch::StretchActor stretch;
   mixer::MixerActor mixer;
   device::DeviceActor device;
+  /// The device's counters for readers that do not ask the device actor (telemetry).
+  std::shared_ptr<device::DeviceStatsView> device_view;
   tempo::TempoActor tempo;
   caf::actor router;
   std::unique_ptr<ControlPlane> control;

@@ -71,7 +71,9 @@ std::string to_json(const RunSummary& s) {
                     {"wake_timeouts", s.device.playout_wake_timeouts},
                     {"longest_work_us", s.device.playout_longest_work_us},
                     {"longest_wake_latency_us", s.device.playout_longest_wake_latency_us},
-                    {"stalls_past_ring", s.device.playout_stalls_past_ring}};
+                    {"stalls_past_ring", s.device.playout_stalls_past_ring},
+                    {"wakeups", s.device.playout_wakeups},
+                    {"batch_periods", s.device.playout_batch_periods}};
   }
   j["tap_overflow_frames"] = st.tap_overflow_frames;
   j["mixer_underrun_frames"] = s.mixer.underrun_frames;

@@ -27,6 +27,7 @@ DeviceRunLimits run_limits(const DeviceActorConfig& cfg) {
   l.sample_rate_hz = cfg.device.sample_rate_hz;
   l.period_frames = cfg.device.period_frames;
   l.target_periods = cfg.device.target_periods;
+  l.recording = !cfg.record_path.empty();
   return l;
 }
 
@@ -44,9 +45,9 @@ PlayoutConfig playout_config(const DeviceActorConfig& cfg) {
 struct DeviceActorState {
   DeviceActorConfig cfg;
   DeviceRunState run{DeviceRunLimits{}};  // demand, prefill, stop and end of the run
-  std::unique_ptr<DeviceCallback> cb;
+  std::shared_ptr<DeviceCallback> cb;      // shared with cfg.stats_view
   std::unique_ptr<AudioBackend> backend;
-  std::unique_ptr<PlayoutThread> playout;  // real-pace devices with a render port
+  std::shared_ptr<PlayoutThread> playout;  // real-pace devices with a render port; shared with cfg.stats_view
   std::uint64_t out_of_range_logged = 0;   // playout out-of-range reports already logged
   bool dac_source_logged = false;
 
@@ -106,20 +107,7 @@ struct DeviceActorState {
     return first + offset + static_cast<std::int64_t>(static_cast<double>(k) * 1e9 / cfg.device.sample_rate_hz);
   }
 
-  DeviceStats stats() const {
-    if (!cb) return DeviceStats{};
-    auto s = cb->stats();
-    if (playout) {
-      const auto p = playout->stats();
-      s.playout = true;
-      s.sync_error_us = p.stage.filtered_error_ns / 1e3;
-      s.rate_correction_ppm = p.stage.correction_ppm;
-      s.sync_locked = p.stage.locked;
-      s.realigns = p.stage.realigns;
-      s.initial_alignments = p.stage.initial_alignments;
-    }
-    return s;
-  }
+  DeviceStats stats() const { return cb ? device_stats(*cb, playout.get()) : DeviceStats{}; }
 
   DeviceRunReport report() const {
     DeviceRunReport r;
@@ -134,6 +122,8 @@ struct DeviceActorState {
       r.playout_longest_work_us = static_cast<double>(p.longest_work_ns) / 1e3;
       r.playout_longest_wake_latency_us = static_cast<double>(p.longest_wake_latency_ns) / 1e3;
       r.playout_stalls_past_ring = p.stalls_past_ring;
+      r.playout_wakeups = p.wakeups;
+      r.playout_batch_periods = p.batch_periods;
       r.playout_frames_skipped = static_cast<std::int64_t>(p.stage.frames_dropped) -
                                  static_cast<std::int64_t>(p.stage.frames_inserted) + p.stage.initial_alignment_frames;
     }
@@ -226,7 +216,7 @@ caf::result<DeviceStats> start_run(Self self) {
   st.backend = std::move(*backend);
   if (st.backend->paced_by_data()) st.offline_clock = dynamic_cast<VirtualBackend*>(st.backend.get());
   if (auto* v = dynamic_cast<VirtualBackend*>(st.backend.get())) v->set_truth_log_node(st.cfg.node_name);
-  st.cb = std::make_unique<DeviceCallback>(st.cfg.device);
+  st.cb = std::make_shared<DeviceCallback>(st.cfg.device);
   if (!st.cfg.record_path.empty()) {
     auto rec = WavRecorder::open(st.cfg.record_path, st.cfg.device.sample_rate_hz, st.cfg.device.channels);
     if (!rec) return rec.error();
@@ -236,8 +226,9 @@ caf::result<DeviceStats> start_run(Self self) {
   }
   st.start_promise = self->make_response_promise<DeviceStats>();
   if (st.cfg.render_port && !st.offline_clock) {
-    st.playout = std::make_unique<PlayoutThread>(playout_config(st.cfg), *st.cb);
+    st.playout = std::make_shared<PlayoutThread>(playout_config(st.cfg), *st.cb);
     if (auto ok = st.playout->start(); !ok) return ok.error();
+    if (st.cfg.stats_view) st.cfg.stats_view->attach(st.cb, st.playout);
     spdlog::info("device: playout thread {} (the mesh timeline starts at the first DAC time)",
                  st.playout->stats().scheduling);
     st.run.start(DeviceFeed::playout_thread);
@@ -245,6 +236,7 @@ caf::result<DeviceStats> start_run(Self self) {
     self->send(self, pump_atom_v);
     return st.start_promise;
   }
+  if (st.cfg.stats_view) st.cfg.stats_view->attach(st.cb, nullptr);
   st.run.start(st.offline_clock ? DeviceFeed::paced_by_data : DeviceFeed::demand);
   demand(self);
   self->send(self, pump_atom_v);
@@ -270,6 +262,9 @@ DeviceActor::behavior_type device_actor(Self self, DeviceActorConfig cfg) {
           case StopStep::end_now: st.end_run(); return;
           case StopStep::fade_out:
             if (st.cb) st.cb->set_output_gain(0.0f);  // one-block fade-out
+            // The pump may be a second away: look now, then every fine
+            // interval until the deadline (the slow chain ends with the run).
+            self->send(self, pump_atom_v);
             return;
         }
       },

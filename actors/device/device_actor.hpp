@@ -12,6 +12,7 @@
 #include "device/device_callback.hpp"
 #include "device/device_config.hpp"
 #include "device/device_stats.hpp"
+#include "device/device_stats_view.hpp"
 #include "common/mesh_time.hpp"
 #include "mixer/render_port.hpp"
 #include "mixer/mixer_actor.hpp"
@@ -32,6 +33,9 @@ struct DeviceActorConfig {
   std::shared_ptr<mixer::RenderPort> render_port;
   /// Node name, written in a virtual device's truth log header.
   std::string node_name;
+  /// Where the actor shows its run's counters to readers that do not ask it
+  /// (the telemetry actor); null = nowhere.
+  std::shared_ptr<DeviceStatsView> stats_view;
 };
 
 /// What a finished run did: the device's counters plus the recording.
@@ -52,6 +56,8 @@ struct DeviceRunReport {
   double playout_longest_work_us = 0.0;     ///< longest playout wake-up (render + resample + ring write), µs
   double playout_longest_wake_latency_us = 0.0;  ///< longest period signal → playout thread running, µs (host)
   std::uint64_t playout_stalls_past_ring = 0;    ///< wake-ups late past the ring's lead (PlayoutStats)
+  std::uint64_t playout_wakeups = 0;             ///< period signals the playout thread woke for
+  int playout_batch_periods = 0;                 ///< periods it refilled per wake-up; 0 = no playout thread
 };
 
 /// The device actor's interface.
@@ -92,7 +98,8 @@ typename Inspector::result_type inspect(Inspector& f, DeviceRunReport& x) {
   return f(caf::meta::type_name("DeviceRunReport"), x.stats, x.backend, x.channels, x.record_path, x.recorded_frames,
            x.first_frame_mesh_ns, x.playout_scheduling, x.dac_time_source, x.playout_wake_timeouts,
            x.realigns_after_lock, x.playout_frames_skipped, x.playout_longest_work_us,
-           x.playout_longest_wake_latency_us, x.playout_stalls_past_ring);
+           x.playout_longest_wake_latency_us, x.playout_stalls_past_ring, x.playout_wakeups,
+           x.playout_batch_periods);
 }
 
 }  // namespace crowdmesh::device

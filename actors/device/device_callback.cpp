@@ -111,7 +111,9 @@ void DeviceCallback::process(float* out, const float* in, std::size_t frames, bo
 
   bump(frames_played_, frames);
   bump(callbacks_, 1);
-  if (auto* signal = period_signal_.load(std::memory_order_acquire)) signal->post();
+  if (auto* signal = period_signal_.load(std::memory_order_acquire);
+      signal != nullptr && output_ring_->read_available() <= wake_fill_frames_.load(std::memory_order_relaxed))
+    signal->post();
   const auto elapsed = std::chrono::steady_clock::now() - t0;
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
   durations_.record(us < 0 ? 0u : static_cast<std::uint32_t>(std::min<long long>(us, UINT32_MAX)));

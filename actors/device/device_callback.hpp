@@ -53,7 +53,8 @@ class DeviceCallback {
   /// as the backend knows it (`source` says how); 0 = unknown: the callback
   /// then uses the local clock now + the stream latency set with
   /// set_fallback_latency_ns(). output_trim_us (DeviceConfig) is added either
-  /// way. Publishes dac_timing() and posts the period signal. Wait-free.
+  /// way. Publishes dac_timing() and posts the period signal when the ring is
+  /// low enough (set_wake_fill_frames()). Wait-free.
   void process(float* out, const float* in, std::size_t frames, bool device_xrun, std::int64_t dac_local_ns = 0,
                DacTimeSource source = DacTimeSource::none) noexcept;
 
@@ -68,9 +69,18 @@ class DeviceCallback {
   /// Not real-time, before start: the stream's output latency (PortAudio's
   /// Pa_GetStreamInfo()->outputLatency), ns, used when a period has no DAC time.
   void set_fallback_latency_ns(std::int64_t ns) noexcept { fallback_latency_ns_.store(ns, std::memory_order_relaxed); }
-  /// Not real-time, while stopped: a signal posted after every period (nullptr = none).
-  /// The signal must outlive the running backend.
+  /// Not real-time, while stopped: a signal posted after a period (nullptr =
+  /// none); which periods, see set_wake_fill_frames(). The signal must
+  /// outlive the running backend.
   void set_period_signal(rt::WakeSignal* signal) noexcept { period_signal_.store(signal, std::memory_order_release); }
+  /// Any thread: post the period signal only after a period that leaves the
+  /// output ring holding at most `frames` frames (what the callback can see
+  /// of it: a refill under way may already have added more). The default,
+  /// SIZE_MAX, posts after every period. The playout thread sets it to
+  /// (target − batch) periods so that it wakes once per batch of periods and
+  /// refills them in one go (PlayoutConfig::min_wake_lead_ms); a ring that
+  /// stays low is signalled after every period. Wait-free.
+  void set_wake_fill_frames(std::size_t frames) noexcept { wake_fill_frames_.store(frames, std::memory_order_relaxed); }
 
   /// Producer side (device actor) of the ring the callback plays from.
   rt::SpscRing& output_ring() noexcept { return *output_ring_; }
@@ -133,6 +143,7 @@ class DeviceCallback {
   std::int64_t output_trim_ns_ = 0;
   std::atomic<std::int64_t> fallback_latency_ns_{0};
   std::atomic<rt::WakeSignal*> period_signal_{nullptr};
+  std::atomic<std::size_t> wake_fill_frames_{SIZE_MAX};
   rt::Seqlock<DacTiming> dac_timing_;
   std::uint64_t ring_frames_read_ = 0;  // RT thread only
 

@@ -83,17 +83,16 @@ std::chrono::microseconds DeviceRunState::pump_interval(std::uint64_t frames_pla
   if (feed_ == DeviceFeed::paced_by_data) return kOfflinePumpInterval;
   const auto period_us = 1'000'000LL * limits_.period_frames / limits_.sample_rate_hz;
   const auto fine = std::chrono::microseconds(std::clamp<long long>(period_us / 4, 500, 2000));
-  if (feed_ != DeviceFeed::playout_thread) return fine;
-  // A run of a given length (--duration) ends within a period of it: pump
-  // finely once the end is less than one slow interval away.
+  if (feed_ != DeviceFeed::playout_thread || phase_ == DeviceRunPhase::stopping) return fine;
+  std::chrono::microseconds slow = limits_.recording ? kPlayoutPumpInterval : kPlayoutQuietPumpInterval;
+  // A run of a given length (--duration): look again when it should be over.
   if (limits_.total_frames > 0) {
     const auto left = limits_.total_frames > frames_played ? limits_.total_frames - frames_played : 0;
-    const auto left_us =
-        static_cast<long long>(left * 1'000'000ULL / static_cast<std::uint64_t>(limits_.sample_rate_hz));
-    if (left_us < std::chrono::duration_cast<std::chrono::microseconds>(kPlayoutPumpInterval).count()) return fine;
+    const auto left_us = std::chrono::microseconds(
+        static_cast<long long>(left * 1'000'000ULL / static_cast<std::uint64_t>(limits_.sample_rate_hz)));
+    slow = std::clamp(left_us, fine, slow);
   }
-  if (phase_ == DeviceRunPhase::stopping) return fine;
-  return kPlayoutPumpInterval;
+  return slow;
 }
 
 }  // namespace crowdmesh::device

@@ -33,6 +33,7 @@ struct DeviceRunLimits {
   int sample_rate_hz = 48000;      ///< device rate, Hz (> 0)
   int period_frames = 256;         ///< frames per device period (> 0)
   int target_periods = 4;          ///< output ring fill the demand keeps, periods
+  bool recording = false;          ///< the actor drains a recording tap (a ring of ≥ 1 s) on its pump
 };
 
 /// What demand() asks the device actor to do.
@@ -65,11 +66,16 @@ class DeviceRunState {
  public:
   /// Blocks asked of the mixer at most per offline request, frames.
   static constexpr std::size_t kOfflineBlockFrames = 8192;
-  /// Pump interval with a playout thread far from the end of the run. The
-  /// actor then only drains the recording tap (a ring of >= 1 s), relays the
-  /// thread's findings to the log and notices the end: 5 Hz is plenty and lets
-  /// an idle node sleep (a quarter period costs ~750 wake-ups/s).
+  /// Pump interval with a playout thread far from the end of the run, while
+  /// recording. The actor then only drains the recording tap (a ring of
+  /// >= 1 s), relays the thread's findings to the log and notices the end:
+  /// 5 Hz is plenty and lets an idle node sleep (a quarter period costs ~750
+  /// wake-ups/s).
   static constexpr std::chrono::milliseconds kPlayoutPumpInterval{200};
+  /// The same without a recording: nothing to drain, so once a second (the
+  /// end of a timed run and a stop are still noticed within a period: see
+  /// pump_interval()).
+  static constexpr std::chrono::milliseconds kPlayoutQuietPumpInterval{1000};
 
   /// A run in the idle phase. `limits` must hold positive rate and period.
   explicit DeviceRunState(const DeviceRunLimits& limits) : limits_(limits) {}
@@ -115,9 +121,13 @@ class DeviceRunState {
   bool end();
 
   /// How long the actor waits before looking again, with `frames_played`
-  /// frames played: 1 ms offline; a quarter period (0.5 to 2 ms) at real pace
-  /// without a playout thread, or with one near the end of the run (less than
-  /// kPlayoutPumpInterval left) or while stopping; else kPlayoutPumpInterval.
+  /// frames played: 1 ms offline; a quarter period (0.5 to 2 ms, "fine") at
+  /// real pace without a playout thread, or with one while stopping; with a
+  /// playout thread otherwise kPlayoutPumpInterval while recording, else
+  /// kPlayoutQuietPumpInterval — but no longer than the time left until
+  /// total_frames are played (at least the fine interval), so a timed run
+  /// ends within a fine interval of its length. The actor pumps at once
+  /// when a stop starts a fade-out.
   std::chrono::microseconds pump_interval(std::uint64_t frames_played) const;
 
   /// Where the run stands.

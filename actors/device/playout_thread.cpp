@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <exception>
 #include <system_error>
@@ -24,6 +25,14 @@ std::int64_t PlayoutThread::mesh_frame_at(std::int64_t mesh_ns, int rate_hz) noe
 
 std::int64_t PlayoutThread::pts_of(std::int64_t m, int rate_hz) noexcept { return PlayoutStage::pts_ns(m, rate_hz); }
 
+int PlayoutThread::batch_periods(const PlayoutConfig& cfg) noexcept {
+  if (cfg.min_wake_lead_ms <= 0 || cfg.period_frames <= 0 || cfg.sample_rate_hz <= 0 || cfg.target_periods < 2)
+    return 1;
+  const double period_ms = 1e3 * cfg.period_frames / cfg.sample_rate_hz;
+  const int lead_periods = static_cast<int>(std::ceil(cfg.min_wake_lead_ms / period_ms - 1e-9));
+  return std::clamp(cfg.target_periods - std::max(1, lead_periods), 1, cfg.target_periods - 1);
+}
+
 PlayoutThread::PlayoutThread(PlayoutConfig cfg, DeviceCallback& cb) : cfg_(std::move(cfg)), cb_(cb) {}
 
 PlayoutThread::~PlayoutThread() { stop(); }
@@ -44,6 +53,9 @@ caf::expected<void> PlayoutThread::start() {
   // stage starts on the mesh grid at the frame that plays next, so nothing the
   // mixer renders is dropped by a start-up alignment.
   top_up_with_silence();
+  figures_.batch_periods = batch_periods(cfg_);
+  published_.store(figures_);
+  cb_.set_wake_fill_frames(static_cast<std::size_t>(cfg_.target_periods - figures_.batch_periods) * period);
   cb_.set_period_signal(&signal_);
   stop_.store(false, std::memory_order_relaxed);
   try {
@@ -53,6 +65,7 @@ caf::expected<void> PlayoutThread::start() {
     });
   } catch (const std::system_error& e) {
     cb_.set_period_signal(nullptr);
+    cb_.set_wake_fill_frames(SIZE_MAX);
     return make_error(errc::device_error, std::string("cannot start the playout thread: ") + e.what());
   }
   sched_param sp{};
@@ -131,6 +144,7 @@ void PlayoutThread::stop() noexcept {
   signal_.post();
   thread_.join();
   cb_.set_period_signal(nullptr);
+  cb_.set_wake_fill_frames(SIZE_MAX);
 }
 
 PlayoutStats PlayoutThread::stats() const {
@@ -146,6 +160,7 @@ PlayoutStats PlayoutThread::stats() const {
   s.longest_work_ns = f.longest_work_ns;
   s.longest_wake_latency_ns = f.longest_wake_latency_ns;
   s.stalls_past_ring = f.stalls_past_ring;
+  s.batch_periods = f.batch_periods;
   if (f.has_dac_time_source) s.dac_time_source = to_string(static_cast<DacTimeSource>(f.dac_time_source));
   std::lock_guard<std::mutex> lk(scheduling_mutex_);
   s.scheduling = scheduling_;
@@ -198,10 +213,11 @@ void PlayoutThread::run() noexcept {
   const auto period_ns =
       std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 * cfg_.period_frames / cfg_.sample_rate_hz));
   // What the ring holds when the period signal comes: the callback has just
-  // taken one of the target periods.
-  const std::int64_t ring_lead_ns = std::max(1, cfg_.target_periods - 1) * period_ns.count();
+  // taken the last period of a batch.
+  const int batch = figures_.batch_periods;
+  const std::int64_t ring_lead_ns = std::max(1, cfg_.target_periods - batch) * period_ns.count();
   while (!stop_.load(std::memory_order_acquire)) {
-    const bool woke = signal_.wait_for(4 * period_ns);
+    const bool woke = signal_.wait_for((batch + 3) * period_ns);
     const auto wake_latency_ns = signal_.take_wake_latency_ns();
     if (stop_.load(std::memory_order_acquire)) break;
     if (woke)

@@ -23,6 +23,14 @@ struct PlayoutConfig {
   int sample_rate_hz = 48000;  ///< nominal rate of the mesh timeline and of the card, Hz
   int period_frames = 256;     ///< device period, frames
   int target_periods = 4;      ///< ring fill kept ahead of the device, periods
+  /// Least audio the output ring should still hold when the playout thread
+  /// is woken to refill it, ms (≥ 0). The thread is woken once per batch of
+  /// batch_periods() periods and renders them in one go: with long periods
+  /// (1024 frames at 44.1 kHz: 23 ms) the ring's target of several periods
+  /// holds more than it needs, and every wake-up saved is a context switch
+  /// of two threads. Short periods, or 0: one wake-up per period (the lead is
+  /// then (target_periods − 1) periods, as before batching).
+  int min_wake_lead_ms = 40;
   /// SCHED_FIFO priority of the thread: below the device's (the virtual clock
   /// asks 70; JACK's clients run near 70–80), above every normal thread.
   int priority = 60;
@@ -38,7 +46,8 @@ struct PlayoutStats {
   /// Realigns since the loop first locked (a stall or a clock step after lock;
   /// the "realigns after lock" figure of docs/BENCHMARKS.md).
   std::uint64_t realigns_after_lock = 0;
-  std::uint64_t wakeups = 0;          ///< periods the thread woke for
+  std::uint64_t wakeups = 0;          ///< period signals the thread woke for (one per batch of periods)
+  int batch_periods = 1;              ///< periods refilled per wake-up (PlayoutThread::batch_periods())
   std::uint64_t wake_timeouts = 0;    ///< waits that ended without a period signal (device stalled or stopped)
   std::uint64_t render_failures = 0;  ///< blocks rendered as silence because no mixer was attached
   std::int64_t first_mesh_frame = 0;  ///< mesh frame of the first mixer frame played (PTS grid index)
@@ -55,7 +64,7 @@ struct PlayoutStats {
   /// to control beyond its priority).
   std::int64_t longest_wake_latency_ns = 0;
   /// Wake-ups whose latency plus work outlasted what the ring held when the
-  /// period signal came ((target_periods − 1) periods): the host stalled
+  /// period signal came ((target_periods − batch_periods) periods): the host stalled
   /// the thread long enough for the card to find the ring short. A producer
   /// underrun with this at 0 is a product fault; with it above 0 the host
   /// (or the product's work, see longest_work_ns) stalled the path.
@@ -65,12 +74,16 @@ struct PlayoutStats {
 };
 
 /// Render + drift-locked playout on a dedicated thread (docs/ARCHITECTURE.md,
-/// "Clocks and multi-room"): woken by the device after every period (a
-/// rt::WakeSignal posted by the callback), it reads the period's DAC time,
-/// maps it to mesh time, lets the PlayoutStage steer its resampling ratio,
-/// then renders mesh frames through the RenderPort and keeps the device's
-/// output ring `target_periods` full. No CAF timer or actor is on this path,
-/// so a busy actor pool cannot starve the ring.
+/// "Clocks and multi-room"): woken by the device after the period that
+/// leaves the output ring batch_periods() below its target (a
+/// rt::WakeSignal posted by the callback; every period when periods are
+/// short), it reads that period's DAC time, maps it to mesh time, lets the
+/// PlayoutStage steer its resampling ratio, then renders mesh frames through
+/// the RenderPort and keeps the device's output ring `target_periods` full.
+/// The loop takes one DAC report per wake-up; its gains are per second of
+/// ring frames, so fewer reports only pass a little more report jitter. No
+/// CAF timer or actor is on this path, so a busy actor pool cannot starve
+/// the ring.
 ///
 /// Mesh timeline: frame m of the shared grid has PTS = m × 1e9 / rate (ns on
 /// the mesh clock); every node uses the same grid, so a scheduled start lands
@@ -98,6 +111,11 @@ class PlayoutThread {
   /// A snapshot (any thread; never blocks the playout thread, which
   /// publishes its figures through a seqlock once per wake-up).
   PlayoutStats stats() const;
+
+  /// Periods refilled per wake-up for `cfg`: the most (at least 1, at most
+  /// target_periods − 1) that leave the ring min_wake_lead_ms or more of
+  /// audio when the thread is woken. Pure.
+  static int batch_periods(const PlayoutConfig& cfg) noexcept;
 
   /// Mesh grid frame at or after mesh time `mesh_ns` for `rate_hz`.
   static std::int64_t mesh_frame_at(std::int64_t mesh_ns, int rate_hz) noexcept;
@@ -135,6 +153,7 @@ class PlayoutThread {
     std::int64_t first_mesh_frame = 0, first_frame_dac_mesh_ns = 0, longest_work_ns = 0;
     std::int64_t longest_wake_latency_ns = 0;
     std::uint64_t stalls_past_ring = 0;
+    int batch_periods = 1;
     std::uint32_t dac_time_source = 0;  // a DacTimeSource value; 0 = none yet
     bool has_dac_time_source = false;
   };

@@ -1,5 +1,7 @@
 #include "stretch/fill_policy.hpp"
 
+#include <algorithm>
+
 namespace crowdmesh::stretch {
 
 const char* to_string(FillMode mode) {
@@ -28,6 +30,15 @@ std::chrono::milliseconds FillPolicy::interval(FillMode mode) {
     case FillMode::relaxed: return std::chrono::milliseconds(100);
   }
   return std::chrono::milliseconds(10);
+}
+
+std::chrono::milliseconds FillPolicy::relaxed_interval(std::size_t available, std::size_t capacity,
+                                                       int rate_hz) const {
+  const auto floor = interval(FillMode::relaxed);
+  const double mark = relaxed_from * static_cast<double>(capacity);
+  if (rate_hz <= 0 || static_cast<double>(available) <= mark) return floor;
+  const auto ms = static_cast<long long>((static_cast<double>(available) - mark) * 1000.0 / rate_hz);
+  return std::clamp(std::chrono::milliseconds(ms), floor, kMaxRelaxedInterval);
 }
 
 }  // namespace crowdmesh::stretch

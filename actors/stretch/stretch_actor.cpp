@@ -106,8 +106,16 @@ struct StretchState {
       if (c.at_ns <= t) bpm = c.bpm;
   }
 
-  // How long until the next tick.
-  std::chrono::milliseconds tick_interval() const { return sources.empty() ? kIdleTick : FillPolicy::interval(mode); }
+  // How long until the next tick: relaxed FIFOs are refilled when the emptiest
+  // reaches the relaxed mark. A pending tempo change needs no sooner tick: it
+  // lands on its frame when it arrives before a fill wrote past that frame,
+  // which depends on the FIFO's length against the tempo actor's apply_lead;
+  // fills further apart only write later.
+  std::chrono::milliseconds tick_interval() const {
+    if (sources.empty()) return kIdleTick;
+    if (mode != FillMode::relaxed) return FillPolicy::interval(mode);
+    return policy.relaxed_interval(stats.min_reserve_frames, stats.fifo_capacity_frames, cfg.source.device_rate_hz);
+  }
 
   // Applies the tempo updates that are due, then tops up every live source;
   // forgets the sources nobody holds any more.

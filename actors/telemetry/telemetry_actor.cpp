@@ -95,7 +95,11 @@ TelemetryActor::behavior_type telemetry_actor(Self self, TelemetryActorConfig cf
           *t.mutable_clock() = st.cfg.clock();
           st.emit("clock", std::move(t));
         }
-        if (st.cfg.device && !st.device_pending) {
+        if (st.cfg.device_view) {
+          crowdmesh::v1::Telemetry t;
+          *t.mutable_device() = to_proto(st.cfg.device_view->stats(), st.cfg.backend);
+          st.emit("device", std::move(t));
+        } else if (st.cfg.device && !st.device_pending) {
           st.device_pending = true;
           self->request(st.cfg.device, caf::infinite, stats_atom_v)
               .then(

@@ -31,6 +31,9 @@ struct TelemetryActorConfig {
   /// tone, no tempo ramp, no encoder; see TelemetryPace); <= interval: always interval.
   std::chrono::milliseconds idle_interval{1000};
   device::DeviceActor device;
+  /// The device's counters, read directly each tick (no request to the device
+  /// actor); null = ask `device`.
+  std::shared_ptr<device::DeviceStatsView> device_view;
   std::string backend;  ///< device backend description, for DeviceStats.backend
   mixer::MixerActor mixer;
   std::shared_ptr<MasterMeter> master_meter;  ///< master loudness/clipping/silence, fed by the mixer tap
@@ -51,7 +54,8 @@ struct TelemetryActorConfig {
 
 /// Spawns the telemetry actor (docs/ARCHITECTURE.md, telemetry row): every
 /// interval (idle_interval while the node idles) it asks each local actor for its stats (one request in flight per
-/// actor, so a stuck actor skips samples instead of piling up requests),
+/// actor, so a stuck actor skips samples instead of piling up requests;
+/// the device's counters come from its DeviceStatsView when there is one),
 /// samples the process (CPU %, RSS), the links and the mesh clock, and hands one Telemetry
 /// per actor — numbered per actor, stamped with mesh time — to `publish`.
 /// It never touches the real-time path: the device actor answers from the

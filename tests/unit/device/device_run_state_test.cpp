@@ -268,15 +268,25 @@ TEST(DeviceRunStateTest, PumpsEveryMillisecondOfflineAndAQuarterPeriodAtRealPace
 
 TEST(DeviceRunStateTest, PlayoutThreadPumpsSlowlyExceptNearTheEndOrWhileStopping) {
   constexpr auto kFine = 2000us;  // a quarter of 10 ms, lowered to the ceiling
-  auto run = playing(DeviceFeed::playout_thread, 48000);
-  EXPECT_EQ(run.pump_interval(0), DeviceRunState::kPlayoutPumpInterval);
-  EXPECT_EQ(run.pump_interval(48000 - 9600), DeviceRunState::kPlayoutPumpInterval) << "200 ms left";
-  EXPECT_EQ(run.pump_interval(48000 - 9599), kFine) << "less than 200 ms left";
-  EXPECT_EQ(run.pump_interval(60000), kFine) << "past the end";
+  auto run = playing(DeviceFeed::playout_thread, 96000);
+  EXPECT_EQ(run.pump_interval(0), DeviceRunState::kPlayoutQuietPumpInterval) << "2 s left, nothing recorded";
+  EXPECT_EQ(run.pump_interval(96000 - 9600), 200ms) << "200 ms left: wakes when the run should be over";
+  EXPECT_EQ(run.pump_interval(96000 - 48), kFine) << "1 ms left: the fine interval";
+  EXPECT_EQ(run.pump_interval(120000), kFine) << "past the end";
   auto open_ended = playing(DeviceFeed::playout_thread);
-  EXPECT_EQ(open_ended.pump_interval(1'000'000), DeviceRunState::kPlayoutPumpInterval);
+  EXPECT_EQ(open_ended.pump_interval(1'000'000), DeviceRunState::kPlayoutQuietPumpInterval);
   ASSERT_EQ(open_ended.request_stop(Clock::time_point{}), StopStep::fade_out);
   EXPECT_EQ(open_ended.pump_interval(1'000'000), kFine);
+}
+
+TEST(DeviceRunStateTest, PlayoutThreadPumpsAtFiveHertzWhileRecording) {
+  auto l = limits(96000);
+  l.recording = true;
+  DeviceRunState run(l);
+  run.start(DeviceFeed::playout_thread);
+  run.backend_started();
+  EXPECT_EQ(run.pump_interval(0), DeviceRunState::kPlayoutPumpInterval) << "drains a tap ring of >= 1 s";
+  EXPECT_EQ(run.pump_interval(96000 - 4800), 100ms) << "100 ms left";
 }
 
 }  // namespace

@@ -33,6 +33,23 @@ TEST(FillPolicyTest, AFullDefaultFifoAt192kHzStaysOutOfUrgentUntilTheNextRelaxed
   EXPECT_NE(p.mode_for(capacity - played, capacity), FillMode::emergency);
 }
 
+TEST(FillPolicyTest, AFullFifoWaitsUntilItReachesTheRelaxedMark) {
+  FillPolicy p;
+  EXPECT_EQ(p.relaxed_interval(65536, 65536, 44100), std::chrono::milliseconds(371));  // 16 384 frames
+  EXPECT_EQ(p.relaxed_interval(48000, 48000, 48000), std::chrono::milliseconds(250));
+  // What it plays meanwhile leaves it in the relaxed mode.
+  const auto ms = p.relaxed_interval(65536, 65536, 44100).count();
+  EXPECT_EQ(p.mode_for(65536 - static_cast<std::size_t>(44100 * ms / 1000), 65536), FillMode::relaxed);
+}
+
+TEST(FillPolicyTest, RelaxedWaitStaysWithinItsBounds) {
+  FillPolicy p;
+  EXPECT_EQ(p.relaxed_interval(37000, 48000, 48000), FillPolicy::interval(FillMode::relaxed)) << "near the mark";
+  EXPECT_EQ(p.relaxed_interval(20000, 48000, 48000), FillPolicy::interval(FillMode::relaxed)) << "below the mark";
+  EXPECT_EQ(p.relaxed_interval(1 << 20, 1 << 20, 48000), FillPolicy::kMaxRelaxedInterval) << "a huge FIFO";
+  EXPECT_EQ(p.relaxed_interval(48000, 48000, 0), FillPolicy::interval(FillMode::relaxed)) << "no rate";
+}
+
 TEST(FillPolicyTest, EmptyFifoWithoutCapacityIsAnEmergency) {
   EXPECT_EQ(FillPolicy{}.mode_for(0, 0), FillMode::emergency);
 }

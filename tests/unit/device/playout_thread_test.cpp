@@ -1,0 +1,120 @@
+// The playout thread's batching: with long periods it is woken once per batch
+// of periods and refills them in one go, the ring never runs dry, and the
+// batched wake-ups allocate nothing (the malloc interposer counts calls made
+// inside rt::RtContextScope, which the playout thread opens for its work).
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/local_clock.hpp"
+#include "device/device_callback.hpp"
+#include "device/playout_thread.hpp"
+#include "mixer/render_port.hpp"
+#include "rt_alloc_counter.hpp"
+
+namespace crowdmesh::device {
+namespace {
+
+using namespace std::chrono_literals;
+
+PlayoutConfig playout(int period_frames, int rate_hz, int target_periods = 4, int min_wake_lead_ms = 40) {
+  PlayoutConfig p;
+  p.period_frames = period_frames;
+  p.sample_rate_hz = rate_hz;
+  p.target_periods = target_periods;
+  p.min_wake_lead_ms = min_wake_lead_ms;
+  return p;
+}
+
+TEST(PlayoutThreadTest, BatchKeepsAtLeastTheWakeLeadInTheRing) {
+  EXPECT_EQ(PlayoutThread::batch_periods(playout(1024, 44100)), 2);  // 23.2 ms periods: woken with 46 ms left
+  EXPECT_EQ(PlayoutThread::batch_periods(playout(1024, 48000)), 2);  // 21.3 ms: 42.7 ms left
+  EXPECT_EQ(PlayoutThread::batch_periods(playout(2048, 48000)), 3);  // 42.7 ms: one period left
+  EXPECT_EQ(PlayoutThread::batch_periods(playout(1024, 44100, 8)), 6);
+}
+
+TEST(PlayoutThreadTest, ShortPeriodsWakeEveryPeriod) {
+  EXPECT_EQ(PlayoutThread::batch_periods(playout(256, 48000)), 1);
+  EXPECT_EQ(PlayoutThread::batch_periods(playout(512, 48000)), 1);
+  EXPECT_EQ(PlayoutThread::batch_periods(playout(1024, 44100, 2)), 1);  // never the whole target
+  EXPECT_EQ(PlayoutThread::batch_periods(playout(1024, 44100, 4, 0)), 1);  // 0: batching off
+}
+
+// Plays `periods` periods through a DeviceCallback the way a backend would;
+// after each period that leaves the ring at the wake mark it waits (2 s at
+// most) until the playout thread has refilled the ring to its target.
+struct Run {
+  PlayoutStats stats;
+  DeviceStats device;
+  std::uint64_t rt_allocations = 0;
+  bool refilled = true;
+};
+
+Run play(int period_frames, int rate_hz, int periods) {
+  DeviceConfig dc;
+  dc.backend = "virtual";
+  dc.period_frames = period_frames;
+  dc.sample_rate_hz = rate_hz;
+  dc.target_periods = 4;
+  DeviceCallback cb(dc);
+  auto port = std::make_shared<mixer::RenderPort>();
+  port->attach([](float* out, std::size_t frames, std::int64_t) {
+    for (std::size_t i = 0; i < 2 * frames; ++i) out[i] = 0.25f;
+  });
+  auto cfg = playout(period_frames, rate_hz);
+  cfg.render_port = port;
+  PlayoutThread thread(cfg, cb);
+  EXPECT_TRUE(thread.start());
+  const auto period = static_cast<std::size_t>(period_frames);
+  const auto target = 4 * period;
+  const auto wake_mark = (4 - static_cast<std::size_t>(PlayoutThread::batch_periods(cfg))) * period;
+  std::vector<float> out(2 * period);
+  Run r;
+  test::reset_rt_allocations();
+  for (int k = 0; k < periods; ++k) {
+    cb.process(out.data(), nullptr, period, false, local_now_ns() + 3 * 1'000'000'000LL * period_frames / rate_hz,
+               DacTimeSource::driver);
+    if (cb.output_ring().fill_estimate() > wake_mark) continue;
+    const auto deadline = std::chrono::steady_clock::now() + 2s;
+    while (cb.output_ring().fill_estimate() < target && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(200us);
+    r.refilled = r.refilled && cb.output_ring().fill_estimate() >= target;
+  }
+  r.rt_allocations = test::rt_allocations();
+  thread.stop();
+  r.stats = thread.stats();
+  r.device = cb.stats();
+  return r;
+}
+
+TEST(PlayoutThreadTest, LongPeriodsAreRefilledOneBatchPerWakeUp) {
+  const auto r = play(1024, 44100, 40);
+  EXPECT_TRUE(r.refilled);
+  EXPECT_EQ(r.stats.batch_periods, 2);
+  EXPECT_GE(r.stats.wakeups, 19u);  // one every second period (+ the stop's own post)
+  EXPECT_LE(r.stats.wakeups, 21u);
+  EXPECT_EQ(r.device.underrun_frames, 0u);
+  EXPECT_EQ(r.stats.render_failures, 0u);
+  if (test::rt_alloc_counter_active()) {
+    EXPECT_EQ(r.rt_allocations, 0u);
+  }
+}
+
+TEST(PlayoutThreadTest, ShortPeriodsAreRefilledEveryPeriod) {
+  const auto r = play(256, 48000, 40);
+  EXPECT_TRUE(r.refilled);
+  EXPECT_EQ(r.stats.batch_periods, 1);
+  EXPECT_GE(r.stats.wakeups, 39u);
+  EXPECT_LE(r.stats.wakeups, 41u);
+  EXPECT_EQ(r.device.underrun_frames, 0u);
+  if (test::rt_alloc_counter_active()) {
+    EXPECT_EQ(r.rt_allocations, 0u);
+  }
+}
+
+}  // namespace
+}  // namespace crowdmesh::device
