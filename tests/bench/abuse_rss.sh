@@ -124,7 +124,7 @@ top_node() {
   return 1
 }
 counters() {
-  jq -r '"refused \(.link_counters.connections_refused) (unknown keys \(.link_counters.unknown_keys)), loads refused \(.master.loads_refused), non-finite \(.master.nonfinite_samples), deck C buffers \([.decks[] | select(.deck == "C") | .buffers][0] // 0), master \(.master.gain_db) dB"' <<<"$1"
+  jq -r '"refused \(.link_counters.connections_refused) (unknown keys \(.link_counters.unknown_keys)), loads refused \(.master.loads_refused), non-finite \(.master.nonfinite_samples), deck C buffers \([.decks[] | select(.deck == "C") | .buffers][0] // 0), master \(.master.gain_db) dB, device underrun frames \(.device.underrun_frames)"' <<<"$1"
 }
 deck_a_position() { jq -r '[.decks[] | select(.deck == "A" and .playing) | .position_seconds][0] // "stopped"' <<<"$1"; }
 
