@@ -46,8 +46,8 @@ struct OscBridgeStats {
 /// Most mapped OSC messages the bridge has handed to `dispatch` and that are
 /// not answered yet (their Reply neither called nor destroyed). Each one holds
 /// a command in the node until it is executed; without a cap one 64 KB bundle
-/// of /get_status puts 3274 commands in flight, and a second's worth of such
-/// bundles grew a node by 800 MB. The original server's clients send a few
+/// of /get_status puts 3274 commands in flight, and 20 such bundles within a
+/// second grew a node by 800 MiB. The original server's clients send a few
 /// messages a second.
 inline constexpr std::size_t kMaxCommandsInFlight = 256;
 
