@@ -37,16 +37,13 @@ double kernel(double t) {
   return sinc * window;
 }
 
-}  // namespace
-
-DriftResampler::DriftResampler(int channels)
-    : channels_(channels), capacity_(kHistoryBlock + 2 * static_cast<std::size_t>(kTaps)) {
-  if (channels < 1 || channels > 32)
-    throw std::invalid_argument("drift resampler: " + std::to_string(channels) + " channels is outside 1..32");
+std::vector<float> build_table() {
   // Row p: tap j multiplies input frame floor(position) − kHalf + 1 + j, at
   // t = p / kPhases + kHalf − 1 − j frames from the position; each row is
   // scaled to unit gain at DC.
-  table_.resize(static_cast<std::size_t>(kPhases + 1) * kTaps);
+  constexpr int kTaps = DriftResampler::kTaps;
+  constexpr int kPhases = DriftResampler::kPhases;
+  std::vector<float> table(static_cast<std::size_t>(kPhases + 1) * kTaps);
   for (int p = 0; p <= kPhases; ++p) {
     double row[kTaps];
     double sum = 0.0;
@@ -55,8 +52,23 @@ DriftResampler::DriftResampler(int channels)
       sum += row[j];
     }
     for (int j = 0; j < kTaps; ++j)
-      table_[static_cast<std::size_t>(p) * kTaps + static_cast<std::size_t>(j)] = static_cast<float>(row[j] / sum);
+      table[static_cast<std::size_t>(p) * kTaps + static_cast<std::size_t>(j)] = static_cast<float>(row[j] / sum);
   }
+  return table;
+}
+
+}  // namespace
+
+const std::vector<float>& DriftResampler::coefficient_table() {
+  static const std::vector<float> table = build_table();
+  return table;
+}
+
+DriftResampler::DriftResampler(int channels)
+    : channels_(channels), table_(nullptr), capacity_(kHistoryBlock + 2 * static_cast<std::size_t>(kTaps)) {
+  if (channels < 1 || channels > 32)
+    throw std::invalid_argument("drift resampler: " + std::to_string(channels) + " channels is outside 1..32");
+  table_ = coefficient_table().data();
   history_.resize(capacity_ * static_cast<std::size_t>(channels_));
   reset();
 }
@@ -88,7 +100,7 @@ void DriftResampler::render(float* out) noexcept {
   const double pos = frac_ * kPhases;
   const int phase = std::min(static_cast<int>(pos), kPhases - 1);
   const float t = static_cast<float>(pos - phase);
-  const float* r0 = table_.data() + static_cast<std::size_t>(phase) * kTaps;
+  const float* r0 = table_ + static_cast<std::size_t>(phase) * kTaps;
   const float* r1 = r0 + kTaps;
   Lanes coef[kTaps / kLanes];
   for (int k = 0; k < kTaps / kLanes; ++k) {

@@ -40,6 +40,23 @@ std::string printable(const std::string& s) {
   return s.size() > kMaxLoggedAddressChars ? out + "..." : out;
 }
 
+// One dispatched message's slot: released by the first call of its Reply, or
+// when the last copy of the Reply is destroyed uncalled (a lost command must
+// not hold a slot for ever).
+class CommandSlot {
+ public:
+  explicit CommandSlot(std::shared_ptr<OscBridge::Shared> shared) : shared_(std::move(shared)) {}
+  CommandSlot(const CommandSlot&) = delete;
+  CommandSlot& operator=(const CommandSlot&) = delete;
+  ~CommandSlot() { release(); }
+  // True the first time only.
+  bool release();
+
+ private:
+  std::shared_ptr<OscBridge::Shared> shared_;
+  std::atomic<bool> released_{false};
+};
+
 }  // namespace
 
 struct OscBridge::Shared {
@@ -48,6 +65,8 @@ struct OscBridge::Shared {
   OscBridgeStats stats;
   ReplyBudget budget{kRepliesPerSecond, kReplyBurst};
   std::int64_t limited_said_ns = 0;  // when the last "replies limited" line was logged
+  std::size_t in_flight = 0;         // dispatched messages whose Reply is neither called nor destroyed
+  std::int64_t busy_said_ns = 0;     // when the last "refused busy" line was logged
 
   // Takes a reply from the budget; false (counted, logged at most once a
   // second) when it is spent.
@@ -79,6 +98,32 @@ struct OscBridge::Shared {
   void count_dropped() {
     std::lock_guard<std::mutex> lock(mutex);
     ++stats.replies_dropped;
+  }
+
+  // Takes one of the kMaxCommandsInFlight dispatch slots; false (counted,
+  // logged at most once a second) when all are taken.
+  bool begin_command() {
+    const auto now = steady_now_ns();
+    std::uint64_t refused = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (in_flight < kMaxCommandsInFlight) {
+        ++in_flight;
+        return true;
+      }
+      refused = ++stats.refused_busy;
+      if (now - busy_said_ns < 1'000'000'000) return false;
+      busy_said_ns = now;
+    }
+    spdlog::warn("osc: {} commands still unanswered, the most the bridge keeps in flight: {} messages refused so far "
+                 "(a flood?)",
+                 kMaxCommandsInFlight, refused);
+    return false;
+  }
+
+  void end_command() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (in_flight > 0) --in_flight;
   }
 
   // Counts a malformed message; logs the first one of each address.
@@ -208,10 +253,16 @@ void OscBridge::Listener::handle(OscBridge& bridge, const std::string& address, 
     return;
   }
   shared->count_mapped();
-  auto answered = std::make_shared<std::atomic<bool>>(false);
+  if (!shared->begin_command()) {
+    shared->send_reply(fd, from, address, false,
+                       "busy: " + std::to_string(kMaxCommandsInFlight) +
+                           " OSC commands are still being executed, the most the node takes at once; send fewer");
+    return;
+  }
+  auto slot = std::make_shared<CommandSlot>(shared);
   const int socket = fd;
-  Reply reply = [shared, answered, socket, from, address](bool ok, const std::string& text) {
-    if (answered->exchange(true)) {
+  Reply reply = [shared, slot, socket, from, address](bool ok, const std::string& text) {
+    if (!slot->release()) {
       shared->count_dropped();
       return;
     }
@@ -226,6 +277,12 @@ void OscBridge::Listener::handle(OscBridge& bridge, const std::string& address, 
     spdlog::error("osc: dispatch of {} threw an unknown exception", printable(address));
     reply(false, "internal error while dispatching " + address);
   }
+}
+
+bool CommandSlot::release() {
+  if (released_.exchange(true)) return false;
+  shared_->end_command();
+  return true;
 }
 
 OscBridge::OscBridge(std::shared_ptr<Shared> shared, Dispatch dispatch)

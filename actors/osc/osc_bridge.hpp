@@ -1,4 +1,5 @@
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -33,10 +34,22 @@ struct OscBridgeStats {
   /// Replies not sent because the bridge's reply budget (kRepliesPerSecond,
   /// reply_budget.hpp) was spent: a flood, possibly with a forged sender.
   uint64_t replies_limited = 0;
+  /// Mapped messages refused without dispatch because kMaxCommandsInFlight
+  /// earlier ones were still unanswered (answered with an error, within the
+  /// reply budget): a flood faster than the node executes it.
+  uint64_t refused_busy = 0;
   /// Malformed count per OSC address ("" = undecodable packet, "#bundle" =
   /// broken bundle); at most 256 addresses, the rest under "(other)".
   std::map<std::string, uint64_t> malformed_by_address;
 };
+
+/// Most mapped OSC messages the bridge has handed to `dispatch` and that are
+/// not answered yet (their Reply neither called nor destroyed). Each one holds
+/// a command in the node until it is executed; without a cap one 64 KB bundle
+/// of /get_status puts 3274 commands in flight, and 20 such bundles within a
+/// second grew a node by 800 MiB. The original server's clients send a few
+/// messages a second.
+inline constexpr std::size_t kMaxCommandsInFlight = 256;
 
 /// OSC compatibility bridge (docs/PROTOCOL.md, "OSC bridge"): listens on UDP for the original
 /// Crowdstream server's OSC API, maps each message with map_osc() and hands
@@ -56,7 +69,9 @@ struct OscBridgeStats {
 /// with stop(); a Reply may therefore be called from any thread, at any time,
 /// even after stop() or after the bridge is destroyed (it is then dropped
 /// and counted). Malformed or unknown OSC is counted and logged once per
-/// address; it never stops the bridge.
+/// address; it never stops the bridge. At most kMaxCommandsInFlight messages
+/// are dispatched and unanswered at a time; more are refused (error reply,
+/// counted in refused_busy, logged at most once a second).
 class OscBridge {
  public:
   /// Answers one mapped message: ok = the node accepted/executed it, text =

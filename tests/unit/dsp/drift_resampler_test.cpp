@@ -8,6 +8,7 @@
 #include <limits>
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 namespace crowdmesh::dsp {
@@ -139,6 +140,29 @@ TEST(DriftResamplerTest, BadArgumentsAreRefusedAndChangeNothing) {
   EXPECT_EQ(r.process(nullptr, 10, out.data(), 10, 1.0).input_used, 0u);
   DriftResampler fresh(2);
   EXPECT_EQ(convert(r, in, 1.0), convert(fresh, in, 1.0));
+}
+
+TEST(DriftResamplerTest, EveryInstanceSharesOneCoefficientTable) {
+  const auto& table = DriftResampler::coefficient_table();
+  ASSERT_EQ(table.size(), static_cast<std::size_t>(DriftResampler::kPhases + 1) * DriftResampler::kTaps);
+  EXPECT_EQ(&DriftResampler::coefficient_table(), &table);
+  // Row 0 is a unit impulse at tap kTaps / 2 − 1 (the input frame at the position).
+  for (int j = 0; j < DriftResampler::kTaps; ++j)
+    EXPECT_EQ(table[static_cast<std::size_t>(j)], j == DriftResampler::kTaps / 2 - 1 ? 1.0f : 0.0f) << "tap " << j;
+}
+
+TEST(DriftResamplerTest, InstancesBuiltOnSeveralThreadsAtOnceGiveTheSameOutput) {
+  const double ratio = 1.0 / (1.0 + 200e-6);
+  const auto in = noise(3000, 2, 8);
+  std::vector<std::vector<float>> outs(4);
+  std::vector<std::thread> threads;
+  for (auto& out : outs)
+    threads.emplace_back([&in, &out, ratio] {
+      DriftResampler r(2);
+      out = convert(r, in, ratio);
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& out : outs) EXPECT_EQ(out, outs.front());
 }
 
 }  // namespace

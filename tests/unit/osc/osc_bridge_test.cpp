@@ -334,6 +334,72 @@ TEST(OscBridgeTest, ReplyAfterStopIsDroppedAndCounted) {
   pending[0](true, "after destruction");  // must not crash
 }
 
+/// A dispatch that keeps every Reply without calling it (a node that has not
+/// answered yet).
+struct HoldingDispatch {
+  std::mutex mutex;
+  std::vector<OscBridge::Reply> pending;
+  OscBridge::Dispatch fn() {
+    return [this](MappedMessage, OscBridge::Reply reply) {
+      std::lock_guard<std::mutex> lock(mutex);
+      pending.push_back(std::move(reply));
+    };
+  }
+  std::size_t count() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return pending.size();
+  }
+};
+
+/// Sends one bundle of `n` /get_status messages.
+void send_status_bundle(OscClient& client, int n) {
+  lo_bundle bundle = lo_bundle_new(LO_TT_IMMEDIATE);
+  for (int i = 0; i < n; ++i) lo_bundle_add_message(bundle, "/get_status", lo_message_new());
+  ASSERT_GE(lo_send_bundle_from(client.target(), client.server(), bundle), 0);
+  lo_bundle_free_recursive(bundle);
+}
+
+void wait_for_received(OscBridge& bridge, std::uint64_t n) {
+  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  while (bridge.stats().received < n && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(bridge.stats().received, n);
+}
+
+TEST(OscBridgeTest, ABundleFloodPutsAtMostTheCapOfCommandsInFlight) {
+  HoldingDispatch dispatch;
+  auto bridge = start_bridge(dispatch.fn());
+  ASSERT_TRUE(bridge);
+  OscClient client(bridge->ports()[0]);
+  const int extra = 44;
+  send_status_bundle(client, static_cast<int>(kMaxCommandsInFlight) + extra);
+  wait_for_received(*bridge, kMaxCommandsInFlight + extra);
+  EXPECT_EQ(dispatch.count(), kMaxCommandsInFlight);
+  EXPECT_EQ(bridge->stats().refused_busy, static_cast<std::uint64_t>(extra));
+  auto r = client.next_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, "error");
+  EXPECT_NE(r->text.find("busy: 256 OSC commands"), std::string::npos) << r->text;
+}
+
+TEST(OscBridgeTest, AnsweredOrDroppedRepliesFreeTheirSlots) {
+  HoldingDispatch dispatch;
+  auto bridge = start_bridge(dispatch.fn());
+  ASSERT_TRUE(bridge);
+  OscClient client(bridge->ports()[0]);
+  send_status_bundle(client, static_cast<int>(kMaxCommandsInFlight));
+  wait_for_received(*bridge, kMaxCommandsInFlight);
+  {
+    std::lock_guard<std::mutex> lock(dispatch.mutex);
+    ASSERT_EQ(dispatch.pending.size(), kMaxCommandsInFlight);
+    dispatch.pending[0](true, "answered");         // a reply frees its slot
+    dispatch.pending.erase(dispatch.pending.begin() + 1);  // so does a Reply lost uncalled
+  }
+  send_status_bundle(client, 3);
+  wait_for_received(*bridge, kMaxCommandsInFlight + 3);
+  EXPECT_EQ(dispatch.count(), kMaxCommandsInFlight - 1 + 2);
+  EXPECT_EQ(bridge->stats().refused_busy, 1u);
+}
+
 TEST(OscBridgeTest, DispatchThatThrowsIsAnsweredAsAnError) {
   auto bridge = start_bridge([](MappedMessage, OscBridge::Reply) { throw std::runtime_error("mesh down"); });
   ASSERT_TRUE(bridge);
