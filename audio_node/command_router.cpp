@@ -64,6 +64,7 @@ caf::behavior command_router(RouterSelf self, RouterConfig cfg) {
           if (wait_ns > 0) {
             auto& st = self->state;
             if (st.held >= kMaxHeldCommands) {
+              if (st.cfg.held_refused) st.cfg.held_refused->fetch_add(1, std::memory_order_relaxed);
               req.reply(not_ready("node " + st.cfg.node + " already holds " + std::to_string(st.held) +
                                   " commands for a later execute_at_ns, the most it holds: retry when some are due"));
               return;

@@ -1,5 +1,6 @@
 #pragma once
 #include <functional>
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -46,6 +47,9 @@ struct RouterConfig {
   /// StopStream, GetStreamSdp): answered by the node's StreamRole, exactly
   /// once (null: this node has no device, so it neither sends nor plays streams).
   std::function<void(const crowdmesh::v1::Command&, ReplyFn)> streams;
+  /// Counts the commands refused because kMaxHeldCommands were already held
+  /// (read by telemetry from any thread; null: not counted).
+  std::shared_ptr<std::atomic<std::uint64_t>> held_refused;
 };
 
 /// Spawns the actor that turns wire commands (crowdmesh.v1.Command) into

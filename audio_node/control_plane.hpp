@@ -60,6 +60,9 @@ class ControlPlane {
   /// when it runs or was not asked for.
   const std::string& osc_failure() const { return osc_failure_; }
 
+  /// The OSC bridge, or null when it does not run (its stats() are thread-safe).
+  const osc::OscBridge* osc() const { return osc_.get(); }
+
   /// The gateway, or null when it did not start.
   mesh::MeshGateway* gateway() { return gateway_.get(); }
 

@@ -116,6 +116,7 @@ void start_mesh_side(caf::actor_system& sys, caf::scoped_actor& self, const Node
   auto doctor =
       std::make_shared<DoctorService>(dev.sample_rate_hz, dev.backend + (dev.device.empty() ? "" : " " + dev.device));
   RouterConfig rcfg;
+  rcfg.held_refused = a.held_refused;
   rcfg.node = node.name;
   rcfg.mixer = a.mixer;
   rcfg.device = a.device;
@@ -153,9 +154,17 @@ void start_telemetry(caf::actor_system& sys, const MeshConfig& mesh_cfg, const N
   tcfg.tempo = a.tempo;
   tcfg.tempo_node = mesh_cfg.tempo_node.empty() ? node.name : mesh_cfg.tempo_node;
   if (a.encoder_role) tcfg.encoder = a.encoder_role->actor();
-  std::function<void(crowdmesh::v1::LinkStats&)> add_streams;
-  if (a.streams) add_streams = [streams = a.streams.get()](crowdmesh::v1::LinkStats& s) { streams->fill_links(s); };
-  telemetry.start_actor(sys, tcfg, mesh_clock, a.control.get(), std::move(add_streams));
+  auto add_links = [streams = a.streams.get(), control = a.control.get(),
+                    held = a.held_refused](crowdmesh::v1::LinkStats& s) {
+    if (streams) streams->fill_links(s);
+    s.set_held_refused(held->load(std::memory_order_relaxed));
+    if (control && control->osc()) {
+      const auto osc = control->osc()->stats();
+      s.set_osc_refused_busy(osc.refused_busy);
+      s.set_osc_replies_limited(osc.replies_limited);
+    }
+  };
+  telemetry.start_actor(sys, tcfg, mesh_clock, a.control.get(), std::move(add_links));
 }
 
 // Stops what publishes through the gateway first (telemetry, tempo), then the

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,8 @@ struct NodeActors {
   std::shared_ptr<MasterStream> master_stream;
   /// Remote playout (a real-pace device with the mesh on): the device renders through it.
   std::unique_ptr<StreamRole> streams;
+  /// Commands the router refused for holding 256 already (telemetry reads it).
+  std::shared_ptr<std::atomic<std::uint64_t>> held_refused = std::make_shared<std::atomic<std::uint64_t>>(0);
 };
 
 /// The PUB that carries this node's mix to remote encoders; none with --mesh

@@ -311,7 +311,10 @@ nlohmann::json node_json(const v1::NodeTelemetry& node) {
         {"timeouts", l.timeouts()},
         {"publish_dropped", l.publish_dropped()},
         {"connections_refused", l.connections_refused()},
-        {"unknown_keys", l.unknown_keys()}};
+        {"unknown_keys", l.unknown_keys()},
+        {"held_refused", l.held_refused()},
+        {"osc_refused_busy", l.osc_refused_busy()},
+        {"osc_replies_limited", l.osc_replies_limited()}};
     out["security"] = l.security();
     out["clock_offset_ms"] = static_cast<double>(l.clock_offset_ns()) / 1e6;
   } else if (latest.clock) {
@@ -649,6 +652,11 @@ void links_lines(View& v, const v1::LinkStats& l) {
     head.add("  refused " + std::to_string(l.connections_refused()) + " (unknown keys " +
                  std::to_string(l.unknown_keys()) + ")",
              kRed);
+  if (l.held_refused() > 0) head.add("  held-refused " + std::to_string(l.held_refused()), kYellow);
+  if (l.osc_refused_busy() + l.osc_replies_limited() > 0)
+    head.add("  osc busy " + std::to_string(l.osc_refused_busy()) + " / replies limited " +
+                 std::to_string(l.osc_replies_limited()),
+             kYellow);
   v.put(head);
   // Link entries packed onto continuation lines.
   const std::string indent = "    ";

@@ -21,4 +21,25 @@ inline std::size_t zero_nonfinite(float* samples, std::size_t count) noexcept {
   return bad;
 }
 
+/// Largest sample magnitude a deck passes on: +36 dBFS. A float file can hold
+/// finite values up to 3.4e38; one of them through a +6 dB EQ band overflows
+/// to inf and poisons the filter's state. Nothing musical comes near it.
+inline constexpr float kMaxSampleMagnitude = 64.0f;
+
+/// Clamps every sample to ±kMaxSampleMagnitude; returns how many were beyond.
+/// Real-time safe.
+inline std::size_t clamp_overs(float* samples, std::size_t count) noexcept {
+  std::size_t over = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (samples[i] > kMaxSampleMagnitude) {
+      samples[i] = kMaxSampleMagnitude;
+      ++over;
+    } else if (samples[i] < -kMaxSampleMagnitude) {
+      samples[i] = -kMaxSampleMagnitude;
+      ++over;
+    }
+  }
+  return over;
+}
+
 }  // namespace crowdmesh::dsp

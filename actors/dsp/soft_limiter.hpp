@@ -39,6 +39,12 @@ class SoftLimiter {
   /// In place on interleaved frames × channels floats (channels given at construction).
   /// Non-finite input samples are not sanitised (NaN stays NaN). Real-time safe.
   void process(float* interleaved, std::size_t frames) noexcept;
+  /// Clears the envelope and the gain (as after construction): the way back
+  /// when they ever went non-finite. Real-time safe; owner thread.
+  void reset() noexcept {
+    env_ = 0.0f;
+    gain_ = 1.0f;
+  }
   /// Gain reduction at the end of the last process() call, in dB (>= 0; 0 = no reduction).
   /// The saturator's share is not included. Any thread.
   float gain_reduction_db() const noexcept;

@@ -1,4 +1,5 @@
 #include "mixer/deck.hpp"
+#include "dsp/sanitize.hpp"
 
 #include <algorithm>
 
@@ -68,6 +69,14 @@ void Deck::render_add(float* dst, std::size_t frames, std::int64_t pts_ns) {
   if (!any) return;
   eq_.process(scratch_.data(), frames);
   filter_.process(scratch_.data(), frames);
+  // Their input is finite; should their state still go non-finite, play the
+  // block's bad samples as silence and start the filters afresh (counted).
+  if (const std::size_t bad = dsp::zero_nonfinite(scratch_.data(), samples)) {
+    dsp_nonfinite_ += bad;
+    ++dsp_resets_;
+    eq_.reset();
+    filter_.reset();
+  }
   gain_.apply(scratch_.data(), frames, cfg_.channels);
   meter_.process(scratch_.data(), frames, cfg_.channels);
   for (std::size_t i = 0; i < samples; ++i) dst[i] += scratch_[i];
@@ -89,6 +98,8 @@ DeckStatus Deck::status() {
   s.peak_dbfs = meter_.peak_dbfs();
   meter_.reset();
   for (const auto& kv : buffers_) s.buffers.push_back(kv.second->status());
+  s.dsp_nonfinite_samples = dsp_nonfinite_;
+  s.dsp_resets = dsp_resets_;
   return s;
 }
 

@@ -80,6 +80,8 @@ class Deck {
   std::map<std::uint32_t, std::unique_ptr<DeckBuffer>> buffers_;
   dsp::DjEq eq_;
   dsp::DjFilter filter_;
+  std::uint64_t dsp_nonfinite_ = 0;  // samples the EQ/filter turned non-finite (played as 0)
+  std::uint64_t dsp_resets_ = 0;     // times their state was reset for it
   dsp::SmoothedGain gain_;
   dsp::LevelMeter meter_;
   float gain_linear_ = 1.0f;

@@ -74,6 +74,7 @@ void DeckBuffer::render_add(float* dst, std::size_t frames, std::int64_t pts_ns)
   const std::size_t fifo = reader_->available();
   const std::size_t got = reader_->read(scratch_.data(), frames);
   nonfinite_samples_ += dsp::zero_nonfinite(scratch_.data(), got * ch);
+  dsp::clamp_overs(scratch_.data(), got * ch);
   const bool short_now = got < frames && !reader_->finished();
   if (got < frames) {
     std::fill(scratch_.begin() + static_cast<std::ptrdiff_t>(got * ch),

@@ -298,6 +298,10 @@ void Mixer::render_pass(float* out, std::size_t frames, std::int64_t pts_ns) {
     master_gain_.apply(out, n, cfg_.channels);
     test_tone_.add(out, n);
     limiter_.process(out, n);
+    if (const std::size_t bad = dsp::zero_nonfinite(out, n * ch)) {  // the limiter's state went bad: start it afresh
+      master_nonfinite_ += bad;
+      limiter_.reset();
+    }
     master_meter_.process(out, n, cfg_.channels);
     frames_rendered_ += n;
     out += n * ch;

@@ -190,7 +190,10 @@ caf::result<DeckStatus> deck_reply(Self self, DeckId d, const caf::expected<void
 caf::result<BufferStatus> load_buffer(Self self, DeckId d, std::uint32_t id, const std::string& path, bool loop,
                                       double native_bpm) {
   auto& st = self->state;
-  if (auto begun = st.mixer->begin_load(d, id, path); !begun) return begun.error();
+  if (auto begun = st.mixer->begin_load(d, id, path); !begun) {
+    ++st.loads_refused;  // a full deck (or a bad buffer id): nothing opened
+    return begun.error();
+  }
   const auto key = std::make_pair(index_of(d), id);
   const auto gen = st.loads.begin(d, id);
   auto rp = self->make_response_promise<BufferStatus>();

@@ -30,7 +30,7 @@ typename Inspector::result_type inspect(Inspector& f, BufferStatus& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeckStatus& x) {
   return f(caf::meta::type_name("DeckStatus"), x.deck, x.gain_db, x.muted, x.eq_db, x.filter_amount, x.rms_dbfs,
-           x.peak_dbfs, x.buffers, x.reserve_seconds, x.stretch_method);
+           x.peak_dbfs, x.buffers, x.reserve_seconds, x.stretch_method, x.dsp_nonfinite_samples, x.dsp_resets);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, MixerStatus& x) {

@@ -54,6 +54,10 @@ struct DeckStatus {
   double reserve_seconds = -1;
   /// How the deck follows the tempo: "playback_rate" or "soundtouch" (empty: no buffer).
   std::string stretch_method;
+  /// Samples the deck's EQ/filter turned non-finite (played as 0.0), and how
+  /// many times their state was reset for it, since start.
+  std::uint64_t dsp_nonfinite_samples = 0;
+  std::uint64_t dsp_resets = 0;
 };
 
 /// Snapshot of the whole mixer.
@@ -69,8 +73,9 @@ struct MixerStatus {
   /// NaN/±inf samples that reached the master bus (from the decks' own
   /// processing; what files hold is counted per buffer) and were played as 0.0.
   std::uint64_t master_nonfinite_samples = 0;
-  /// Loads refused since start: the path was outside the media roots
-  /// (errc::not_allowed). Counted by the mixer actor.
+  /// Loads refused since start: the path was outside the media roots or not a
+  /// regular file (errc::not_allowed), or the deck already held
+  /// kMaxBuffersPerDeck buffers. Counted by the mixer actor.
   std::uint64_t loads_refused = 0;
   /// Loads given up since start because opening the file took too long
   /// (errc::timeout). Counted by the mixer actor.

@@ -180,6 +180,13 @@ void links(MetricsBuilder& b, const MetricLabels& n, const crowdmesh::v1::LinkSt
       .add(n, static_cast<double>(s.connections_refused()));
   b.counter("crowdmesh_unknown_keys_total", "CURVE handshakes refused for a key that is no node's or operator's.")
       .add(n, static_cast<double>(s.unknown_keys()));
+  b.counter("crowdmesh_held_refused_total",
+            "Commands refused because 256 were already held for a later execute_at_ns.")
+      .add(n, static_cast<double>(s.held_refused()));
+  b.counter("crowdmesh_osc_refused_busy_total", "OSC commands refused busy (256 already in flight).")
+      .add(n, static_cast<double>(s.osc_refused_busy()));
+  b.counter("crowdmesh_osc_replies_limited_total", "OSC replies not sent: over the bridge's 200/s budget.")
+      .add(n, static_cast<double>(s.osc_replies_limited()));
   stream_links(b, n, s);
 }
 

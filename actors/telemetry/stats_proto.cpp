@@ -83,8 +83,10 @@ v1::MixerStats to_proto(const mixer::MixerStatus& s, const std::optional<LevelRe
   m.set_limiter_gain_reduction_db(s.limiter_reduction_db);
   m.set_master_gain_db(s.master_gain_db);
   std::uint64_t nonfinite = s.master_nonfinite_samples;
-  for (const auto& d : s.decks)
+  for (const auto& d : s.decks) {
     for (const auto& b : d.buffers) nonfinite += b.nonfinite_samples;
+    nonfinite += d.dsp_nonfinite_samples;
+  }
   m.set_nonfinite_samples(nonfinite);
   m.set_loads_refused(s.loads_refused);
   m.set_load_timeouts(s.load_timeouts);

@@ -213,6 +213,28 @@ TEST(TopViewTest, JsonCarriesTheTelemetryStoreCountersAndTheLinkSecurity) {
   EXPECT_EQ(j["telemetry_store"]["oversize"], 2);
 }
 
+TEST(TopViewTest, JsonCarriesTheControlRefusals) {
+  auto snap = two_node_snapshot();
+  for (auto& node : *snap.mutable_nodes())
+    for (auto& sample : *node.mutable_samples())
+      if (sample.has_links()) {
+        auto* l = sample.mutable_links();
+        l->set_connections_refused(7);
+        l->set_unknown_keys(3);
+        l->set_held_refused(744);
+        l->set_osc_refused_busy(12);
+        l->set_osc_replies_limited(5);
+        l->set_security("curve");
+      }
+  const auto n = top_json(snap)["nodes"][0];
+  EXPECT_EQ(n["security"], "curve");
+  EXPECT_EQ(n["link_counters"]["connections_refused"], 7);
+  EXPECT_EQ(n["link_counters"]["unknown_keys"], 3);
+  EXPECT_EQ(n["link_counters"]["held_refused"], 744);
+  EXPECT_EQ(n["link_counters"]["osc_refused_busy"], 12);
+  EXPECT_EQ(n["link_counters"]["osc_replies_limited"], 5);
+}
+
 TEST(TopViewTest, JsonCallbackPercentIsNullWhenPeriodIsUnknown) {
   auto snap = two_node_snapshot();
   snap.mutable_nodes(0)->mutable_samples(0)->mutable_device()->set_period_us(0);

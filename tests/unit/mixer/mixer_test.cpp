@@ -113,6 +113,28 @@ TEST_F(MixerTest, MasterRampOutsideZeroToAnHourIsRefusedWithTheRange) {
   EXPECT_NEAR(mixer_.status().master_gain_db, 0.0f, 1e-3f);
 }
 
+TEST_F(MixerTest, HugeFiniteSamplesThroughABoostedEqNeverSilenceTheDeck) {
+  // 3e38 is finite, but +6 dB of EQ overflows it to inf; the filter's state
+  // then stayed NaN and the deck played silence for good. Decks now clamp to
+  // ±64 (+36 dBFS) before their filters, and reset them should they still go bad.
+  load(DeckId::A, 1, 0.0, 3e38f);
+  ASSERT_TRUE(mixer_.set_eq_db(DeckId::A, dsp::EqBand::low, 6.0));
+  ASSERT_TRUE(mixer_.set_eq_db(DeckId::A, dsp::EqBand::high, 6.0));
+  ASSERT_TRUE(mixer_.play(DeckId::A));
+  render(kRate / 10);
+  auto out = render(4096);
+  float peak = 0;
+  for (float v : out) {
+    ASSERT_TRUE(std::isfinite(v));
+    peak = std::max(peak, std::fabs(v));
+  }
+  const auto st = mixer_.status();
+  EXPECT_GT(peak, 0.5f) << "the deck went silent: dsp resets " << st.decks[0].dsp_resets << ", master non-finite "
+                        << st.master_nonfinite_samples << ", buffer non-finite "
+                        << st.decks[0].buffers.at(0).nonfinite_samples;
+  EXPECT_LT(peak, 1.0f);
+}
+
 TEST_F(MixerTest, NanDeckPlaysAsSilenceAndLeavesTheOtherDeckIntact) {
   load(DeckId::A, 1, 0.0, 0.25f);
   load(DeckId::B, 1, 0.0, std::nanf(""));  // a broken float file: every sample NaN
