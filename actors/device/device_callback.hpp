@@ -81,6 +81,9 @@ class DeviceCallback {
   /// refills them in one go (PlayoutConfig::min_wake_lead_ms); a ring that
   /// stays low is signalled after every period. Wait-free.
   void set_wake_fill_frames(std::size_t frames) noexcept { wake_fill_frames_.store(frames, std::memory_order_relaxed); }
+  /// Any thread: the fill, frames, at or below which a period posts the
+  /// signal (SIZE_MAX = every period). Wait-free.
+  std::size_t wake_fill_frames() const noexcept { return wake_fill_frames_.load(std::memory_order_relaxed); }
 
   /// Producer side (device actor) of the ring the callback plays from.
   rt::SpscRing& output_ring() noexcept { return *output_ring_; }

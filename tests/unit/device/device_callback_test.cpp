@@ -1,9 +1,12 @@
 #include "device/device_callback.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "rt/wake_signal.hpp"
 
 namespace crowdmesh::device {
 namespace {
@@ -203,6 +206,26 @@ TEST(DeviceCallbackTest, StatsReportPeriodRingAndDurations) {
   EXPECT_EQ(st.period_frames, 256);
   EXPECT_LE(st.callback_p50_us, st.callback_p99_us);
   EXPECT_LE(st.callback_max_us, st.callback_p99_us);  // p99 of 3 samples is the max's bucket edge
+}
+
+TEST(DeviceCallbackTest, PeriodSignalIsPostedOnlyWhenTheRingIsAtOrBelowTheWakeFill) {
+  DeviceCallback cb(config());
+  rt::WakeSignal signal;
+  cb.set_period_signal(&signal);
+  EXPECT_EQ(cb.wake_fill_frames(), SIZE_MAX);
+  fill(cb, 4 * 256, 0.1f);
+  cb.set_wake_fill_frames(2 * 256);
+  play(cb, 256);  // 3 periods left: above the wake fill
+  EXPECT_FALSE(signal.wait_for(std::chrono::nanoseconds(0)));
+  play(cb, 256);  // 2 periods left: at the wake fill
+  EXPECT_TRUE(signal.wait_for(std::chrono::nanoseconds(0)));
+  play(cb, 256);  // 1 period left: below
+  EXPECT_TRUE(signal.wait_for(std::chrono::nanoseconds(0)));
+  cb.set_wake_fill_frames(SIZE_MAX);
+  fill(cb, 3 * 256, 0.1f);
+  play(cb, 256);  // the default posts after every period
+  EXPECT_TRUE(signal.wait_for(std::chrono::nanoseconds(0)));
+  cb.set_period_signal(nullptr);
 }
 
 }  // namespace
