@@ -6,7 +6,9 @@
 # Jobs: plain; EQ on every deck (ours: --eq; the original: --enable-filters
 # --optimized-filters, its cheapest EQ); stretch 120 -> 126 BPM (ours:
 # playback_rate and soundtouch; the original: its own playback_rate method,
-# set with OSC /set_tempo 126). Each job runs RUNS times per server,
+# set with OSC /set_tempo 126); plain_tele1hz: the plain job with our
+# telemetry sampled once a second instead of ten times (--telemetry-interval
+# 1000), to measure what the 10 Hz telemetry costs. Each job runs RUNS times per server,
 # alternately, measuring utime+stime from /proc/PID/stat over SECONDS after a
 # WARMUP, and private memory (Private_Clean + Private_Dirty of
 # /proc/PID/smaps_rollup: JACK's shared memory excluded). Prints medians and
@@ -18,7 +20,7 @@
 # stand-in in tests/bench/original_server_shim/. Without a path only ours runs.
 #
 # Usage: tests/bench/node_vs_original.sh [--original PATH] [--build DIR] [--seconds S]
-#                                        [--runs N] [--periods "1024 256"] [--jobs "plain eq stretch"]
+#                                        [--runs N] [--periods "1024 256"] [--jobs "plain eq stretch plain_tele1hz"]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
     --runs) runs="$2"; shift 2 ;;
     --periods) periods="$2"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "node_vs_original: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -88,6 +90,7 @@ run_ours() {  # $1 = period, $2 = job variant
     eq) extra=(--eq A=-6,0,3 --eq B=-6,0,3 --eq C=-6,0,3 --eq D=-6,0,3) ;;
     stretch) extra=(--bpm 120 --tempo 126) ;;
     stretch_soundtouch) extra=(--bpm 120 --tempo 126 --stretch-method soundtouch) ;;
+    plain_tele1hz) extra=(--telemetry-interval 1000) ;;
   esac
   "$node" --backend portaudio --device system --sample-rate 44100 --buffer-size "$1" \
     --track "A=${w[0]}" --track "B=${w[1]}" --track "C=${w[2]}" --track "D=${w[3]}" --loop "${extra[@]}" \
