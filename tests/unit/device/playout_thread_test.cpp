@@ -6,7 +6,9 @@
 // fill, asserted strictly); how the host schedules the thread is not: a
 // thread woken late by its timeout instead of the period signal collapses two
 // signals into one wake-up, so wake-ups and timeouts are asserted together
-// and reported apart.
+// and reported apart; under qemu-user (the arm64 stage) threads are scheduled
+// so loosely that even that count says nothing, and only what the product
+// sets and delivers is asserted there (wake fill, refill, underruns).
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -18,6 +20,7 @@
 #include "common/local_clock.hpp"
 #include "device/device_callback.hpp"
 #include "device/playout_thread.hpp"
+#include "emulation.hpp"
 #include "mixer/render_port.hpp"
 #include "rt_alloc_counter.hpp"
 
@@ -65,6 +68,10 @@ void report(const Run& r) {
   ::testing::Test::RecordProperty("wake_timeouts", static_cast<int>(r.stats.wake_timeouts));
 }
 
+/// The host schedules threads closely enough for wake-up counts to mean
+/// something (not under an emulator).
+bool native_scheduling() { return test::emulator().empty(); }
+
 Run play(int period_frames, int rate_hz, int periods) {
   DeviceConfig dc;
   dc.backend = "virtual";
@@ -109,8 +116,10 @@ TEST(PlayoutThreadTest, LongPeriodsAreRefilledOneBatchPerWakeUp) {
   report(r);
   EXPECT_EQ(r.stats.batch_periods, 2);
   EXPECT_EQ(r.wake_fill_frames, 2u * 1024u);  // signalled once the callback took the batch's 2 periods
-  EXPECT_GE(r.stats.wakeups + r.stats.wake_timeouts, 19u);  // one every second period
-  EXPECT_LE(r.stats.wakeups, 21u);  // never once per period (+ the stop's own post)
+  if (native_scheduling()) {
+    EXPECT_GE(r.stats.wakeups + r.stats.wake_timeouts, 19u);  // one every second period
+    EXPECT_LE(r.stats.wakeups, 21u);  // never once per period (+ the stop's own post)
+  }
   EXPECT_EQ(r.device.underrun_frames, 0u);
   EXPECT_EQ(r.stats.render_failures, 0u);
   if (test::rt_alloc_counter_active()) {
@@ -124,8 +133,10 @@ TEST(PlayoutThreadTest, ShortPeriodsAreRefilledEveryPeriod) {
   report(r);
   EXPECT_EQ(r.stats.batch_periods, 1);
   EXPECT_EQ(r.wake_fill_frames, 3u * 256u);  // signalled after every period
-  EXPECT_GE(r.stats.wakeups + r.stats.wake_timeouts, 39u);
-  EXPECT_LE(r.stats.wakeups, 41u);
+  if (native_scheduling()) {
+    EXPECT_GE(r.stats.wakeups + r.stats.wake_timeouts, 39u);
+    EXPECT_LE(r.stats.wakeups, 41u);
+  }
   EXPECT_EQ(r.device.underrun_frames, 0u);
   if (test::rt_alloc_counter_active()) {
     EXPECT_EQ(r.rt_allocations, 0u);
