@@ -163,11 +163,12 @@ void add_mesh_options(CLI::App& app, NodeOptions& o, RawOptions& r) {
   app.add_option("--stream", o.audio_stream, "Name of the stream to encode (default: master)");
   app.add_option("--audio", o.audio_bind, "Audio stream endpoint to bind (PUB), e.g. tcp://127.0.0.1:7702");
   app.add_option("--telemetry-interval", o.telemetry_interval_ms,
-                 "Telemetry publishing period, ms (10-10000; default 100 = 10 Hz)")
+                 "Telemetry period while something plays and someone watches (top, a tele. subscriber), ms "
+                 "(10-10000; default 100 = 10 Hz)")
       ->check(CLI::Range(10, 10000))
       ->capture_default_str();
   app.add_option("--telemetry-idle-interval", o.telemetry_idle_interval_ms,
-                 "Telemetry period while nothing plays, loads, ramps or encodes, ms (10-60000; default 1000; "
+                 "Telemetry period while nothing plays, loads, ramps or encodes, or nobody watches, ms (10-60000; default 1000; "
                  "at most --telemetry-interval: always full rate)")
       ->check(CLI::Range(10, 60000))
       ->capture_default_str();

@@ -87,6 +87,7 @@ void TelemetryPlane::start_actor(caf::actor_system& sys, telemetry::TelemetryAct
       return s;
     };
     cfg.clock = [g] { return clock_stats(*g); };
+    cfg.watched = [g] { return g->telemetry_watched(); };
   }
   auto* store = store_.get();
   const std::string source = settings_.node + "/telemetry";

@@ -16,6 +16,7 @@
 #include "mesh/audio_chunk_codec.hpp"
 #include "mesh/envelope_codec.hpp"
 #include "mesh/monotonic_clock.hpp"
+#include "mesh/subscription_set.hpp"
 #include "mesh/zap_handler.hpp"
 
 namespace crowdmesh::mesh {
@@ -39,20 +40,16 @@ struct AudioPublisher::Impl {
   std::atomic<std::int64_t> subscriptions{0};  // topics subscribed now (XPUB reports each once)
   std::thread thread;
 
-  // Reads the (un)subscription messages XPUB queued: first byte 1 = subscribe, 0 = unsubscribe.
+  SubscriptionSet topics;  // the sending thread's; `subscriptions` mirrors its size for has_subscribers()
+
+  // Reads the (un)subscription messages XPUB queued.
   void read_subscriptions() {
     try {
       zmq::message_t msg;
-      while (pub.recv(msg, zmq::recv_flags::dontwait)) {
-        if (msg.size() == 0) continue;
-        const auto kind = static_cast<const unsigned char*>(msg.data())[0];
-        if (kind == 1)
-          subscriptions.fetch_add(1, std::memory_order_relaxed);
-        else if (kind == 0 && subscriptions.load(std::memory_order_relaxed) > 0)
-          subscriptions.fetch_sub(1, std::memory_order_relaxed);
-      }
+      while (pub.recv(msg, zmq::recv_flags::dontwait)) topics.apply(msg.data(), msg.size());
     } catch (const zmq::error_t&) {
     }
+    subscriptions.store(static_cast<std::int64_t>(topics.size()), std::memory_order_relaxed);
   }
 
   ~Impl() {

@@ -34,6 +34,8 @@
 #include "mesh/peer_liveness.hpp"
 #include "mesh/probe_bursts.hpp"
 #include "mesh/rate_limited_log.hpp"
+#include "mesh/subscription_set.hpp"
+#include "mesh/telemetry_watch.hpp"
 #include "mesh/zap_handler.hpp"
 
 #include <random>
@@ -186,7 +188,7 @@ struct MeshGateway::Impl {
   zmq::context_t ctx{1};
   std::unique_ptr<ZapHandler> zap;  // curve mode: answers the handshakes of router and pub
   zmq::socket_t router;
-  zmq::socket_t pub;
+  zmq::socket_t pub;      // XPUB: also reports who subscribes (telemetry watchers)
   zmq::socket_t monitor;  // PAIR: the router's failed handshakes
   std::vector<std::unique_ptr<Peer>> peers;
   std::string control_ep, events_ep;
@@ -213,6 +215,10 @@ struct MeshGateway::Impl {
   ClockEstimator estimator;
   RateLimitedLog rlog;
   std::vector<zmq::message_t> frames;
+  SubscriptionSet event_subscriptions;  // of pub
+  TelemetryWatch watch{""};
+  bool marking_peers = false;  // kPeerMarker held on every peer's SUB
+  std::atomic<bool> telemetry_watched{false};
 
   // ---- helpers -----------------------------------------------------------
 
@@ -466,6 +472,10 @@ struct MeshGateway::Impl {
 
   void deliver_local(const std::string& routing_id, const Envelope& env, const std::string& actor) {
     const std::string reply_source = cfg.node + "/" + actor;
+    if (env.command().has_get_telemetry()) {
+      watch.note_read(local_now_ns());
+      refresh_watch(local_now_ns());
+    }
     if (env.command().has_get_nodes()) {
       reply_value(routing_id, env.source(), env.correlation_id(), reply_source, node_list_reply());
       return;
@@ -736,6 +746,31 @@ struct MeshGateway::Impl {
     update_clock(local_now_ns());
   }
 
+  // ---- telemetry watchers -------------------------------------------------
+
+  // Reads the (un)subscriptions the events XPUB queued.
+  void read_event_subscriptions() {
+    zmq::message_t msg;
+    while (pub.recv(msg, zmq::recv_flags::dontwait)) event_subscriptions.apply(msg.data(), msg.size());
+    watch.set_subscriptions(event_subscriptions);
+  }
+
+  // Holds the marker on every peer while an operator watches this node, and
+  // publishes whether telemetry should run at full rate.
+  void refresh_watch(std::int64_t now) {
+    const bool here = watch.operator_here(now);
+    if (here != marking_peers) {
+      for (auto& p : peers) {
+        if (here)
+          p->sub.set(zmq::sockopt::subscribe, TelemetryWatch::kPeerMarker);
+        else
+          p->sub.set(zmq::sockopt::unsubscribe, TelemetryWatch::kPeerMarker);
+      }
+      marking_peers = here;
+    }
+    telemetry_watched.store(watch.watched(now), std::memory_order_relaxed);
+  }
+
   // ---- timers ------------------------------------------------------------
 
   void on_timers(std::int64_t now) {
@@ -758,6 +793,7 @@ struct MeshGateway::Impl {
       for (const auto& [index, alive] : changed) say_alive(index, alive, now);
     }
     if (timers.probe_tick_due(now)) send_probe(now);
+    refresh_watch(now);
   }
 
   // ---- mailbox -----------------------------------------------------------
@@ -797,6 +833,7 @@ struct MeshGateway::Impl {
     items.push_back({router.handle(), 0, ZMQ_POLLIN, 0});
     items.push_back({nullptr, mailbox->efd, ZMQ_POLLIN, 0});
     items.push_back({monitor.handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({pub.handle(), 0, ZMQ_POLLIN, 0});
     for (auto& p : peers) {
       items.push_back({p->dealer.handle(), 0, ZMQ_POLLIN, 0});
       items.push_back({p->sub.handle(), 0, ZMQ_POLLIN, 0});
@@ -824,14 +861,14 @@ struct MeshGateway::Impl {
           }
         }
         for (std::size_t i = 0; i < peers.size(); ++i) {
-          if (items[3 + 2 * i].revents & ZMQ_POLLIN) {
+          if (items[4 + 2 * i].revents & ZMQ_POLLIN) {
             for (std::size_t n = 0; n < kDrainBudget; ++n) {
               const std::size_t total = recv_message(peers[i]->dealer);
               if (total == 0) break;
               on_dealer_message(i, total, local_now_ns());
             }
           }
-          if (items[4 + 2 * i].revents & ZMQ_POLLIN) {
+          if (items[5 + 2 * i].revents & ZMQ_POLLIN) {
             for (std::size_t n = 0; n < kDrainBudget; ++n) {
               const std::size_t total = recv_message(peers[i]->sub);
               if (total == 0) break;
@@ -840,6 +877,7 @@ struct MeshGateway::Impl {
           }
         }
         if (items[2].revents & ZMQ_POLLIN) drain_monitor();
+        if (items[3].revents & ZMQ_POLLIN) read_event_subscriptions();
         drain_mailbox();
         on_timers(local_now_ns());
       } catch (const std::exception& e) {
@@ -974,6 +1012,7 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
   g.handler = std::move(handler);
   g.on_event = std::move(on_event);
   g.gateway_source = g.cfg.node + "/gateway";
+  g.watch = TelemetryWatch(g.cfg.node);
   for (const auto& pc : g.cfg.peers) g.peer_names.push_back(pc.name);
   g.liveness =
       PeerLiveness(g.cfg.peers.size(), std::chrono::nanoseconds(g.cfg.heartbeat_interval).count() * g.cfg.liveness);
@@ -1021,7 +1060,7 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
     g.control_ep = g.router.get(zmq::sockopt::last_endpoint);
 
     step = "bind " + g.cfg.events_bind;
-    g.pub = zmq::socket_t(g.ctx, zmq::socket_type::pub);
+    g.pub = zmq::socket_t(g.ctx, zmq::socket_type::xpub);
     g.pub.set(zmq::sockopt::linger, 0);
     secure_server(g.pub, sec, kZapDomainEvents);
     g.pub.bind(g.cfg.events_bind);
@@ -1049,7 +1088,7 @@ caf::expected<std::unique_ptr<MeshGateway>> MeshGateway::start(GatewayConfig cfg
       peer->sub.set(zmq::sockopt::reconnect_ivl, kReconnectIvlMs);
       peer->sub.set(zmq::sockopt::maxmsgsize, max_zmq_bytes);
       peer->sub.set(zmq::sockopt::subscribe, "evt.");
-      peer->sub.set(zmq::sockopt::subscribe, "tele.");
+      peer->sub.set(zmq::sockopt::subscribe, TelemetryWatch::peer_data_topic(pc.name));
       secure_client(peer->sub, sec, pc.public_key);
       peer->sub.connect(pc.events_endpoint);
       if (pc.name == g.cfg.clock_reference) g.reference_peer = static_cast<int>(i);
@@ -1139,6 +1178,8 @@ std::string MeshGateway::events_endpoint() const { return impl_->events_ep; }
 const std::string& MeshGateway::node() const { return impl_->cfg.node; }
 std::int64_t MeshGateway::mesh_time_ns() const { return impl_->mesh_now(); }
 std::int64_t MeshGateway::clock_offset_ns() const { return impl_->mesh_time->offset_ns(); }
+
+bool MeshGateway::telemetry_watched() const { return impl_->telemetry_watched.load(std::memory_order_relaxed); }
 MeshClockStats MeshGateway::clock_stats() const { return impl_->clock_stats(); }
 std::shared_ptr<const MeshTimeSource> MeshGateway::mesh_time() const { return impl_->mesh_time; }
 

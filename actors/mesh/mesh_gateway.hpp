@@ -114,10 +114,12 @@ struct GatewayStats {
 /// are dropped (from peers), counted and logged at most once per kind per 10 s.
 class MeshGateway {
  public:
-  /// Binds the ROUTER (control_bind) and the PUB (events_bind), connects a
-  /// DEALER (ZMQ_IMMEDIATE, linger 0, reconnect 100 ms) to every peer's
-  /// control endpoint and a SUB ("evt." and "tele.") to every peer's events
-  /// endpoint, starts the thread.
+  /// Binds the ROUTER (control_bind) and the PUB (events_bind; an XPUB, to
+  /// know who watches the telemetry), connects a DEALER (ZMQ_IMMEDIATE,
+  /// linger 0, reconnect 100 ms) to every peer's control endpoint and a SUB
+  /// ("evt." and "tele.PEER.", plus TelemetryWatch::kPeerMarker while an
+  /// operator watches this node) to every peer's events endpoint, starts the
+  /// thread.
   /// Errors: errc::io_error naming the endpoint and ZeroMQ's message ("cannot
   /// bind tcp://127.0.0.1:7700: Address already in use");
   /// errc::value_out_of_range for a bad config (empty or duplicate node name,
@@ -158,6 +160,11 @@ class MeshGateway {
   std::int64_t mesh_time_ns() const;
   /// Mesh − local time now, ns (0 on the reference). Lock-free.
   std::int64_t clock_offset_ns() const;
+  /// True while someone watches this node's telemetry (TelemetryWatch: an
+  /// operator's subscription to it on the events socket, a GetTelemetry in
+  /// the last 3 s, or a peer whose operator watches); the telemetry actor
+  /// samples at full rate only then. Lock-free.
+  bool telemetry_watched() const;
   /// The clock estimate now (offset, skew, error, RTT, steps, re-locks,
   /// lock state, reference). Thread-safe (a short mutex).
   MeshClockStats clock_stats() const;

@@ -79,6 +79,7 @@ TelemetryActor::behavior_type telemetry_actor(Self self, TelemetryActorConfig cf
       [=](tick_atom, std::uint64_t generation) {
         auto& st = self->state;
         if (generation != st.tick_generation) return;  // retired by a tick brought forward
+        if (st.cfg.watched) st.pace.set_watched(st.cfg.watched());
         st.period = st.pace.period();
         {
           crowdmesh::v1::Telemetry t;

@@ -47,13 +47,16 @@ struct TelemetryActorConfig {
   std::function<crowdmesh::v1::ClockStats()> clock;
   /// Mesh time now, ns (Telemetry.time_ns).
   std::function<std::int64_t()> mesh_time_ns;
+  /// Whether anyone watches the telemetry now (MeshGateway::telemetry_watched()),
+  /// asked each tick; null = always watched (no mesh). Must not block.
+  std::function<bool()> watched;
   /// Receives each sample with its topic ("tele.<node>.<actor>"); called on
   /// the telemetry actor's thread. Must not block (publish + store).
   std::function<void(const std::string& topic, const crowdmesh::v1::Telemetry& sample)> publish;
 };
 
 /// Spawns the telemetry actor (docs/ARCHITECTURE.md, telemetry row): every
-/// interval (idle_interval while the node idles) it asks each local actor for its stats (one request in flight per
+/// interval (idle_interval while the node idles or nobody watches) it asks each local actor for its stats (one request in flight per
 /// actor, so a stuck actor skips samples instead of piling up requests;
 /// the device's counters come from its DeviceStatsView when there is one),
 /// samples the process (CPU %, RSS), the links and the mesh clock, and hands one Telemetry

@@ -673,6 +673,37 @@ TEST_F(MeshGatewayTest, PublishedEventReachesSubscribersAndPeers) {
   EXPECT_GT(gateways_[0]->stats().published, 0u);
 }
 
+TEST_F(MeshGatewayTest, TelemetryIsWatchedOnlyWhileAnOperatorSubscribesHereOrOnAPeer) {
+  auto watched = [&](int i) { return gateways_[i]->telemetry_watched(); };
+  std::this_thread::sleep_for(milliseconds(300));  // the peers' own subscriptions have arrived
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(watched(i)) << kNames[i] << ": peers alone are not watchers";
+  {
+    zmq::socket_t top(ctx_, zmq::socket_type::sub);
+    top.set(zmq::sockopt::linger, 0);
+    top.set(zmq::sockopt::subscribe, "tele.");
+    top.connect(gateways_[1]->events_endpoint());
+    EXPECT_TRUE(wait_until([&] { return watched(1); }, milliseconds(3000))) << "room-b, watched directly";
+    EXPECT_TRUE(wait_until([&] { return watched(0) && watched(2); }, milliseconds(3000)))
+        << "room-a and room-c, through room-b's marker";
+  }
+  EXPECT_TRUE(wait_until([&] { return !watched(0) && !watched(1) && !watched(2); }, milliseconds(3000)))
+      << "the operator left: nobody keeps anybody watched";
+}
+
+TEST_F(MeshGatewayTest, AGetTelemetryWatchesTheNodeAndItsPeersForThreeSeconds) {
+  TestClient client(ctx_, gateways_[2]->control_endpoint());
+  client.send("room-c/telemetry", [](auto& c) { c.mutable_get_telemetry(); });
+  ASSERT_TRUE(client.recv());
+  const auto read_at = std::chrono::steady_clock::now();
+  EXPECT_TRUE(gateways_[2]->telemetry_watched());
+  EXPECT_TRUE(wait_until([&] { return gateways_[0]->telemetry_watched() && gateways_[1]->telemetry_watched(); },
+                         milliseconds(2000)));
+  EXPECT_TRUE(wait_until([&] { return !gateways_[2]->telemetry_watched(); }, milliseconds(5000)));
+  EXPECT_GE(std::chrono::steady_clock::now() - read_at, milliseconds(2900)) << "held for the 3 s after the read";
+  EXPECT_TRUE(wait_until([&] { return !gateways_[0]->telemetry_watched() && !gateways_[1]->telemetry_watched(); },
+                         milliseconds(2000)));
+}
+
 TEST_F(MeshGatewayTest, StartFailsNamingTheEndpointWhenThePortIsInUse) {
   auto cfg = config(0);
   cfg.node = "room-z";

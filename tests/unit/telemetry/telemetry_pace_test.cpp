@@ -53,5 +53,26 @@ TEST(TelemetryPaceTest, MixerIsBusyWhileABufferPlaysOrLoadsOrATestToneSounds) {
   EXPECT_TRUE(mixer_busy(s));
 }
 
+TEST(TelemetryPaceTest, APlayingNodeNobodyWatchesSamplesAtTheIdleRate) {
+  TelemetryPace pace(milliseconds(100), milliseconds(1000), false);
+  pace.set_mixer_busy(true);
+  EXPECT_FALSE(pace.set_watched(false));
+  EXPECT_EQ(pace.period(), milliseconds(1000));
+  EXPECT_TRUE(pace.set_watched(true)) << "a watcher arriving brings the next sample forward";
+  EXPECT_EQ(pace.period(), milliseconds(100));
+  pace.set_mixer_busy(false);
+  EXPECT_FALSE(pace.set_watched(true));
+  EXPECT_EQ(pace.period(), milliseconds(1000)) << "watched but idle: nothing to watch live";
+}
+
+TEST(TelemetryPaceTest, AnEncoderNobodyWatchesSamplesAtTheIdleRate) {
+  TelemetryPace encoding(milliseconds(100), milliseconds(1000), true);
+  encoding.set_mixer_busy(false);
+  encoding.set_watched(false);
+  EXPECT_EQ(encoding.period(), milliseconds(1000));
+  EXPECT_TRUE(encoding.set_watched(true));
+  EXPECT_EQ(encoding.period(), milliseconds(100));
+}
+
 }  // namespace
 }  // namespace crowdmesh::telemetry
