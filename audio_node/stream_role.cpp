@@ -500,7 +500,11 @@ void StreamRole::run() {
     std::function<void()> task;
     {
       std::unique_lock<std::mutex> lk(mutex_);
-      wake_.wait_for(lk, 100ms, [this] { return stopping_ || !tasks_.empty(); });
+      // Leases, renewals and a configured stream to retry need a 100 ms tick;
+      // with none of them the thread wakes for tasks only (and once a second
+      // to release a stopped stream's feed).
+      const bool active = playing_ || !subscribers_.empty() || !cfg_.settings.play.empty();
+      wake_.wait_for(lk, active ? 100ms : 1000ms, [this] { return stopping_ || !tasks_.empty(); });
       if (stopping_) return;
       if (!tasks_.empty()) {
         task = std::move(tasks_.front());
