@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 
 // The struct JSON at `path`, read inside the media roots.
 caf::expected<structure::StructTrack> read_struct(const stretch::MediaRoots& roots, const std::string& path) {
-  auto resolved = roots.resolve(path);
+  auto resolved = roots.resolve(path, "struct JSON");
   if (!resolved) return resolved.error();
   return structure::load_struct_json(*resolved);
 }
@@ -57,9 +57,6 @@ v1::Reply section_switch_reply(DeckId deck, const CuedSection& c, const mixer::S
   out->set_from_seconds(s.from_seconds);
   out->set_switch_at_ns(s.at_ns);
   out->set_late_ns(s.late_ns);
-  r.mutable_ok()->set_message(fmt::format("deck {} switches to section {} ({:.3f}-{:.3f} s) on the downbeat at {:.3f} s",
-                                          to_string(deck), c.section, c.begin_seconds, c.end_seconds,
-                                          s.downbeat_seconds));
   return r;
 }
 

@@ -337,6 +337,23 @@ TEST_F(CommandRouterTest, CueSectionOfAMissingStructOrPastTheLastSectionLeavesTh
   EXPECT_NE(s.ok().status().decks(0).buffers(0).path().find("a.wav"), std::string::npos);
 }
 
+TEST_F(CommandRouterTest, CueSectionOfAStructOutsideTheMediaRootsIsNotAllowedNamingIt) {
+  const auto inside = dir_ + "/music";
+  std::filesystem::create_directories(inside);
+  auto roots = stretch::MediaRoots::make({inside});
+  ASSERT_TRUE(roots);
+  router_cfg_.media_roots = *roots;
+  const auto json = write_click_struct(dir_);  // beside the root, not in it
+  auto r = send(cue_section(json, 1, false));
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_NOT_ALLOWED);
+  EXPECT_NE(error_text(r).find("struct JSON " + json + " is not allowed"), std::string::npos) << error_text(r);
+  auto missing = send(cue_section(inside + "/none.json", 1, false));
+  EXPECT_EQ(missing.error().code(), v1::ERROR_CODE_FILE_NOT_FOUND);
+  EXPECT_NE(error_text(missing).find("struct JSON not found: " + inside + "/none.json"), std::string::npos)
+      << error_text(missing);
+}
+
 TEST_F(CommandRouterTest, NextSectionWithoutACuedSectionIsNotReadyNamingTheDeck) {
   auto r = send(next_section_of_a());
   ASSERT_TRUE(r.has_error());
