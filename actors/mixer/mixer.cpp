@@ -81,6 +81,7 @@ caf::expected<void> Mixer::finish_load(DeckId d, std::uint32_t buffer_id, std::s
   auto* b = deck(d).find(buffer_id);
   if (!b) return unknown_buffer(deck(d), buffer_id);
   if (reloads_.erase({index_of(d), buffer_id}) > 0) b = &deck(d).add_loading(buffer_id, info.path);
+  drop_switch(d, buffer_id);
   b->attach(std::move(reader), std::move(info));
   return caf::unit;
 }
@@ -97,6 +98,7 @@ bool Mixer::reloading(DeckId d) const {
 
 caf::expected<void> Mixer::unload(DeckId d, std::uint32_t buffer_id) {
   reloads_.erase({index_of(d), buffer_id});
+  drop_switch(d, buffer_id);
   if (!deck(d).remove(buffer_id)) return unknown_buffer(deck(d), buffer_id);
   return caf::unit;
 }
@@ -265,11 +267,10 @@ void Mixer::schedule_start(std::vector<DeckId> decks, std::int64_t at_ns) {
 caf::expected<void> Mixer::schedule_switch(DeckId d, std::uint32_t buffer_id, std::shared_ptr<FrameReader> reader,
                                            BufferInfo info, std::int64_t at_ns) {
   if (!deck(d).find(buffer_id)) return unknown_buffer(deck(d), buffer_id);
-  for (auto& s : switches_)
-    if (!s.applied && s.deck == d && s.buffer_id == buffer_id) {
-      s = ScheduledSwitch{at_ns, d, buffer_id, std::move(reader), std::move(info)};
-      return caf::unit;
-    }
+  for (const auto& s : switches_)
+    if (!s.applied && s.deck == d && s.buffer_id == buffer_id)
+      return make_error(errc::not_ready, buffer_name(d, buffer_id) + " already switches at mesh time " +
+                                             std::to_string(s.at_ns) + " ns: one switch at a time");
   switches_.push_back(ScheduledSwitch{at_ns, d, buffer_id, std::move(reader), std::move(info)});
   return caf::unit;
 }
@@ -290,6 +291,14 @@ std::size_t Mixer::release_switched() {
       ++it;
   }
   return applied;
+}
+
+void Mixer::drop_switch(DeckId d, std::uint32_t buffer_id) {
+  switches_.erase(std::remove_if(switches_.begin(), switches_.end(),
+                                 [&](const ScheduledSwitch& s) {
+                                   return !s.applied && s.deck == d && s.buffer_id == buffer_id;
+                                 }),
+                  switches_.end());
 }
 
 Mixer::ScheduledSwitch* Mixer::next_switch() {

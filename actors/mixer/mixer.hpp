@@ -132,9 +132,11 @@ class Mixer {
   /// Switches buffer `buffer_id` of `deck` to `reader` (a song section's
   /// region, opened and filled ahead) at mesh time `at_ns`: at the first frame
   /// whose PTS ≥ at_ns, sample-accurate, like a scheduled start; a time already
-  /// past switches at the next rendered frame. A later switch of the same
-  /// buffer replaces one still pending. Errors: unknown_buffer (nothing
-  /// changes). Allocates (mixer actor thread, under the render lock).
+  /// past switches at the next rendered frame. A load, seek or unload of the
+  /// buffer drops its pending switch (finish_load(), unload()). Errors:
+  /// unknown_buffer; not_ready while a switch of that buffer is pending (one
+  /// at a time; nothing changes). Allocates (mixer actor thread, under the
+  /// render lock).
   caf::expected<void> schedule_switch(DeckId deck, std::uint32_t buffer_id, std::shared_ptr<FrameReader> reader,
                                       BufferInfo info, std::int64_t at_ns);
   /// Switches not applied yet.
@@ -187,6 +189,8 @@ class Mixer {
   std::vector<ScheduledSwitch> switches_;
   // The earliest switch not applied yet, or null.
   ScheduledSwitch* next_switch();
+  // Forgets the pending switch of a buffer whose reader was replaced or removed.
+  void drop_switch(DeckId deck, std::uint32_t buffer_id);
   std::uint64_t scheduled_failures_ = 0;
   // Buffers (deck index, id) that hold audio while their new file opens.
   std::set<std::pair<int, std::uint32_t>> reloads_;
