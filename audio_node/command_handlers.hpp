@@ -27,6 +27,8 @@ std::vector<CommandRoute> deck_commands();
 std::vector<CommandRoute> node_commands();
 /// GetTempo, SetTempo, ReportMovement (answered where the tempo actor runs).
 std::vector<CommandRoute> tempo_commands();
+/// CueSection, NextSection (song sections on a deck).
+std::vector<CommandRoute> section_commands();
 /// SubscribeStream, UnsubscribeStream, PlayStream, StopStream, GetStreamSdp (the StreamRole).
 std::vector<CommandRoute> stream_commands();
 

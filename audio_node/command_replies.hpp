@@ -8,6 +8,7 @@
 #include "caf/event_based_actor.hpp"
 #include "caf/stateful_actor.hpp"
 #include "command_router.hpp"
+#include "cued_section.hpp"
 #include "crowdmesh/v1/envelope.pb.h"
 #include "mixer/mixer_proto.hpp"
 
@@ -23,6 +24,8 @@ struct RouterState {
   RouterConfig cfg;
   /// Commands held for their execute_at_ns now (at most kMaxHeldCommands).
   std::size_t held = 0;
+  /// The section each deck plays since CueSection.
+  CuedSections sections;
 };
 
 /// Most commands a node holds for a later execute_at_ns at once: each holds

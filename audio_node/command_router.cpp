@@ -15,7 +15,7 @@ namespace v1 = crowdmesh::v1;
 const CommandRoute* find_command_route(v1::Command::CommandCase command) {
   static const auto table = [] {
     std::unordered_map<int, CommandRoute> t;
-    for (const auto& family : {deck_commands(), node_commands(), tempo_commands(), stream_commands()})
+    for (const auto& family : {deck_commands(), section_commands(), node_commands(), tempo_commands(), stream_commands()})
       for (const auto& route : family) t.emplace(route.command, route);
     return t;
   }();

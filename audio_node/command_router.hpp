@@ -34,6 +34,8 @@ struct RouterConfig {
   tempo::TempoActor tempo;        ///< movement / set tempo, when this node hosts it (else invalid)
   stretch::StretchActor stretch;  ///< the tempo this node applies (status current_bpm)
   std::string tempo_node;         ///< where the tempo actor runs (named in errors)
+  /// Where struct JSONs (CueSection) may be read from: the loads' media roots.
+  stretch::MediaRoots media_roots;
   /// Stall (a drill that starves the device on purpose) is accepted only when
   /// true: TOML `diagnostics` of the node, or audio_node --diagnostics.
   bool diagnostics = false;

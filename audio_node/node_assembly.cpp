@@ -124,6 +124,7 @@ void start_mesh_side(caf::actor_system& sys, caf::scoped_actor& self, const Node
   rcfg.tempo = a.tempo;
   rcfg.stretch = a.stretch;
   rcfg.tempo_node = mesh_cfg.tempo_node;
+  rcfg.media_roots = o.media;
   rcfg.diagnostics = node.diagnostics || o.diagnostics;
   rcfg.telemetry = [&telemetry, &a] { return telemetry.snapshot(a.control.get()); };
   rcfg.doctor = [doctor](const crowdmesh::v1::RunDoctor& req, ReplyFn reply) { doctor->run(req, std::move(reply)); };

@@ -192,6 +192,7 @@ struct Raw {
   std::string key, server_key, config, out, name;
   std::string struct_dir, delta, bpm_min, bpm_max, keys, target_bpm, n_sections, format, rate, audio_dir, rekordbox;
   bool no_orig = false;
+  std::string section;
   StreamArgs stream;
 };
 
@@ -329,6 +330,34 @@ caf::expected<std::string> build_load(const std::string&, const Raw& raw, Reques
     if (!bpm) return bpm.error();
     load->set_native_bpm(*bpm);
   }
+  return std::string{"mixer"};
+}
+
+caf::expected<std::string> build_cue_section(const std::string&, const Raw& raw, Request& req) {
+  auto d = to_deck(raw.deck);
+  if (!d) return d.error();
+  if (raw.file.empty()) return out_of_range("cue-section STRUCT must not be empty");
+  auto n = to_integer(raw.section, "cue-section N", 1, 1000000, "");
+  if (!n) return n.error();
+  auto* cs = req.envelope.mutable_command()->mutable_cue_section();
+  cs->set_deck(*d);
+  cs->set_struct_path(raw.file);
+  cs->set_section(static_cast<std::uint32_t>(*n));
+  cs->set_loop(raw.loop);
+  if (!raw.buffer.empty()) {
+    auto id = to_buffer_id(raw.buffer);
+    if (!id) return id.error();
+    cs->set_buffer_id(*id);
+  } else {
+    cs->set_buffer_id(1);
+  }
+  return std::string{"mixer"};
+}
+
+caf::expected<std::string> build_next_section(const std::string&, const Raw& raw, Request& req) {
+  auto d = to_deck(raw.deck);
+  if (!d) return d.error();
+  req.envelope.mutable_command()->mutable_next_section()->set_deck(*d);
   return std::string{"mixer"};
 }
 
@@ -507,6 +536,7 @@ caf::expected<std::string> build_command(const std::string& name, const Raw& raw
       {"start", build_start},   {"gain", build_gain_master},  {"master", build_gain_master},
       {"seek", build_seek},     {"loop", build_loop},         {"eq", build_eq},
       {"filter", build_filter}, {"tone", build_tone},
+      {"cue-section", build_cue_section}, {"next-section", build_next_section},
   };
   if (is_stream_subcommand(name)) return build_stream_command(name, raw.stream, req);
   const auto it = kBuilders.find(name);
@@ -577,6 +607,15 @@ void add_mix_subcommands(CLI::App& app, Raw& raw) {
   auto* cue = app.add_subcommand("cue", "Stop DECK and move it to a cue point (default 0 s)");
   add_deck(cue, raw);
   cue->add_option("SECONDS", raw.seconds, "Cue point in seconds");
+  auto* cue_section = app.add_subcommand(
+      "cue-section", "Load the track of STRUCT (a struct JSON) into DECK at section N's begin cue and play it");
+  add_deck(cue_section, raw);
+  cue_section->add_option("STRUCT", raw.file, "Struct JSON; a relative path is resolved by the node")->required();
+  cue_section->add_option("N", raw.section, "Section number after the intro, from 1")->required();
+  cue_section->add_flag("--loop", raw.loop, "Loop the section (default: play on past its end)");
+  cue_section->add_option("--buffer", raw.buffer, "Buffer id on the deck (default 1)")->type_name("ID");
+  add_deck(app.add_subcommand("next-section", "Switch DECK to the next section on a downbeat (after cue-section)"),
+           raw);
   add_deck(app.add_subcommand("play", "Play every buffer of DECK"), raw);
   add_deck(app.add_subcommand("stop", "Stop DECK, keeping positions"), raw);
   auto* start = app.add_subcommand("start", "Start decks together, never a deck not ready");
@@ -753,7 +792,8 @@ caf::expected<void> finish_kind_and_timeout(const Raw& raw, Request& req) {
   if (req.command == "stall" && raw.timeout_ms.empty())
     req.timeout = std::chrono::milliseconds{req.envelope.command().stall().duration_ms() + 3000};
   if (raw.timeout_ms.empty()) {
-    if (req.command == "load") req.timeout = std::chrono::milliseconds{CommandLine::kDefaultLoadTimeoutMs};
+    if (req.command == "load" || req.command == "cue-section" || req.command == "next-section")
+      req.timeout = std::chrono::milliseconds{CommandLine::kDefaultLoadTimeoutMs};
     if (req.command == "start") {
       const double ready = req.envelope.command().start_together().ready_timeout_seconds();
       req.timeout =

@@ -19,6 +19,7 @@ namespace crowdmesh::control {
 ///   | play DECK | stop DECK | start DECK... [--at MESH_TIME_NS | --in SECONDS] [--timeout S]
 ///   | gain DECK DB [--ramp S] | master DB [--ramp S] | seek DECK SECONDS [--buffer ID]
 ///   | loop DECK on|off [--buffer ID] | eq DECK LOW MID HIGH | watch [--topic PREFIX] [--count N]
+///   | cue-section DECK STRUCT.json N [--loop] [--buffer ID] | next-section DECK
 class CommandLine {
  public:
   /// Highest accepted deck/master gain (dB); NaN and +inf are refused too.

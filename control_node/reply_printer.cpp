@@ -164,6 +164,17 @@ std::string start_summary(const v1::StartTogetherResult& result) {
   return out;
 }
 
+std::string section_switch_summary(const v1::SectionSwitchResult& s) {
+  char buf[240];
+  std::snprintf(buf, sizeof buf,
+                "deck %s switches to section %u (%.3f-%.3f s) on the downbeat at %.3f s (from %.3f s), mesh time %lld "
+                "ns%s",
+                deck_letter(s.deck()).c_str(), s.section(), s.begin_seconds(), s.end_seconds(), s.downbeat_seconds(),
+                s.from_seconds(), static_cast<long long>(s.switch_at_ns()),
+                s.late_ns() > 0 ? (", late by " + std::to_string(s.late_ns() / 1000) + " us").c_str() : "");
+  return buf;
+}
+
 std::string device_table(const v1::DeviceList& list) {
   std::vector<Row> rows{{"INDEX", "NAME", "HOST API", "IN", "OUT", "RATE", "DEFAULT", "BUSY"}};
   for (const auto& dev : list.devices())
@@ -233,6 +244,7 @@ std::string ReplyPrinter::text(const v1::Envelope& envelope) {
       details = node_list_table(ok.nodes());
       break;
     case v1::Ok::kStartTogether: summary = start_summary(ok.start_together()); break;
+    case v1::Ok::kSectionSwitch: summary = section_switch_summary(ok.section_switch()); break;
     case v1::Ok::kTempo: {
       const auto& t = ok.tempo();
       char buf[160];

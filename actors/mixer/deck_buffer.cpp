@@ -33,6 +33,14 @@ void DeckBuffer::attach(std::shared_ptr<FrameReader> reader, BufferInfo info) {
   if (state_ != BufferState::playing) state_ = BufferState::ready;
 }
 
+void DeckBuffer::swap_reader(std::shared_ptr<FrameReader>& reader, BufferInfo& info) noexcept {
+  reader_.swap(reader);
+  std::swap(info_, info);
+  underrunning_ = false;
+  loop_ = reader_ && reader_->loop();
+  if (state_ == BufferState::ended) state_ = BufferState::playing;
+}
+
 void DeckBuffer::fail(errc code, std::string reason) {
   load_error_ = code;
   error_ = std::move(reason);

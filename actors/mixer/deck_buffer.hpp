@@ -30,6 +30,13 @@ class DeckBuffer {
   /// Loading finished: attaches the reader and its file info → ready (or keeps
   /// playing when it replaces the reader of a playing buffer, e.g. after a seek).
   void attach(std::shared_ptr<FrameReader> reader, BufferInfo info);
+  /// Switches to another reader of the same buffer at once (a scheduled section
+  /// switch): exchanges `reader` and `info` with the buffer's own, so the
+  /// caller holds the old ones and frees them off the render thread. State
+  /// and gain stay, the loop flag becomes the new reader's; an ended buffer
+  /// plays again. Render thread;
+  /// never allocates or frees.
+  void swap_reader(std::shared_ptr<FrameReader>& reader, BufferInfo& info) noexcept;
   /// Loading failed: state failed, with the reason shown in status and the
   /// load's error code kept for load_error() (a buffer with a reader keeps
   /// playing it and only shows the reason).

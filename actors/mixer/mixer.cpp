@@ -81,6 +81,7 @@ caf::expected<void> Mixer::finish_load(DeckId d, std::uint32_t buffer_id, std::s
   auto* b = deck(d).find(buffer_id);
   if (!b) return unknown_buffer(deck(d), buffer_id);
   if (reloads_.erase({index_of(d), buffer_id}) > 0) b = &deck(d).add_loading(buffer_id, info.path);
+  drop_switch(d, buffer_id);
   b->attach(std::move(reader), std::move(info));
   return caf::unit;
 }
@@ -97,6 +98,7 @@ bool Mixer::reloading(DeckId d) const {
 
 caf::expected<void> Mixer::unload(DeckId d, std::uint32_t buffer_id) {
   reloads_.erase({index_of(d), buffer_id});
+  drop_switch(d, buffer_id);
   if (!deck(d).remove(buffer_id)) return unknown_buffer(deck(d), buffer_id);
   return caf::unit;
 }
@@ -131,6 +133,7 @@ void Mixer::stop(DeckId d) { deck(d).stop(); }
 
 std::size_t Mixer::reset(bool unload_buffers) {
   scheduled_.clear();
+  switches_.clear();
   std::size_t removed = 0;
   for (auto& d : decks_) {
     d->stop();
@@ -261,23 +264,78 @@ void Mixer::schedule_start(std::vector<DeckId> decks, std::int64_t at_ns) {
   scheduled_.insert(pos, ScheduledStart{at_ns, std::move(decks)});
 }
 
+caf::expected<void> Mixer::schedule_switch(DeckId d, std::uint32_t buffer_id, std::shared_ptr<FrameReader> reader,
+                                           BufferInfo info, std::int64_t at_ns) {
+  if (!deck(d).find(buffer_id)) return unknown_buffer(deck(d), buffer_id);
+  for (const auto& s : switches_)
+    if (!s.applied && s.deck == d && s.buffer_id == buffer_id)
+      return make_error(errc::not_ready, buffer_name(d, buffer_id) + " already switches at mesh time " +
+                                             std::to_string(s.at_ns) + " ns: one switch at a time");
+  switches_.push_back(ScheduledSwitch{at_ns, d, buffer_id, std::move(reader), std::move(info)});
+  return caf::unit;
+}
+
+std::size_t Mixer::scheduled_switches() const {
+  return static_cast<std::size_t>(
+      std::count_if(switches_.begin(), switches_.end(), [](const ScheduledSwitch& s) { return !s.applied; }));
+}
+
+std::size_t Mixer::release_switched() {
+  std::size_t applied = 0;
+  for (auto it = switches_.begin(); it != switches_.end();) {
+    const bool gone = !deck(it->deck).find(it->buffer_id);
+    if (it->applied) ++applied;
+    if (it->applied || gone)
+      it = switches_.erase(it);
+    else
+      ++it;
+  }
+  return applied;
+}
+
+void Mixer::drop_switch(DeckId d, std::uint32_t buffer_id) {
+  switches_.erase(std::remove_if(switches_.begin(), switches_.end(),
+                                 [&](const ScheduledSwitch& s) {
+                                   return !s.applied && s.deck == d && s.buffer_id == buffer_id;
+                                 }),
+                  switches_.end());
+}
+
+Mixer::ScheduledSwitch* Mixer::next_switch() {
+  ScheduledSwitch* best = nullptr;
+  for (auto& s : switches_)
+    if (!s.applied && (!best || s.at_ns < best->at_ns)) best = &s;
+  return best;
+}
+
 void Mixer::render(float* out, std::size_t frames, std::int64_t pts_ns) {
   const std::size_t ch = static_cast<std::size_t>(cfg_.channels);
   std::size_t done = 0;
-  while (pts_ns > 0 && !scheduled_.empty()) {
+  while (pts_ns > 0) {
+    // The earliest due event: a scheduled start or a section switch.
+    auto* sw = next_switch();
+    const bool start_first = !scheduled_.empty() && (!sw || scheduled_.front().at_ns <= sw->at_ns);
+    if (!start_first && !sw) break;
+    const std::int64_t at_ns = start_first ? scheduled_.front().at_ns : sw->at_ns;
     // First frame whose PTS >= T: ceil((T - pts) · rate / 1e9), within this block.
-    const double delta = static_cast<double>(scheduled_.front().at_ns - pts_ns) * cfg_.sample_rate_hz / 1e9;
+    const double delta = static_cast<double>(at_ns - pts_ns) * cfg_.sample_rate_hz / 1e9;
     const auto at = delta <= 0 ? std::size_t{0} : static_cast<std::size_t>(std::ceil(delta));
     if (at >= frames) break;
     if (at > done) {
       render_pass(out + done * ch, at - done, pts_after(pts_ns, done));
       done = at;
     }
-    for (auto d : scheduled_.front().decks)
-      if (!play(d)) ++scheduled_failures_;
-    scheduled_.erase(scheduled_.begin());
+    if (start_first) {
+      for (auto d : scheduled_.front().decks)
+        if (!play(d)) ++scheduled_failures_;
+      scheduled_.erase(scheduled_.begin());
+      continue;
+    }
+    if (auto* b = deck(sw->deck).find(sw->buffer_id)) b->swap_reader(sw->reader, sw->info);
+    sw->applied = true;
   }
   render_pass(out + done * ch, frames - done, pts_after(pts_ns, done));
+  if (pts_ns > 0) next_pts_ns_ = pts_after(pts_ns, frames);
 }
 
 std::int64_t Mixer::pts_after(std::int64_t pts_ns, std::size_t frames) const {

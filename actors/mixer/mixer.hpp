@@ -117,6 +117,10 @@ class Mixer {
   /// PTS scheduled starts wait.
   void render(float* out, std::size_t frames, std::int64_t pts_ns = 0);
 
+  /// Mesh time the next rendered frame reaches the DAC, ns: the end of the
+  /// last render() with a known PTS (0 = none yet).
+  std::int64_t next_pts_ns() const { return next_pts_ns_; }
+
   /// Starts `decks` at mesh time `at_ns` (see render()). Decks that cannot
   /// play by then are skipped and counted (scheduled_failures()).
   void schedule_start(std::vector<DeckId> decks, std::int64_t at_ns);
@@ -124,6 +128,23 @@ class Mixer {
   std::size_t scheduled_starts() const { return scheduled_.size(); }
   /// Decks a scheduled start could not play when it came due.
   std::uint64_t scheduled_failures() const { return scheduled_failures_; }
+
+  /// Switches buffer `buffer_id` of `deck` to `reader` (a song section's
+  /// region, opened and filled ahead) at mesh time `at_ns`: at the first frame
+  /// whose PTS ≥ at_ns, sample-accurate, like a scheduled start; a time already
+  /// past switches at the next rendered frame. A load, seek or unload of the
+  /// buffer drops its pending switch (finish_load(), unload()). Errors:
+  /// unknown_buffer; not_ready while a switch of that buffer is pending (one
+  /// at a time; nothing changes). Allocates (mixer actor thread, under the
+  /// render lock).
+  caf::expected<void> schedule_switch(DeckId deck, std::uint32_t buffer_id, std::shared_ptr<FrameReader> reader,
+                                      BufferInfo info, std::int64_t at_ns);
+  /// Switches not applied yet.
+  std::size_t scheduled_switches() const;
+  /// Frees the readers that applied switches replaced (off the render thread)
+  /// and forgets those switches, and the pending switches of buffers no longer
+  /// loaded; returns how many applied since the last call. Mixer actor thread.
+  std::size_t release_switched();
 
   /// True when a playing buffer's reader holds fewer than `frames` frames and
   /// has not finished: an offline render should let the readers catch up first.
@@ -151,11 +172,25 @@ class Mixer {
   dsp::TestToneGenerator test_tone_;
   dsp::LevelMeter master_meter_;
   std::uint64_t frames_rendered_ = 0;
+  std::int64_t next_pts_ns_ = 0;
   struct ScheduledStart {
     std::int64_t at_ns;
     std::vector<DeckId> decks;
   };
   std::vector<ScheduledStart> scheduled_;  // sorted by at_ns
+  struct ScheduledSwitch {
+    std::int64_t at_ns;
+    DeckId deck;
+    std::uint32_t buffer_id;
+    std::shared_ptr<FrameReader> reader;  // the new reader; after the switch, the old one
+    BufferInfo info;
+    bool applied = false;  // set by the render thread; release_switched() frees it
+  };
+  std::vector<ScheduledSwitch> switches_;
+  // The earliest switch not applied yet, or null.
+  ScheduledSwitch* next_switch();
+  // Forgets the pending switch of a buffer whose reader was replaced or removed.
+  void drop_switch(DeckId deck, std::uint32_t buffer_id);
   std::uint64_t scheduled_failures_ = 0;
   // Buffers (deck index, id) that hold audio while their new file opens.
   std::set<std::pair<int, std::uint32_t>> reloads_;

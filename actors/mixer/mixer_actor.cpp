@@ -187,8 +187,10 @@ caf::result<DeckStatus> deck_reply(Self self, DeckId d, const caf::expected<void
   return deck_status(self, d);
 }
 
+// A load of the whole file (region {}) or of a song section (from its begin;
+// looping inside it, or going on to the file's end).
 caf::result<BufferStatus> load_buffer(Self self, DeckId d, std::uint32_t id, const std::string& path, bool loop,
-                                      double native_bpm) {
+                                      double native_bpm, const PlayRegion& region = {}) {
   auto& st = self->state;
   if (auto begun = st.mixer->begin_load(d, id, path); !begun) {
     ++st.loads_refused;  // a full deck (or a bad buffer id): nothing opened
@@ -197,7 +199,8 @@ caf::result<BufferStatus> load_buffer(Self self, DeckId d, std::uint32_t id, con
   const auto key = std::make_pair(index_of(d), id);
   const auto gen = st.loads.begin(d, id);
   auto rp = self->make_response_promise<BufferStatus>();
-  self->request(st.stretch, kOpenTimeout, open_atom_v, path, 0.0, loop, native_bpm)
+  const double end_seconds = region.loop ? region.end_seconds : 0.0;
+  self->request(st.stretch, kOpenTimeout, open_atom_v, path, region.begin_seconds, loop, native_bpm, end_seconds)
       .then(
           [=](stretch::SourceHandle& h) mutable {
             auto& s = self->state;
@@ -206,7 +209,7 @@ caf::result<BufferStatus> load_buffer(Self self, DeckId d, std::uint32_t id, con
                                                          " was replaced by a newer load"));
               return;
             }
-            auto info = to_buffer_info(h.source->info(), 0.0, native_bpm);
+            auto info = to_buffer_info(h.source->info(), region.begin_seconds, native_bpm);
             auto res = s.mixer->finish_load(d, id, h.source, info);
             if (!res) {
               rp.deliver(res.error());
@@ -222,6 +225,68 @@ caf::result<BufferStatus> load_buffer(Self self, DeckId d, std::uint32_t id, con
             count_load_failure(s, err);
             if (s.loads.current(d, id, gen)) s.mixer->fail_load(d, id, error_code(err), error_sentence(err));
             spdlog::error("mixer: deck {} buffer {} failed to load: {}", to_string(d), id, error_sentence(err));
+            rp.deliver(err);
+          });
+  return rp;
+}
+
+// Plans a section switch of a playing buffer on the next downbeat (under the
+// render lock: its position and the PTS of the next frame belong together),
+// opens the next section's reader meanwhile and schedules the switch at that
+// downbeat's mesh time.
+caf::result<SectionSwitch> switch_section(Self self, DeckId d, std::uint32_t id, const std::vector<double>& downbeats,
+                                          const PlayRegion& now, const PlayRegion& next) {
+  auto& st = self->state;
+  st.mixer->release_switched();
+  const auto key = std::make_pair(index_of(d), id);
+  auto it = st.sources.find(key);
+  auto src = it == st.sources.end() ? nullptr : it->second.lock();
+  SectionSwitch plan;
+  BufferInfo info;
+  {
+    auto lk = st.mixer.lock();
+    auto& core = *st.mixer.core;
+    const auto* b = core.deck(d).find(id);
+    if (!b || !src) return make_error(errc::unknown_buffer, "deck " + to_string(d) + " has no buffer " + std::to_string(id));
+    if (b->state() != BufferState::playing)
+      return make_error(errc::not_ready, "deck " + to_string(d) + " is not playing: a section switch waits for the "
+                                         "next downbeat of a playing deck (play it, or cue the section)");
+    if (core.next_pts_ns() == 0)
+      return make_error(errc::not_ready, "deck " + to_string(d) + " has not rendered a frame with a mesh time yet");
+    info = b->status().info;
+    plan.from_seconds = src->file_position_seconds();
+    auto sw = next_downbeat_switch(downbeats, now, plan.from_seconds, src->tempo_ratio(), core.next_pts_ns(),
+                                   kSectionSwitchLeadSeconds);
+    if (!sw)
+      return make_error(errc::value_out_of_range,
+                        fmt::format("deck {} at {:.3f} s has no downbeat ahead to switch on", to_string(d),
+                                    plan.from_seconds));
+    plan.downbeat_seconds = sw->downbeat_seconds;
+    plan.at_ns = sw->at_ns;
+  }
+  const double end_seconds = next.loop ? next.end_seconds : 0.0;
+  auto rp = self->make_response_promise<SectionSwitch>();
+  self->request(st.stretch, kOpenTimeout, open_atom_v, info.path, next.begin_seconds, next.loop, info.native_bpm,
+                end_seconds)
+      .then(
+          [=](stretch::SourceHandle& h) mutable {
+            auto& s = self->state;
+            auto fresh = to_buffer_info(h.source->info(), next.begin_seconds, info.native_bpm);
+            auto lk = s.mixer.lock();
+            auto& core = *s.mixer.core;
+            if (auto ok = core.schedule_switch(d, id, h.source, fresh, plan.at_ns); !ok) {
+              rp.deliver(ok.error());
+              return;
+            }
+            s.sources[key] = h.source;
+            auto answer = plan;
+            answer.late_ns = std::max<std::int64_t>(0, core.next_pts_ns() - plan.at_ns);
+            spdlog::info("mixer: deck {} switches to {:.3f} s on the downbeat at {:.3f} s (mesh time {} ns)",
+                         to_string(d), next.begin_seconds, plan.downbeat_seconds, plan.at_ns);
+            rp.deliver(answer);
+          },
+          [=](caf::error& err) mutable {
+            count_load_failure(self->state, err);
             rp.deliver(err);
           });
   return rp;
@@ -285,6 +350,7 @@ caf::result<StartReport> start_decks(Self self, const std::vector<std::string>& 
 
 void on_tick(Self self) {
   auto& st = self->state;
+  st.mixer->release_switched();  // the readers section switches replaced: freed here, not on the render thread
   for (const auto& line : st.mixer->take_findings()) spdlog::warn("{}", line);
   if (st.relay) {
     st.relay->set_title(now_playing(st.mixer->status()));
@@ -383,6 +449,14 @@ MixerActor::behavior_type mixer_actor(Self self, MixerActorConfig cfg) {
   return {
       [=](load_atom, DeckId d, std::uint32_t id, const std::string& path, bool loop,
           double native_bpm) -> caf::result<BufferStatus> { return load_buffer(self, d, id, path, loop, native_bpm); },
+      [=](section_atom, DeckId d, std::uint32_t id, const std::string& path, double native_bpm,
+          const PlayRegion& region) -> caf::result<BufferStatus> {
+        return load_buffer(self, d, id, path, region.loop, native_bpm, region);
+      },
+      [=](section_atom, DeckId d, std::uint32_t id, const std::vector<double>& downbeats, const PlayRegion& now,
+          const PlayRegion& next) -> caf::result<SectionSwitch> {
+        return switch_section(self, d, id, downbeats, now, next);
+      },
       [=](unload_atom, DeckId d, std::uint32_t id) -> caf::result<bool> { return unload_buffer(self, d, id); },
       [=](play_atom, DeckId d) -> caf::result<DeckStatus> { return deck_reply(self, d, self->state.mixer->play(d)); },
       [=](stop_atom, DeckId d) -> caf::result<DeckStatus> {

@@ -29,6 +29,18 @@ namespace crowdmesh::mixer {
 ///   ready (decoded ahead, FIFO filled) or an error (file_not_found with the
 ///   absolute path, unreadable_file, unsupported_channels, ...). The deck shows
 ///   it as `loading` meanwhile and as `failed` with the reason after an error.
+/// - (section_atom, deck, buffer_id, path, native_bpm, region) → BufferStatus:
+///   a load (as load_atom) positioned at region.begin_seconds that loops
+///   [begin, end) with region.loop, or plays on to the file's end.
+/// - (section_atom, deck, buffer_id, downbeats, now, next) → SectionSwitch:
+///   the playing buffer (playing region `now`) switches to region `next` of
+///   its file on the first downbeat (file seconds, ascending) at least
+///   kSectionSwitchLeadSeconds ahead (next_downbeat_switch(), at the buffer's
+///   tempo ratio), at the first frame whose PTS reaches that downbeat's mesh
+///   time (sample-accurate, as a scheduled start). Replies once the next
+///   reader is open and the switch scheduled. Errors: unknown_buffer,
+///   not_ready (not playing, or nothing rendered with a PTS yet),
+///   value_out_of_range (no downbeat ahead), and the open's errors.
 /// - (unload_atom, deck, buffer_id) → true; unknown_buffer otherwise.
 /// - (play_atom, deck), (stop_atom, deck) → DeckStatus; with a buffer id after
 ///   the deck, that buffer only (unknown_buffer lists the loaded ids).
@@ -75,6 +87,9 @@ namespace crowdmesh::mixer {
 ///   (0 = unknown).
 using MixerActor = caf::typed_actor<
     caf::replies_to<load_atom, DeckId, std::uint32_t, std::string, bool, double>::with<BufferStatus>,
+    caf::replies_to<section_atom, DeckId, std::uint32_t, std::string, double, PlayRegion>::with<BufferStatus>,
+    caf::replies_to<section_atom, DeckId, std::uint32_t, std::vector<double>, PlayRegion, PlayRegion>::with<
+        SectionSwitch>,
     caf::replies_to<unload_atom, DeckId, std::uint32_t>::with<bool>,
     caf::replies_to<play_atom, DeckId>::with<DeckStatus>, caf::replies_to<stop_atom, DeckId>::with<DeckStatus>,
     caf::replies_to<play_atom, DeckId, std::uint32_t>::with<DeckStatus>,

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "caf/meta/type_name.hpp"
+#include "mixer/downbeat_switch.hpp"
 #include "mixer/mixer_status.hpp"
 
 namespace crowdmesh::mixer {
@@ -16,7 +17,25 @@ struct StartReport {
   std::int64_t scheduled_at_ns = 0;    ///< mesh time the started decks start at (0 = at once)
 };
 
+/// Reply to a section switch: the downbeat it happens on and when.
+struct SectionSwitch {
+  double downbeat_seconds = 0;  ///< file seconds of the downbeat switched on
+  double from_seconds = 0;      ///< file position of the buffer when the switch was planned
+  std::int64_t at_ns = 0;       ///< mesh time the downbeat reaches the DAC
+  /// ns by which the next section's reader came after at_ns (it then switched at
+  /// once, late); 0 = on time.
+  std::int64_t late_ns = 0;
+};
+
 // CAF 0.17 inspectors (message types of the mixer actor).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, PlayRegion& x) {
+  return f(caf::meta::type_name("PlayRegion"), x.begin_seconds, x.end_seconds, x.loop);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, SectionSwitch& x) {
+  return f(caf::meta::type_name("SectionSwitch"), x.downbeat_seconds, x.from_seconds, x.at_ns, x.late_ns);
+}
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, BufferInfo& x) {
   return f(caf::meta::type_name("BufferInfo"), x.path, x.format, x.file_rate_hz, x.file_channels, x.duration_seconds,

@@ -438,6 +438,42 @@ Mapped map_cue(const std::string& a, const Args& args) {
   return m;
 }
 
+// /play_stem_section (s deck, s struct_path, i section[, i loop]): the deck's
+// first buffer of the original's range plays section N of the struct JSON.
+Mapped map_play_stem_section(const std::string& a, const Args& args) {
+  auto deck = deck_arg(a, args[0].text);
+  if (!deck) return deck.error();
+  if (args[1].text.empty()) return empty_path(a);
+  auto n = finite(a, "section", args[2].number);
+  if (!n) return n.error();
+  if (*n < 1 || *n > 1e6 || std::floor(*n) != *n)
+    return make_error(errc::value_out_of_range,
+                      a + ": section " + format_number(*n) + " is out of range (allowed: a whole number from 1)");
+  bool loop = false;
+  if (args.size() > 3) {
+    auto l = finite(a, "loop", args[3].number);
+    if (!l) return l.error();
+    loop = *l != 0.0;
+  }
+  auto m = message("mixer");
+  auto* cs = m.command.mutable_cue_section();
+  cs->set_deck(wire(*deck));
+  cs->set_struct_path(args[1].text);
+  cs->set_section(static_cast<std::uint32_t>(*n));
+  cs->set_loop(loop);
+  cs->set_buffer_id(kDeckBaseId[index_of(*deck)]);
+  return m;
+}
+
+// /next_section (s deck): the deck's next section on the next downbeat.
+Mapped map_next_section(const std::string& a, const Args& args) {
+  auto deck = deck_arg(a, args[0].text);
+  if (!deck) return deck.error();
+  auto m = message("mixer");
+  m.command.mutable_next_section()->set_deck(wire(*deck));
+  return m;
+}
+
 // A string that is a number literal ("2.5") counts as the delay, as in
 // the original (Python float() on every argument).
 std::optional<double> numeric_text(const std::string& text) {
@@ -526,6 +562,9 @@ const std::map<std::string, Route>& routes() {
       {"/play", fixed("(s deck, s path, f start_seconds)", "ssn", "", map_play)},
       {"/fade", fixed("(s deck, f start_seconds[, f duration_seconds])", "sn", "n", map_fade)},
       {"/cue", fixed("(s deck, s path[, f position_seconds])", "ss", "n", map_cue)},
+      {"/play_stem_section",
+       fixed("(s deck, s struct_path, i section[, i loop])", "ssn", "n", map_play_stem_section)},
+      {"/next_section", fixed("(s deck)", "s", "", map_next_section)},
       {"/start_group", Route{"(f start_seconds, s deck, ... in any order)", "", "", true, map_start_group}},
   };
   return kRoutes;

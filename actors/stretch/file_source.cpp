@@ -13,6 +13,16 @@ namespace crowdmesh::stretch {
 
 namespace {
 
+// A file frame on a loop of `length` frames from `begin` (length 0: no loop
+// yet, the frame as it is); never negative.
+double wrap_into(double file_frame, double begin, double length) noexcept {
+  if (length > 0.0) {
+    file_frame = begin + std::fmod(file_frame - begin, length);
+    if (file_frame < begin) file_frame += length;
+  }
+  return std::max(file_frame, 0.0);
+}
+
 std::string range_sentence(const std::string& what, const std::string& value, const std::string& lo,
                            const std::string& hi) {
   return what + " " + value + " is outside the allowed range " + lo + ".." + hi;
@@ -57,6 +67,18 @@ caf::expected<std::unique_ptr<FileSource>> FileSource::open(const std::string& p
       return make_error(errc::value_out_of_range, range_sentence("start frame", std::to_string(cfg.start_frame), "0",
                                                                  std::to_string(info.file_frames)) +
                                                       " for " + info.path);
+    const std::int64_t region_end = cfg.end_frame > 0 ? cfg.end_frame : info.file_frames;
+    if (cfg.end_frame < 0 || (cfg.end_frame > 0 && (cfg.end_frame <= cfg.start_frame ||
+                                                    (info.file_frames > 0 && cfg.end_frame > info.file_frames))))
+      return make_error(errc::value_out_of_range,
+                        range_sentence("end frame", std::to_string(cfg.end_frame),
+                                       std::to_string(cfg.start_frame + 1), std::to_string(info.file_frames)) +
+                            " for " + info.path);
+    if (cfg.loop_begin_frame < 0 || (region_end > 0 && cfg.loop_begin_frame >= region_end))
+      return make_error(errc::value_out_of_range,
+                        range_sentence("loop begin frame", std::to_string(cfg.loop_begin_frame), "0",
+                                       std::to_string(region_end - 1)) +
+                            " for " + info.path);
 
     if (!std::isfinite(cfg.tempo_ratio) || cfg.tempo_ratio < kMinTempoRatio || cfg.tempo_ratio > kMaxTempoRatio)
       return make_error(errc::value_out_of_range,
@@ -120,7 +142,12 @@ void FileSource::note_error(std::string message) noexcept {
 bool FileSource::refill_input() {
   bool looped = false;
   for (;;) {
-    const std::size_t n = decoder_->read_frames(decode_buf_.data(), kDecodeBlockFrames);
+    std::size_t want = kDecodeBlockFrames;
+    if (cfg_.end_frame > 0) {
+      const std::int64_t left = cfg_.end_frame - decoder_->position();
+      want = left > 0 ? std::min<std::size_t>(want, static_cast<std::size_t>(left)) : 0;
+    }
+    const std::size_t n = want > 0 ? decoder_->read_frames(decode_buf_.data(), want) : 0;
     if (decoder_->failed()) note_error(decoder_->error_message());
     if (n > 0) {
       map_channels(decode_buf_.data(), info_.file_channels, mapped_buf_.data(), cfg_.device_channels, n);
@@ -129,11 +156,15 @@ bool FileSource::refill_input() {
       return true;
     }
     if (decoder_->failed()) return false;
-    // Clean end of file. A loop that yields nothing right after seeking is an empty
-    // file: end instead of spinning.
+    // Clean end of the file or of the region. A loop that yields nothing right
+    // after seeking is an empty file: end instead of spinning.
     if (looped || !loop_.load(std::memory_order_relaxed)) return false;
-    if (decoder_->position() > 0) wrap_frames_ = static_cast<double>(decoder_->position());
-    auto sought = decoder_->seek(0);
+    const std::int64_t begin = cfg_.loop_begin_frame;
+    if (decoder_->position() > begin) {
+      wrap_begin_ = static_cast<double>(begin);
+      wrap_frames_ = static_cast<double>(decoder_->position() - begin);
+    }
+    auto sought = decoder_->seek(begin);
     if (!sought) {
       note_error(error_sentence(sought.error()));
       return false;
@@ -143,11 +174,7 @@ bool FileSource::refill_input() {
 }
 
 double FileSource::wrap(double file_frame) const noexcept {
-  if (wrap_frames_ > 0.0) {
-    file_frame = std::fmod(file_frame, wrap_frames_);
-    if (file_frame < 0.0) file_frame += wrap_frames_;
-  }
-  return std::max(file_frame, 0.0);
+  return wrap_into(file_frame, wrap_begin_, wrap_frames_);
 }
 
 double FileSource::write_end_position() const {
@@ -165,6 +192,7 @@ void FileSource::publish_position() noexcept {
   pos_written_.store(frames_written_.load(std::memory_order_relaxed), std::memory_order_relaxed);
   pos_per_frame_.store(applied_tempo_ / base_ratio_, std::memory_order_relaxed);
   pos_wrap_.store(wrap_frames_, std::memory_order_relaxed);
+  pos_wrap_begin_.store(wrap_begin_, std::memory_order_relaxed);
   pos_seq_.store(seq + 2, std::memory_order_release);
 }
 
@@ -250,7 +278,7 @@ caf::expected<SamplerateResampler::Result> FileSource::run_resampler(float* out,
   const double used_ratio = 0.5 * (prev_src_ratio_ + ratio);
   prev_src_ratio_ = ratio;
   src_out_pos_ += static_cast<double>(result->output_generated) / used_ratio;
-  if (wrap_frames_ > 0.0 && src_out_pos_ >= wrap_frames_) src_out_pos_ -= wrap_frames_;
+  if (wrap_frames_ > 0.0 && src_out_pos_ >= wrap_begin_ + wrap_frames_) src_out_pos_ -= wrap_frames_;
   return result;
 }
 
@@ -397,7 +425,7 @@ StretchMethod FileSource::method() const noexcept {
 }
 
 double FileSource::file_position_seconds() const noexcept {
-  double file_frame = 0.0, per_frame = 0.0, wrap_frames = 0.0;
+  double file_frame = 0.0, per_frame = 0.0, wrap_frames = 0.0, wrap_begin = 0.0;
   std::int64_t written = 0;
   for (int attempt = 0; attempt < 16; ++attempt) {
     const std::uint32_t seq = pos_seq_.load(std::memory_order_acquire);
@@ -405,16 +433,13 @@ double FileSource::file_position_seconds() const noexcept {
     written = pos_written_.load(std::memory_order_relaxed);
     per_frame = pos_per_frame_.load(std::memory_order_relaxed);
     wrap_frames = pos_wrap_.load(std::memory_order_relaxed);
+    wrap_begin = pos_wrap_begin_.load(std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_acquire);
     if ((seq & 1u) == 0 && pos_seq_.load(std::memory_order_relaxed) == seq) break;
   }
   const auto in_fifo = static_cast<double>(written - frames_read_.load(std::memory_order_relaxed));
-  double pos = file_frame - in_fifo * per_frame;
-  if (wrap_frames > 0.0) {
-    pos = std::fmod(pos, wrap_frames);
-    if (pos < 0.0) pos += wrap_frames;
-  }
-  return std::max(pos, 0.0) / static_cast<double>(info_.file_rate_hz);
+  const double pos = wrap_into(file_frame - in_fifo * per_frame, wrap_begin, wrap_frames);
+  return pos / static_cast<double>(info_.file_rate_hz);
 }
 
 std::uint64_t FileSource::decode_errors() const noexcept { return decode_errors_.load(std::memory_order_relaxed); }

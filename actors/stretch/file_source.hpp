@@ -78,7 +78,9 @@ class FileSource final : public FrameReader {
   /// needs, then seeks to cfg.start_frame. Errors (sentence names the thing):
   ///  - errc::value_out_of_range: cfg.device_channels outside 1..8, cfg.device_rate_hz
   ///    outside 8000..384000, cfg.fifo_frames outside 256..16777216, or
-  ///    cfg.start_frame outside 0..file_frames, cfg.tempo_ratio outside 0.5..2.0 or
+  ///    cfg.start_frame outside 0..file_frames, cfg.end_frame neither 0 nor inside
+  ///    start_frame + 1..file_frames, cfg.loop_begin_frame outside 0..region end − 1,
+  ///    cfg.tempo_ratio outside 0.5..2.0 or
   ///    NaN, or cfg.soundtouch outside SoundTouchStretcher::validate()'s ranges
   ///    (value and range in the sentence);
   ///  - errc::file_not_found: nothing at the path (sentence has the absolute path);
@@ -99,7 +101,8 @@ class FileSource final : public FrameReader {
   /// device frames were written, or the input ended; returns device frames written
   /// to the FIFO. Applies the latest set_tempo_ratio() / set_method() first (and
   /// again before every block) and publishes file_position_seconds().
-  /// At end of file: with loop() set, seeks to file frame 0 and continues without
+  /// At end of file (or of the region, SourceConfig::end_frame): with loop() set,
+  /// seeks to SourceConfig::loop_begin_frame and continues without
   /// resetting the resampler (seamless: no click, no gap); otherwise flushes the
   /// resampler tail and marks the input ended. A decode or resampler error
   /// (truncated/corrupt data) ends the stream cleanly after the frames decoded
@@ -165,7 +168,7 @@ class FileSource final : public FrameReader {
   StretchMethod method() const noexcept;
 
   /// FILE position of the frame the consumer's next read() returns, in seconds from
-  /// the start of the file (wraps at the end when looping). Right under any tempo
+  /// the start of the file (wraps at the end of the file or region when looping). Right under any tempo
   /// ratio and method: the producer publishes (file frames consumed minus what the
   /// decoder block, libsamplerate and SoundTouch still hold) for the end of the
   /// FIFO; this subtracts the frames still in the FIFO at the current file frames
@@ -229,7 +232,8 @@ class FileSource final : public FrameReader {
   double applied_tempo_ = 1.0;     // tempo the active path runs at
   double prev_src_ratio_ = 1.0;    // ratio libsamplerate ended its last call at
   double src_out_pos_ = 0.0;       // file frame reached by libsamplerate's output
-  double wrap_frames_ = 0.0;       // true file length once a loop happened (0: unknown)
+  double wrap_frames_ = 0.0;       // loop length once a loop happened (0: unknown)
+  double wrap_begin_ = 0.0;        // file frame the loop restarts at
   bool src_done_ = false;          // soundtouch path: libsamplerate tail flushed
   bool st_flushed_ = false;        // soundtouch path: SoundTouch flushed
   Fade fade_ = Fade::none;
@@ -260,6 +264,7 @@ class FileSource final : public FrameReader {
   std::atomic<std::int64_t> pos_written_{0};
   std::atomic<double> pos_per_frame_{1.0};
   std::atomic<double> pos_wrap_{0.0};
+  std::atomic<double> pos_wrap_begin_{0.0};
 };
 
 }  // namespace crowdmesh::stretch

@@ -67,12 +67,12 @@ std::string MediaRoots::describe() const {
   return s;
 }
 
-caf::expected<std::string> MediaRoots::resolve(const std::string& path) const {
-  if (path.empty()) return make_error(errc::file_not_found, "no audio file path given (empty string)");
+caf::expected<std::string> MediaRoots::resolve(const std::string& path, const std::string& what) const {
+  if (path.empty()) return make_error(errc::file_not_found, "no " + what + " path given (empty string)");
   const auto abs = absolute_normal(path);
   if (roots_.empty()) return abs;
   const auto refuse = [&] {
-    return make_error(errc::not_allowed, "audio file " + path + " is not allowed: only files " + describe() +
+    return make_error(errc::not_allowed, what + " " + path + " is not allowed: only files " + describe() +
                                              " may be loaded ([media] roots, --media-root)");
   };
   bool written_inside = false;
@@ -83,8 +83,8 @@ caf::expected<std::string> MediaRoots::resolve(const std::string& path) const {
   const auto real = canonical(abs, err);
   if (err != 0) {
     if (!written_inside) return refuse();
-    if (err == ENOENT || err == ENOTDIR) return make_error(errc::file_not_found, "audio file not found: " + abs);
-    return make_error(errc::unreadable_file, "cannot read audio file " + abs + ": " + std::strerror(err));
+    if (err == ENOENT || err == ENOTDIR) return make_error(errc::file_not_found, what + " not found: " + abs);
+    return make_error(errc::unreadable_file, "cannot read " + what + " " + abs + ": " + std::strerror(err));
   }
   for (const auto& r : roots_)
     if (inside(real, r)) return real;

@@ -45,8 +45,9 @@ class MediaRoots {
   /// symbolic links. Errors: errc::not_allowed (outside every root, as
   /// written or through a link; the sentence names the path as given and the
   /// roots, and says nothing of whether it exists), errc::file_not_found
-  /// (inside a root but missing; the absolute path).
-  caf::expected<std::string> resolve(const std::string& path) const;
+  /// (inside a root but missing; the absolute path). Sentences call the file
+  /// `what` ("audio file"; "struct JSON" for a song's structure).
+  caf::expected<std::string> resolve(const std::string& path, const std::string& what = "audio file") const;
 
   /// "any readable file (no media roots set)" or "inside /srv/music, /media/usb".
   std::string describe() const;

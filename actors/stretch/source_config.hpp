@@ -22,8 +22,15 @@ struct SourceConfig {
   /// Restart at file frame 0 at end of file (seamless, the resampler is not reset).
   bool loop = false;
   /// First FILE frame decoded (seek before the first fill); allowed 0..file_frames.
-  /// Loops restart at frame 0, not here.
+  /// Loops restart at loop_begin_frame, not here.
   std::int64_t start_frame = 0;
+  /// FILE frame a loop restarts at; allowed 0 .. (end of the region) − 1.
+  std::int64_t loop_begin_frame = 0;
+  /// FILE frame the source ends at, exclusive (a loop restarts at
+  /// loop_begin_frame there): a play region [loop_begin_frame, end_frame)
+  /// such as a song section. 0 = the end of the file; otherwise allowed
+  /// start_frame + 1 .. file_frames.
+  std::int64_t end_frame = 0;
   /// How the tempo ratio is applied (see StretchMethod); changeable while playing
   /// with FileSource::set_method().
   StretchMethod method = StretchMethod::playback_rate;

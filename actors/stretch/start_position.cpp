@@ -32,4 +32,19 @@ caf::expected<std::int64_t> start_frame_at(double seconds, const SourceInfo& inf
   return static_cast<std::int64_t>(frames);
 }
 
+caf::expected<FrameRange> region_frames(double begin_seconds, double end_seconds, const SourceInfo& info) {
+  auto begin = start_frame_at(begin_seconds, info);
+  if (!begin) return begin.error();
+  if (end_seconds == 0) return FrameRange{*begin, 0};
+  const double rate = static_cast<double>(info.file_rate_hz);
+  const double end = std::round(end_seconds * rate);
+  if (!std::isfinite(end_seconds) || end_seconds <= begin_seconds || end <= static_cast<double>(*begin))
+    return make_error(errc::value_out_of_range,
+                      fmt::format("end position {:g} s of {} is out of range (allowed: after the start, {:g} s)",
+                                  end_seconds, info.path, begin_seconds));
+  const bool past_end = info.file_frames > 0 && end >= static_cast<double>(info.file_frames);
+  if (past_end || end >= kInt64Limit) return FrameRange{*begin, 0};
+  return FrameRange{*begin, static_cast<std::int64_t>(end)};
+}
+
 }  // namespace crowdmesh::stretch

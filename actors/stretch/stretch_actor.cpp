@@ -165,7 +165,65 @@ struct StretchState {
   }
 };
 
-StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<StretchState> self, StretchConfig cfg) {
+using Self = StretchActor::stateful_pointer<StretchState>;
+
+// An open: [start_seconds, end_seconds) of the file (end 0 = the file's end);
+// a loop restarts at start_seconds when a region end is given, else at 0.
+caf::result<SourceHandle> open_source(Self self, const std::string& path, double start_seconds, bool loop,
+                                      double native_bpm, double end_seconds) {
+  if (!std::isfinite(native_bpm) || native_bpm < kMinNativeBpm || native_bpm > kMaxNativeBpm)
+    return make_error(errc::value_out_of_range,
+                      fmt::format("native BPM {:g} is out of range (allowed: {:g} to {:g})", native_bpm,
+                                  kMinNativeBpm, kMaxNativeBpm));
+  if (!std::isfinite(start_seconds) || start_seconds < 0)
+    return make_error(errc::value_out_of_range, fmt::format("start position {:g}", start_seconds) +
+                                                    " s is out of range (allowed: 0 s or more)");
+  auto& st = self->state;
+  st.advance_bpm(st.now());  // the idle tick may not have moved it yet
+  auto scfg0 = st.cfg.source;
+  scfg0.tempo_ratio = st.bpm / native_bpm;
+  // Resolving and opening touch the file system and may block: off this
+  // thread, which keeps the other decks filled.
+  auto job = [roots = st.cfg.media_roots, path, scfg0, start_seconds, loop, end_seconds]() -> FileOpener::Result {
+    auto resolved = roots.resolve(path);
+    if (!resolved) return resolved.error();
+    auto probe = FileSource::open(*resolved, scfg0);
+    if (!probe) return probe.error();
+    std::unique_ptr<FileSource> src = std::move(*probe);
+    if (start_seconds > 0 || end_seconds > 0) {
+      // Reopen at the position: a fresh decoder and resampler, no stale frames.
+      auto scfg = scfg0;
+      auto range = region_frames(start_seconds, end_seconds, src->info());
+      if (!range) return range.error();
+      scfg.start_frame = range->begin_frame;
+      if (end_seconds > 0) {
+        scfg.end_frame = range->end_frame;
+        scfg.loop_begin_frame = range->begin_frame;
+      }
+      auto again = FileSource::open(*resolved, scfg);
+      if (!again) return again.error();
+      src = std::move(*again);
+    }
+    src->set_loop(loop);
+    src->fill();
+    return src;
+  };
+  const caf::actor_addr addr = self->address();
+  auto notify = [addr](std::uint64_t id) {
+    if (auto me = caf::actor_cast<StretchActor>(addr)) caf::anon_send(me, opened_atom_v, id);
+  };
+  auto id = st.opener->start(path, std::move(job), std::move(notify));
+  if (!id) {
+    spdlog::warn("stretch: {}", error_sentence(id.error()));
+    return id.error();
+  }
+  auto rp = self->make_response_promise<SourceHandle>();
+  st.opening.emplace(*id, PendingOpen{rp, path, native_bpm, start_seconds});
+  self->delayed_send(self, st.cfg.open_timeout, timeout_atom_v, *id);
+  return rp;
+}
+
+StretchActor::behavior_type stretch_actor(Self self, StretchConfig cfg) {
   self->state.cfg = cfg;
   self->state.bpm = cfg.initial_bpm;
   self->state.opener = std::make_unique<FileOpener>(cfg.max_opens_in_flight);
@@ -173,52 +231,11 @@ StretchActor::behavior_type stretch_actor(StretchActor::stateful_pointer<Stretch
   return {
       [=](open_atom, const std::string& path, double start_seconds, bool loop,
           double native_bpm) -> caf::result<SourceHandle> {
-        if (!std::isfinite(native_bpm) || native_bpm < kMinNativeBpm || native_bpm > kMaxNativeBpm)
-          return make_error(errc::value_out_of_range,
-                            fmt::format("native BPM {:g} is out of range (allowed: {:g} to {:g})", native_bpm,
-                                        kMinNativeBpm, kMaxNativeBpm));
-        if (!std::isfinite(start_seconds) || start_seconds < 0)
-          return make_error(errc::value_out_of_range, fmt::format("start position {:g}", start_seconds) +
-                                                          " s is out of range (allowed: 0 s or more)");
-        auto& st = self->state;
-        st.advance_bpm(st.now());  // the idle tick may not have moved it yet
-        auto scfg0 = st.cfg.source;
-        scfg0.tempo_ratio = st.bpm / native_bpm;
-        // Resolving and opening touch the file system and may block: off this
-        // thread, which keeps the other decks filled.
-        auto job = [roots = st.cfg.media_roots, path, scfg0, start_seconds, loop]() -> FileOpener::Result {
-          auto resolved = roots.resolve(path);
-          if (!resolved) return resolved.error();
-          auto probe = FileSource::open(*resolved, scfg0);
-          if (!probe) return probe.error();
-          std::unique_ptr<FileSource> src = std::move(*probe);
-          if (start_seconds > 0) {
-            // Reopen at the position: a fresh decoder and resampler, no stale frames.
-            auto scfg = scfg0;
-            auto start = start_frame_at(start_seconds, src->info());
-            if (!start) return start.error();
-            scfg.start_frame = *start;
-            auto again = FileSource::open(*resolved, scfg);
-            if (!again) return again.error();
-            src = std::move(*again);
-          }
-          src->set_loop(loop);
-          src->fill();
-          return src;
-        };
-        const caf::actor_addr addr = self->address();
-        auto notify = [addr](std::uint64_t id) {
-          if (auto me = caf::actor_cast<StretchActor>(addr)) caf::anon_send(me, opened_atom_v, id);
-        };
-        auto id = st.opener->start(path, std::move(job), std::move(notify));
-        if (!id) {
-          spdlog::warn("stretch: {}", error_sentence(id.error()));
-          return id.error();
-        }
-        auto rp = self->make_response_promise<SourceHandle>();
-        st.opening.emplace(*id, PendingOpen{rp, path, native_bpm, start_seconds});
-        self->delayed_send(self, st.cfg.open_timeout, timeout_atom_v, *id);
-        return rp;
+        return open_source(self, path, start_seconds, loop, native_bpm, 0.0);
+      },
+      [=](open_atom, const std::string& path, double start_seconds, bool loop, double native_bpm,
+          double end_seconds) -> caf::result<SourceHandle> {
+        return open_source(self, path, start_seconds, loop, native_bpm, end_seconds);
       },
       [=](opened_atom, std::uint64_t id) {
         auto& st = self->state;

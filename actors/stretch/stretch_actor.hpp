@@ -78,6 +78,12 @@ constexpr double kMaxNativeBpm = 300;
 ///   unsupported_format, value_out_of_range (negative/NaN start, native BPM
 ///   outside 20..300), timeout (the open took longer than open_timeout),
 ///   not_ready (max_opens_in_flight opens still running).
+/// - (open_atom, path, start_seconds, loop, native_bpm, end_seconds) →
+///   SourceHandle: the same for a play region [start_seconds, end_seconds) of
+///   the file (a song section): the source ends at end_seconds, or with loop
+///   restarts at start_seconds there (SourceConfig::end_frame,
+///   loop_begin_frame); end_seconds past the file's end, or 0, is the file's
+///   end. value_out_of_range also for an end that is NaN or not after the start.
 /// - (tempo_atom, bpm, apply_at_ns): the mesh tempo from the tempo actor; every
 ///   source's ratio changes when the mesh clock reaches apply_at_ns.
 /// - (stats_atom) → StretchStats. The refill pace follows the reserve of the
@@ -89,6 +95,7 @@ constexpr double kMaxNativeBpm = 300;
 ///   open finished or ran out of time (internal).
 using StretchActor =
     caf::typed_actor<caf::replies_to<open_atom, std::string, double, bool, double>::with<SourceHandle>,
+                     caf::replies_to<open_atom, std::string, double, bool, double, double>::with<SourceHandle>,
                      caf::replies_to<fill_atom>::with<bool>, caf::reacts_to<tick_atom>,
                      caf::reacts_to<tempo_atom, double, std::int64_t>, caf::replies_to<stats_atom>::with<StretchStats>,
                      caf::reacts_to<opened_atom, std::uint64_t>, caf::reacts_to<timeout_atom, std::uint64_t>>;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <limits>
 #include <memory>
@@ -247,6 +248,117 @@ TEST_F(CommandRouterTest, ReloadOfAPlayingBufferWithAMissingFileKeepsItPlaying) 
   ASSERT_EQ(deck_a.buffers_size(), 1);
   EXPECT_EQ(deck_a.buffers(0).state(), v1::BUFFER_STATE_PLAYING) << s.ShortDebugString();
   EXPECT_NE(deck_a.buffers(0).path().find("a.wav"), std::string::npos);
+}
+
+// A 20 s click track at 120 BPM and its struct JSON: intro 0-4 s, then
+// sections 1 (4-8), 2 (8-12) and 3 (12-16); a downbeat every 2 s.
+std::string write_click_struct(const std::string& dir) {
+  EXPECT_TRUE(test::write_click_track_wav(dir + "/click.wav", 48000, 2, 20.0, 120.0));
+  const std::string json = dir + "/click.json";
+  std::ofstream out(json);
+  out << R"({"path": ")" << dir << R"(/click.wav", "bpm": 120,
+    "beats": [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8, 8.5, 9, 9.5, 10, 10.5, 11, 11.5,
+              12, 12.5, 13, 13.5, 14, 14.5, 15, 15.5, 16],
+    "downbeats": [0, 2, 4, 6, 8, 10, 12, 14, 16],
+    "segments": [{"start": 0, "end": 4, "label": "intro"}, {"start": 4, "end": 8, "label": "verse"},
+                 {"start": 8, "end": 12, "label": "chorus"}, {"start": 12, "end": 16, "label": "outro"}]})";
+  return json;
+}
+
+v1::Command cue_section(const std::string& struct_path, std::uint32_t n, bool loop) {
+  v1::Command c;
+  auto* cs = c.mutable_cue_section();
+  cs->set_deck(v1::DECK_A);
+  cs->set_struct_path(struct_path);
+  cs->set_section(n);
+  cs->set_loop(loop);
+  cs->set_buffer_id(1);
+  return c;
+}
+
+v1::Command next_section_of_a() {
+  v1::Command c;
+  c.mutable_next_section()->set_deck(v1::DECK_A);
+  return c;
+}
+
+TEST_F(CommandRouterTest, CueSectionPlaysTheStructsTrackFromTheSectionsBeginCue) {
+  const auto json = write_click_struct(dir_);
+  auto r = send(cue_section(json, 2, true));
+  ASSERT_TRUE(r.has_ok()) << r.ShortDebugString();
+  ASSERT_EQ(r.ok().deck().buffers_size(), 1);
+  const auto& b = r.ok().deck().buffers(0);
+  EXPECT_EQ(b.state(), v1::BUFFER_STATE_PLAYING);
+  EXPECT_TRUE(b.loop());
+  EXPECT_NE(b.path().find("click.wav"), std::string::npos);
+  EXPECT_NEAR(b.position_seconds(), 8.0, 0.01) << "section 2 begins at 8 s";
+  EXPECT_DOUBLE_EQ(b.native_bpm(), 120.0) << "the struct's bpm";
+}
+
+TEST_F(CommandRouterTest, NextSectionSwitchesOnADownbeatUntilTheLastSection) {
+  const auto json = write_click_struct(dir_);
+  ASSERT_TRUE(send(cue_section(json, 2, true)).has_ok());
+  // Render a little with mesh times, as a device would: the deck now has a PTS.
+  caf::scoped_actor self{*sys_};
+  for (int i = 0; i < 40; ++i)
+    self->request(mixer_, 5s, render_atom_v, std::uint32_t{256}, std::int64_t{1'000'000'000} + i * 5'333'333)
+        .receive([](AudioBlock&) {}, [](caf::error& e) { ADD_FAILURE() << error_sentence(e); });
+  auto r = send(next_section_of_a());
+  ASSERT_TRUE(r.has_ok()) << r.ShortDebugString();
+  const auto& sw = r.ok().section_switch();
+  EXPECT_EQ(sw.section(), 3u);
+  EXPECT_EQ(sw.begin_seconds(), 12.0);
+  EXPECT_EQ(sw.end_seconds(), 16.0);
+  EXPECT_EQ(sw.downbeat_seconds(), 10.0) << "from about 8.2 s, the first downbeat 0.5 s ahead";
+  EXPECT_GT(sw.switch_at_ns(), 1'000'000'000);
+  auto last = send(next_section_of_a());
+  ASSERT_TRUE(last.has_error()) << last.ShortDebugString();
+  EXPECT_EQ(last.error().code(), v1::ERROR_CODE_VALUE_OUT_OF_RANGE);
+  EXPECT_NE(error_text(last).find("deck A plays section 3, the last one"), std::string::npos) << error_text(last);
+}
+
+TEST_F(CommandRouterTest, CueSectionOfAMissingStructOrPastTheLastSectionLeavesTheDeckPlaying) {
+  ASSERT_TRUE(load_and_play_a().has_ok());
+  auto missing = send(cue_section(dir_ + "/nothing.json", 1, false));
+  ASSERT_TRUE(missing.has_error());
+  EXPECT_EQ(missing.error().code(), v1::ERROR_CODE_FILE_NOT_FOUND);
+  EXPECT_NE(error_text(missing).find(dir_ + "/nothing.json"), std::string::npos) << error_text(missing);
+  const auto json = write_click_struct(dir_);
+  auto past = send(cue_section(json, 4, false));
+  ASSERT_TRUE(past.has_error());
+  EXPECT_EQ(past.error().code(), v1::ERROR_CODE_VALUE_OUT_OF_RANGE);
+  EXPECT_NE(error_text(past).find("3 sections after the intro, and section 4 was asked for"), std::string::npos)
+      << error_text(past);
+  v1::Command status;
+  status.mutable_get_status();
+  auto s = send(status);
+  ASSERT_EQ(s.ok().status().decks(0).buffers_size(), 1);
+  EXPECT_EQ(s.ok().status().decks(0).buffers(0).state(), v1::BUFFER_STATE_PLAYING);
+  EXPECT_NE(s.ok().status().decks(0).buffers(0).path().find("a.wav"), std::string::npos);
+}
+
+TEST_F(CommandRouterTest, CueSectionOfAStructOutsideTheMediaRootsIsNotAllowedNamingIt) {
+  const auto inside = dir_ + "/music";
+  std::filesystem::create_directories(inside);
+  auto roots = stretch::MediaRoots::make({inside});
+  ASSERT_TRUE(roots);
+  router_cfg_.media_roots = *roots;
+  const auto json = write_click_struct(dir_);  // beside the root, not in it
+  auto r = send(cue_section(json, 1, false));
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_NOT_ALLOWED);
+  EXPECT_NE(error_text(r).find("struct JSON " + json + " is not allowed"), std::string::npos) << error_text(r);
+  auto missing = send(cue_section(inside + "/none.json", 1, false));
+  EXPECT_EQ(missing.error().code(), v1::ERROR_CODE_FILE_NOT_FOUND);
+  EXPECT_NE(error_text(missing).find("struct JSON not found: " + inside + "/none.json"), std::string::npos)
+      << error_text(missing);
+}
+
+TEST_F(CommandRouterTest, NextSectionWithoutACuedSectionIsNotReadyNamingTheDeck) {
+  auto r = send(next_section_of_a());
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_NOT_READY);
+  EXPECT_NE(error_text(r).find("deck A has no section cued"), std::string::npos) << error_text(r);
 }
 
 TEST_F(CommandRouterTest, ResetStopsEveryDeckAndKeepsTheBuffers) {

@@ -99,6 +99,30 @@ TEST(CommandLineTest, CueWithAndWithoutPosition) {
   EXPECT_FALSE(command_of(parse_ok({"cue", "B"})).cue_deck().has_position_seconds());
 }
 
+TEST(CommandLineTest, CueSectionSendsTheStructPathSectionAndLoop) {
+  const Request request = parse_ok({"cue-section", "b", "struct/t.json", "3", "--loop", "--buffer", "7"});
+  const auto& cs = command_of(request).cue_section();
+  EXPECT_EQ(cs.deck(), v1::DECK_B);
+  EXPECT_EQ(cs.struct_path(), "struct/t.json");
+  EXPECT_EQ(cs.section(), 3u);
+  EXPECT_TRUE(cs.loop());
+  EXPECT_EQ(cs.buffer_id(), 7u);
+  EXPECT_EQ(request.timeout.count(), CommandLine::kDefaultLoadTimeoutMs);
+  const Request plain = parse_ok({"cue-section", "A", "t.json", "1"});
+  EXPECT_FALSE(command_of(plain).cue_section().loop());
+  EXPECT_EQ(command_of(plain).cue_section().buffer_id(), 1u);
+}
+
+TEST(CommandLineTest, CueSectionRefusesSectionZeroWithTheRange) {
+  EXPECT_EQ(parse_error({"cue-section", "A", "t.json", "0"}), "cue-section N 0 is out of range (allowed 1 to 1000000)");
+  EXPECT_EQ(parse_error({"cue-section", "A", "t.json", "two"}),
+            "cue-section N 'two' is not a whole number (allowed 1 to 1000000)");
+}
+
+TEST(CommandLineTest, NextSectionNamesTheDeck) {
+  EXPECT_EQ(command_of(parse_ok({"next-section", "C"})).next_section().deck(), v1::DECK_C);
+}
+
 TEST(CommandLineTest, PlayAndStopNameTheDeck) {
   EXPECT_EQ(command_of(parse_ok({"play", "d"})).play_deck().deck(), v1::DECK_D);
   EXPECT_EQ(command_of(parse_ok({"stop", "A"})).stop_deck().deck(), v1::DECK_A);

@@ -50,5 +50,33 @@ TEST(MixerAllocationTest, RenderWithFilterSweepEqAndTestToneNeverAllocates) {
   EXPECT_EQ(mixer.status().test_tone_hz, 0.0) << "the 0.2 s tone must have ended inside the measured renders";
 }
 
+TEST(MixerAllocationTest, SectionSwitchInsideABlockNeitherAllocatesNorFrees) {
+  if (!test::rt_alloc_counter_active()) GTEST_SKIP() << "malloc interposer is off under sanitizers";
+  MixerConfig cfg;
+  cfg.sample_rate_hz = 48000;
+  cfg.channels = 2;
+  Mixer mixer(cfg);
+  mixer.begin_load(DeckId::A, 1, "/tmp/tone.wav");
+  BufferInfo info;
+  info.path = "/tmp/section-1.wav";
+  ASSERT_TRUE(mixer.finish_load(DeckId::A, 1, std::make_shared<test::ToneReader>(48000, 2, 330.0, 0.3f, 0), info));
+  ASSERT_TRUE(mixer.play(DeckId::A));
+  BufferInfo next_info;
+  next_info.path = "/tmp/a-path-longer-than-the-small-string-buffer/section-2.wav";
+  const std::int64_t pts0 = 1'000'000'000;
+  ASSERT_TRUE(mixer.schedule_switch(DeckId::A, 1, std::make_shared<test::ToneReader>(48000, 2, 440.0, 0.3f, 0),
+                                    next_info, pts0 + 10'000'000));  // 480 frames in: inside the second block
+  std::vector<float> out(256 * 2);
+  test::reset_rt_allocations();
+  {
+    rt::RtContextScope scope;
+    for (int block = 0; block < 8; ++block)
+      mixer.render(out.data(), 256, pts0 + block * 5'333'333);
+  }
+  EXPECT_EQ(test::rt_allocations(), 0u);
+  EXPECT_EQ(mixer.scheduled_switches(), 0u) << "the switch came due inside the measured renders";
+  EXPECT_EQ(mixer.release_switched(), 1u);
+}
+
 }  // namespace
 }  // namespace crowdmesh::mixer

@@ -455,5 +455,52 @@ TEST_F(MixerTest, ScheduledStartOfADeckWithNothingLoadedIsCountedAsFailure) {
   EXPECT_EQ(mixer_.scheduled_starts(), 0u);
 }
 
+TEST_F(MixerTest, SectionSwitchSwapsTheReaderAtTheFirstFrameWhosePtsReachesIt) {
+  load(DeckId::A, 1, 0.0, 0.1f);
+  ASSERT_TRUE(mixer_.play(DeckId::A));
+  const std::int64_t pts0 = 1'000'000'000;
+  std::vector<float> warm(kRate / 10 * kCh);  // past the fade-in, frames 0..4799
+  mixer_.render(warm.data(), kRate / 10, pts0);
+  const std::int64_t block_pts = pts0 + 100'000'000;                   // frame 4800
+  const std::int64_t at = block_pts + 100LL * 1'000'000'000 / kRate;  // 100 frames into the next block
+  auto next = std::make_shared<ToneReader>(kRate, kCh, 0.0, 0.3f);
+  ASSERT_TRUE(mixer_.schedule_switch(DeckId::A, 1, next, BufferInfo{}, at));
+  EXPECT_EQ(mixer_.scheduled_switches(), 1u);
+  std::vector<float> out(256 * kCh);
+  mixer_.render(out.data(), 256, block_pts);
+  EXPECT_NEAR(out[99 * kCh], 0.1f, 1e-4f);
+  EXPECT_NEAR(out[100 * kCh], 0.3f, 1e-4f);
+  EXPECT_EQ(mixer_.scheduled_switches(), 0u);
+  EXPECT_EQ(mixer_.next_pts_ns(), block_pts + 5'333'333) << "256 frames at 48 kHz, rounded to the ns";
+  EXPECT_EQ(mixer_.release_switched(), 1u) << "the replaced reader is freed here, off the render path";
+}
+
+TEST_F(MixerTest, SecondSwitchOfABufferWhileOneIsPendingIsNotReady) {
+  load(DeckId::A, 1, 0.0, 0.1f);
+  auto first = std::make_shared<ToneReader>(kRate, kCh, 0.0, 0.3f);
+  ASSERT_TRUE(mixer_.schedule_switch(DeckId::A, 1, first, BufferInfo{}, 5'000'000'000));
+  auto again = mixer_.schedule_switch(DeckId::A, 1, first, BufferInfo{}, 6'000'000'000);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(error_code(again.error()), errc::not_ready);
+  EXPECT_NE(error_sentence(again.error()).find("already switches at mesh time 5000000000 ns"), std::string::npos)
+      << error_sentence(again.error());
+  EXPECT_EQ(mixer_.scheduled_switches(), 1u);
+  auto unknown = mixer_.schedule_switch(DeckId::B, 1, first, BufferInfo{}, 5'000'000'000);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(error_code(unknown.error()), errc::unknown_buffer);
+}
+
+TEST_F(MixerTest, LoadIntoABufferDropsItsPendingSwitch) {
+  load(DeckId::A, 1, 0.0, 0.1f);
+  ASSERT_TRUE(mixer_.schedule_switch(DeckId::A, 1, std::make_shared<ToneReader>(kRate, kCh, 0.0, 0.3f), BufferInfo{},
+                                     5'000'000'000));
+  load(DeckId::A, 1, 0.0, 0.2f);  // a new cue of the deck: the old switch must not land on it
+  EXPECT_EQ(mixer_.scheduled_switches(), 0u);
+  ASSERT_TRUE(mixer_.schedule_switch(DeckId::A, 1, std::make_shared<ToneReader>(kRate, kCh, 0.0, 0.3f), BufferInfo{},
+                                     5'000'000'000));
+  ASSERT_TRUE(mixer_.unload(DeckId::A, 1));
+  EXPECT_EQ(mixer_.scheduled_switches(), 0u);
+}
+
 }  // namespace
 }  // namespace crowdmesh::mixer

@@ -307,6 +307,34 @@ TEST(OscMappingTest, CueLoadsTheDeckAndCuesAtThePosition) {
   EXPECT_EQ(ok("/cue", {S("C"), S("/c.wav"), I(2)}).command.cue_deck().position_seconds(), 2.0);
 }
 
+TEST(OscMappingTest, PlayStemSectionCuesTheSectionIntoTheDecksFirstBuffer) {
+  auto m = ok("/play_stem_section", {S("b"), S("/struct/t.json"), I(3)});
+  ASSERT_TRUE(m.command.has_cue_section());
+  const auto& cs = m.command.cue_section();
+  EXPECT_EQ(cs.deck(), v1::DECK_B);
+  EXPECT_EQ(cs.struct_path(), "/struct/t.json");
+  EXPECT_EQ(cs.section(), 3u);
+  EXPECT_FALSE(cs.loop());
+  EXPECT_EQ(cs.buffer_id(), 1100u);
+  EXPECT_TRUE(m.prelude.empty());
+  EXPECT_TRUE(ok("/play_stem_section", {S("A"), S("/t.json"), F(1), I(1)}).command.cue_section().loop());
+}
+
+TEST(OscMappingTest, PlayStemSectionRefusesSectionZeroAndFractionsNamingThem) {
+  EXPECT_EQ(fails("/play_stem_section", {S("A"), S("/t.json"), I(0)}, errc::value_out_of_range),
+            "/play_stem_section: section 0 is out of range (allowed: a whole number from 1)");
+  EXPECT_EQ(fails("/play_stem_section", {S("A"), S("/t.json"), F(1.5)}, errc::value_out_of_range),
+            "/play_stem_section: section 1.5 is out of range (allowed: a whole number from 1)");
+  EXPECT_EQ(fails("/play_stem_section", {S("A"), S("/t.json")}, errc::value_out_of_range),
+            "/play_stem_section expects (s deck, s struct_path, i section[, i loop]), got (s, s)");
+}
+
+TEST(OscMappingTest, NextSectionNamesTheDeck) {
+  auto m = ok("/next_section", {S("D")});
+  ASSERT_TRUE(m.command.has_next_section());
+  EXPECT_EQ(m.command.next_section().deck(), v1::DECK_D);
+}
+
 TEST(OscMappingTest, StartGroupAcceptsDelayAnywhereAndDecksInAnyOrder) {
   const std::vector<std::vector<OscArg>> forms = {
       {F(2.5), S("A"), S("B")}, {S("A"), S("B"), F(2.5)}, {S("A"), F(2.5), S("B")}, {S("a"), S("b"), D(2.5)}};

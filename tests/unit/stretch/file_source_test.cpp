@@ -150,6 +150,75 @@ TEST(FileSourceTest, StartFrameSkipsTheFirstFileFrames) {
   for (std::size_t k = 10; k < 5000; k += 7) ASSERT_EQ(tail[k], all[4000 + k]) << k;
 }
 
+// A ramp file (sample = frame / n), played at its own rate and tempo 1: the
+// passthrough copies file samples exactly, so each output value names its frame.
+std::vector<float> ramp_frames(std::size_t n) {
+  std::vector<float> ramp(n);
+  for (std::size_t i = 0; i < n; ++i) ramp[i] = static_cast<float>(i) / static_cast<float>(n);
+  return ramp;
+}
+
+TEST(FileSourceTest, LoopRegionWrapsFromItsEndToItsBegin) {
+  TempDir dir;
+  const auto path = dir.file("ramp.wav");
+  const std::size_t n = 10000;
+  ASSERT_TRUE(test::write_audio(path, kFloatWav, 48000, 1, ramp_frames(n)));
+  SourceConfig cfg;
+  cfg.device_channels = 1;
+  cfg.start_frame = 1000;
+  cfg.loop_begin_frame = 1000;
+  cfg.end_frame = 3000;
+  cfg.loop = true;
+  cfg.fifo_frames = 1024;
+  auto src = FileSource::open(path, cfg);
+  ASSERT_TRUE(src) << error_sentence(src.error());
+  const auto out = test::read_all(**src, 7000);  // 3.5 laps of 2000 frames
+  ASSERT_EQ(out.size(), 7000u);
+  for (std::size_t k = 0; k < out.size(); ++k)
+    ASSERT_EQ(out[k], static_cast<float>(1000 + k % 2000) / static_cast<float>(n)) << "output frame " << k;
+  EXPECT_NEAR((*src)->file_position_seconds(), 2000.0 / 48000.0, 1e-9) << "7000 frames in: frame 1000 + 1000";
+}
+
+TEST(FileSourceTest, RegionWithoutLoopEndsAtItsEnd) {
+  TempDir dir;
+  const auto path = dir.file("ramp.wav");
+  const std::size_t n = 10000;
+  ASSERT_TRUE(test::write_audio(path, kFloatWav, 48000, 1, ramp_frames(n)));
+  SourceConfig cfg;
+  cfg.device_channels = 1;
+  cfg.start_frame = 4000;
+  cfg.end_frame = 6500;
+  auto src = FileSource::open(path, cfg);
+  ASSERT_TRUE(src) << error_sentence(src.error());
+  const auto out = test::read_all(**src);
+  EXPECT_TRUE((*src)->finished());
+  ASSERT_EQ(out.size(), 2500u);
+  EXPECT_EQ(out.front(), 4000.0f / n);
+  EXPECT_EQ(out.back(), 6499.0f / n);
+}
+
+TEST(FileSourceTest, RegionEndBeforeItsStartOrPastTheFileIsValueOutOfRange) {
+  TempDir dir;
+  const auto path = dir.file("ramp.wav");
+  ASSERT_TRUE(test::write_audio(path, kFloatWav, 48000, 1, ramp_frames(10000)));
+  SourceConfig cfg;
+  cfg.start_frame = 4000;
+  for (std::int64_t end : {std::int64_t{4000}, std::int64_t{100}, std::int64_t{10001}, std::int64_t{-1}}) {
+    cfg.end_frame = end;
+    auto src = FileSource::open(path, cfg);
+    ASSERT_FALSE(src) << end;
+    EXPECT_EQ(error_code(src.error()), errc::value_out_of_range);
+    EXPECT_NE(error_sentence(src.error()).find("end frame " + std::to_string(end)), std::string::npos)
+        << error_sentence(src.error());
+  }
+  cfg.end_frame = 6000;
+  cfg.loop_begin_frame = 6000;
+  auto src = FileSource::open(path, cfg);
+  ASSERT_FALSE(src);
+  EXPECT_NE(error_sentence(src.error()).find("loop begin frame 6000"), std::string::npos)
+      << error_sentence(src.error());
+}
+
 TEST(FileSourceTest, StartFrameBeyondTheEndIsValueOutOfRange) {
   TempDir dir;
   const auto path = dir.file("short.wav");

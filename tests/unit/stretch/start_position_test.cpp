@@ -56,5 +56,31 @@ TEST(StartPositionTest, FileOfUnknownLengthRefusesFramesBeyondInt64) {
   EXPECT_FALSE(start_frame_at(static_cast<double>(std::numeric_limits<std::int64_t>::max()), info));
 }
 
+TEST(StartPositionTest, SectionRegionIsItsFramesWithTheEndRounded) {
+  auto r = region_frames(0.5, 1.25, two_seconds_at_44k1());
+  ASSERT_TRUE(r) << error_sentence(r.error());
+  EXPECT_EQ(r->begin_frame, 22050);
+  EXPECT_EQ(r->end_frame, 55125);
+  auto odd = region_frames(0.5, 1.00001, two_seconds_at_44k1());
+  ASSERT_TRUE(odd);
+  EXPECT_EQ(odd->end_frame, 44100) << "1.00001 s × 44100 = 44100.44 frames, rounded";
+}
+
+TEST(StartPositionTest, SectionEndingAtOrPastTheFileEndPlaysToTheFileEnd) {
+  EXPECT_EQ(region_frames(1.0, 2.0, two_seconds_at_44k1())->end_frame, 0);
+  EXPECT_EQ(region_frames(1.0, 2.3, two_seconds_at_44k1())->end_frame, 0) << "an analysis may end past the last sample";
+  EXPECT_EQ(region_frames(1.0, 0.0, two_seconds_at_44k1())->end_frame, 0) << "0 = no end";
+}
+
+TEST(StartPositionTest, SectionEndNotAfterItsBeginIsRefusedNamingIt) {
+  for (double end : {0.5, 0.25, std::numeric_limits<double>::quiet_NaN()}) {
+    auto r = region_frames(0.5, end, two_seconds_at_44k1());
+    ASSERT_FALSE(r) << end;
+    EXPECT_EQ(error_code(r.error()), errc::value_out_of_range);
+    EXPECT_NE(error_sentence(r.error()).find("/music/a.wav"), std::string::npos) << error_sentence(r.error());
+  }
+  EXPECT_FALSE(region_frames(3.0, 3.5, two_seconds_at_44k1())) << "a begin past the end is start_frame_at's error";
+}
+
 }  // namespace
 }  // namespace crowdmesh::stretch
