@@ -35,7 +35,7 @@ caf::expected<structure::StructTrack> read_struct(const stretch::MediaRoots& roo
 caf::expected<std::string> audio_file_of(const stretch::MediaRoots& roots, const structure::StructTrack& t) {
   const fs::path beside = fs::path(t.origin).parent_path() / fs::path(t.path).filename();
   caf::error first;
-  for (const std::string candidate : {t.path, beside.string()}) {
+  for (const std::string& candidate : {t.path, beside.string()}) {
     auto resolved = roots.resolve(candidate);
     std::error_code ec;
     if (resolved && fs::is_regular_file(*resolved, ec)) return candidate;

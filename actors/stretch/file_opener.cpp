@@ -57,7 +57,7 @@ caf::expected<std::uint64_t> FileOpener::start(std::string what, Job job, std::f
                                              "; a hung network share?): try again later");
     }
     id = state_->next_id++;
-    state_->jobs.emplace(id, State::Entry{what});
+    state_->jobs.emplace(id, State::Entry{what, true, false, std::nullopt});
     ++state_->running;
   }
   auto state = state_;

@@ -128,7 +128,7 @@ class MeshGatewayTest : public ::testing::Test {
     cfg.events_bind = endpoint(i, 1);
     for (int j = 0; j < 3; ++j) {
       if (j == i) continue;
-      cfg.peers.push_back(PeerConfig{kNames[j], endpoint(j, 0), endpoint(j, 1), {"mixer"}});
+      cfg.peers.push_back(PeerConfig{kNames[j], endpoint(j, 0), endpoint(j, 1), {"mixer"}, ""});
     }
     cfg.clock_reference = "room-a";
     cfg.max_message_bytes = kMaxBytes;
