@@ -50,10 +50,12 @@ caf::behavior command_router(RouterSelf self, RouterConfig cfg) {
           req.reply(mixer::error_reply(v1::ERROR_CODE_UNKNOWN_PAYLOAD, "expected a command"));
           return;
         }
-        // StartTogether takes execute_at_ns itself (sample-accurate in the mixer);
-        // any other command is held until that mesh time (timer resolution).
-        if (req.envelope->has_execute_at_ns() &&
-            req.envelope->command().command_case() != v1::Command::kStartTogether) {
+        // StartTogether and CueSection take execute_at_ns themselves (a start,
+        // sample-accurate in the mixer; CueSection loads first); any other
+        // command is held until that mesh time (timer resolution).
+        const auto kind = req.envelope->command().command_case();
+        if (req.envelope->has_execute_at_ns() && kind != v1::Command::kStartTogether &&
+            kind != v1::Command::kCueSection) {
           // In 128 bits: any int64 execute_at_ns, however far from now, subtracts exactly.
           const __int128 wait_ns =
               static_cast<__int128>(req.envelope->execute_at_ns()) - self->state.cfg.mesh_time_ns();

@@ -5,12 +5,15 @@
 #include <filesystem>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "caf/all.hpp"
 #include "command_handlers.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "common/schedule_range.hpp"
 #include "mixer/downbeat_switch.hpp"
+#include "mixer/mixer_proto.hpp"
 #include "structure/section_cues.hpp"
 #include "structure/struct_json.hpp"
 
@@ -60,6 +63,30 @@ v1::Reply section_switch_reply(DeckId deck, const CuedSection& c, const mixer::S
   return r;
 }
 
+// Starts a cued section's deck at mesh time `at` (the mixer's scheduled start).
+// A load that ended after `at` starts at once, and the reply says how late.
+void start_section_at(RouterSelf self, const ReplyFn& reply, DeckId deck, CuedSection cued, std::int64_t at) {
+  const std::int64_t late_ns = self->state.cfg.mesh_time_ns() - at;
+  self->request(self->state.cfg.mixer, kActorTimeout, start_atom_v, std::vector<std::string>{to_string(deck)}, 0.0,
+                at)
+      .then(
+          [self, reply, deck, cued, late_ns](mixer::StartReport& rep) mutable {
+            v1::Reply r;
+            mixer::to_proto(rep, *r.mutable_ok()->mutable_start_together());
+            std::string message = "deck " + to_string(deck) + ": section " + std::to_string(cued.section) + " of " +
+                                  cued.track.origin + " starts at mesh time " + std::to_string(rep.scheduled_at_ns);
+            if (late_ns > 0)
+              message += fmt::format(" (loaded {:.1f} ms after it: it starts at once, out of step with rooms that "
+                                     "loaded in time; give more time with --in)",
+                                     static_cast<double>(late_ns) / 1e6);
+            spdlog::info("sections: {}", message);
+            r.mutable_ok()->set_message(std::move(message));
+            self->state.sections[static_cast<std::size_t>(index_of(deck))] = std::move(cued);
+            reply(r);
+          },
+          reply_error(reply));
+}
+
 void cue_section(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply) {
   const auto& m = env.command().cue_section();
   auto d = mixer::deck_from_wire(m.deck());
@@ -75,10 +102,18 @@ void cue_section(RouterSelf self, const v1::Envelope& env, const ReplyFn& reply)
   const mixer::PlayRegion region{cues->begin, cues->end, m.loop()};
   const DeckId deck = *d;
   const std::uint32_t id = m.buffer_id();
+  // With execute_at_ns the section starts at the first frame whose PTS reaches
+  // it (the mixer's scheduled start): rooms sent the same command start on
+  // the same frame, however long each took to load.
+  const std::int64_t at = env.has_execute_at_ns() ? env.execute_at_ns() : 0;
+  // In 128 bits: any int64 execute_at_ns, however far from now, subtracts exactly.
+  if (static_cast<__int128>(at) - self->state.cfg.mesh_time_ns() > schedule::kMaxAheadNs)
+    return reply(out_of_range("execute_at_ns is more than one hour ahead of mesh time"));
   auto& mixer = self->state.cfg.mixer;
   self->request(mixer, kActorTimeout, section_atom_v, deck, id, *audio, cued.track.bpm, region)
       .then(
-          [self, reply, deck, id, cued](mixer::BufferStatus&) mutable {
+          [self, reply, deck, id, cued, at](mixer::BufferStatus&) mutable {
+            if (at > 0) return start_section_at(self, reply, deck, std::move(cued), at);
             self->request(self->state.cfg.mixer, kActorTimeout, play_atom_v, deck, id)
                 .then(
                     [self, reply, deck, cued](mixer::DeckStatus& status) mutable {

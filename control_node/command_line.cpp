@@ -333,6 +333,22 @@ caf::expected<std::string> build_load(const std::string&, const Raw& raw, Reques
   return std::string{"mixer"};
 }
 
+// --at NS (a mesh time) or --in SECONDS (from the node's mesh time now, resolved
+// by CommandRunner): when a start or a cued section begins, in every room alike.
+caf::expected<void> set_start_time(const Raw& raw, Request& req) {
+  if (!raw.at.empty()) {
+    auto at = to_integer(raw.at, "--at", 0, std::numeric_limits<std::int64_t>::max(), "ns");
+    if (!at) return at.error();
+    req.envelope.set_execute_at_ns(*at);
+  }
+  if (!raw.in.empty()) {
+    auto in = to_seconds(raw.in, "--in");
+    if (!in) return in.error();
+    req.start_in_seconds = *in;
+  }
+  return caf::unit;
+}
+
 caf::expected<std::string> build_cue_section(const std::string&, const Raw& raw, Request& req) {
   auto d = to_deck(raw.deck);
   if (!d) return d.error();
@@ -344,6 +360,7 @@ caf::expected<std::string> build_cue_section(const std::string&, const Raw& raw,
   cs->set_struct_path(raw.file);
   cs->set_section(static_cast<std::uint32_t>(*n));
   cs->set_loop(raw.loop);
+  if (auto timed = set_start_time(raw, req); !timed) return timed.error();
   if (!raw.buffer.empty()) {
     auto id = to_buffer_id(raw.buffer);
     if (!id) return id.error();
@@ -401,16 +418,7 @@ caf::expected<std::string> build_start(const std::string&, const Raw& raw, Reque
     ready = *s;
   }
   start->set_ready_timeout_seconds(ready);
-  if (!raw.at.empty()) {
-    auto at = to_integer(raw.at, "--at", 0, std::numeric_limits<std::int64_t>::max(), "ns");
-    if (!at) return at.error();
-    req.envelope.set_execute_at_ns(*at);
-  }
-  if (!raw.in.empty()) {
-    auto in = to_seconds(raw.in, "--in");
-    if (!in) return in.error();
-    req.start_in_seconds = *in;
-  }
+  if (auto timed = set_start_time(raw, req); !timed) return timed.error();
   return std::string{"mixer"};
 }
 
@@ -614,6 +622,14 @@ void add_mix_subcommands(CLI::App& app, Raw& raw) {
   cue_section->add_option("N", raw.section, "Section number after the intro, from 1")->required();
   cue_section->add_flag("--loop", raw.loop, "Loop the section (default: play on past its end)");
   cue_section->add_option("--buffer", raw.buffer, "Buffer id on the deck (default 1)")->type_name("ID");
+  auto* cue_at = cue_section->add_option("--at", raw.at, "Mesh time to start the section at (ns), the same in every room")
+                     ->type_name("MESH_TIME_NS");
+  cue_section
+      ->add_option("--in", raw.in,
+                   "Start the section this many seconds from the node's mesh time now (with --to '*': every room on "
+                   "the same frame; leave time for the load)")
+      ->type_name("SECONDS")
+      ->excludes(cue_at);
   add_deck(app.add_subcommand("next-section", "Switch DECK to the next section on a downbeat (after cue-section)"),
            raw);
   add_deck(app.add_subcommand("play", "Play every buffer of DECK"), raw);

@@ -354,6 +354,57 @@ TEST_F(CommandRouterTest, CueSectionOfAStructOutsideTheMediaRootsIsNotAllowedNam
       << error_text(missing);
 }
 
+TEST_F(CommandRouterTest, CueSectionAtAMeshTimeLoadsAtOnceAndStartsOnThatFrame) {
+  const auto json = write_click_struct(dir_);
+  v1::Envelope env;
+  *env.mutable_command() = cue_section(json, 2, true);
+  const std::int64_t at = local_now_ns() + 10'000'000'000;  // the router's mesh time is the local clock here
+  env.set_execute_at_ns(at);
+  auto r = send(env);
+  ASSERT_TRUE(r.has_ok()) << r.ShortDebugString();
+  ASSERT_EQ(r.ok().start_together().started_size(), 1) << r.ShortDebugString();
+  EXPECT_EQ(r.ok().start_together().start_pts_ns(), at) << "loaded at once, not held until the mesh time";
+  EXPECT_NE(r.ok().message().find("section 2 of " + json + " starts at mesh time " + std::to_string(at)),
+            std::string::npos)
+      << r.ok().message();
+  v1::Command status;
+  status.mutable_get_status();
+  auto before = send(status);
+  ASSERT_EQ(before.ok().status().decks(0).buffers_size(), 1);
+  EXPECT_NE(before.ok().status().decks(0).buffers(0).state(), v1::BUFFER_STATE_PLAYING) << "not before its frame";
+  caf::scoped_actor self{*sys_};
+  for (int i = 0; i < 4; ++i)  // blocks of 256 frames (5.3 ms at 48 kHz), the third one reaching `at`
+    self->request(mixer_, 5s, render_atom_v, std::uint32_t{256}, at - 12'000'000 + i * 5'333'333)
+        .receive([](AudioBlock&) {}, [](caf::error& e) { ADD_FAILURE() << error_sentence(e); });
+  auto after = send(status);
+  EXPECT_EQ(after.ok().status().decks(0).buffers(0).state(), v1::BUFFER_STATE_PLAYING);
+  EXPECT_TRUE(send(next_section_of_a()).has_ok()) << "the cued section is remembered for next-section";
+}
+
+TEST_F(CommandRouterTest, CueSectionMoreThanAnHourAheadIsRefusedBeforeAnyLoad) {
+  const auto json = write_click_struct(dir_);
+  v1::Envelope env;
+  *env.mutable_command() = cue_section(json, 1, false);
+  env.set_execute_at_ns(std::numeric_limits<std::int64_t>::max());
+  auto r = send(env);
+  ASSERT_TRUE(r.has_error()) << r.ShortDebugString();
+  EXPECT_EQ(r.error().code(), v1::ERROR_CODE_VALUE_OUT_OF_RANGE);
+  v1::Command status;
+  status.mutable_get_status();
+  EXPECT_EQ(send(status).ok().status().decks(0).buffers_size(), 0) << "nothing loaded";
+}
+
+TEST_F(CommandRouterTest, CueSectionLoadedAfterItsMeshTimeStartsAtOnceAndSaysHowLate) {
+  const auto json = write_click_struct(dir_);
+  v1::Envelope env;
+  *env.mutable_command() = cue_section(json, 1, false);
+  env.set_execute_at_ns(local_now_ns() - 250'000'000);
+  auto r = send(env);
+  ASSERT_TRUE(r.has_ok()) << r.ShortDebugString();
+  EXPECT_NE(r.ok().message().find("ms after it: it starts at once, out of step"), std::string::npos)
+      << r.ok().message();
+}
+
 TEST_F(CommandRouterTest, NextSectionWithoutACuedSectionIsNotReadyNamingTheDeck) {
   auto r = send(next_section_of_a());
   ASSERT_TRUE(r.has_error());

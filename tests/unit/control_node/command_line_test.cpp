@@ -113,6 +113,15 @@ TEST(CommandLineTest, CueSectionSendsTheStructPathSectionAndLoop) {
   EXPECT_EQ(command_of(plain).cue_section().buffer_id(), 1u);
 }
 
+TEST(CommandLineTest, CueSectionInOrAtStartsTheSectionAtAMeshTime) {
+  const Request in = parse_ok({"cue-section", "A", "t.json", "2", "--in", "1.5"});
+  ASSERT_TRUE(in.start_in_seconds.has_value());
+  EXPECT_DOUBLE_EQ(*in.start_in_seconds, 1.5);
+  const Request at = parse_ok({"cue-section", "A", "t.json", "2", "--at", "123456789"});
+  EXPECT_EQ(at.envelope.execute_at_ns(), 123456789);
+  EXPECT_FALSE(parse_ok({"cue-section", "A", "t.json", "2"}).envelope.has_execute_at_ns());
+}
+
 TEST(CommandLineTest, CueSectionRefusesSectionZeroWithTheRange) {
   EXPECT_EQ(parse_error({"cue-section", "A", "t.json", "0"}), "cue-section N 0 is out of range (allowed 1 to 1000000)");
   EXPECT_EQ(parse_error({"cue-section", "A", "t.json", "two"}),
