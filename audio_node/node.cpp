@@ -120,6 +120,7 @@ NodeOptions with_node_device(NodeOptions o, const NodeConfig& node, bool from_fi
   if (!given("--device")) o.device.device = node.device.device;
   if (!given("--sample-rate")) o.device.sample_rate_hz = node.device.sample_rate_hz;
   if (!given("--buffer-size")) o.device.period_frames = node.device.buffer_frames;
+  if (!given("--target-periods")) o.device.target_periods = node.device.target_periods;
   if (!given("--channels")) o.device.channels = node.device.channels;
   o.backend_explicit = given("--backend") || node.device.backend != "auto";
   return o;

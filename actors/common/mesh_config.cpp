@@ -530,7 +530,7 @@ class MeshParser {
   }
 
   void read_device(const toml::table& t, const std::string& p, DeviceSettings& d) const {
-    check_keys(t, p, {"backend", "device", "sample_rate", "buffer_size", "channels"});
+    check_keys(t, p, {"backend", "device", "sample_rate", "buffer_size", "target_periods", "channels"});
     if (read_string(t, "backend", p, d.backend) && d.backend != "auto" && d.backend != "portaudio" &&
         d.backend != "virtual")
       fail(t.get("backend")->source(),
@@ -538,6 +538,7 @@ class MeshParser {
     read_string(t, "device", p, d.device);
     read_int(t, "sample_rate", p, 8000, 384000, "Hz", d.sample_rate_hz);
     read_int(t, "buffer_size", p, 16, 8192, "frames", d.buffer_frames);
+    read_int(t, "target_periods", p, 2, 64, "periods", d.target_periods);
     read_int(t, "channels", p, 1, 32, "channels", d.channels);
   }
 

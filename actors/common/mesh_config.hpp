@@ -41,6 +41,12 @@ struct DeviceSettings {
   int sample_rate_hz = 48000;
   /// Frames per device period (16..8192). TOML `buffer_size`; default 256.
   int buffer_frames = 256;
+  /// Periods the playout thread keeps queued ahead of the card (2..64): the
+  /// output latency, and the reserve against a stalled playout thread (it is
+  /// woken with half of it left; device::PlayoutThread::batch_periods). TOML
+  /// `target_periods`; default 4. 48 (256 ms at 256 frames / 48 kHz) on a
+  /// Pi whose other work can stall even real-time threads (docs/RASPBERRY_PI.md).
+  int target_periods = 4;
   /// Output channels, interleaved (1..32). TOML `channels`; default 2.
   int channels = 2;
 };

@@ -229,8 +229,13 @@ caf::result<DeviceStats> start_run(Self self) {
     st.playout = std::make_shared<PlayoutThread>(playout_config(st.cfg), *st.cb);
     if (auto ok = st.playout->start(); !ok) return ok.error();
     if (st.cfg.stats_view) st.cfg.stats_view->attach(st.cb, st.playout);
-    spdlog::info("device: playout thread {} (the mesh timeline starts at the first DAC time)",
-                 st.playout->stats().scheduling);
+    const auto pst = st.playout->stats();
+    const auto& d = st.cfg.device;
+    const double period_ms = 1e3 * d.period_frames / d.sample_rate_hz;
+    spdlog::info("device: playout thread {}, ring {} periods ({:.0f} ms) refilled {} at a time, so woken with {:.0f} ms "
+                 "left (the mesh timeline starts at the first DAC time)",
+                 pst.scheduling, d.target_periods, d.target_periods * period_ms, pst.batch_periods,
+                 (d.target_periods - pst.batch_periods) * period_ms);
     st.run.start(DeviceFeed::playout_thread);
     start_backend(self);
     self->send(self, pump_atom_v);

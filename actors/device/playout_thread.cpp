@@ -29,7 +29,10 @@ int PlayoutThread::batch_periods(const PlayoutConfig& cfg) noexcept {
   if (cfg.min_wake_lead_ms <= 0 || cfg.period_frames <= 0 || cfg.sample_rate_hz <= 0 || cfg.target_periods < 2)
     return 1;
   const double period_ms = 1e3 * cfg.period_frames / cfg.sample_rate_hz;
-  const int lead_periods = static_cast<int>(std::ceil(cfg.min_wake_lead_ms / period_ms - 1e-9));
+  // A deeper buffer buys its reserve at wake-up too: half of it, or the
+  // configured least lead when that is more.
+  const double lead_ms = std::max<double>(cfg.min_wake_lead_ms, 0.5 * cfg.target_periods * period_ms);
+  const int lead_periods = static_cast<int>(std::ceil(lead_ms / period_ms - 1e-9));
   return std::clamp(cfg.target_periods - std::max(1, lead_periods), 1, cfg.target_periods - 1);
 }
 

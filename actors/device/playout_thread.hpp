@@ -113,8 +113,11 @@ class PlayoutThread {
   PlayoutStats stats() const;
 
   /// Periods refilled per wake-up for `cfg`: the most (at least 1, at most
-  /// target_periods − 1) that leave the ring min_wake_lead_ms or more of
-  /// audio when the thread is woken. Pure.
+  /// target_periods − 1) that leave the ring min_wake_lead_ms, or half of
+  /// target_periods when that is more, of audio when the thread is woken:
+  /// a deeper buffer (--target-periods, for a host with other work) is
+  /// reserve against a stalled playout thread, not only fewer wake-ups.
+  /// min_wake_lead_ms ≤ 0: 1 (batching off). Pure.
   static int batch_periods(const PlayoutConfig& cfg) noexcept;
 
   /// Mesh grid frame at or after mesh time `mesh_ns` for `rate_hz`.

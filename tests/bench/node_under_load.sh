@@ -12,6 +12,8 @@
 #    period or more late (absorbed by the virtual card's buffer, or past it:
 #    device xruns) and playout wake timeouts.
 # Exit status 1 when a producer underrun was counted.
+# NODE_OPTS adds options to audio_node, e.g. NODE_OPTS="--target-periods 48"
+# (a 256 ms buffer, the setting docs/RASPBERRY_PI.md gives for a busy Pi).
 # Usage: tests/bench/node_under_load.sh [BUILD_DIR] [SECONDS]   (defaults: build 600)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -30,14 +32,14 @@ stress_pid=$!
 trap 'kill $stress_pid 2>/dev/null || true; wait $stress_pid 2>/dev/null || true' EXIT
 sleep 3
 "$node" --a "$music/frontiers.mp3" --b "$music/machine_wars.mp3" --loop --backend virtual --realtime true \
-  --duration "$seconds" --summary-json "$out/summary.json" --control "tcp://127.0.0.1:$port" \
+  ${NODE_OPTS:-} --duration "$seconds" --summary-json "$out/summary.json" --control "tcp://127.0.0.1:$port" \
   --events "tcp://127.0.0.1:$((port + 1))" --audio "tcp://127.0.0.1:$((port + 2))" --osc $((port + 3)) > "$out/node.log" 2>&1
-/usr/bin/python3 - "$out/summary.json" "$seconds" "$stress" <<'PY'
+/usr/bin/python3 - "$out/summary.json" "$seconds" "$stress" "${NODE_OPTS:-}" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 p = s.get("playout", {})
 ring, decks = s["underrun_frames"], s["mixer_underrun_frames"]
-print(f"node beside stress-ng {sys.argv[3]} for {float(sys.argv[2]):.0f} s "
+print(f"node beside stress-ng {sys.argv[3]} for {float(sys.argv[2]):.0f} s, node options '{sys.argv[4]}' "
       f"({s['seconds_played']:.1f} s played, peak RSS {s.get('max_rss_kib', 0) / 1024:.1f} MiB)")
 print(f"  producer underruns (ours, must be 0): device ring {ring} frames, deck FIFOs {decks} frames")
 print(f"  host lateness (the host's): {s.get('late_wakeups', 0)} device wake-ups a period late absorbed by "

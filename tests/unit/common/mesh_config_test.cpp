@@ -114,6 +114,7 @@ TEST(MeshConfigTest, MissingKeysTakeDefaults) {
   EXPECT_EQ(n.device.device, "");
   EXPECT_EQ(n.device.sample_rate_hz, 48000);
   EXPECT_EQ(n.device.buffer_frames, 256);
+  EXPECT_EQ(n.device.target_periods, 4);
   EXPECT_EQ(n.device.channels, 2);
   EXPECT_TRUE(n.osc.enabled);
   EXPECT_EQ(n.osc.ports, std::vector<int>{57122});
@@ -237,7 +238,7 @@ TEST(MeshConfigTest, UnknownThresholdKeyNamesTheKnownKeys) {
 TEST(MeshConfigTest, UnknownDeviceKeyNamesTheKnownKeys) {
   auto s = error_of("[nodes.a.device]\nsample_rate_hz = 44100\n");
   EXPECT_HAS(s, "unknown key `nodes.a.device.sample_rate_hz`");
-  EXPECT_HAS(s, "backend, device, sample_rate, buffer_size, channels");
+  EXPECT_HAS(s, "backend, device, sample_rate, buffer_size, target_periods, channels");
 }
 
 TEST(MeshConfigTest, NoNodesIsAnError) {
@@ -428,6 +429,12 @@ TEST(MeshConfigTest, IntegerOutOfRangeNamesTheRange) {
   EXPECT_HAS(s, "nodes.room-a.device.sample_rate = 1000 is out of range; allowed: 8000..384000 Hz");
   s = error_of("[mesh]\nliveness = 0\n[nodes.a]\n");
   EXPECT_HAS(s, "mesh.liveness = 0 is out of range; allowed: 1..100");
+}
+
+TEST(MeshConfigTest, TargetPeriodsIsReadAndRangeChecked) {
+  EXPECT_EQ(parsed("[nodes.room-a.device]\ntarget_periods = 48\n").nodes[0].device.target_periods, 48);
+  auto s = error_of("[nodes.room-a.device]\ntarget_periods = 65\n");
+  EXPECT_HAS(s, "nodes.room-a.device.target_periods = 65 is out of range; allowed: 2..64 periods");
 }
 
 TEST(MeshConfigTest, UnknownBackendIsAnError) {

@@ -41,8 +41,16 @@ PlayoutConfig playout(int period_frames, int rate_hz, int target_periods = 4, in
 TEST(PlayoutThreadTest, BatchKeepsAtLeastTheWakeLeadInTheRing) {
   EXPECT_EQ(PlayoutThread::batch_periods(playout(1024, 44100)), 2);  // 23.2 ms periods: woken with 46 ms left
   EXPECT_EQ(PlayoutThread::batch_periods(playout(1024, 48000)), 2);  // 21.3 ms: 42.7 ms left
-  EXPECT_EQ(PlayoutThread::batch_periods(playout(2048, 48000)), 3);  // 42.7 ms: one period left
-  EXPECT_EQ(PlayoutThread::batch_periods(playout(1024, 44100, 8)), 6);
+  EXPECT_EQ(PlayoutThread::batch_periods(playout(2048, 48000)), 2);  // 42.7 ms: half the buffer left
+  EXPECT_EQ(PlayoutThread::batch_periods(playout(1024, 44100, 8)), 4);
+}
+
+TEST(PlayoutThreadTest, ADeepBufferKeepsHalfOfItAsReserveAtWakeUp) {
+  // 48 periods of 5.33 ms (256 ms): woken with 128 ms left, so a playout
+  // thread the host stalls for up to that long still finds audio in the ring.
+  EXPECT_EQ(PlayoutThread::batch_periods(playout(256, 48000, 48)), 24);
+  EXPECT_EQ(PlayoutThread::batch_periods(playout(256, 48000, 16)), 8);   // 42.7 ms left: past the 40 ms floor
+  EXPECT_EQ(PlayoutThread::batch_periods(playout(256, 48000, 12)), 4);   // half (32 ms) is under 40 ms: 8 left
 }
 
 TEST(PlayoutThreadTest, ShortPeriodsWakeEveryPeriod) {
