@@ -19,6 +19,14 @@ def host_lateness(summary):
             f"longest playout work {po.get('longest_work_us', 0):.0f} us")
 
 
+def host_realigns(summary):
+    """Realigns after lock that host lateness explains: one per device xrun
+    (the virtual clock resynchronises: a jump of real play time) and one per
+    playout wake-up past the ring's lead (the card played silence the stage
+    did not produce). More realigns than that are the product's."""
+    return summary.get("device_xruns", 0) + summary.get("playout", {}).get("stalls_past_ring", 0)
+
+
 def producer_fault(summary):
     """A failure sentence when the product starved the device, else ""."""
     po = summary.get("playout", {})
