@@ -15,16 +15,101 @@ constexpr int kHalf = DriftResampler::kTaps / 2;
 // this many input frames.
 constexpr std::size_t kHistoryBlock = 4096;
 
-// Four float lanes (SSE on x86-64, NEON on arm64); GCC and Clang vector extension.
-typedef float Lanes __attribute__((vector_size(16)));
-constexpr int kLanes = 4;
-static_assert(DriftResampler::kTaps % kLanes == 0, "taps must fill whole lanes");
+// Eight float lanes (GCC and Clang vector extension). Portable code splits
+// each operation into two 128-bit ones (SSE2 on x86-64, NEON on arm64); in
+// render_run_avx2 the same source compiles to 256-bit AVX2 with FMA.
+// No function takes or returns one by value: that would change its ABI with
+// the instruction set (GCC's and Clang's -Wpsabi).
+typedef float Lanes __attribute__((vector_size(32)));
+constexpr int kLanes = 8;
+static_assert(DriftResampler::kTaps % (2 * kLanes) == 0, "taps must fill whole pairs of lanes");
 
-inline Lanes load(const float* p) noexcept {
-  Lanes v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+inline void load(Lanes& v, const float* p) noexcept { std::memcpy(&v, p, sizeof v); }
+
+// One output frame: the coefficients of `phase` and the next row, linearly
+// interpolated at t, applied to the kTaps history frames from x0 of every
+// channel (planar, `stride` floats apart). Inline, so that each caller below
+// compiles it for its own instruction set.
+inline __attribute__((always_inline)) void render_frame_inline(const float* r0, float t, const float* x0,
+                                                               std::size_t stride, int channels,
+                                                               float* out) noexcept {
+  constexpr int kTaps = DriftResampler::kTaps;
+  const float* r1 = r0 + kTaps;
+  Lanes coef[kTaps / kLanes];
+#pragma GCC unroll 8
+  for (int k = 0; k < kTaps / kLanes; ++k) {
+    Lanes a, b;
+    load(a, r0 + k * kLanes);
+    load(b, r1 + k * kLanes);
+    coef[k] = a + t * (b - a);
+  }
+  for (int c = 0; c < channels; ++c) {
+    const float* x = x0 + static_cast<std::size_t>(c) * stride;
+    Lanes x_0, x_1;
+    load(x_0, x);
+    load(x_1, x + kLanes);
+    Lanes acc0 = x_0 * coef[0];
+    Lanes acc1 = x_1 * coef[1];
+#pragma GCC unroll 4
+    for (int k = 2; k < kTaps / kLanes; k += 2) {
+      load(x_0, x + k * kLanes);
+      load(x_1, x + (k + 1) * kLanes);
+      acc0 += coef[k] * x_0;
+      acc1 += coef[k + 1] * x_1;
+    }
+    const Lanes s = acc0 + acc1;
+    out[c] = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+  }
 }
+
+// A run of output frames over the history as it stands: what render_run reads
+// and the output position it advances.
+struct Run {
+  const float* table;        // coefficient_table()
+  const float* history;      // planar history, channel c at c × stride
+  std::size_t stride;        // history frames per channel
+  int channels;
+  std::int64_t first;        // input index of history frame 0
+  std::int64_t end;          // input index one past the last history frame
+  std::int64_t whole;        // output position, integer part (advanced)
+  double frac;               // output position, fraction in [0, 1) (advanced)
+  double step;               // input frames per output frame
+};
+
+// Renders output frames to `out` (interleaved) until `max_frames` are written
+// or the next one would read past the history; returns how many.
+inline __attribute__((always_inline)) std::size_t render_run_inline(Run& run, float* out,
+                                                                    std::size_t max_frames) noexcept {
+  constexpr int kTaps = DriftResampler::kTaps;
+  constexpr int kPhases = DriftResampler::kPhases;
+  std::size_t n = 0;
+  while (n < max_frames && run.whole + kHalf < run.end) {
+    const double pos = run.frac * kPhases;
+    const int phase = std::min(static_cast<int>(pos), kPhases - 1);
+    const float t = static_cast<float>(pos - phase);
+    render_frame_inline(run.table + static_cast<std::size_t>(phase) * kTaps, t,
+                        run.history + static_cast<std::size_t>(run.whole - kHalf + 1 - run.first), run.stride,
+                        run.channels, out + n * static_cast<std::size_t>(run.channels));
+    ++n;
+    run.frac += run.step;
+    const auto carry = static_cast<std::int64_t>(run.frac);  // floor: frac ≥ 0
+    run.whole += carry;
+    run.frac -= static_cast<double>(carry);
+  }
+  return n;
+}
+
+std::size_t render_run_portable(Run& run, float* out, std::size_t max_frames) noexcept {
+  return render_run_inline(run, out, max_frames);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CROWDMESH_DRIFT_AVX2 1
+__attribute__((target("avx2,fma"))) std::size_t render_run_avx2(Run& run, float* out,
+                                                                 std::size_t max_frames) noexcept {
+  return render_run_inline(run, out, max_frames);
+}
+#endif
 
 // The windowed sinc at t input frames from the output position (|t| ≤ kHalf).
 double kernel(double t) {
@@ -64,10 +149,25 @@ const std::vector<float>& DriftResampler::coefficient_table() {
   return table;
 }
 
-DriftResampler::DriftResampler(int channels)
-    : channels_(channels), table_(nullptr), capacity_(kHistoryBlock + 2 * static_cast<std::size_t>(kTaps)) {
+bool DriftResampler::avx2_fma_available() noexcept {
+#ifdef CROWDMESH_DRIFT_AVX2
+  static const bool available = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return available;
+#else
+  return false;
+#endif
+}
+
+DriftResampler::DriftResampler(int channels, Kernel kernel)
+    : channels_(channels),
+      kernel_(kernel),
+      table_(nullptr),
+      capacity_(kHistoryBlock + 2 * static_cast<std::size_t>(kTaps)) {
   if (channels < 1 || channels > 32)
     throw std::invalid_argument("drift resampler: " + std::to_string(channels) + " channels is outside 1..32");
+  if (kernel_ == Kernel::best) kernel_ = avx2_fma_available() ? Kernel::avx2_fma : Kernel::portable;
+  if (kernel_ == Kernel::avx2_fma && !avx2_fma_available())
+    throw std::invalid_argument("drift resampler: the avx2_fma kernel needs an x86-64 CPU with AVX2 and FMA");
   table_ = coefficient_table().data();
   history_.resize(capacity_ * static_cast<std::size_t>(channels_));
   reset();
@@ -96,29 +196,19 @@ void DriftResampler::compact() noexcept {
   first_ += static_cast<std::int64_t>(drop);
 }
 
-void DriftResampler::render(float* out) noexcept {
-  const double pos = frac_ * kPhases;
-  const int phase = std::min(static_cast<int>(pos), kPhases - 1);
-  const float t = static_cast<float>(pos - phase);
-  const float* r0 = table_ + static_cast<std::size_t>(phase) * kTaps;
-  const float* r1 = r0 + kTaps;
-  Lanes coef[kTaps / kLanes];
-  for (int k = 0; k < kTaps / kLanes; ++k) {
-    const Lanes a = load(r0 + k * kLanes);
-    coef[k] = a + t * (load(r1 + k * kLanes) - a);
-  }
-  const auto start = static_cast<std::size_t>(whole_ - kHalf + 1 - first_);
-  for (int c = 0; c < channels_; ++c) {
-    const float* x = history_.data() + static_cast<std::size_t>(c) * capacity_ + start;
-    Lanes acc0 = {0.0f, 0.0f, 0.0f, 0.0f};
-    Lanes acc1 = acc0;
-    for (int k = 0; k < kTaps / kLanes; k += 2) {
-      acc0 += coef[k] * load(x + k * kLanes);
-      acc1 += coef[k + 1] * load(x + (k + 1) * kLanes);
-    }
-    const Lanes s = acc0 + acc1;
-    out[c] = (s[0] + s[1]) + (s[2] + s[3]);
-  }
+std::size_t DriftResampler::render(float* out, std::size_t max_frames, double step) noexcept {
+  Run run{table_, history_.data(), capacity_, channels_, first_, first_ + static_cast<std::int64_t>(count_),
+          whole_, frac_, step};
+  std::size_t n = 0;
+#ifdef CROWDMESH_DRIFT_AVX2
+  if (kernel_ == Kernel::avx2_fma)
+    n = render_run_avx2(run, out, max_frames);
+  else
+#endif
+    n = render_run_portable(run, out, max_frames);
+  whole_ = run.whole;
+  frac_ = run.frac;
+  return n;
 }
 
 DriftResampler::Result DriftResampler::process(const float* in, std::size_t in_frames, float* out,
@@ -141,12 +231,7 @@ DriftResampler::Result DriftResampler::process(const float* in, std::size_t in_f
       count_ += n;
       r.input_used += n;
     }
-    render(out + r.output_generated * ch);
-    ++r.output_generated;
-    frac_ += step;
-    const double carry = std::floor(frac_);
-    whole_ += static_cast<std::int64_t>(carry);
-    frac_ -= carry;
+    r.output_generated += render(out + r.output_generated * ch, out_frames - r.output_generated, step);
   }
   return r;
 }

@@ -46,9 +46,26 @@ class DriftResampler {
   /// Kaiser window parameter (≈ 90 dB stopband).
   static constexpr double kKaiserBeta = 9.0;
 
-  /// A resampler for `channels` (1..32) interleaved channels. Throws
-  /// std::invalid_argument naming the value when channels is outside 1..32.
-  explicit DriftResampler(int channels);
+  /// The inner loop that computes an output frame. Both compute the same
+  /// filter; they differ in rounding only (the AVX2 one fuses multiply and add):
+  /// DriftResamplerTest.Avx2KernelMatchesThePortableOne.
+  enum class Kernel {
+    best,      ///< avx2_fma where the CPU has it, else portable (the default)
+    portable,  ///< 128-bit vectors: SSE2 on x86-64, NEON on arm64
+    /// 256-bit AVX2 with fused multiply-add (x86-64 only). About twice as fast
+    /// as portable on the same x86-64 machine (docs/BENCHMARKS.md, "The
+    /// polyphase filter on AVX2").
+    avx2_fma,
+  };
+
+  /// True when this process runs on an x86-64 CPU with AVX2 and FMA (and the
+  /// build has the avx2_fma kernel). Thread-safe.
+  static bool avx2_fma_available() noexcept;
+
+  /// A resampler for `channels` (1..32) interleaved channels, computing with
+  /// `kernel`. Throws std::invalid_argument naming the value when channels is
+  /// outside 1..32, or when `kernel` is avx2_fma and avx2_fma_available() is false.
+  explicit DriftResampler(int channels, Kernel kernel = Kernel::best);
 
   /// Back to the state after construction: empty history (silence before the
   /// next input), position 0.
@@ -80,6 +97,8 @@ class DriftResampler {
   static constexpr std::size_t lookahead_frames() noexcept { return kTaps / 2 + 1; }
   /// Channels per frame.
   int channels() const noexcept { return channels_; }
+  /// The kernel in use (never Kernel::best).
+  Kernel kernel() const noexcept { return kernel_; }
   /// Integer part of the next output's input position (input frames since
   /// reset(), the first input being frame 0). A caller that ends a stream
   /// feeds silence until this reaches the number of real frames it gave.
@@ -87,9 +106,12 @@ class DriftResampler {
 
  private:
   void compact() noexcept;
-  void render(float* out) noexcept;
+  // Renders up to max_frames output frames from the history as it stands
+  // (stops where the next one would read past it); returns how many.
+  std::size_t render(float* out, std::size_t max_frames, double step) noexcept;
 
   int channels_;
+  Kernel kernel_;
   const float* table_;          // coefficient_table(): shared, immutable
   std::vector<float> history_;  // planar: channel c holds frames [0, capacity_) at c × capacity_
   std::size_t capacity_;        // history frames per channel

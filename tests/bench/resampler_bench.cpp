@@ -3,7 +3,8 @@
 // output frames (one device period). BM_ReaderBlock: one iteration = 1024 output
 // frames (a reader block) at the reader's ratios: 48000/44100 (a 44.1 kHz file
 // on a 48 kHz device), 120/126 (a 120 BPM file played at 126 BPM, varispeed) and
-// 126/120.
+// 126/120. BM_DriftKernel: one iteration = 1024 stereo output frames of
+// dsp::DriftResampler at 120/126, per kernel (portable, avx2_fma).
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "dsp/drift_resampler.hpp"
 #include "stretch/samplerate_resampler.hpp"
 
 namespace {
@@ -85,6 +87,46 @@ BENCHMARK(BM_ReaderBlock)
     ->ArgsProduct({{static_cast<int>(ResamplerQuality::polyphase), static_cast<int>(ResamplerQuality::sinc_medium),
                     static_cast<int>(ResamplerQuality::sinc_fastest)},
                    {0, 1, 2}})
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_DriftKernel(benchmark::State& state) {
+  using crowdmesh::dsp::DriftResampler;
+  const auto kernel = static_cast<DriftResampler::Kernel>(state.range(0));
+  if (kernel == DriftResampler::Kernel::avx2_fma && !DriftResampler::avx2_fma_available()) {
+    state.SkipWithError("this CPU has no AVX2 and FMA");
+    return;
+  }
+  DriftResampler rs(kChannels, kernel);
+  std::vector<float> in(kInputFrames * kChannels);
+  for (std::size_t n = 0; n < kInputFrames; ++n) {
+    const double t = static_cast<double>(n) / 44100.0;
+    in[n * 2] = static_cast<float>(0.5 * std::sin(2.0 * M_PI * 997.0 * t));
+    in[n * 2 + 1] = static_cast<float>(0.3 * std::sin(2.0 * M_PI * 1500.0 * t));
+  }
+  constexpr std::size_t kBlock = 1024;
+  std::vector<float> out(kBlock * kChannels);
+  std::size_t pos = 0;
+  for (auto _ : state) {
+    std::size_t produced = 0;
+    while (produced < kBlock) {
+      if (pos == kInputFrames) pos = 0;
+      const auto r = rs.process(in.data() + pos * kChannels, kInputFrames - pos, out.data() + produced * kChannels,
+                                kBlock - produced, 120.0 / 126.0);
+      pos += r.input_used;
+      produced += r.output_generated;
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBlock));
+  state.SetLabel(kernel == DriftResampler::Kernel::avx2_fma ? "avx2_fma at 120/126, per 1024 output frames"
+                                                            : "portable at 120/126, per 1024 output frames");
+}
+
+BENCHMARK(BM_DriftKernel)
+    ->ArgName("kernel")
+    ->Arg(static_cast<int>(crowdmesh::dsp::DriftResampler::Kernel::portable))
+    ->Arg(static_cast<int>(crowdmesh::dsp::DriftResampler::Kernel::avx2_fma))
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
