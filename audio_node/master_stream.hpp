@@ -39,6 +39,14 @@ class MasterStream {
   /// Publishes the chunk being gathered (at the end of a run). Call only when
   /// the mixer renders no more (the device has stopped).
   void flush();
+  /// Whether anyone wants this stream's blocks within 50 ms now: a subscriber
+  /// on the audio PUB, a local encoder, or a meter read at full rate
+  /// (MasterMeter::read_often). The mixer's tap relay drains less often while
+  /// nobody does (MixerActorConfig::tap_prompt). Thread-safe.
+  bool wants_prompt_blocks() const noexcept {
+    return (publisher_ != nullptr && publisher_->has_subscribers()) || inbox_ != nullptr ||
+           (meter_ != nullptr && meter_->read_often());
+  }
   const std::string& stream_id() const { return stream_id_; }
 
  private:

@@ -54,6 +54,7 @@ void spawn_audio_path(caf::actor_system& sys, const NodeOptions& o, const MeshCo
                                                                    local_encoder ? a.encoder_role->inbox() : nullptr,
                                                                    telemetry_here ? telemetry.master_meter() : nullptr);
     mcfg.tap = [stream](const AudioBlock& b, const std::string& title) { stream->on_block(b, title); };
+    mcfg.tap_prompt = [stream] { return stream->wants_prompt_blocks(); };
   }
   a.mixer = mixer::spawn_mixer_actor(sys, mcfg);
 

@@ -428,13 +428,13 @@ caf::result<AudioBlock> render_block(Self self, std::uint32_t frames, std::int64
 
 // The render thread renders through the port (under its lock) while the actor
 // lives; ~MixerActorState detaches it. Its blocks reach the tap through the
-// relay (half a second of room), never on that thread.
+// relay (a second of room), never on that thread.
 void attach_render_port(Self self, const MixerActorConfig& cfg) {
   self->state.mixer.port = cfg.render_port;
   auto* st = &self->state;
   if (cfg.tap)
     st->relay = std::make_unique<TapRelay>(cfg.tap, cfg.mixer.channels, cfg.mixer.sample_rate_hz,
-                                           static_cast<std::size_t>(cfg.mixer.sample_rate_hz / 2));
+                                           static_cast<std::size_t>(cfg.mixer.sample_rate_hz), cfg.tap_prompt);
   cfg.render_port->attach(
       [st](float* out, std::size_t frames, std::int64_t pts_ns) { st->render_into(out, frames, pts_ns); });
 }

@@ -129,6 +129,10 @@ struct MixerActorConfig {
   /// never written again by the mixer) and what plays now (see now_playing()).
   /// Must not block: queue or drop.
   std::function<void(const AudioBlock& block, const std::string& title)> tap;
+  /// Optional, with a render_port: whether the tap's consumers want each
+  /// block within 50 ms now (TapRelay's `prompt`: asked on the relay thread,
+  /// must not block). Null: always.
+  std::function<bool()> tap_prompt;
   /// Optional: lets the device's playout thread render this mixer directly
   /// (real-time devices); the actor then holds the port's lock whenever it
   /// touches the mixer core. The tap is then called on a TapRelay thread

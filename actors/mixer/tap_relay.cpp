@@ -8,17 +8,23 @@
 
 namespace crowdmesh::mixer {
 namespace {
-// The relay thread drains the queue this often: 20 wake-ups a second instead
-// of one per rendered block (the render thread posts nothing), at the cost of
-// at most this much extra latency for the tap (meters, encoders, the mesh
-// stream), far inside the half second of room.
+// The relay thread drains the queue this often while the tap's consumers want
+// blocks promptly: 20 wake-ups a second instead of one per rendered block (the
+// render thread posts nothing), at the cost of at most this much extra
+// latency for the tap (meters, encoders, the mesh stream).
 constexpr auto kDrainInterval = std::chrono::milliseconds(50);
+// ... and this often while they do not (nobody receives the stream, nobody
+// watches the meters): 5 wake-ups a second. The relay's room (the mixer gives
+// it a second) holds this plus the largest render batch.
+constexpr auto kRelaxedDrainInterval = std::chrono::milliseconds(200);
 constexpr std::size_t kPoolSize = 16;
 constexpr std::size_t kRecords = 1024;
 }  // namespace
 
-TapRelay::TapRelay(Tap tap, int channels, int sample_rate_hz, std::size_t capacity_frames)
+TapRelay::TapRelay(Tap tap, int channels, int sample_rate_hz, std::size_t capacity_frames,
+                   std::function<bool()> prompt)
     : tap_(std::move(tap)),
+      prompt_(std::move(prompt)),
       channels_(channels),
       sample_rate_hz_(sample_rate_hz),
       samples_(capacity_frames, channels),
@@ -55,7 +61,8 @@ void TapRelay::stop() {
 }
 
 TapRelay::Stats TapRelay::stats() const noexcept {
-  return Stats{relayed_.load(std::memory_order_relaxed), dropped_.load(std::memory_order_relaxed)};
+  return Stats{relayed_.load(std::memory_order_relaxed), dropped_.load(std::memory_order_relaxed),
+               drains_.load(std::memory_order_relaxed)};
 }
 
 std::shared_ptr<std::vector<float>> TapRelay::take_vector(std::size_t samples) {
@@ -95,8 +102,9 @@ void TapRelay::run() {
     const bool stopping = stopping_.load(std::memory_order_acquire);
     while (relay_one()) {
     }
-    if (stopping) return;            // everything pushed before stop() was relayed above
-    wake_.wait_for(kDrainInterval);  // posted only by stop()
+    drains_.fetch_add(1, std::memory_order_relaxed);
+    if (stopping) return;  // everything pushed before stop() was relayed above
+    wake_.wait_for(!prompt_ || prompt_() ? kDrainInterval : kRelaxedDrainInterval);  // posted only by stop()
   }
 }
 

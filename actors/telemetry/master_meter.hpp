@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -20,8 +21,16 @@ class MasterMeter {
   /// The report of everything processed since the previous take(); nothing
   /// before the first block.
   std::optional<LevelReport> take();
+  /// Whether the telemetry reads this meter at full rate (someone watches the
+  /// node, TelemetryActorConfig::watched); true until told otherwise. The
+  /// master stream then wants its blocks promptly (MasterStream::wants_prompt_blocks).
+  /// Thread-safe.
+  void set_read_often(bool often) noexcept { read_often_.store(often, std::memory_order_relaxed); }
+  /// See set_read_often(). Thread-safe.
+  bool read_often() const noexcept { return read_often_.load(std::memory_order_relaxed); }
 
  private:
+  std::atomic<bool> read_often_{true};
   std::mutex m_;
   std::optional<LevelAnalyzer> analyzer_;
   int rate_ = 0;

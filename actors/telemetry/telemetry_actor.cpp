@@ -79,7 +79,11 @@ TelemetryActor::behavior_type telemetry_actor(Self self, TelemetryActorConfig cf
       [=](tick_atom, std::uint64_t generation) {
         auto& st = self->state;
         if (generation != st.tick_generation) return;  // retired by a tick brought forward
-        if (st.cfg.watched) st.pace.set_watched(st.cfg.watched());
+        if (st.cfg.watched) {
+          const bool watched = st.cfg.watched();
+          st.pace.set_watched(watched);
+          if (st.cfg.master_meter) st.cfg.master_meter->set_read_often(watched);
+        }
         st.period = st.pace.period();
         {
           crowdmesh::v1::Telemetry t;

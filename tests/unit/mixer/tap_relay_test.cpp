@@ -1,8 +1,10 @@
 // TapRelay: blocks rendered on a real-time thread reach the tap on the relay's
 // thread, complete and in order; a full relay drops (counted) instead of
-// waiting; stop() delivers what was queued; push() never allocates.
+// waiting; stop() delivers what was queued; push() never allocates; nobody
+// wanting blocks promptly lets the relay wake less often.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -68,6 +70,40 @@ TEST(TapRelayTest, BlocksReachTheTapInOrderOnTheRelayThread) {
   relay.stop();  // joins the relay thread: it counts a block after the tap returns
   EXPECT_EQ(relay.stats().relayed, 10u);
   EXPECT_EQ(relay.stats().dropped, 0u);
+}
+
+TEST(TapRelayTest, RelayWakesAtMostFiveTimesASecondWhileNobodyWantsBlocksPromptly) {
+  // Two relays side by side for the same second: one whose consumers want
+  // blocks promptly, one whose do not (then do). Only upper bounds and an
+  // ordering are asserted: a busy host can only make wake-ups late, never early.
+  Seen prompt_seen, relaxed_seen;
+  std::atomic<bool> wanted{false};
+  TapRelay prompt(recorder(prompt_seen), 2, 48000, 48000, [] { return true; });
+  TapRelay relaxed(recorder(relaxed_seen), 2, 48000, 48000, [&wanted] { return wanted.load(); });
+  const auto block = ramp(256, 2, 0.0f);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::uint32_t k = 0; k < 100; ++k) {  // 100 blocks over one second, as a render thread would
+    ASSERT_TRUE(prompt.push(block.data(), 256, 256ULL * k, 0));
+    ASSERT_TRUE(relaxed.push(block.data(), 256, 256ULL * k, 0));
+    std::this_thread::sleep_until(t0 + std::chrono::milliseconds(10 * (k + 1)));
+  }
+  const auto relaxed_drains = relaxed.stats().drains;
+  const auto prompt_drains = prompt.stats().drains;
+  EXPECT_LE(relaxed_drains, 7u) << "one drain at start, then one per 200 ms";
+  EXPECT_LE(prompt_drains, 22u) << "one drain at start, then one per 50 ms";
+  EXPECT_LT(relaxed_drains, prompt_drains);
+  // Once someone wants the blocks, the relay is back to every 50 ms (the next
+  // wake-up is at most 200 ms away): a block then arrives within the 50 ms.
+  wanted = true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto before = relaxed.stats().drains;
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_GT(relaxed.stats().drains - before, 3u) << "wanted again: a drain per 50 ms (10 in 500 ms), not per 200 ms (at most 3)";
+  relaxed.stop();
+  prompt.stop();
+  EXPECT_EQ(relaxed.stats().relayed, 100u);  // relaxed, never lost
+  EXPECT_EQ(relaxed.stats().dropped, 0u);
+  EXPECT_EQ(prompt.stats().relayed, 100u);
 }
 
 TEST(TapRelayTest, FullRelayDropsTheBlockAndCountsItWithoutWaiting) {
