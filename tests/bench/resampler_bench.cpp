@@ -24,6 +24,36 @@ constexpr int kChannels = 2;
 constexpr std::size_t kOutFrames = 256;
 constexpr std::size_t kInputFrames = 44100;  // 1 s of input, cycled
 
+// One second of input, cycled: 997 Hz left, 1500 Hz right, interleaved.
+std::vector<float> stereo_sines() {
+  std::vector<float> in(kInputFrames * kChannels);
+  for (std::size_t n = 0; n < kInputFrames; ++n) {
+    const double t = static_cast<double>(n) / 44100.0;
+    in[n * 2] = static_cast<float>(0.5 * std::sin(2.0 * M_PI * 997.0 * t));
+    in[n * 2 + 1] = static_cast<float>(0.3 * std::sin(2.0 * M_PI * 1500.0 * t));
+  }
+  return in;
+}
+
+// Produces `frames` output frames into `out` from the input cycled at `pos`:
+// convert(in, in_frames, out, out_frames, used, generated) converts one piece
+// and returns false on an error.
+template <class Convert>
+bool render_block(const std::vector<float>& in, std::vector<float>& out, std::size_t frames, std::size_t& pos,
+                  Convert convert) {
+  std::size_t produced = 0;
+  while (produced < frames) {
+    if (pos == kInputFrames) pos = 0;
+    std::size_t used = 0, generated = 0;
+    if (!convert(in.data() + pos * kChannels, kInputFrames - pos, out.data() + produced * kChannels,
+                 frames - produced, used, generated))
+      return false;
+    pos += used;
+    produced += generated;
+  }
+  return true;
+}
+
 void run(benchmark::State& state, ResamplerQuality quality, double ratio, std::size_t out_frames) {
   auto created = SamplerateResampler::create(quality, kChannels, ratio);
   if (!created) {
@@ -31,26 +61,22 @@ void run(benchmark::State& state, ResamplerQuality quality, double ratio, std::s
     return;
   }
   SamplerateResampler& rs = **created;
-  std::vector<float> in(kInputFrames * kChannels);
-  for (std::size_t n = 0; n < kInputFrames; ++n) {
-    const double t = static_cast<double>(n) / 44100.0;
-    in[n * 2] = static_cast<float>(0.5 * std::sin(2.0 * M_PI * 997.0 * t));
-    in[n * 2 + 1] = static_cast<float>(0.3 * std::sin(2.0 * M_PI * 1500.0 * t));
-  }
+  const std::vector<float> in = stereo_sines();
   std::vector<float> out(out_frames * kChannels);
   std::size_t pos = 0;
   for (auto _ : state) {
-    std::size_t produced = 0;
-    while (produced < out_frames) {
-      if (pos == kInputFrames) pos = 0;
-      auto r = rs.process(in.data() + pos * kChannels, kInputFrames - pos, out.data() + produced * kChannels,
-                          out_frames - produced, false);
-      if (!r) {
-        state.SkipWithError("process failed");
-        return;
-      }
-      pos += r->input_used;
-      produced += r->output_generated;
+    const bool ok = render_block(in, out, out_frames, pos,
+                                 [&rs](const float* i, std::size_t ni, float* o, std::size_t no, std::size_t& used,
+                                       std::size_t& generated) {
+                                   auto r = rs.process(i, ni, o, no, false);
+                                   if (!r) return false;
+                                   used = r->input_used;
+                                   generated = r->output_generated;
+                                   return true;
+                                 });
+    if (!ok) {
+      state.SkipWithError("process failed");
+      return;
     }
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
@@ -97,24 +123,19 @@ void BM_DriftKernel(benchmark::State& state) {
     return;
   }
   DriftResampler rs(kChannels, kernel);
-  std::vector<float> in(kInputFrames * kChannels);
-  for (std::size_t n = 0; n < kInputFrames; ++n) {
-    const double t = static_cast<double>(n) / 44100.0;
-    in[n * 2] = static_cast<float>(0.5 * std::sin(2.0 * M_PI * 997.0 * t));
-    in[n * 2 + 1] = static_cast<float>(0.3 * std::sin(2.0 * M_PI * 1500.0 * t));
-  }
+  const std::vector<float> in = stereo_sines();
   constexpr std::size_t kBlock = 1024;
   std::vector<float> out(kBlock * kChannels);
   std::size_t pos = 0;
   for (auto _ : state) {
-    std::size_t produced = 0;
-    while (produced < kBlock) {
-      if (pos == kInputFrames) pos = 0;
-      const auto r = rs.process(in.data() + pos * kChannels, kInputFrames - pos, out.data() + produced * kChannels,
-                                kBlock - produced, 120.0 / 126.0);
-      pos += r.input_used;
-      produced += r.output_generated;
-    }
+    render_block(in, out, kBlock, pos,
+                 [&rs](const float* i, std::size_t ni, float* o, std::size_t no, std::size_t& used,
+                       std::size_t& generated) {
+                   const auto r = rs.process(i, ni, o, no, 120.0 / 126.0);
+                   used = r.input_used;
+                   generated = r.output_generated;
+                   return true;
+                 });
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
