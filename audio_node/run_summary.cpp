@@ -70,6 +70,8 @@ std::string to_json(const RunSummary& s) {
                     {"frames_skipped", s.device.playout_frames_skipped},
                     {"wake_timeouts", s.device.playout_wake_timeouts},
                     {"longest_work_us", s.device.playout_longest_work_us},
+                    {"longest_work_cpu_us", s.device.playout_longest_work_cpu_us},
+                    {"longest_lock_wait_us", s.device.playout_longest_lock_wait_us},
                     {"longest_wake_latency_us", s.device.playout_longest_wake_latency_us},
                     {"stalls_past_ring", s.device.playout_stalls_past_ring},
                     {"wakeups", s.device.playout_wakeups},

@@ -120,6 +120,8 @@ struct DeviceActorState {
       r.playout_wake_timeouts = p.wake_timeouts;
       r.realigns_after_lock = p.realigns_after_lock;
       r.playout_longest_work_us = static_cast<double>(p.longest_work_ns) / 1e3;
+      r.playout_longest_work_cpu_us = static_cast<double>(p.longest_work_cpu_ns) / 1e3;
+      r.playout_longest_lock_wait_us = static_cast<double>(p.longest_render_lock_wait_ns) / 1e3;
       r.playout_longest_wake_latency_us = static_cast<double>(p.longest_wake_latency_ns) / 1e3;
       r.playout_stalls_past_ring = p.stalls_past_ring;
       r.playout_wakeups = p.wakeups;

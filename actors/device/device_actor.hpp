@@ -54,6 +54,8 @@ struct DeviceRunReport {
   std::uint64_t realigns_after_lock = 0;    ///< playout realigns after its loop first locked
   std::int64_t playout_frames_skipped = 0;  ///< mixer frames dropped minus silent frames inserted by realigns
   double playout_longest_work_us = 0.0;     ///< longest playout wake-up (render + resample + ring write), µs
+  double playout_longest_work_cpu_us = 0.0; ///< its CPU time on the playout thread, µs (PlayoutStats::longest_work_cpu_ns)
+  double playout_longest_lock_wait_us = 0.0;  ///< longest wait for the render port's lock, µs
   double playout_longest_wake_latency_us = 0.0;  ///< longest period signal → playout thread running, µs (host)
   std::uint64_t playout_stalls_past_ring = 0;    ///< wake-ups late past the ring's lead (PlayoutStats)
   std::uint64_t playout_wakeups = 0;             ///< period signals the playout thread woke for
@@ -97,7 +99,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, DeviceRunReport& x) {
   return f(caf::meta::type_name("DeviceRunReport"), x.stats, x.backend, x.channels, x.record_path, x.recorded_frames,
            x.first_frame_mesh_ns, x.playout_scheduling, x.dac_time_source, x.playout_wake_timeouts,
-           x.realigns_after_lock, x.playout_frames_skipped, x.playout_longest_work_us,
+           x.realigns_after_lock, x.playout_frames_skipped, x.playout_longest_work_us, x.playout_longest_work_cpu_us,
+           x.playout_longest_lock_wait_us,
            x.playout_longest_wake_latency_us, x.playout_stalls_past_ring, x.playout_wakeups,
            x.playout_batch_periods);
 }

@@ -161,6 +161,8 @@ PlayoutStats PlayoutThread::stats() const {
   s.first_mesh_frame = f.first_mesh_frame;
   s.first_frame_dac_mesh_ns = f.first_frame_dac_mesh_ns;
   s.longest_work_ns = f.longest_work_ns;
+  s.longest_work_cpu_ns = f.longest_work_cpu_ns;
+  s.longest_render_lock_wait_ns = f.longest_render_lock_wait_ns;
   s.longest_wake_latency_ns = f.longest_wake_latency_ns;
   s.stalls_past_ring = f.stalls_past_ring;
   s.batch_periods = f.batch_periods;
@@ -180,21 +182,25 @@ void PlayoutThread::observe() noexcept {
   figures_.has_dac_time_source = true;
 }
 
-void PlayoutThread::fill() noexcept {
+std::int64_t PlayoutThread::fill() noexcept {
   auto& ring = cb_.output_ring();
   const auto period = static_cast<std::size_t>(cfg_.period_frames);
   const auto ch = static_cast<std::size_t>(cfg_.channels);
   const auto target = static_cast<std::size_t>(cfg_.target_periods) * period;
   std::uint64_t failures = 0;
+  std::int64_t lock_wait_ns = 0;
   while (ring.capacity() - ring.write_available() < target && ring.write_available() >= period &&
          !stop_.load(std::memory_order_relaxed)) {
     const std::size_t want = std::min(stage_->input_frames_wanted(period), in_.size() / ch);
     if (want > 0) {
+      std::int64_t waited = 0;
       if (!cfg_.render_port ||
-          !cfg_.render_port->render(in_.data(), want, PlayoutStage::pts_ns(next_mesh_frame_, cfg_.sample_rate_hz))) {
+          !cfg_.render_port->render(in_.data(), want, PlayoutStage::pts_ns(next_mesh_frame_, cfg_.sample_rate_hz),
+                                    &waited)) {
         std::memset(in_.data(), 0, want * ch * sizeof(float));
         ++failures;
       }
+      lock_wait_ns += waited;
       next_mesh_frame_ += static_cast<std::int64_t>(want);
       stage_->push(in_.data(), want);
     }
@@ -210,6 +216,7 @@ void PlayoutThread::fill() noexcept {
     realigns_at_lock_ = figures_.stage.realigns;
   }
   if (ever_locked_) figures_.realigns_after_lock = figures_.stage.realigns - realigns_at_lock_;
+  return lock_wait_ns;
 }
 
 void PlayoutThread::run() noexcept {
@@ -237,10 +244,14 @@ void PlayoutThread::run() noexcept {
       // but the render port's priority-inheriting one (allocation hook tests).
       rt::RtContextScope rt_scope;
       const auto t0 = steady_now_ns();
+      const auto cpu0 = rt::thread_cpu_now_ns();
       observe();
-      fill();
+      const auto lock_wait_ns = fill();
       const auto work_ns = steady_now_ns() - t0;
+      const auto work_cpu_ns = rt::thread_cpu_now_ns() - cpu0;
       figures_.longest_work_ns = std::max(figures_.longest_work_ns, work_ns);
+      figures_.longest_work_cpu_ns = std::max(figures_.longest_work_cpu_ns, work_cpu_ns);
+      figures_.longest_render_lock_wait_ns = std::max(figures_.longest_render_lock_wait_ns, lock_wait_ns);
       figures_.longest_wake_latency_ns = std::max(figures_.longest_wake_latency_ns, wake_latency_ns);
       if (woke && wake_latency_ns + work_ns > ring_lead_ns) ++figures_.stalls_past_ring;
       published_.store(figures_);

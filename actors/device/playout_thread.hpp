@@ -59,6 +59,15 @@ struct PlayoutStats {
   /// can run dry (the render waited for the mixer's lock, or the thread
   /// was preempted).
   std::int64_t longest_work_ns = 0;
+  /// Longest CPU time one wake-up's work took on the playout thread, ns
+  /// (rt::thread_cpu_now_ns: preemption, a host stall and the lock wait below
+  /// do not count). This, plus the lock wait, is what the product controls: more than a
+  /// period of it is a product fault whatever the host did; longest_work_ns
+  /// beyond it is time the host took from the thread.
+  std::int64_t longest_work_cpu_ns = 0;
+  /// Longest time one wake-up waited for the render port's lock while the
+  /// mixer actor held it (wall time, ns; mixer::RenderPort::render).
+  std::int64_t longest_render_lock_wait_ns = 0;
   /// Longest time from the device's period signal to the playout thread
   /// running, ns: the host's scheduling latency for this thread (not ours
   /// to control beyond its priority).
@@ -127,7 +136,8 @@ class PlayoutThread {
 
  private:
   void run() noexcept;
-  void fill() noexcept;
+  /// Tops the ring up; returns the time spent waiting for the render port's lock, ns.
+  std::int64_t fill() noexcept;
   void observe() noexcept;
   void top_up_with_silence() noexcept;
   bool begin_timeline() noexcept;
@@ -154,7 +164,7 @@ class PlayoutThread {
     PlayoutStage::Stats stage;
     std::uint64_t realigns_after_lock = 0, wakeups = 0, wake_timeouts = 0, render_failures = 0;
     std::int64_t first_mesh_frame = 0, first_frame_dac_mesh_ns = 0, longest_work_ns = 0;
-    std::int64_t longest_wake_latency_ns = 0;
+    std::int64_t longest_wake_latency_ns = 0, longest_work_cpu_ns = 0, longest_render_lock_wait_ns = 0;
     std::uint64_t stalls_past_ring = 0;
     int batch_periods = 1;
     std::uint32_t dac_time_source = 0;  // a DacTimeSource value; 0 = none yet

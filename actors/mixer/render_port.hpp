@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "rt/pi_mutex.hpp"
+#include "rt/steady_clock.hpp"
 
 namespace crowdmesh::mixer {
 
@@ -24,8 +25,18 @@ class RenderPort {
 
   /// Render thread: renders under the lock. Returns false (and leaves `out`
   /// untouched) when no mixer is attached (not started yet, or gone).
-  bool render(float* out, std::size_t frames, std::int64_t pts_ns) {
-    std::lock_guard<rt::PiMutex> lk(mutex_);
+  /// When the mixer actor holds the lock, `lock_wait_ns` (if given) receives
+  /// how long render() waited for it (wall time, ns; 0 when the lock was
+  /// free): the one wait the render path has besides its own work.
+  bool render(float* out, std::size_t frames, std::int64_t pts_ns, std::int64_t* lock_wait_ns = nullptr) {
+    std::unique_lock<rt::PiMutex> lk(mutex_, std::try_to_lock);
+    std::int64_t waited = 0;
+    if (!lk.owns_lock()) {
+      const auto t0 = rt::steady_now_ns();
+      lk.lock();
+      waited = rt::steady_now_ns() - t0;
+    }
+    if (lock_wait_ns) *lock_wait_ns = waited;
     if (!fn_) return false;
     fn_(out, frames, pts_ns);
     return true;

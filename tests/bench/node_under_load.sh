@@ -47,7 +47,8 @@ print(f"  host lateness (the host's): {s.get('late_wakeups', 0)} device wake-ups
       f"{p.get('wake_timeouts', 0)} playout wake timeouts, callback max {s['callback_us']['max']} us")
 print(f"  playout: realigns {p.get('realigns', 0)} (after lock {p.get('realigns_after_lock', 0)}), "
       f"{p.get('stalls_past_ring', 0)} wake-ups past the ring's lead (longest wake latency "
-      f"{p.get('longest_wake_latency_us', 0):.0f} us), longest work {p.get('longest_work_us', 0):.0f} us")
+      f"{p.get('longest_wake_latency_us', 0):.0f} us), longest work {p.get('longest_work_us', 0):.0f} us wall, "
+      f"{p.get('longest_work_cpu_us', 0):.0f} us CPU, {p.get('longest_lock_wait_us', 0):.0f} us lock wait")
 if ring and p.get('stalls_past_ring', 0):
     print("  the device ring's underrun frames follow playout wake-ups the host delayed past the ring's lead: "
           "host lateness (tests/integration/run_summary.py), though this benchmark counts them")

@@ -81,13 +81,17 @@ std::string producer_fault(const nlohmann::json& summary) {
   if (under == 0 || summary.value("device_xruns", 0.0) > 0) return "";
   const auto playout = summary.value("playout", nlohmann::json::object());
   const auto stalls = playout.value("stalls_past_ring", 0.0);
-  const auto work_us = playout.value("longest_work_us", 0.0);
+  // The playout's own work is its CPU time plus its wait for the mixer's
+  // lock; its wall time also holds what the host took (preemption, a VM
+  // stall), which stalls_past_ring already counts.
+  const auto work_us = playout.value("longest_work_cpu_us", 0.0) + playout.value("longest_lock_wait_us", 0.0);
   const auto period_us = summary.value("period_us", 0.0);
   if (stalls == 0)
     return std::to_string(static_cast<long long>(under)) +
            " producer underrun frames with no host stall past the ring's lead: a product fault";
   if (period_us > 0 && work_us > period_us)
-    return std::to_string(static_cast<long long>(under)) + " producer underrun frames; the playout's own work took " +
+    return std::to_string(static_cast<long long>(under)) +
+           " producer underrun frames; the playout's own work (CPU time plus lock wait) took " +
            std::to_string(static_cast<long long>(work_us)) + " us, over a period";
   // A stall excuses at most what it can have cost: each stall past the ring,
   // as long as the longest wake latency, empties the ring for that long.

@@ -219,13 +219,17 @@ def main():
             "late_wakeups_absorbed": s.get("late_wakeups"), "xruns": s.get("xruns"),
             "playout_longest_wake_latency_us": po.get("longest_wake_latency_us"),
             "playout_longest_work_us": po.get("longest_work_us"),
+            "playout_longest_work_cpu_us": po.get("longest_work_cpu_us"),
+            "playout_longest_lock_wait_us": po.get("longest_lock_wait_us"),
             "playout_stalls_past_ring": po.get("stalls_past_ring")}
         print(f"{name}: card {card_ppm:+.0f} ppm, clock {clock_ppm:+.0f} ppm -> correction "
               f"{po.get('rate_correction_ppm', float('nan')):+.2f} ppm, realigns {po.get('realigns')} ({po.get('realigns_after_lock')} after lock), "
               f"underrun frames {s.get('underrun_frames')}, host lateness: {s.get('late_wakeups')} late wake-ups "
               f"absorbed by the card's buffer, {s.get('device_xruns')} past it (device xruns); playout thread: "
               f"longest wake latency {po.get('longest_wake_latency_us', float('nan')):.0f} us, longest work "
-              f"{po.get('longest_work_us', float('nan')):.0f} us, {po.get('stalls_past_ring')} host stalls past the ring's lead")
+              f"{po.get('longest_work_us', float('nan')):.0f} us wall ({po.get('longest_work_cpu_us', float('nan')):.0f} us CPU, "
+              f"{po.get('longest_lock_wait_us', float('nan')):.0f} us lock wait), "
+              f"{po.get('stalls_past_ring')} host stalls past the ring's lead")
         if not po:
             failures.append(f"{name}: no playout figures in the summary (drift-locked playout did not run)")
             continue

@@ -9,6 +9,7 @@
 // and reported apart; under qemu-user (the arm64 stage) threads are scheduled
 // so loosely that even that count says nothing, and only what the product
 // sets and delivers is asserted there (wake fill, refill, underruns).
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "device/playout_thread.hpp"
 #include "emulation.hpp"
 #include "mixer/render_port.hpp"
+#include "rt/steady_clock.hpp"
 #include "rt_alloc_counter.hpp"
 
 namespace crowdmesh::device {
@@ -80,7 +82,12 @@ void report(const Run& r) {
 /// something (not under an emulator).
 bool native_scheduling() { return test::emulator().empty(); }
 
-Run play(int period_frames, int rate_hz, int periods) {
+/// A render function that writes 0.25 everywhere.
+void render_quarter(float* out, std::size_t frames, std::int64_t) {
+  for (std::size_t i = 0; i < 2 * frames; ++i) out[i] = 0.25f;
+}
+
+Run play(int period_frames, int rate_hz, int periods, mixer::RenderPort::RenderFn render = render_quarter) {
   DeviceConfig dc;
   dc.backend = "virtual";
   dc.period_frames = period_frames;
@@ -88,9 +95,7 @@ Run play(int period_frames, int rate_hz, int periods) {
   dc.target_periods = 4;
   DeviceCallback cb(dc);
   auto port = std::make_shared<mixer::RenderPort>();
-  port->attach([](float* out, std::size_t frames, std::int64_t) {
-    for (std::size_t i = 0; i < 2 * frames; ++i) out[i] = 0.25f;
-  });
+  port->attach(std::move(render));
   auto cfg = playout(period_frames, rate_hz);
   cfg.render_port = port;
   PlayoutThread thread(cfg, cb);
@@ -149,6 +154,30 @@ TEST(PlayoutThreadTest, ShortPeriodsAreRefilledEveryPeriod) {
   if (test::rt_alloc_counter_active()) {
     EXPECT_EQ(r.rt_allocations, 0u);
   }
+}
+
+// The failure rule of the real-pace tests blames the product for a playout
+// wake-up whose own work outlasts a period, and the host for the rest
+// (tests/integration/run_summary.py): so the work figure the rule reads is
+// the thread's CPU time, which a sleep (like a preemption or a VM stall)
+// does not advance, while the wall-time figure keeps both.
+TEST(PlayoutThreadTest, WorkIsMeasuredInCpuTimeBesideWallTime) {
+  std::atomic<int> calls{0};
+  const auto r = play(1024, 44100, 12, [&calls](float* out, std::size_t frames, std::int64_t pts) {
+    const int n = calls++;
+    if (n == 6) std::this_thread::sleep_for(40ms);  // off the CPU: wall time only
+    if (n == 8) {                                   // on the CPU: 3 ms of the thread's own time
+      const auto until = rt::thread_cpu_now_ns() + 3'000'000;
+      while (rt::thread_cpu_now_ns() < until) {
+      }
+    }
+    render_quarter(out, frames, pts);
+  });
+  EXPECT_TRUE(r.refilled);
+  EXPECT_GE(r.stats.longest_work_ns, 40'000'000);      // the sleep is in the wall time
+  EXPECT_GE(r.stats.longest_work_cpu_ns, 3'000'000);   // the burn is in the CPU time
+  EXPECT_LT(r.stats.longest_work_cpu_ns, 40'000'000);  // the sleep is not
+  EXPECT_EQ(r.stats.longest_render_lock_wait_ns, 0);   // nobody held the mixer's lock
 }
 
 }  // namespace
