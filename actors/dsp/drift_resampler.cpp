@@ -1,5 +1,7 @@
 #include "dsp/drift_resampler.hpp"
 
+#include "dsp/sample_lanes.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,16 +17,10 @@ constexpr int kHalf = DriftResampler::kTaps / 2;
 // this many input frames.
 constexpr std::size_t kHistoryBlock = 4096;
 
-// Eight float lanes (GCC and Clang vector extension). Portable code splits
-// each operation into two 128-bit ones (SSE2 on x86-64, NEON on arm64); in
-// render_run_avx2 the same source compiles to 256-bit AVX2 with FMA.
-// No function takes or returns one by value: that would change its ABI with
-// the instruction set (GCC's and Clang's -Wpsabi).
-typedef float Lanes __attribute__((vector_size(32)));
-constexpr int kLanes = 8;
+using lanes::kLanes;
+using lanes::Lanes;
+using lanes::load;
 static_assert(DriftResampler::kTaps % (2 * kLanes) == 0, "taps must fill whole pairs of lanes");
-
-inline void load(Lanes& v, const float* p) noexcept { std::memcpy(&v, p, sizeof v); }
 
 // One output frame: the coefficients of `phase` and the next row, linearly
 // interpolated at t, applied to the kTaps history frames from x0 of every

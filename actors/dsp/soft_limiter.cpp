@@ -1,5 +1,7 @@
 #include "dsp/soft_limiter.hpp"
 
+#include "dsp/sample_lanes.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -39,9 +41,19 @@ void SoftLimiter::process(float* io, std::size_t frames) noexcept {
     // below the knee passes unchanged and leaves the gain at 1, so it needs one
     // peak scan only (digital silence, quiet passages). The envelope's exact
     // value below the knee never matters: the next peak above it sets it.
-    float peak = 0.0f;
+    using namespace lanes;
     const std::size_t n = frames * nch;
-    for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::fabs(io[i]));
+    Quad peaks = {};
+    std::size_t i = 0;
+    for (; i + kQuad <= n; i += kQuad) {
+      Quad x;
+      load(x, io + i);
+      magnitude(x, x);
+      peaks = x > peaks ? x : peaks;  // NaN never wins, as in std::max(peak, NaN)
+    }
+    float peak = 0.0f;
+    for (int k = 0; k < kQuad; ++k) peak = std::max(peak, peaks[k]);
+    for (; i < n; ++i) peak = std::max(peak, std::fabs(io[i]));
     if (peak <= knee_) {
       env_ = std::max(peak, kEnvFloor);
       gain_out_.store(1.0f, std::memory_order_relaxed);

@@ -38,4 +38,27 @@ void BM_MixerRender256(benchmark::State& state) {
 }
 BENCHMARK(BM_MixerRender256)->Arg(1)->Arg(4)->Arg(8)->Unit(benchmark::kMicrosecond);
 
+// The plain job of tests/bench/node_vs_original.sh: four decks, flat EQ, one
+// 1024-frame block at 44.1 kHz (what the playout thread renders per period).
+// Here the per-sample passes (sanitising, gains, meters, limiter) are the work.
+void BM_MixerRenderPlain1024(benchmark::State& state) {
+  mixer::MixerConfig cfg;
+  cfg.sample_rate_hz = 44100;
+  mixer::Mixer m(cfg);
+  for (int i = 0; i < 4; ++i) {
+    const auto deck = kAllDecks[static_cast<std::size_t>(i)];
+    m.begin_load(deck, 1, "bench");
+    auto r = std::make_shared<test::ToneReader>(cfg.sample_rate_hz, cfg.channels, 220.0 + 110.0 * i, 0.2f);
+    (void)m.finish_load(deck, 1, r, mixer::BufferInfo{});
+    (void)m.play(deck);
+  }
+  std::vector<float> out(1024 * 2);
+  for (auto _ : state) {
+    m.render(out.data(), 1024);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 1024);
+}
+BENCHMARK(BM_MixerRenderPlain1024)->Unit(benchmark::kMicrosecond);
+
 }  // namespace

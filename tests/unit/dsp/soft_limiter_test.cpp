@@ -151,5 +151,22 @@ TEST(SoftLimiterTest, ConstructorRejectsCeilingAboveFullScale) {
   EXPECT_THROW(SoftLimiter(kRate, 2, 1.0f), std::invalid_argument);
 }
 
+
+// At rest the limiter scans a block's peak four samples at a time, then a
+// scalar tail: one sample over the ceiling anywhere in a block of any length
+// (both channels of a frame) is caught and brought under it.
+TEST(SoftLimiterTest, AtRestAPeakAnywhereInTheBlockIsLimited) {
+  for (std::size_t frames = 1; frames <= 11; ++frames) {
+    for (std::size_t at = 0; at < 2 * frames; ++at) {
+      SoftLimiter limiter(kRate, 2);
+      std::vector<float> block(2 * frames, 0.1f);
+      block[at] = (at % 2) ? -4.0f : 4.0f;  // +12 dBFS
+      limiter.process(block.data(), frames);
+      ASSERT_LE(std::fabs(block[at]), limiter.ceiling()) << "frames " << frames << " at " << at;
+      ASSERT_GT(limiter.limited_frames(), 0u) << "frames " << frames << " at " << at;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace crowdmesh::dsp
