@@ -19,6 +19,7 @@
 #include "child_process.hpp"
 #include "jack_server.hpp"
 #include "node_process.hpp"
+#include "truth_time.hpp"
 
 namespace crowdmesh::test {
 namespace {
@@ -49,7 +50,8 @@ class MeshClusterTest : public ::testing::Test {
 
   void start_node(const std::string& name) {
     pids_[name] = spawn_process({AUDIO_NODE_BIN, "--config", MESH_LOCAL_TOML, "--name", name, "--backend", "virtual",
-                                 "--record", dir_ + "/" + name + ".wav", "--summary-json", dir_ + "/" + name + ".json"},
+                                 "--record", dir_ + "/" + name + ".wav", "--truth-log", dir_ + "/" + name + ".truth",
+                                 "--summary-json", dir_ + "/" + name + ".json"},
                                 dir_ + "/" + name + ".out", dir_ + "/" + name + ".log");
     ASSERT_GT(pids_[name], 0);
   }
@@ -148,6 +150,11 @@ TEST_F(MeshClusterTest, ScheduledStartOnThreeNodesLandsWithinOnePeriod) {
   auto start = ctl({"--to", "*", "start", "A", "--in", "1.5"});
   ASSERT_EQ(start.status, 0) << start.out;
   std::this_thread::sleep_for(3s);  // past the start, with music on every node
+  // Each room's first sound, when it reached the room's (virtual) DAC on the
+  // host's raw clock, from the room's truth log: the rooms share that clock,
+  // so the spread is what a listener walking between them would hear. A
+  // recording's frame index alone would misplace it after a host stall (the
+  // card played silence, the playout realigned).
   std::map<std::string, double> first_sound_ms;
   double period_ms = 0;
   for (const char* n : kNodes) {
@@ -159,14 +166,17 @@ TEST_F(MeshClusterTest, ScheduledStartOnThreeNodesLandsWithinOnePeriod) {
     for (std::int64_t i = 0; i < rec.frames && first < 0; ++i)
       if (std::fabs(rec.samples[static_cast<std::size_t>(i * rec.channels)]) > 1e-6f) first = i;
     ASSERT_GE(first, 0) << n << " played nothing";
-    first_sound_ms[n] = s["first_frame_mesh_ns"].get<double>() / 1e6 + first * 1000.0 / rec.sample_rate_hz;
+    const auto dac_ns = truth_time_ns(dir_ + "/" + std::string(n) + ".truth", first);
+    ASSERT_TRUE(dac_ns.has_value()) << n << ": its truth log does not reach frame " << first;
+    first_sound_ms[n] = *dac_ns / 1e6;
+    std::printf("%s: first sound at frame %lld, %s\n", n, static_cast<long long>(first), host_lateness(s).c_str());
   }
   double lo = 1e300, hi = -1e300;
   for (const auto& [n, t] : first_sound_ms) {
     lo = std::min(lo, t);
     hi = std::max(hi, t);
   }
-  std::printf("scheduled start: first frame spread %.3f ms across 3 nodes (period %.3f ms)\n", hi - lo, period_ms);
+  std::printf("scheduled start: first sound spread %.3f ms across 3 nodes (period %.3f ms)\n", hi - lo, period_ms);
   EXPECT_LE(hi - lo, period_ms);
 }
 
