@@ -13,6 +13,7 @@
 #include "audio_files.hpp"
 #include "child_process.hpp"
 #include "common/error.hpp"
+#include "http_get.hpp"
 #include "icecast_server.hpp"
 #include "mesh/audio_subscriber.hpp"
 #include "node_process.hpp"
@@ -59,8 +60,11 @@ class EncoderNodeTest : public ::testing::Test {
     music_ = music_dir();
     ASSERT_FALSE(music_.empty()) << "asc-music not found: run deploy/fetch-demo-music.sh";
     dir_ = make_temp_dir("crowdmesh-encoder");
-    // A port per test process for the mixer's audio stream.
-    audio_ = "tcp://127.0.0.1:" + std::to_string(20000 + (::getpid() * 7 + ++counter_) % 20000);
+    // A free port for the mixer's audio stream, below the ephemeral range:
+    // the encoders connect to it before the mixer binds it.
+    const auto port = free_tcp_port_below_ephemeral(static_cast<unsigned>(::getpid()) * 7 + ++counter_);
+    ASSERT_GT(port, 0) << "no free TCP port below the ephemeral range";
+    audio_ = "tcp://127.0.0.1:" + std::to_string(port);
   }
   void TearDown() override {
     for (auto pid : pids_) terminate_process(pid, 2s);
@@ -194,6 +198,7 @@ TEST_F(EncoderNodeTest, KilledEncoderLosesAtMostOneSecondAndItsRestartStartsANew
   mixer_thread.join();
   auto summary = stop_encoder(enc2, "enc2");
   ASSERT_EQ(mixer.exit_status, 0) << mixer.err;
+  EXPECT_EQ(mixer.summary["errors"].dump(), "[]") << "the mixer published its stream";
   EXPECT_EQ(test::producer_fault(mixer.summary), "") << "the mix never stopped";  // producer underruns (see above)
   EXPECT_EQ(mixer.summary["mixer_underrun_frames"], 0) << mixer.summary.dump(2);
   EXPECT_NEAR(mixer.summary["seconds_played"].get<double>(), 14.0, 0.01);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 
 namespace crowdmesh::test {
@@ -147,6 +148,29 @@ std::uint16_t free_tcp_port() {
     port = ntohs(addr.sin_port);
   ::close(fd);
   return port;
+}
+
+std::uint16_t free_tcp_port_below_ephemeral(unsigned seed) {
+  unsigned first_ephemeral = 32768;
+  if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
+    unsigned lo = 0, hi = 0;
+    if (std::fscanf(f, "%u %u", &lo, &hi) == 2 && lo > 20100) first_ephemeral = lo;
+    std::fclose(f);
+  }
+  const unsigned span = first_ephemeral - 20000;
+  for (unsigned k = 0; k < span; ++k) {
+    const auto port = static_cast<std::uint16_t>(20000 + (seed + k) % span);
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return 0;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    ::close(fd);
+    if (free) return port;
+  }
+  return 0;
 }
 
 }  // namespace crowdmesh::test

@@ -29,4 +29,13 @@ std::optional<HttpResponse> http_get(const std::string& host, std::uint16_t port
 /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, read, closed).
 std::uint16_t free_tcp_port();
 
+/// A TCP port on 127.0.0.1 below the kernel's ephemeral range
+/// (/proc/sys/net/ipv4/ip_local_port_range) that was free a moment ago,
+/// searched from a start that `seed` spreads over 20000 up to that range.
+/// For a port that clients connect to before its server binds it: a client
+/// retrying a port inside the ephemeral range can be given that very port
+/// as its own local port and connect to itself, which then holds it, so the
+/// server's bind fails. 0 when none is free.
+std::uint16_t free_tcp_port_below_ephemeral(unsigned seed);
+
 }  // namespace crowdmesh::test
