@@ -7,7 +7,7 @@
 #include <optional>
 
 #include <sys/resource.h>
-#include <csignal>
+#include <cmath>
 #include <fstream>
 #include <thread>
 #include <iostream>
@@ -34,6 +34,7 @@
 #include "actor_system_setup.hpp"
 #include "memory_lock.hpp"
 #include "service_notifier.hpp"
+#include "stop_signals.hpp"
 #include "telemetry_plane.hpp"
 #include "mesh/audio_publisher.hpp"
 #include "node_assembly.hpp"
@@ -43,10 +44,6 @@ namespace crowdmesh::node {
 namespace {
 
 using namespace std::chrono_literals;
-std::atomic<bool> g_stop_requested{false};
-
-extern "C" void on_signal(int) { g_stop_requested.store(true); }
-
 // Resolves "auto": PortAudio when it has a default output device, else the
 // virtual device recording to a WAV (said in the log, with the path).
 device::DeviceConfig choose_device(const NodeOptions& o, std::string& record_path) {
@@ -252,20 +249,29 @@ int run_encoder_node(const NodeOptions& o, const MeshConfig& mesh, const NodeCon
     tcfg.encoder = (*role)->actor();
     telemetry.start_actor(sys, tcfg, mesh_clock, control.get());
   }
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  install_stop_handlers();
   ServiceNotifier service;
   service.ready("encoding " + source);
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-  for (std::uint64_t loops = 1; !g_stop_requested.load() && (o.duration_seconds <= 0 || elapsed() < o.duration_seconds);
-       ++loops) {
-    std::this_thread::sleep_for(50ms);
-    service.alive_if_playing(loops);  // the encoders run on their own threads: the loop itself is the liveness
+  // Sleeps until a stop, the end of --duration or the next watchdog ping,
+  // whichever comes first: the encoders run on their own threads, so the loop
+  // itself is the liveness.
+  for (std::uint64_t loops = 1; !stop_requested(); ++loops) {
+    auto wait = std::chrono::milliseconds(std::chrono::hours(24));
+    if (o.duration_seconds > 0) {
+      const double left = o.duration_seconds - elapsed();
+      if (left <= 0) break;
+      wait = std::chrono::milliseconds(static_cast<long long>(std::ceil(left * 1000)));
+    }
+    if (service.ping_interval().count() > 0)
+      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(service.ping_interval() / 2));
+    if (wait_for_stop(wait)) break;
+    service.alive_if_playing(loops);
   }
   service.stopping();
-  spdlog::info(g_stop_requested.load() ? "stop requested: finishing the encoder outputs"
-                                       : "duration reached: finishing the encoder outputs");
+  spdlog::info(stop_requested() ? "stop requested: finishing the encoder outputs"
+                                : "duration reached: finishing the encoder outputs");
   summary.seconds = elapsed();
   summary.encoder = (*role)->stop(self);
   for (const auto& out : summary.encoder->outputs)
@@ -324,46 +330,60 @@ void start_loaded_decks(caf::scoped_actor& self, const mixer::MixerActor& mixer,
 
 // Waits for the device's end of run (--duration, a stop request, or every
 // track of a one-off run ended), keeping the service watchdog fed meanwhile.
+// A node waits for messages only: a stop signal arrives as a message (from a
+// StopForwarder), and the loop wakes on a timer only to feed the watchdog or,
+// in a one-off run, to see whether every track ended.
 void play_until_done(caf::scoped_actor& self, const device::DeviceActor& device, const mixer::MixerActor& mixer,
                      const NodeOptions& o, ServiceNotifier& service, RunSummary& summary) {
   bool done = false, stop_sent = false;
   // A node of a configured mesh waits for commands; a one-off run ends with its tracks.
   const bool stop_when_idle = o.duration_seconds <= 0 && !o.tracks.empty() && o.config_path.empty();
+  auto look_every = std::chrono::milliseconds(0);  // 0: no timer
+  if (stop_when_idle) look_every = 200ms;
+  if (service.ping_interval().count() > 0) {
+    const auto ping = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(service.ping_interval() / 2), 1ms);
+    look_every = look_every.count() > 0 ? std::min(look_every, ping) : ping;
+  }
+  StopForwarder forwarder([handle = caf::actor_cast<caf::actor>(self)] { caf::anon_send(handle, stop_atom_v); });
+  auto stop = [&](const char* why) {
+    if (stop_sent) return;
+    spdlog::info("{}: stopping", why);
+    service.stopping();
+    self->send(device, stop_atom_v);
+    stop_sent = true;
+  };
+  auto look = [&] {
+    if (stop_sent) return;
+    if (service.ping_interval().count() > 0)
+      self->request(device, 1s, stats_atom_v)
+          .receive([&](device::DeviceStats& st) { service.alive_if_playing(st.frames_played); }, [](caf::error&) {});
+    bool idle = false;
+    if (stop_when_idle)
+      self->request(mixer, 2s, status_atom_v)
+          .receive(
+              [&](mixer::MixerStatus& s) {
+                idle = true;
+                for (const auto& d : s.decks)
+                  for (const auto& b : d.buffers)
+                    if (b.state == mixer::BufferState::playing) idle = false;
+              },
+              [](caf::error&) {});
+    if (idle) stop("every track ended");
+  };
   while (!done) {
-    self->receive(
-        [&](device::DeviceRunReport& r) {
-          summary.device = r;
-          done = true;
-        },
-        [&](caf::error& e) {
-          summary.errors.push_back(error_sentence(e));
-          done = true;
-        },
-        caf::after(200ms) >>
-            [&] {
-              if (stop_sent) return;
-              if (service.ping_interval().count() > 0)
-                self->request(device, 1s, stats_atom_v)
-                    .receive([&](device::DeviceStats& st) { service.alive_if_playing(st.frames_played); },
-                             [](caf::error&) {});
-              bool idle = false;
-              if (stop_when_idle)
-                self->request(mixer, 2s, status_atom_v)
-                    .receive(
-                        [&](mixer::MixerStatus& s) {
-                          idle = true;
-                          for (const auto& d : s.decks)
-                            for (const auto& b : d.buffers)
-                              if (b.state == mixer::BufferState::playing) idle = false;
-                        },
-                        [](caf::error&) {});
-              if (g_stop_requested.load() || idle) {
-                spdlog::info(idle ? "every track ended: stopping" : "stop requested: stopping");
-                service.stopping();
-                self->send(device, stop_atom_v);
-                stop_sent = true;
-              }
-            });
+    auto on_report = [&](device::DeviceRunReport& r) {
+      summary.device = r;
+      done = true;
+    };
+    auto on_error = [&](caf::error& e) {
+      summary.errors.push_back(error_sentence(e));
+      done = true;
+    };
+    auto on_stop = [&](stop_atom) { stop("stop requested"); };
+    if (look_every.count() > 0)
+      self->receive(on_report, on_error, on_stop, caf::after(look_every) >> look);
+    else
+      self->receive(on_report, on_error, on_stop);
   }
 }
 
@@ -500,8 +520,7 @@ int run_node(const NodeOptions& options) {
     return 1;
   }
 
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  install_stop_handlers();
   ServiceNotifier service;
   service.ready("playing on " + dev.backend + (dev.device.empty() ? "" : " " + dev.device));
   self->send(a.device, finish_atom_v);
