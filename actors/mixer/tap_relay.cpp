@@ -14,9 +14,10 @@ namespace {
 // latency for the tap (meters, encoders, the mesh stream).
 constexpr auto kDrainInterval = std::chrono::milliseconds(50);
 // ... and this often while they do not (nobody receives the stream, nobody
-// watches the meters): 5 wake-ups a second. The relay's room (the mixer gives
-// it a second) holds this plus the largest render batch.
-constexpr auto kRelaxedDrainInterval = std::chrono::milliseconds(200);
+// watches the meters): 2 wake-ups a second (the telemetry actor reads the
+// master meter once a second then). The relay's room (the mixer gives it a
+// second) holds this plus the largest render batch.
+constexpr auto kRelaxedDrainInterval = std::chrono::milliseconds(500);
 constexpr std::size_t kPoolSize = 16;
 constexpr std::size_t kRecords = 1024;
 }  // namespace

@@ -49,9 +49,9 @@ class TapRelay {
   /// the relay thread after each drain, must not block): whether the tap's
   /// consumers want each block within 50 ms (a stream subscriber, a local
   /// encoder, someone watching the meters); the relay then drains every
-  /// 50 ms, otherwise every 200 ms, which spares 15 wake-ups a second of an
+  /// 50 ms, otherwise every 500 ms, which spares 18 wake-ups a second of an
   /// unwatched node. Without it, always every 50 ms. Size the room for
-  /// 200 ms plus the largest block batch the render thread pushes at once.
+  /// 500 ms plus the largest block batch the render thread pushes at once.
   /// Not real-time.
   TapRelay(Tap tap, int channels, int sample_rate_hz, std::size_t capacity_frames,
            std::function<bool()> prompt = {});

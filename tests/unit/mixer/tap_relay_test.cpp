@@ -72,7 +72,7 @@ TEST(TapRelayTest, BlocksReachTheTapInOrderOnTheRelayThread) {
   EXPECT_EQ(relay.stats().dropped, 0u);
 }
 
-TEST(TapRelayTest, RelayWakesAtMostFiveTimesASecondWhileNobodyWantsBlocksPromptly) {
+TEST(TapRelayTest, RelayWakesAtMostTwiceASecondWhileNobodyWantsBlocksPromptly) {
   // Two relays side by side for the same second: one whose consumers want
   // blocks promptly, one whose do not (then do). Only upper bounds and an
   // ordering are asserted: a busy host can only make wake-ups late, never early.
@@ -89,16 +89,16 @@ TEST(TapRelayTest, RelayWakesAtMostFiveTimesASecondWhileNobodyWantsBlocksPromptl
   }
   const auto relaxed_drains = relaxed.stats().drains;
   const auto prompt_drains = prompt.stats().drains;
-  EXPECT_LE(relaxed_drains, 7u) << "one drain at start, then one per 200 ms";
+  EXPECT_LE(relaxed_drains, 4u) << "one drain at start, then one per 500 ms";
   EXPECT_LE(prompt_drains, 22u) << "one drain at start, then one per 50 ms";
   EXPECT_LT(relaxed_drains, prompt_drains);
   // Once someone wants the blocks, the relay is back to every 50 ms (the next
-  // wake-up is at most 200 ms away): a block then arrives within the 50 ms.
+  // wake-up is at most 500 ms away): a block then arrives within the 50 ms.
   wanted = true;
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
   const auto before = relaxed.stats().drains;
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  EXPECT_GT(relaxed.stats().drains - before, 3u) << "wanted again: a drain per 50 ms (10 in 500 ms), not per 200 ms (at most 3)";
+  EXPECT_GT(relaxed.stats().drains - before, 2u) << "wanted again: a drain per 50 ms (10 in 500 ms), not per 500 ms (at most 2)";
   relaxed.stop();
   prompt.stop();
   EXPECT_EQ(relaxed.stats().relayed, 100u);  // relaxed, never lost
