@@ -12,8 +12,8 @@ TEST(FillPolicyTest, ModeFollowsTheReserveOfTheFifo) {
   EXPECT_EQ(p.mode_for(4800, 48000), FillMode::urgent);
   EXPECT_EQ(p.mode_for(14399, 48000), FillMode::urgent);
   EXPECT_EQ(p.mode_for(14400, 48000), FillMode::normal);
-  EXPECT_EQ(p.mode_for(35999, 48000), FillMode::normal);
-  EXPECT_EQ(p.mode_for(36000, 48000), FillMode::relaxed);
+  EXPECT_EQ(p.mode_for(23999, 48000), FillMode::normal);
+  EXPECT_EQ(p.mode_for(24000, 48000), FillMode::relaxed);
   EXPECT_EQ(p.mode_for(48000, 48000), FillMode::relaxed);
 }
 
@@ -35,8 +35,8 @@ TEST(FillPolicyTest, AFullDefaultFifoAt192kHzStaysOutOfUrgentUntilTheNextRelaxed
 
 TEST(FillPolicyTest, AFullFifoWaitsUntilItReachesTheRelaxedMark) {
   FillPolicy p;
-  EXPECT_EQ(p.relaxed_interval(65536, 65536, 44100), std::chrono::milliseconds(371));  // 16 384 frames
-  EXPECT_EQ(p.relaxed_interval(48000, 48000, 48000), std::chrono::milliseconds(250));
+  EXPECT_EQ(p.relaxed_interval(65536, 65536, 44100), std::chrono::milliseconds(743));  // 32 768 frames
+  EXPECT_EQ(p.relaxed_interval(48000, 48000, 48000), std::chrono::milliseconds(500));
   // What it plays meanwhile leaves it in the relaxed mode.
   const auto ms = p.relaxed_interval(65536, 65536, 44100).count();
   EXPECT_EQ(p.mode_for(65536 - static_cast<std::size_t>(44100 * ms / 1000), 65536), FillMode::relaxed);
@@ -44,7 +44,7 @@ TEST(FillPolicyTest, AFullFifoWaitsUntilItReachesTheRelaxedMark) {
 
 TEST(FillPolicyTest, RelaxedWaitStaysWithinItsBounds) {
   FillPolicy p;
-  EXPECT_EQ(p.relaxed_interval(37000, 48000, 48000), FillPolicy::interval(FillMode::relaxed)) << "near the mark";
+  EXPECT_EQ(p.relaxed_interval(25000, 48000, 48000), FillPolicy::interval(FillMode::relaxed)) << "near the mark";
   EXPECT_EQ(p.relaxed_interval(20000, 48000, 48000), FillPolicy::interval(FillMode::relaxed)) << "below the mark";
   EXPECT_EQ(p.relaxed_interval(1 << 20, 1 << 20, 48000), FillPolicy::kMaxRelaxedInterval) << "a huge FIFO";
   EXPECT_EQ(p.relaxed_interval(48000, 48000, 0), FillPolicy::interval(FillMode::relaxed)) << "no rate";
