@@ -42,6 +42,10 @@ void MeshClock::publish(const std::string& topic, v1::Envelope env) {
   if (auto* g = gateway_.load()) g->publish(topic, std::move(env));
 }
 
+void MeshClock::publish_all(std::vector<std::pair<std::string, v1::Envelope>> envelopes) {
+  if (auto* g = gateway_.load()) g->publish_all(std::move(envelopes));
+}
+
 std::int64_t MeshClock::now_ns() const {
   if (auto* g = gateway_.load()) return g->mesh_time_ns();
   return time_->now_ns();

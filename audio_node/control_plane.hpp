@@ -24,6 +24,9 @@ class MeshClock {
   std::int64_t now_ns() const;
   /// Publishes on the gateway's event socket; dropped when none is attached.
   void publish(const std::string& topic, crowdmesh::v1::Envelope env);
+  /// Publishes each (topic, envelope) with one wake-up of the gateway thread
+  /// (MeshGateway::publish_all); dropped when no gateway is attached.
+  void publish_all(std::vector<std::pair<std::string, crowdmesh::v1::Envelope>> envelopes);
   /// Uses this gateway from now on (nullptr: local clock, no publishing).
   void attach(mesh::MeshGateway* gateway) { gateway_.store(gateway); }
   /// The node's mesh time function: the gateway's clock estimator writes it,

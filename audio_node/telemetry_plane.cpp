@@ -91,12 +91,18 @@ void TelemetryPlane::start_actor(caf::actor_system& sys, telemetry::TelemetryAct
   }
   auto* store = store_.get();
   const std::string source = settings_.node + "/telemetry";
-  cfg.publish = [store, &clock, source](const std::string& topic, const v1::Telemetry& t) {
-    store->put(t, mesh::monotonic_now_ns());
-    v1::Envelope env;
-    env.set_source(source);
-    *env.mutable_telemetry() = t;
-    clock.publish(topic, std::move(env));
+  cfg.publish = [store, &clock, source](telemetry::TelemetryBatch& samples) {
+    std::vector<std::pair<std::string, v1::Envelope>> envelopes;
+    envelopes.reserve(samples.size());
+    const auto now = mesh::monotonic_now_ns();
+    for (auto& s : samples) {
+      store->put(s.sample, now);
+      v1::Envelope env;
+      env.set_source(source);
+      *env.mutable_telemetry() = std::move(s.sample);
+      envelopes.emplace_back(std::move(s.topic), std::move(env));
+    }
+    clock.publish_all(std::move(envelopes));
   };
   actor_ = telemetry::spawn_telemetry_actor(sys, std::move(cfg));
 }

@@ -109,14 +109,36 @@ struct Mailbox {
   bool post(Item item) {
     {
       std::lock_guard<std::mutex> lock(mutex);
-      if (closed) return false;
-      if (item.kind == Item::Kind::kPublish) {
-        if (queued_publishes >= kMaxQueuedPublishes) return false;
-        ++queued_publishes;
-      }
+      if (!admit(item)) return false;
       items.push_back(std::move(item));
     }
     wake();
+    return true;
+  }
+  // Several items, one wake-up. Returns how many were dropped.
+  std::size_t post_all(std::vector<Item> batch) {
+    std::size_t dropped = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      for (Item& item : batch) {
+        if (admit(item))
+          items.push_back(std::move(item));
+        else
+          ++dropped;
+      }
+    }
+    if (dropped < batch.size()) wake();
+    return dropped;
+  }
+
+ private:
+  // Under `mutex`.
+  bool admit(const Item& item) {
+    if (closed) return false;
+    if (item.kind == Item::Kind::kPublish) {
+      if (queued_publishes >= kMaxQueuedPublishes) return false;
+      ++queued_publishes;
+    }
     return true;
   }
 };
@@ -1143,6 +1165,17 @@ void MeshGateway::publish(const std::string& topic, crowdmesh::v1::Envelope env)
   item.topic = topic;
   item.env = std::move(env);
   if (!impl_->mailbox->post(std::move(item))) bump(impl_->counters.publish_dropped);
+}
+
+void MeshGateway::publish_all(std::vector<std::pair<std::string, crowdmesh::v1::Envelope>> envelopes) {
+  if (envelopes.empty()) return;
+  std::vector<Item> batch(envelopes.size());
+  for (std::size_t i = 0; i < envelopes.size(); ++i) {
+    batch[i].kind = Item::Kind::kPublish;
+    batch[i].topic = std::move(envelopes[i].first);
+    batch[i].env = std::move(envelopes[i].second);
+  }
+  for (auto n = impl_->mailbox->post_all(std::move(batch)); n > 0; --n) bump(impl_->counters.publish_dropped);
 }
 
 std::vector<PeerState> MeshGateway::nodes() const { return impl_->snapshot(); }

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "caf/expected.hpp"
@@ -141,6 +142,10 @@ class MeshGateway {
   /// source to "<node>/gateway" and, if 0, send_time_ns to mesh time. Never blocks on the network; dropped and
   /// counted when 10000 are queued or after stop().
   void publish(const std::string& topic, crowdmesh::v1::Envelope env);
+  /// publish() for each (topic, envelope), in order, with one wake-up of the
+  /// gateway thread for all of them (the telemetry actor's samples of one
+  /// tick). Each one dropped is counted as publish() does.
+  void publish_all(std::vector<std::pair<std::string, crowdmesh::v1::Envelope>> envelopes);
 
   /// This node (alive, self) followed by the peers in config order.
   std::vector<PeerState> nodes() const;

@@ -28,13 +28,45 @@ struct TelemetryState {
   // instead of collecting requests (and no per-request timer is needed).
   bool device_pending = false, mixer_pending = false, tempo_pending = false, encoder_pending = false;
 
-  void emit(const std::string& actor, crowdmesh::v1::Telemetry t) {
+  // The samples of one tick go out together: the tick's own samples and the
+  // replies to its requests, when the last reply came (one wake-up of the
+  // gateway thread a tick instead of one per sample). A reply that comes
+  // after the next tick began goes out alone.
+  std::uint64_t batch_id = 0;     // the open batch's tick (counts ticks)
+  std::size_t batch_waiting = 0;  // replies the open batch still waits for
+  TelemetryBatch batch;
+
+  void emit(const std::string& actor, crowdmesh::v1::Telemetry t, std::uint64_t id) {
     t.set_node(cfg.node);
     t.set_actor(actor);
     t.set_time_ns(cfg.mesh_time_ns ? cfg.mesh_time_ns() : 0);
     t.set_sequence(sequence[actor]++);
     t.set_next_sample_within_ms(static_cast<std::uint32_t>(period.count()));
-    if (cfg.publish) cfg.publish("tele." + cfg.node + "." + actor, t);
+    TelemetrySample sample{"tele." + cfg.node + "." + actor, std::move(t)};
+    if (id == batch_id) {
+      batch.push_back(std::move(sample));
+      return;
+    }
+    TelemetryBatch alone;
+    alone.push_back(std::move(sample));
+    if (cfg.publish) cfg.publish(alone);
+  }
+
+  // A reply of tick `id` (a sample or an error) came.
+  void reply_came(std::uint64_t id) {
+    if (id == batch_id && batch_waiting > 0 && --batch_waiting == 0) flush();
+  }
+
+  void flush() {
+    if (!batch.empty() && cfg.publish) cfg.publish(batch);
+    batch.clear();
+  }
+
+  // Closes the previous tick's batch (sent with what came) and opens this one's.
+  std::uint64_t open_batch() {
+    flush();
+    batch_waiting = 0;
+    return ++batch_id;
   }
 
   void mark_silence(crowdmesh::v1::MixerStats& m, std::int64_t now_ns) {
@@ -85,39 +117,46 @@ TelemetryActor::behavior_type telemetry_actor(Self self, TelemetryActorConfig cf
           if (st.cfg.master_meter) st.cfg.master_meter->set_read_often(watched);
         }
         st.period = st.pace.period();
+        const auto id = st.open_batch();
         {
           crowdmesh::v1::Telemetry t;
           *t.mutable_process() = to_proto(st.process.sample());
-          st.emit("process", std::move(t));
+          st.emit("process", std::move(t), id);
         }
         if (st.cfg.links) {
           crowdmesh::v1::Telemetry t;
           *t.mutable_links() = st.cfg.links();
-          st.emit("links", std::move(t));
+          st.emit("links", std::move(t), id);
         }
         if (st.cfg.clock) {
           crowdmesh::v1::Telemetry t;
           *t.mutable_clock() = st.cfg.clock();
-          st.emit("clock", std::move(t));
+          st.emit("clock", std::move(t), id);
         }
         if (st.cfg.device_view) {
           crowdmesh::v1::Telemetry t;
           *t.mutable_device() = to_proto(st.cfg.device_view->stats(), st.cfg.backend);
-          st.emit("device", std::move(t));
+          st.emit("device", std::move(t), id);
         } else if (st.cfg.device && !st.device_pending) {
           st.device_pending = true;
+          ++st.batch_waiting;
           self->request(st.cfg.device, caf::infinite, stats_atom_v)
               .then(
                   [=](device::DeviceStats& s) {
                     self->state.device_pending = false;
                     crowdmesh::v1::Telemetry t;
                     *t.mutable_device() = to_proto(s, self->state.cfg.backend);
-                    self->state.emit("device", std::move(t));
+                    self->state.emit("device", std::move(t), id);
+                    self->state.reply_came(id);
                   },
-                  [=](caf::error&) { self->state.device_pending = false; });
+                  [=](caf::error&) {
+                    self->state.device_pending = false;
+                    self->state.reply_came(id);
+                  });
         }
         if (st.cfg.mixer && !st.mixer_pending) {
           st.mixer_pending = true;
+          ++st.batch_waiting;
           self->request(st.cfg.mixer, caf::infinite, status_atom_v)
               .then(
                   [=](mixer::MixerStatus& s) {
@@ -128,12 +167,17 @@ TelemetryActor::behavior_type telemetry_actor(Self self, TelemetryActorConfig cf
                     *t.mutable_mixer() = to_proto(s, master);
                     st.mark_silence(*t.mutable_mixer(), st.cfg.mesh_time_ns ? st.cfg.mesh_time_ns() : 0);
                     hasten_if_woken(self, st.pace.set_mixer_busy(mixer_busy(s)));
-                    st.emit("mixer", std::move(t));
+                    st.emit("mixer", std::move(t), id);
+                    st.reply_came(id);
                   },
-                  [=](caf::error&) { self->state.mixer_pending = false; });
+                  [=](caf::error&) {
+                    self->state.mixer_pending = false;
+                    self->state.reply_came(id);
+                  });
         }
         if (st.cfg.tempo && !st.tempo_pending) {
           st.tempo_pending = true;
+          ++st.batch_waiting;
           self->request(st.cfg.tempo, caf::infinite, status_atom_v)
               .then(
                   [=](tempo::TempoReport& r) {
@@ -141,22 +185,32 @@ TelemetryActor::behavior_type telemetry_actor(Self self, TelemetryActorConfig cf
                     hasten_if_woken(self, self->state.pace.set_tempo_busy(r.ramp_progress < 1.0));
                     crowdmesh::v1::Telemetry t;
                     *t.mutable_tempo() = to_proto(r, self->state.cfg.tempo_node);
-                    self->state.emit("tempo", std::move(t));
+                    self->state.emit("tempo", std::move(t), id);
+                    self->state.reply_came(id);
                   },
-                  [=](caf::error&) { self->state.tempo_pending = false; });
+                  [=](caf::error&) {
+                    self->state.tempo_pending = false;
+                    self->state.reply_came(id);
+                  });
         }
         if (st.cfg.encoder && !st.encoder_pending) {
           st.encoder_pending = true;
+          ++st.batch_waiting;
           self->request(st.cfg.encoder, caf::infinite, stats_atom_v)
               .then(
                   [=](encoder::EncoderStats& s) {
                     self->state.encoder_pending = false;
                     crowdmesh::v1::Telemetry t;
                     *t.mutable_encoder() = to_proto(s);
-                    self->state.emit("encoder", std::move(t));
+                    self->state.emit("encoder", std::move(t), id);
+                    self->state.reply_came(id);
                   },
-                  [=](caf::error&) { self->state.encoder_pending = false; });
+                  [=](caf::error&) {
+                    self->state.encoder_pending = false;
+                    self->state.reply_came(id);
+                  });
         }
+        if (st.batch_waiting == 0) st.flush();  // nothing asked: the tick's own samples go now
         schedule_tick(self, st.period);
       },
   };

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "caf/actor_system.hpp"
 #include "caf/typed_actor.hpp"
@@ -21,6 +22,14 @@ namespace crowdmesh::telemetry {
 /// the tick chain's generation: a tick brought forward retires the one
 /// scheduled before) and answers nothing else.
 using TelemetryActor = caf::typed_actor<caf::reacts_to<tick_atom, std::uint64_t>>;
+
+/// One sample and its topic ("tele.<node>.<actor>").
+struct TelemetrySample {
+  std::string topic;
+  crowdmesh::v1::Telemetry sample;
+};
+/// The samples handed to TelemetryActorConfig::publish at once.
+using TelemetryBatch = std::vector<TelemetrySample>;
 
 /// What the telemetry actor samples and where it sends the samples. Every
 /// actor handle may be invalid (that role does not run here).
@@ -50,9 +59,13 @@ struct TelemetryActorConfig {
   /// Whether anyone watches the telemetry now (MeshGateway::telemetry_watched()),
   /// asked each tick; null = always watched (no mesh). Must not block.
   std::function<bool()> watched;
-  /// Receives each sample with its topic ("tele.<node>.<actor>"); called on
-  /// the telemetry actor's thread. Must not block (publish + store).
-  std::function<void(const std::string& topic, const crowdmesh::v1::Telemetry& sample)> publish;
+  /// Receives the samples, each with its topic; called on the telemetry
+  /// actor's thread, once per tick with all of that tick's samples (its own
+  /// and the replies to its requests, when the last reply came: one wake-up
+  /// of the gateway thread a tick instead of one per sample), and once per
+  /// reply that came after the next tick began. May move from the samples.
+  /// Must not block (publish + store).
+  std::function<void(TelemetryBatch& samples)> publish;
 };
 
 /// Spawns the telemetry actor (docs/ARCHITECTURE.md, telemetry row): every
