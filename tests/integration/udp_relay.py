@@ -19,6 +19,16 @@ delayed (sent with a delay > 0), reordered (originals sent after an original
 received later), duplicated (copies made), send_errors, and how late the
 sends were against their due times (max and mean, ms).
 
+The relay is a test tool at normal priority, so the host can make it late.
+Its delays count from each datagram's arrival as the kernel stamped it
+(SO_TIMESTAMPNS), so a relay that was not scheduled in time to read a
+datagram sends it late and says so: receive_late_ms_max is how long the
+longest-waiting datagram sat in the socket, max_send_late_ms includes it.
+With held_over_ms (--count-held-over-ms H), held_over counts the originals
+that left more than H ms after they arrived: the datagrams whose lateness is
+the host's, not the drawn jitter's, when H is above J (a test excuses those,
+one late packet each, and reports them as host lateness).
+
 Usage as a module:
     relay = UdpRelay(("127.0.0.1", 7790), ("10.77.1.2", 7714), jitter_ms=20,
                      duplicate_percent=2, seed=1, mark=0x77)
@@ -33,16 +43,18 @@ import random
 import select
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
 
 SO_MARK = getattr(socket, "SO_MARK", 36)
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux: struct timespec, CLOCK_REALTIME
 
 
 class UdpRelay:
     def __init__(self, listen, destination, jitter_ms=0.0, duplicate_percent=0.0, seed=0, mark=0,
-                 max_datagram=65535):
+                 max_datagram=65535, held_over_ms=None):
         if jitter_ms < 0:
             raise ValueError("jitter_ms must be >= 0")
         if not 0 <= duplicate_percent <= 100:
@@ -54,6 +66,8 @@ class UdpRelay:
         self.max_datagram = max_datagram
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        self.held_over_s = None if held_over_ms is None else held_over_ms / 1000.0
         self.sock.bind(listen)
         self.sock.setblocking(False)
         self.address = self.sock.getsockname()
@@ -63,14 +77,15 @@ class UdpRelay:
         self.out.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
         if mark:
             self.out.setsockopt(socket.SOL_SOCKET, SO_MARK, mark)
-        self._heap = []          # (due, tiebreak, index, is_copy, data)
+        self._heap = []          # (due, tiebreak, index, is_copy, data, arrival)
         self._tiebreak = 0
         self._sent_highest = -1  # highest index of an original sent so far
         self._stop_r, self._stop_w = os.pipe()
         self._thread = None
         self._lock = threading.Lock()
         self._c = {"received": 0, "forwarded": 0, "delayed": 0, "reordered": 0, "duplicated": 0,
-                   "send_errors": 0, "first_send_error": "", "max_send_late_ms": 0.0, "sum_send_late_ms": 0.0}
+                   "send_errors": 0, "first_send_error": "", "max_send_late_ms": 0.0, "sum_send_late_ms": 0.0,
+                   "receive_late_ms_max": 0.0, "held_over": 0, "held_over_limit_ms": held_over_ms}
 
     def counters(self):
         with self._lock:
@@ -82,32 +97,46 @@ class UdpRelay:
                  listen=f"{self.address[0]}:{self.address[1]}")
         return c
 
-    def _schedule(self, now, index, is_copy, data):
+    def _schedule(self, arrival, index, is_copy, data):
         delay = self.rng.uniform(0.0, self.jitter_s) if self.jitter_s > 0 else 0.0
         self._tiebreak += 1
-        heapq.heappush(self._heap, (now + delay, self._tiebreak, index, is_copy, data))
+        heapq.heappush(self._heap, (arrival + delay, self._tiebreak, index, is_copy, data, arrival))
         return delay
+
+    @staticmethod
+    def _arrival(ancillary, now_mono):
+        """The datagram's arrival on the monotonic clock: now, less how long it
+        waited in the socket (its kernel timestamp against the realtime clock)."""
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(payload) >= 16:
+                sec, nsec = struct.unpack("qq", payload[:16])
+                waited = time.time() - (sec + nsec * 1e-9)
+                return now_mono - min(max(waited, 0.0), 10.0)
+        return now_mono
 
     def _receive(self):
         while True:
             try:
-                data = self.sock.recv(self.max_datagram)
+                data, ancillary, _, _ = self.sock.recvmsg(self.max_datagram, socket.CMSG_SPACE(16))
             except (BlockingIOError, InterruptedError):
                 return
             now = time.monotonic()
+            arrival = self._arrival(ancillary, now)
             with self._lock:
                 index = self._c["received"]
                 self._c["received"] += 1
+                self._c["receive_late_ms_max"] = max(self._c["receive_late_ms_max"], (now - arrival) * 1000.0)
                 copy = self.duplicate_fraction > 0 and self.rng.random() < self.duplicate_fraction
-                self._schedule(now, index, False, data)
+                self._schedule(arrival, index, False, data)
                 if copy:
-                    self._schedule(now, index, True, data)
+                    self._schedule(arrival, index, True, data)
                     self._c["duplicated"] += 1
 
     def _send_due(self):
         while self._heap and self._heap[0][0] <= time.monotonic():
-            due, _, index, is_copy, data = heapq.heappop(self._heap)
-            late_ms = max(0.0, (time.monotonic() - due) * 1000.0)
+            due, _, index, is_copy, data, arrival = heapq.heappop(self._heap)
+            sent = time.monotonic()
+            late_ms = max(0.0, (sent - due) * 1000.0)
             error = ""
             try:
                 self.out.sendto(data, self.destination)
@@ -126,6 +155,8 @@ class UdpRelay:
                 c["max_send_late_ms"] = max(c["max_send_late_ms"], late_ms)
                 c["sum_send_late_ms"] += late_ms
                 if not is_copy:
+                    if self.held_over_s is not None and sent - arrival > self.held_over_s:
+                        c["held_over"] += 1
                     if index < self._sent_highest:
                         c["reordered"] += 1
                     else:
@@ -179,9 +210,11 @@ def main(argv=None):
     ap.add_argument("--mark", type=lambda s: int(s, 0), default=0,
                     help="SO_MARK on the datagrams sent (e.g. 0x77; needs CAP_NET_ADMIN)")
     ap.add_argument("--stats-json", default="", help="write the counters here on exit")
+    ap.add_argument("--count-held-over-ms", type=float, default=None,
+                    help="count the originals that left more than this long after they arrived (held_over)")
     a = ap.parse_args(argv)
     relay = UdpRelay(parse_address(a.listen, "0.0.0.0"), parse_address(a.to, "127.0.0.1"), a.jitter_ms,
-                     a.duplicate_percent, a.seed, a.mark)
+                     a.duplicate_percent, a.seed, a.mark, held_over_ms=a.count_held_over_ms)
 
     def on_signal(signum, frame):
         os.write(relay._stop_w, b"x")
