@@ -105,8 +105,12 @@ void start_mesh_side(caf::actor_system& sys, caf::scoped_actor& self, const Node
     tempo::TempoActorConfig tcfg;
     tcfg.settings = mesh_cfg.movement_bpm;
     tcfg.mesh_time_ns = [&mesh_clock] { return mesh_clock.now_ns(); };
-    tcfg.publish = [stretch = a.stretch, &mesh_clock, name = node.name](double bpm, std::int64_t at_ns) {
-      caf::anon_send(stretch, tempo_atom_v, bpm, at_ns);
+    // The once-a-second republish of a settled tempo is for peers that join
+    // late; this room's stretch actor already has it (one wake-up less a second).
+    tcfg.publish = [stretch = a.stretch, &mesh_clock, name = node.name, sent_bpm = -1.0](double bpm,
+                                                                                         std::int64_t at_ns) mutable {
+      if (bpm != sent_bpm) caf::anon_send(stretch, tempo_atom_v, bpm, at_ns);
+      sent_bpm = bpm;
       mesh_clock.publish("evt." + name + ".tempo", tempo_event(bpm, at_ns));
     };
     a.tempo = tempo::spawn_tempo_actor(sys, tcfg);
