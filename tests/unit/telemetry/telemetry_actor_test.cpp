@@ -13,17 +13,13 @@
 #include <vector>
 
 #include "caf/all.hpp"
+#include "rt/steady_clock.hpp"
 #include "telemetry/telemetry_actor.hpp"
 
 namespace crowdmesh::telemetry {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // The actor names of each publish() call, in order.
 struct Calls {
@@ -41,7 +37,7 @@ TelemetryActorConfig config(std::shared_ptr<Calls> calls, std::chrono::milliseco
   cfg.node = "room-a";
   cfg.interval = interval;
   cfg.idle_interval = interval;
-  cfg.mesh_time_ns = steady_ns;
+  cfg.mesh_time_ns = rt::steady_now_ns;
   cfg.links = [] { return crowdmesh::v1::LinkStats{}; };
   cfg.clock = [] { return crowdmesh::v1::ClockStats{}; };
   cfg.publish = [calls](TelemetryBatch& samples) {
@@ -60,37 +56,48 @@ bool has(const std::vector<std::string>& batch, const std::string& actor) {
   return std::find(batch.begin(), batch.end(), actor) != batch.end();
 }
 
+// Runs the telemetry actor against `tempo` for `run`, ticking every
+// `interval`, and sorts its publish() calls. Every call must be either a
+// tick's batch (its own samples, never split: they are taken in one handler)
+// or a lone tempo reply that came after the next tick began.
+struct Tally {
+  std::size_t ticks = 0, with_tempo = 0, alone = 0, calls = 0;
+};
+Tally run_against(caf::actor_system& sys, tempo::TempoActor tempo, std::chrono::milliseconds interval,
+                  std::chrono::milliseconds run) {
+  auto calls = std::make_shared<Calls>();
+  auto cfg = config(calls, interval);
+  cfg.tempo = tempo;
+  auto actor = spawn_telemetry_actor(sys, cfg);
+  std::this_thread::sleep_for(run);
+  caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(tempo, caf::exit_reason::user_shutdown);
+  Tally t;
+  for (const auto& b : calls->copy()) {
+    ++t.calls;
+    if (has(b, "process")) {
+      ++t.ticks;
+      EXPECT_TRUE(has(b, "links") && has(b, "clock")) << "a tick's own samples in one call";
+      if (has(b, "tempo")) ++t.with_tempo;
+    } else {
+      EXPECT_EQ(b, std::vector<std::string>{"tempo"}) << "the only other call: a late reply";
+      ++t.alone;
+    }
+  }
+  return t;
+}
+
 TEST(TelemetryActorTest, SamplesOfOneTickArePublishedTogetherWithTheRepliesToItsRequests) {
   caf::actor_system_config sys_cfg;
   caf::actor_system sys{sys_cfg};
   tempo::TempoActorConfig tcfg;
-  tcfg.mesh_time_ns = steady_ns;
-  auto tempo = tempo::spawn_tempo_actor(sys, tcfg);
-  auto calls = std::make_shared<Calls>();
-  auto cfg = config(calls, 200ms);
-  cfg.tempo = tempo;
-  auto actor = spawn_telemetry_actor(sys, cfg);
-  std::this_thread::sleep_for(1100ms);  // ticks at 0.2, 0.4 ... 1.0 s
-  caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(tempo, caf::exit_reason::user_shutdown);
-  const auto batches = calls->copy();
-  std::size_t ticks = 0, with_tempo = 0;
-  for (const auto& b : batches) {
-    if (has(b, "process")) {
-      ++ticks;
-      // The tick's own samples, never split: they were taken in one handler.
-      EXPECT_TRUE(has(b, "links") && has(b, "clock")) << "a tick's own samples in one call";
-      if (has(b, "tempo")) ++with_tempo;
-    } else {
-      // The only other call: a reply that came after the next tick began.
-      EXPECT_EQ(b, std::vector<std::string>{"tempo"});
-    }
-  }
-  EXPECT_GE(ticks, 3u) << "ticks every 200 ms for 1.1 s";
+  tcfg.mesh_time_ns = rt::steady_now_ns;
+  const auto t = run_against(sys, tempo::spawn_tempo_actor(sys, tcfg), 200ms, 1100ms);
+  EXPECT_GE(t.ticks, 3u) << "ticks every 200 ms for 1.1 s";
   // The tempo actor answers within microseconds, so a tick's batch waits for
   // its reply (only a host that stalls the actor for 200 ms splits one).
-  EXPECT_GE(with_tempo * 2, ticks) << with_tempo << " of " << ticks << " ticks had the tempo in their batch";
-  EXPECT_LE(batches.size(), ticks * 2) << "one call a tick, plus at most one late reply each";
+  EXPECT_GE(t.with_tempo * 2, t.ticks) << t.with_tempo << " of " << t.ticks << " ticks had the tempo in their batch";
+  EXPECT_LE(t.calls, t.ticks * 2) << "one call a tick, plus at most one late reply each";
 }
 
 // A tempo actor that answers status requests after `delay`.
@@ -119,29 +126,12 @@ tempo::TempoActor::behavior_type slow_tempo(tempo::TempoActor::stateful_pointer<
 TEST(TelemetryActorTest, AReplyAfterTheNextTickBeganIsPublishedAloneAndTheTickIsNotHeldBack) {
   caf::actor_system_config sys_cfg;
   caf::actor_system sys{sys_cfg};
-  auto tempo = sys.spawn(slow_tempo, 250ms);
-  auto calls = std::make_shared<Calls>();
-  auto cfg = config(calls, 100ms);
-  cfg.tempo = tempo;
-  auto actor = spawn_telemetry_actor(sys, cfg);
-  std::this_thread::sleep_for(900ms);
-  caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(tempo, caf::exit_reason::user_shutdown);
-  const auto batches = calls->copy();
-  std::size_t ticks = 0, alone = 0;
-  for (const auto& b : batches) {
-    if (has(b, "process")) {
-      ++ticks;
-      EXPECT_FALSE(has(b, "tempo")) << "every reply comes 250 ms later, after the next tick began";
-    } else {
-      EXPECT_EQ(b, std::vector<std::string>{"tempo"});
-      ++alone;
-    }
-  }
+  const auto t = run_against(sys, sys.spawn(slow_tempo, 250ms), 100ms, 900ms);
+  EXPECT_EQ(t.with_tempo, 0u) << "every reply comes 250 ms later, after the next tick began";
   // A tick waits for its reply at most until the next tick: the samples keep
   // coming every 100 ms while the tempo actor is slow.
-  EXPECT_GE(ticks, 5u) << "ticks every 100 ms for 0.9 s";
-  EXPECT_GE(alone, 1u) << "the late replies are published, not dropped";
+  EXPECT_GE(t.ticks, 5u) << "ticks every 100 ms for 0.9 s";
+  EXPECT_GE(t.alone, 1u) << "the late replies are published, not dropped";
 }
 
 }  // namespace
