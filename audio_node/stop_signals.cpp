@@ -25,18 +25,22 @@ extern "C" void on_stop_signal(int) {
   }
 }
 
-// Polls `fds` (the stop pipe first) for up to `timeout_ms` (-1: no limit);
-// retries on EINTR (the signal itself interrupts the poll).
+// Polls `fds` (the stop pipe first) until one is readable or `timeout_ms`
+// passed (-1: no limit); retries on EINTR (the signal itself interrupts the
+// poll) and on a poll that returned before the deadline (poll counts whole
+// milliseconds).
 void wait_readable(pollfd* fds, nfds_t n, int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     int left = timeout_ms;
     if (timeout_ms >= 0) {
-      const auto rest = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      left = rest.count() > 0 ? static_cast<int>(rest.count()) : 0;
+      const auto rest = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (rest.count() <= 0) return;
+      left = static_cast<int>(rest.count());
     }
     const int r = ::poll(fds, n, left);
-    if (r >= 0 || errno != EINTR || g_stop.load()) return;
+    if (r > 0 || g_stop.load()) return;
+    if (r < 0 && errno != EINTR) return;
   }
 }
 
