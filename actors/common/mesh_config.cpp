@@ -17,6 +17,8 @@
 
 #include <toml++/toml.h>
 
+#include "common/toml_text_check.hpp"
+
 #include "common/error.hpp"
 #include "common/z85_key.hpp"
 
@@ -707,6 +709,8 @@ const NodeConfig* MeshConfig::find(const std::string& name) const {
 }
 
 caf::expected<MeshConfig> parse_mesh_config(const std::string& toml_text, const std::string& origin) {
+  if (auto where = toml_unsafe_character(toml_text); !where.empty())
+    return make_error(errc::unreadable_file, origin + ":" + where + ": not valid TOML.");
   toml::table root;
   try {
     root = toml::parse(std::string_view(toml_text), std::string_view(origin));

@@ -15,6 +15,7 @@
 #include <zmq.h>
 
 #include "common/error.hpp"
+#include "common/toml_text_check.hpp"
 #include "common/z85_key.hpp"
 
 namespace crowdmesh::mesh {
@@ -62,6 +63,8 @@ caf::expected<CurveKeyPair> read_curve_key_file(const std::string& path) {
   if (!in) return make_error(errc::unreadable_file, "key file " + abs + " cannot be opened: " + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
+  if (auto where = toml_unsafe_character(text.str()); !where.empty())
+    return make_error(errc::unreadable_file, "key file " + abs + ":" + where + ": not a key file");
   toml::table t;
   try {
     t = toml::parse(text.str(), abs);

@@ -448,16 +448,20 @@ TEST(MeshConfigTest, TomlSyntaxErrorIsUnreadableWithLine) {
   EXPECT_HAS(s, "not valid TOML");
 }
 
-// Found by tests/fuzz/mesh_config_fuzz: a code point in U+00A1..U+0499 where
-// toml++ 3.3.0 asks "is this whitespace?" (here Cyrillic 'Р' right after a
-// number) reaches __builtin_unreachable() in the library
-// (marzer/tomlplusplus#295). Debian's build answers with a parse error; this
-// pins that a node still gets the clean error sentence, not a crash.
-TEST(MeshConfigTest, NonAsciiAfterAValueIsUnreadableWithLine) {
+// Found by tests/fuzz/mesh_config_fuzz: a code point in U+00A1..U+0499,
+// U+2D6E..U+3167 or U+FB46..U+FEFE where toml++ 3.3.0 asks "is this
+// whitespace?" (here Cyrillic 'Р' right after a number, 'é' as a key, '〔'
+// after one) reaches __builtin_unreachable() in the library
+// (marzer/tomlplusplus#295). The loader refuses such a text before toml++
+// sees it, naming the line, the column and the character.
+TEST(MeshConfigTest, NonAsciiOutsideAStringIsRefusedBeforeTheTomlLibrarySeesIt) {
   auto s = error_of("[mesh]\nliveness = 3\xd0\xa0\n[nodes.a]\n", errc::unreadable_file);
-  EXPECT_HAS(s, kOrigin + ":2");
+  EXPECT_HAS(s, kOrigin + ":2:13: the character U+0420");
   auto t = error_of("[nodes.a]\n\xc3\xa9 = 1\n", errc::unreadable_file);
-  EXPECT_HAS(t, kOrigin + ":2");
+  EXPECT_HAS(t, kOrigin + ":2:1: the character U+00E9");
+  auto u = error_of("sn \xe3\x80\x94 \n", errc::unreadable_file);
+  EXPECT_HAS(u, kOrigin + ":1:4: the character U+3014");
+  EXPECT_HAS(u, "outside a quoted string or a comment");
 }
 
 TEST(MeshConfigTest, LoadingMissingFileNamesTheAbsolutePath) {
